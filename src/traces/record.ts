@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+/**
+ * One record per request. The request path fills a plain object; the background writer is the
+ * only place that serialises it. Field names are snake_case because they are a storage contract
+ * (local JSON lines now, ClickHouse columns later).
+ */
+export const TraceAttempt = z.object({
+  model: z.string(),
+  provider: z.string(),
+  status: z.number().int().nullable(),
+  error_type: z.string().nullable(),
+  latency_ms: z.number(),
+});
+export type TraceAttempt = z.infer<typeof TraceAttempt>;
+
+export const TraceRecord = z.object({
+  id: z.string(),
+  ts_start: z.string(), // ISO-8601 UTC with milliseconds
+  ts_first_byte: z.string().nullable(),
+  ts_end: z.string(),
+  alias: z.string().nullable(),
+  requested_model: z.string(),
+  selected_model: z.string().nullable(), // provider/model
+  provider: z.string().nullable(),
+  status: z.enum(["ok", "error"]),
+  http_status: z.number().int(),
+  error_type: z.string().nullable(),
+  error_message: z.string().nullable(),
+  stream: z.boolean(),
+  input_tokens: z.number().int().nullable(),
+  output_tokens: z.number().int().nullable(),
+  cached_tokens: z.number().int().nullable(),
+  reasoning_tokens: z.number().int().nullable(),
+  cost_usd: z.number().nullable(),
+  latency_ms: z.number(),
+  ttft_ms: z.number().nullable(),
+  finish_reason: z.string().nullable(),
+  tool_calls: z.number().int(),
+  attempts: z.array(TraceAttempt),
+  /** The request's messages, or null when OPENTRACY_TRACE_CONTENT=false. */
+  request: z.unknown().nullable(),
+  /** The answer's message (content, tool_calls, reasoning), or null when content is off. */
+  response: z.unknown().nullable(),
+});
+export type TraceRecord = z.infer<typeof TraceRecord>;
