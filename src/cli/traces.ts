@@ -1,0 +1,89 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { paths } from "../config/paths.ts";
+import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter } from "../traces/reader.ts";
+import type { TraceRecord } from "../traces/record.ts";
+import { CliError, warn } from "./output.ts";
+import { plainHeader, plainRow } from "./tail/plain.ts";
+
+const TailOptions = z.object({
+  lines: z.string().regex(/^\d+$/).transform(Number),
+  follow: z.boolean().optional(),
+  json: z.boolean().default(false),
+  model: z.string().min(1).optional(),
+  status: z.enum(["ok", "error"]).optional(),
+});
+type TailOptions = z.infer<typeof TailOptions>;
+
+/** Options are checked here rather than by commander so a bad value is one line, without the help hint. */
+function parseOptions(raw: Record<string, unknown>): TailOptions {
+  const parsed = TailOptions.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = String(issue.path[0]);
+  const flag = field === "lines" ? "-n" : `--${field}`;
+  const hint = field === "status" ? "use ok or error" : field === "lines" ? "use a whole number ≥ 0" : issue.message;
+  throw new CliError(`invalid ${flag} '${String(raw[field])}': ${hint}`);
+}
+
+export function registerTraces(program: Command): void {
+  const traces = program.command("traces").description("read the local trace store");
+
+  traces
+    .command("tail")
+    .description("show the latest traces and follow new ones (live table on a terminal)")
+    .option("-n, --lines <count>", "how many past traces to show", "20")
+    .option("--follow", "keep showing new traces (the default on a terminal)")
+    .option("--no-follow", "show the last traces and exit (the default when piped)")
+    .option("--json", "one JSON object per line, oldest first")
+    .option("--model <model>", "only traces whose requested model, selected model or alias is <model>")
+    .option("--status <status>", "only traces with this status: ok or error")
+    .action(async (raw: Record<string, unknown>) => {
+      await tail(parseOptions(raw));
+    });
+}
+
+async function tail(opts: TailOptions): Promise<void> {
+  const dir = paths().traces;
+  const filter: TraceFilter = { model: opts.model, status: opts.status };
+  const tty = Boolean(process.stdout.isTTY);
+  // Scripts must never hang: only an interactive terminal follows unless asked to.
+  const follow = opts.follow ?? tty;
+  const stats = newStats();
+
+  if (tty && !opts.json) {
+    // Loaded only here so the plain and JSON paths never pay for React and ink.
+    const { runLiveTail } = await import("./tail/run.tsx");
+    await runLiveTail({ dir, lines: opts.lines, filter, follow, stats });
+    reportSkipped(stats, dir);
+    return;
+  }
+
+  // A reader that goes away (`| head`) is a normal way to stop, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  const print = opts.json
+    ? (r: TraceRecord) => process.stdout.write(JSON.stringify(r) + "\n")
+    : (r: TraceRecord) => process.stdout.write(plainRow(r) + "\n");
+
+  const { records, end } = await lastRecords(dir, opts.lines, filter, stats);
+  if (!opts.json) process.stdout.write(plainHeader() + "\n");
+  for (const r of records) print(r);
+  reportSkipped(stats, dir);
+  if (!follow) return;
+
+  let reported = stats.skipped;
+  for await (const r of followRecords(dir, { from: end, filter, stats })) {
+    print(r);
+    if (stats.skipped !== reported) {
+      warn(`skipped ${stats.skipped - reported} unreadable line(s) in ${dir}`);
+      reported = stats.skipped;
+    }
+  }
+}
+
+function reportSkipped(stats: ReadStats, dir: string): void {
+  if (stats.skipped > 0) warn(`skipped ${stats.skipped} unreadable line(s) in ${dir}`);
+}

@@ -1,0 +1,54 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { z } from "zod";
+
+/** A config or secrets file that exists but cannot be used; the message names the file and field. */
+export class ConfigFileError extends Error {}
+
+/** Reads and validates a JSON file; a missing file is `fallback`, a bad one throws and is never rewritten. */
+export function readJsonFile<S extends z.ZodType>(path: string, schema: S, fallback: unknown): z.infer<S> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e: any) {
+    if (e?.code === "ENOENT") return schema.parse(fallback);
+    throw new ConfigFileError(`${path}: cannot read (${e?.code ?? e})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e: any) {
+    throw new ConfigFileError(`${path}: not valid JSON (${e?.message ?? e}); fix or remove the file`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
+    throw new ConfigFileError(`${path}: field ${field}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Temp file in the same folder, fsync, rename: a crash or a full disk leaves either the old file
+ * or the new one, never a truncated one. `mode` applies from creation, so a secret is never
+ * readable by others even for a moment.
+ */
+export function writeFileAtomic(path: string, data: string, mode: number): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export function writeJsonAtomic(path: string, value: unknown, mode: number): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", mode);
+}

@@ -1,0 +1,61 @@
+import { watch, type FSWatcher } from "node:fs";
+import { basename } from "node:path";
+import { readJsonFile } from "./files.ts";
+import type { Paths } from "./paths.ts";
+import { Config, Secrets } from "./schema.ts";
+
+export interface Settings {
+  config: Config;
+  secrets: Secrets;
+}
+
+export function loadSettings(p: Paths): Settings {
+  return {
+    config: readJsonFile(p.config, Config, {}),
+    secrets: readJsonFile(p.secrets, Secrets, {}),
+  };
+}
+
+/**
+ * The engine's view of config.json and secrets.json. Requests read `current` (no disk I/O on
+ * the request path); a watcher on the home folder reloads on change. A file that turns bad while
+ * serving is reported and ignored: the engine keeps the last good settings rather than stop.
+ */
+export class LiveSettings {
+  current: Settings;
+  private watcher: FSWatcher | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly p: Paths,
+    private readonly log: (line: string) => void,
+  ) {
+    this.current = loadSettings(p);
+  }
+
+  watch(): void {
+    const names = new Set([basename(this.p.config), basename(this.p.secrets)]);
+    // Watching the folder, not the files: atomic writes replace the file, which a file watch misses.
+    this.watcher = watch(this.p.home, (_event, name) => {
+      if (name && !names.has(String(name))) return;
+      // Editors and atomic writers emit several events per save; reload once they settle.
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.reload(), 25);
+    });
+  }
+
+  reload(): void {
+    this.timer = null;
+    try {
+      this.current = loadSettings(this.p);
+      this.log("settings reloaded");
+    } catch (e: any) {
+      this.log(`${e?.message ?? e}; keeping the last good settings`);
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

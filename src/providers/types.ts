@@ -1,0 +1,35 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from "../openai/schema.ts";
+import type { ProviderDef } from "./registry.ts";
+
+/** Where one attempt goes: a provider, the model id exactly as the upstream expects it, and how to reach it. */
+export interface Target {
+  provider: ProviderDef;
+  model: string;
+  baseUrl: string;
+  key: string | null;
+  headers: Record<string, string>;
+}
+
+/** A chunk for the client; `raw` is its JSON text when it can be relayed byte for byte. */
+export interface StreamChunk {
+  chunk: ChatCompletionChunk;
+  raw?: string;
+}
+
+/** An upstream failure, already in OpenAI's shape, with the headers a client may act on. */
+export interface MappedError {
+  status: number;
+  error: { message: string; type: string; param: string | null; code: string | null };
+  headers: Record<string, string>;
+}
+
+/**
+ * The surface every wire protocol implements: OpenAI request in, OpenAI response out.
+ * The chat handler owns everything else (routing, extras, traces).
+ */
+export interface ProtocolAdapter {
+  buildRequest(body: ChatRequestBody, target: Target, stream: boolean): { url: string; init: RequestInit };
+  parseResponse(text: string, target: Target): ChatCompletion;
+  streamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncIterable<StreamChunk>;
+  mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
+}

@@ -1,0 +1,120 @@
+import { costUSD } from "../pricing/cost.ts";
+import type { Usage } from "../openai/schema.ts";
+import type { Config } from "../config/schema.ts";
+import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
+import type { TraceWriter } from "../traces/writer.ts";
+
+/**
+ * Everything one request accumulates on its way through, and the single place that turns it
+ * into the response extras and the trace record. Plain fields, no serialisation here.
+ */
+export class Call {
+  readonly id = Bun.randomUUIDv7();
+  readonly t0 = performance.now();
+  readonly startedAt = Date.now();
+  firstByteAt: number | null = null;
+  requested = "";
+  alias: string | null = null;
+  provider: string | null = null;
+  model: string | null = null;
+  stream = false;
+  usage: Usage | null = null;
+  cost: number | null = null;
+  finishReason: string | null = null;
+  toolCalls = 0;
+  request: unknown = null;
+  response: unknown = null;
+  attempts: TraceAttempt[] = [];
+  private done = false;
+
+  constructor(private readonly writer: TraceWriter) {}
+
+  get selectedModel(): string | null {
+    return this.provider && this.model ? `${this.provider}/${this.model}` : null;
+  }
+
+  elapsedMs(): number {
+    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+  }
+
+  markFirstByte(): void {
+    if (this.firstByteAt === null) this.firstByteAt = Date.now();
+  }
+
+  attempt(status: number | null, errorType: string | null): void {
+    this.attempts.push({
+      model: this.selectedModel ?? this.requested,
+      provider: this.provider ?? "",
+      status,
+      error_type: errorType,
+      latency_ms: this.elapsedMs(),
+    });
+  }
+
+  /** Usage from the upstream, priced with the catalogue and the config's overrides. */
+  setUsage(usage: Usage | null | undefined, config: Config, responseModel?: string): void {
+    if (!usage) return;
+    this.usage = usage;
+    if (!this.provider || !this.model) return;
+    const u = {
+      input_tokens: usage.prompt_tokens ?? 0,
+      output_tokens: usage.completion_tokens ?? 0,
+      cache_read_tokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+      cache_write_tokens: usage.prompt_tokens_details?.cache_write_tokens ?? 0,
+      reasoning_tokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+    };
+    this.cost = costUSD(this.provider, this.model, u, config.prices);
+    // The upstream may name a dated snapshot the catalogue knows when our id is a moving alias.
+    if (this.cost === null && responseModel && responseModel !== this.model) {
+      this.cost = costUSD(this.provider, responseModel, u, config.prices);
+    }
+  }
+
+  extras(): { _cost: number | null; _latency_ms: number; _routing: Record<string, unknown> } {
+    return {
+      _cost: this.cost,
+      _latency_ms: this.elapsedMs(),
+      _routing: {
+        alias: this.alias,
+        selected_model: this.selectedModel,
+        provider: this.provider,
+        attempts: this.attempts,
+      },
+    };
+  }
+
+  /** Records the trace once; later calls (a stream's cleanup after an error) are ignored. */
+  finish(httpStatus: number, error: { type: string; message: string } | null): void {
+    if (this.done) return;
+    this.done = true;
+    const end = Date.now();
+    const record: TraceRecord = {
+      id: this.id,
+      ts_start: new Date(this.startedAt).toISOString(),
+      ts_first_byte: this.firstByteAt === null ? null : new Date(this.firstByteAt).toISOString(),
+      ts_end: new Date(end).toISOString(),
+      alias: this.alias,
+      requested_model: this.requested,
+      selected_model: this.selectedModel,
+      provider: this.provider,
+      status: error ? "error" : "ok",
+      http_status: httpStatus,
+      error_type: error?.type ?? null,
+      error_message: error?.message ?? null,
+      stream: this.stream,
+      input_tokens: this.usage?.prompt_tokens ?? null,
+      output_tokens: this.usage?.completion_tokens ?? null,
+      cached_tokens: this.usage ? (this.usage.prompt_tokens_details?.cached_tokens ?? 0) : null,
+      reasoning_tokens: this.usage ? (this.usage.completion_tokens_details?.reasoning_tokens ?? 0) : null,
+      cost_usd: this.cost,
+      latency_ms: this.elapsedMs(),
+      ttft_ms: this.firstByteAt === null ? null : this.firstByteAt - this.startedAt,
+      finish_reason: this.finishReason,
+      tool_calls: this.toolCalls,
+      attempts: this.attempts,
+      request: this.request,
+      response: this.response,
+    };
+    this.writer.enqueue(record);
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdirSync, statSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { listSegments, parseSegmentName, segmentName } from "./local-files.ts";
+
+export interface TraceSink {
+  /** Appends complete JSON lines; resolves once they are in the file. */
+  write(lines: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** JSON lines in `traces/`, one segment per UTC day, a new segment when one passes `maxBytes`. */
+export class FileSink implements TraceSink {
+  private handle: FileHandle | null = null;
+  private day = "";
+  private seq = 0;
+  private size = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number = DEFAULT_MAX_FILE_BYTES,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  async write(lines: string): Promise<void> {
+    const bytes = Buffer.byteLength(lines);
+    await this.ensureSegment(bytes);
+    await this.handle!.write(lines);
+    this.size += bytes;
+  }
+
+  private async ensureSegment(incoming: number): Promise<void> {
+    const today = new Date().toISOString().slice(0, 10);
+    if (this.handle && today === this.day && (this.size === 0 || this.size + incoming <= this.maxBytes)) return;
+    if (today !== this.day) {
+      // Continue today's newest segment after a restart instead of starting a new file each run.
+      const last = listSegments(this.dir).at(-1);
+      const parsed = last ? parseSegmentName(last.slice(last.lastIndexOf("/") + 1)) : null;
+      this.day = today;
+      this.seq = parsed && parsed.day === today ? parsed.seq : 0;
+      this.size = 0;
+      const path = join(this.dir, segmentName(this.day, this.seq));
+      try {
+        this.size = statSync(path).size;
+      } catch {}
+      if (this.size > 0 && this.size + incoming > this.maxBytes) this.nextSeq();
+    } else {
+      this.nextSeq();
+    }
+    await this.handle?.close();
+    this.handle = await open(join(this.dir, segmentName(this.day, this.seq)), "a", 0o600);
+  }
+
+  private nextSeq(): void {
+    this.seq += 1;
+    this.size = 0;
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+    this.day = "";
+  }
+}

@@ -1,0 +1,110 @@
+import type { TraceRecord } from "./record.ts";
+import { redactValue } from "./redact.ts";
+import type { TraceSink } from "./file-sink.ts";
+
+export interface ContentPolicy {
+  /** false: no prompt or answer text is stored. */
+  content: boolean;
+  /** true: emails, phone numbers, cards, IPs and secrets are masked in stored text. */
+  redact: boolean;
+}
+
+export interface WriterOptions {
+  flushMs?: number;
+  batchSize?: number;
+  maxQueue?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The only trace work on the request path is `enqueue`, an array push. Serialisation,
+ * redaction and I/O happen here, in batches, at least every `flushMs`.
+ */
+export class TraceWriter {
+  private queue: TraceRecord[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly flushMs: number;
+  private readonly batchSize: number;
+  private readonly maxQueue: number;
+  private readonly log: (line: string) => void;
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    private readonly sink: TraceSink,
+    private readonly policy: () => ContentPolicy,
+    opts: WriterOptions = {},
+  ) {
+    this.flushMs = opts.flushMs ?? 200;
+    this.batchSize = opts.batchSize ?? 1000;
+    this.maxQueue = opts.maxQueue ?? 100_000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.flushMs);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  enqueue(record: TraceRecord): void {
+    if (this.queue.length >= this.maxQueue) {
+      // A bounded queue protects the engine's memory when the disk stalls; say so loudly.
+      this.dropped++;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) this.log(`trace queue full: ${this.dropped} traces dropped`);
+      return;
+    }
+    this.queue.push(record);
+    if (this.queue.length === this.batchSize) queueMicrotask(() => void this.flush());
+  }
+
+  /** Writes everything queued so far; concurrent calls share one pass, so order is kept. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.queue.length ? this.flush() : undefined));
+    if (!this.queue.length) return Promise.resolve();
+    this.flushing = this.drain().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      const policy = this.policy();
+      let lines = "";
+      for (const r of batch) lines += JSON.stringify(applyPolicy(r, policy)) + "\n";
+      try {
+        await this.sink.write(lines);
+        this.written += batch.length;
+      } catch (e: any) {
+        // Put the batch back in front so nothing is lost; the next tick tries again.
+        this.queue = batch.concat(this.queue);
+        this.log(`trace write failed: ${e?.message ?? e}`);
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    await this.sink.close();
+  }
+}
+
+export function applyPolicy(r: TraceRecord, policy: ContentPolicy): TraceRecord {
+  if (!policy.content) return { ...r, request: null, response: null };
+  if (policy.redact) {
+    return {
+      ...r,
+      request: redactValue(r.request),
+      response: redactValue(r.response),
+      error_message: r.error_message === null ? null : (redactValue(r.error_message) as string),
+    };
+  }
+  return r;
+}

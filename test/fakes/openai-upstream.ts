@@ -1,0 +1,773 @@
+// A local stand-in for api.openai.com's POST /v1/chat/completions, for tests.
+//
+// Every detail below is copied from OpenAI's documentation, from error bodies the real API is
+// publicly reported to return, and from ../shared/fixtures/recorded/openai/ (a real completion
+// and its stream). Where the real API does something inconvenient for our tests (rejecting
+// unknown request fields) the real behaviour is available behind an option.
+
+export interface ReceivedRequest {
+  method: string;
+  /** pathname plus query, e.g. "/v1/chat/completions" */
+  path: string;
+  /** header names lowercased */
+  headers: Record<string, string>;
+  bodyText: string;
+  /** the parsed JSON body; undefined when the body was not JSON */
+  body: unknown;
+  /** set once the client went away before the fake finished answering */
+  aborted: boolean;
+}
+
+/**
+ * Holds a response back until the test lets it go. A unit is the whole response for a non-stream
+ * answer or an error; for a stream it is one SSE event, and the first unit also carries the
+ * headers (Bun.serve only sends a streamed response's headers along with its first body bytes).
+ */
+export interface StreamGate {
+  /** let `units` more units out (default 1) */
+  release(units?: number): void;
+  /** stop holding anything back, now and later */
+  releaseAll(): void;
+  /** resolves when the fake is held at this gate (immediately if it already is) */
+  waiting(): Promise<void>;
+  /** units let out so far */
+  readonly sent: number;
+}
+
+export interface ScriptedToolCall {
+  name: string;
+  /** a string is sent as is; anything else is JSON.stringify'd */
+  arguments: string | Record<string, unknown>;
+  /** default: a fresh "call_…" id */
+  id?: string;
+}
+
+/** Unknown fields added to the response, to check that they pass through. */
+export interface ExtraFields {
+  /** on the completion body and on every chunk */
+  top?: Record<string, unknown>;
+  /** on every choice, streamed or not */
+  choice?: Record<string, unknown>;
+  /** on the message, or on the first delta of each streamed choice */
+  message?: Record<string, unknown>;
+  /** on each tool call, or on the first delta of each streamed tool call */
+  toolCall?: Record<string, unknown>;
+}
+
+export interface ScriptedAnswer {
+  /**
+   * Text of the answer; an array gives one text per choice (for n > 1). Default: the text of the
+   * last user message, with " (choice i)" appended for choices after the first; none when
+   * toolCalls are given.
+   */
+  content?: string | string[];
+  /** every choice calls these tools (in order, streamed one after the other like OpenAI does) */
+  toolCalls?: ScriptedToolCall[];
+  /** default "tool_calls" with toolCalls, else "stop" */
+  finishReason?: string;
+  /** overrides of the computed counts; total_tokens is always prompt + completion */
+  usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number; reasoning_tokens?: number };
+  /** the `model` reported back; default: the dated snapshot the requested name stands for */
+  model?: string;
+  extra?: ExtraFields;
+  /** added to (or replacing) the response headers */
+  headers?: Record<string, string>;
+  gate?: StreamGate;
+  /** how many requests this behaviour answers (default 1; Infinity for all that follow) */
+  times?: number;
+}
+
+export interface ScriptedError {
+  error: {
+    status: number;
+    /** default: OpenAI's server_error body; a function receives the request it answers */
+    body?: unknown | ((request: ReceivedRequest) => unknown);
+    headers?: Record<string, string>;
+  };
+  gate?: StreamGate;
+  times?: number;
+}
+
+export type Scripted = ScriptedAnswer | ScriptedError;
+
+export interface FakeOpenAIOptions {
+  /** the only Bearer key accepted; default "sk-test-fake" */
+  apiKey?: string;
+  /**
+   * The real API rejects top-level request fields it does not know with a 400 ("Unrecognized
+   * request argument supplied: x"). Default true (accept them) so pass-through tests can send
+   * fields of the future; false behaves like the real API.
+   */
+  acceptUnknown?: boolean;
+  /**
+   * Model ids that exist. A record maps each id to the id reported in responses (OpenAI answers
+   * "gpt-4.1-nano" with "gpt-4.1-nano-2025-04-14"); an array reports ids unchanged.
+   * Default: current OpenAI chat models with their snapshots; "<known id>-YYYY-MM-DD" is accepted.
+   */
+  models?: string[] | Record<string, string>;
+}
+
+export interface FakeOpenAI {
+  /** base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
+  url: string;
+  apiKey: string;
+  /** every request received, valid or not, in arrival order */
+  requests: ReceivedRequest[];
+  /** queue a behaviour for the next valid request(s), FIFO; with nothing queued the fake answers normally */
+  script(next: Scripted): void;
+  /** the next request the client abandoned mid-response (each abort is handed out once) */
+  aborted(): Promise<ReceivedRequest>;
+  close(): Promise<void>;
+}
+
+export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  return Promise.resolve(new Fake(opts).start());
+}
+
+export function streamGate(opts: { initial?: number } = {}): StreamGate {
+  return new Gate(opts.initial ?? 0);
+}
+
+/** An error in OpenAI's shape: {"error":{"message","type","param","code"}}. */
+export function openAIError(
+  status: number,
+  message: string,
+  opts: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string>; times?: number } = {},
+): ScriptedError {
+  return {
+    error: { status, body: errorBody(message, opts.type ?? "invalid_request_error", opts.param ?? null, opts.code ?? null), headers: opts.headers },
+    times: opts.times,
+  };
+}
+
+/** OpenAI's 429 for a requests-per-minute limit, with retry-after (seconds) and retry-after-ms. */
+export function rateLimited(retryAfterSeconds = 1, opts: { times?: number } = {}): ScriptedError {
+  return {
+    error: {
+      status: 429,
+      body: (request: ReceivedRequest) =>
+        errorBody(
+          `Rate limit reached for ${modelOf(request)} in organization ${ORGANIZATION} on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${retryAfterSeconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+          "requests",
+          null,
+          "rate_limit_exceeded",
+        ),
+      headers: {
+        "retry-after": String(Math.ceil(retryAfterSeconds)),
+        "retry-after-ms": String(Math.round(retryAfterSeconds * 1000)),
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": `${retryAfterSeconds}s`,
+      },
+    },
+    times: opts.times,
+  };
+}
+
+/** OpenAI's generic 500. */
+export function serverError(opts: { times?: number } = {}): ScriptedError {
+  return { error: { status: 500, body: SERVER_ERROR_BODY }, times: opts.times };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const ORGANIZATION = "org-fakeopentracy";
+const SERVER_ERROR_BODY = errorBody(
+  "The server had an error while processing your request. Sorry about that!",
+  "server_error",
+  null,
+  null,
+);
+
+// Snapshot ids as OpenAI reports them in `model` when asked for the alias.
+const DEFAULT_MODELS: Record<string, string> = {
+  "gpt-3.5-turbo": "gpt-3.5-turbo-0125",
+  "gpt-4": "gpt-4-0613",
+  "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
+  "gpt-4o": "gpt-4o-2024-08-06",
+  "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+  "chatgpt-4o-latest": "chatgpt-4o-latest",
+  "gpt-4.1": "gpt-4.1-2025-04-14",
+  "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
+  "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
+  "gpt-5": "gpt-5-2025-08-07",
+  "gpt-5-mini": "gpt-5-mini-2025-08-07",
+  "gpt-5-nano": "gpt-5-nano-2025-08-07",
+  o1: "o1-2024-12-17",
+  "o3-mini": "o3-mini-2025-01-31",
+  o3: "o3-2025-04-16",
+  "o4-mini": "o4-mini-2025-04-16",
+};
+
+// Top-level fields of ChatCompletionCreateParams in the openai SDK this repo tests with.
+const KNOWN_PARAMS = new Set(
+  (
+    "messages model audio frequency_penalty function_call functions logit_bias logprobs max_completion_tokens " +
+    "max_tokens metadata modalities moderation n parallel_tool_calls prediction presence_penalty prompt_cache_key " +
+    "prompt_cache_options prompt_cache_retention reasoning_effort response_format safety_identifier seed " +
+    "service_tier stop store stream stream_options temperature tool_choice tools top_logprobs top_p user " +
+    "verbosity web_search_options"
+  ).split(" "),
+);
+
+const ROLES = ["developer", "system", "user", "assistant", "tool", "function"];
+
+type Json = Record<string, unknown>;
+type ChatRequest = Json & { model: string; messages: Json[] };
+
+class Gate implements StreamGate {
+  sent = 0;
+  private unlimited = false;
+  private held: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+  private watchers: (() => void)[] = [];
+
+  constructor(private permits: number) {}
+
+  release(units = 1) {
+    this.permits += units;
+    this.wake();
+  }
+
+  releaseAll() {
+    this.unlimited = true;
+    this.wake();
+  }
+
+  waiting(): Promise<void> {
+    if (this.held) return Promise.resolve();
+    return new Promise((resolve) => this.watchers.push(resolve));
+  }
+
+  /** waits for a permit; rejects if the client goes away first */
+  async pass(signal: AbortSignal): Promise<void> {
+    if (!this.unlimited && this.permits === 0) {
+      if (signal.aborted) throw signal.reason;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          this.held = null;
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.held = {
+          resolve: () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          reject,
+        };
+        for (const watcher of this.watchers.splice(0)) watcher();
+      });
+    }
+    if (!this.unlimited) this.permits--;
+    this.sent++;
+  }
+
+  private wake() {
+    if (!this.held || (!this.unlimited && this.permits === 0)) return;
+    const held = this.held;
+    this.held = null;
+    held.resolve();
+  }
+}
+
+class Fake {
+  readonly apiKey: string;
+  readonly requests: ReceivedRequest[] = [];
+  private readonly acceptUnknown: boolean;
+  private readonly models: Map<string, string>;
+  private readonly fingerprint = `fp_${randomHex(10)}`;
+  private readonly queue: { script: Scripted; left: number }[] = [];
+  private readonly abortedQueue: ReceivedRequest[] = [];
+  private readonly abortWaiters: ((request: ReceivedRequest) => void)[] = [];
+  private requestsLeft = 10_000;
+
+  constructor(opts: FakeOpenAIOptions) {
+    this.apiKey = opts.apiKey ?? "sk-test-fake";
+    this.acceptUnknown = opts.acceptUnknown ?? true;
+    const models = opts.models ?? DEFAULT_MODELS;
+    this.models = new Map(Array.isArray(models) ? models.map((id) => [id, id]) : Object.entries(models));
+  }
+
+  start(): FakeOpenAI {
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: (request) => this.handle(request),
+    });
+    return {
+      url: `http://127.0.0.1:${server.port}/v1`,
+      apiKey: this.apiKey,
+      requests: this.requests,
+      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
+      aborted: () => {
+        const done = this.abortedQueue.shift();
+        if (done) return Promise.resolve(done);
+        return new Promise((resolve) => this.abortWaiters.push(resolve));
+      },
+      close: async () => {
+        await server.stop(true);
+      },
+    };
+  }
+
+  private markAborted(received: ReceivedRequest) {
+    if (received.aborted) return;
+    received.aborted = true;
+    const waiter = this.abortWaiters.shift();
+    if (waiter) waiter(received);
+    else this.abortedQueue.push(received);
+  }
+
+  private async handle(request: Request): Promise<Response> {
+    const started = performance.now();
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    const bodyText = await request.text();
+    const received: ReceivedRequest = {
+      method: request.method,
+      path: url.pathname + url.search,
+      headers,
+      bodyText,
+      body: parseJson(bodyText),
+      aborted: false,
+    };
+    this.requests.push(received);
+    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+
+    const fail = (status: number, body: unknown, extraHeaders: Record<string, string> = {}) =>
+      Response.json(body, {
+        status,
+        headers: { ...this.commonHeaders(started), "content-type": "application/json", ...extraHeaders },
+      });
+
+    if (request.method !== "POST" || url.pathname !== "/v1/chat/completions") {
+      return fail(404, errorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error", null, null));
+    }
+    const authError = this.checkAuth(headers.authorization);
+    if (authError) return fail(401, authError);
+    const invalid = this.validate(received.body);
+    if (invalid) return fail(invalid.status, invalid.body);
+    const body = received.body as ChatRequest;
+
+    const script = this.nextScript();
+    if (script && "error" in script) {
+      if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+      const errorPayload = typeof script.error.body === "function" ? script.error.body(received) : (script.error.body ?? SERVER_ERROR_BODY);
+      return fail(script.error.status, errorPayload, script.error.headers);
+    }
+    return this.answer(body, script ?? {}, request.signal, received, started);
+  }
+
+  private nextScript(): Scripted | undefined {
+    const head = this.queue[0];
+    if (!head) return undefined;
+    if (--head.left <= 0) this.queue.shift();
+    return head.script;
+  }
+
+  private checkAuth(authorization: string | undefined): unknown {
+    const key = authorization?.match(/^Bearer\s+(.*)$/i)?.[1]?.trim();
+    if (!key) {
+      return errorBody(
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+        null,
+        null,
+      );
+    }
+    if (key !== this.apiKey) {
+      return errorBody(
+        `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
+    }
+    return null;
+  }
+
+  // Messages and codes as the real API words them; the first problem found is reported.
+  private validate(body: unknown): { status: number; body: unknown } | null {
+    const bad = (message: string, param: string | null = null, code: string | null = null) => ({
+      status: 400,
+      body: errorBody(message, "invalid_request_error", param, code),
+    });
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return bad(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+      );
+    }
+    const fields = body as Json;
+    if (!this.acceptUnknown) {
+      const unknown = Object.keys(fields).filter((key) => !KNOWN_PARAMS.has(key)).sort();
+      if (unknown.length === 1) return bad(`Unrecognized request argument supplied: ${unknown[0]}`);
+      if (unknown.length > 1) return bad(`Unrecognized request arguments supplied: ${unknown.join(", ")}`);
+    }
+    if (fields.model === undefined || fields.model === null || fields.model === "") {
+      return bad("you must provide a model parameter");
+    }
+    if (typeof fields.model !== "string") return bad(invalidType("model", "a string", fields.model), "model", "invalid_type");
+    if (fields.messages === undefined) return bad("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+    if (!Array.isArray(fields.messages)) {
+      return bad(invalidType("messages", "an array of objects", fields.messages), "messages", "invalid_type");
+    }
+    if (fields.messages.length === 0) {
+      return bad(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        "messages",
+        "empty_array",
+      );
+    }
+    for (const [i, message] of fields.messages.entries()) {
+      const param = `messages[${i}]`;
+      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+        return bad(invalidType(param, "an object", message), param, "invalid_type");
+      }
+      const role = (message as Json).role;
+      if (role === undefined) return bad(`Missing required parameter: '${param}.role'.`, `${param}.role`, "missing_required_parameter");
+      if (typeof role !== "string" || !ROLES.includes(role)) {
+        return bad(
+          `Invalid value: '${String(role)}'. Supported values are: ${ROLES.slice(0, -1).map((r) => `'${r}'`).join(", ")}, and '${ROLES.at(-1)}'.`,
+          `${param}.role`,
+          "invalid_value",
+        );
+      }
+    }
+    if (fields.stream !== undefined && fields.stream !== null && typeof fields.stream !== "boolean") {
+      return bad(invalidType("stream", "a boolean", fields.stream), "stream", "invalid_type");
+    }
+    if (fields.stream_options !== undefined && fields.stream_options !== null && fields.stream !== true) {
+      return bad("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
+    }
+    if (fields.n !== undefined && fields.n !== null) {
+      if (!Number.isInteger(fields.n)) return bad(invalidType("n", "an integer", fields.n), "n", "invalid_type");
+      const n = fields.n as number;
+      if (n < 1) return bad(`Invalid 'n': integer below minimum value. Expected a value >= 1, but got ${n} instead.`, "n", "integer_below_min_value");
+      if (n > 128) return bad(`Invalid 'n': integer above maximum value. Expected a value <= 128, but got ${n} instead.`, "n", "integer_above_max_value");
+    }
+    if (!this.modelExists(fields.model)) {
+      return {
+        status: 404,
+        body: errorBody(`The model \`${fields.model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
+      };
+    }
+    return null;
+  }
+
+  private modelExists(model: string): boolean {
+    if (this.models.has(model)) return true;
+    const dated = model.match(/^(.*)-\d{4}-\d{2}-\d{2}$/);
+    return dated !== null && this.models.has(dated[1]);
+  }
+
+  private commonHeaders(started: number): Record<string, string> {
+    return {
+      "x-request-id": `req_${randomHex(32)}`,
+      "openai-organization": ORGANIZATION,
+      "openai-processing-ms": String(Math.max(1, Math.round(performance.now() - started))),
+      "openai-version": "2020-10-01",
+      "access-control-expose-headers": "X-Request-ID",
+    };
+  }
+
+  private rateLimitHeaders(): Record<string, string> {
+    this.requestsLeft = Math.max(0, this.requestsLeft - 1);
+    return {
+      "x-ratelimit-limit-requests": "10000",
+      "x-ratelimit-limit-tokens": "10000000",
+      "x-ratelimit-remaining-requests": String(this.requestsLeft),
+      "x-ratelimit-remaining-tokens": "9999980",
+      "x-ratelimit-reset-requests": "6ms",
+      "x-ratelimit-reset-tokens": "0s",
+    };
+  }
+
+  private async answer(
+    body: ChatRequest,
+    script: ScriptedAnswer,
+    signal: AbortSignal,
+    received: ReceivedRequest,
+    started: number,
+  ): Promise<Response> {
+    const plan = this.plan(body, script);
+    const gate = script.gate;
+    if (!(await passGate(gate, signal))) return new Response(null, { status: 499 });
+    const headers = { ...this.commonHeaders(started), ...this.rateLimitHeaders() };
+    if (body.stream !== true) {
+      return Response.json(this.completion(plan), { headers: { ...headers, "content-type": "application/json", ...script.headers } });
+    }
+    const events = this.chunks(plan).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
+    events.push("data: [DONE]\n\n");
+    const encoder = new TextEncoder();
+    let next = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(events[next++]));
+      },
+      async pull(controller) {
+        if (next >= events.length) return controller.close();
+        if (!(await passGate(gate, signal))) return;
+        controller.enqueue(encoder.encode(events[next++]));
+        if (next >= events.length) controller.close();
+      },
+      cancel: () => this.markAborted(received),
+    });
+    return new Response(stream, {
+      headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...script.headers },
+    });
+  }
+
+  private plan(body: ChatRequest, script: ScriptedAnswer): Plan {
+    const n = typeof body.n === "number" ? body.n : 1;
+    const echo = lastUserText(body.messages);
+    const texts = Array.from({ length: n }, (_, i) => {
+      if (Array.isArray(script.content)) return script.content[i % script.content.length] ?? "";
+      if (typeof script.content === "string") return script.content;
+      if (script.toolCalls?.length) return "";
+      return i === 0 ? echo : `${echo} (choice ${i})`;
+    });
+    const toolCalls = script.toolCalls ?? [];
+    const choices = texts.map((text) => ({
+      text,
+      toolCalls: toolCalls.map((call) => ({
+        id: call.id ?? `call_${randomAlnum(24)}`,
+        name: call.name,
+        arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
+      })),
+    }));
+    const completionTokens = choices.reduce(
+      (sum, choice) => sum + textPieces(choice.text).length + choice.toolCalls.reduce((s, c) => s + 3 + argumentPieces(c.arguments).length, 0),
+      0,
+    );
+    const promptTokens = 3 + body.messages.reduce((sum, message) => sum + 4 + Math.ceil(messageText(message).length / 4), 0);
+    const streamOptions = (body.stream_options ?? {}) as Json;
+    const requestedTier = typeof body.service_tier === "string" && body.service_tier !== "auto" ? body.service_tier : "default";
+    const usage = {
+      prompt_tokens: script.usage?.prompt_tokens ?? promptTokens,
+      completion_tokens: script.usage?.completion_tokens ?? completionTokens,
+      cached_tokens: script.usage?.cached_tokens ?? 0,
+      reasoning_tokens: script.usage?.reasoning_tokens ?? 0,
+    };
+    return {
+      id: `chatcmpl-${randomAlnum(29)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: script.model ?? this.reportedModel(body.model),
+      serviceTier: requestedTier,
+      choices,
+      finishReason: script.finishReason ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
+      usage: {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        total_tokens: usage.prompt_tokens + usage.completion_tokens,
+        prompt_tokens_details: { cached_tokens: usage.cached_tokens, audio_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: usage.reasoning_tokens,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
+      },
+      includeUsage: streamOptions.include_usage === true,
+      obfuscate: streamOptions.include_obfuscation !== false,
+      extra: script.extra ?? {},
+    };
+  }
+
+  private reportedModel(model: string): string {
+    return this.models.get(model) ?? model;
+  }
+
+  // Field order follows openai-text.json.
+  private completion(plan: Plan): Json {
+    const { extra } = plan;
+    return {
+      id: plan.id,
+      object: "chat.completion",
+      created: plan.created,
+      model: plan.model,
+      choices: plan.choices.map((choice, index) => ({
+        index,
+        message: {
+          role: "assistant",
+          content: choice.toolCalls.length > 0 && choice.text === "" ? null : choice.text,
+          ...(choice.toolCalls.length > 0
+            ? {
+                tool_calls: choice.toolCalls.map((call) => ({
+                  id: call.id,
+                  type: "function",
+                  function: { name: call.name, arguments: call.arguments },
+                  ...extra.toolCall,
+                })),
+              }
+            : {}),
+          refusal: null,
+          annotations: [],
+          ...extra.message,
+        },
+        logprobs: null,
+        finish_reason: plan.finishReason,
+        ...extra.choice,
+      })),
+      usage: plan.usage,
+      service_tier: plan.serviceTier,
+      system_fingerprint: this.fingerprint,
+      ...extra.top,
+    };
+  }
+
+  // Field order follows openai-text.chunks.txt. Choices of n > 1 take turns, one choice a chunk.
+  private chunks(plan: Plan): Json[] {
+    const { extra } = plan;
+    const chunk = (choices: Json[], usage: unknown): Json => ({
+      id: plan.id,
+      object: "chat.completion.chunk",
+      created: plan.created,
+      model: plan.model,
+      service_tier: plan.serviceTier,
+      system_fingerprint: this.fingerprint,
+      choices,
+      ...(plan.includeUsage ? { usage } : {}),
+      ...extra.top,
+      ...(plan.obfuscate ? { obfuscation: randomAlnum(1 + Math.floor(Math.random() * 12)) } : {}),
+    });
+    const choiceDelta = (index: number, delta: Json, finishReason: string | null = null): Json => ({
+      index,
+      delta,
+      logprobs: null,
+      finish_reason: finishReason,
+      ...extra.choice,
+    });
+
+    const perChoice = plan.choices.map((choice, index) => {
+      const deltas: Json[] = [];
+      const calls = choice.toolCalls.map((call, callIndex) => ({
+        first: {
+          index: callIndex,
+          id: call.id,
+          type: "function",
+          function: { name: call.name, arguments: "" },
+          ...extra.toolCall,
+        },
+        rest: argumentPieces(call.arguments).map((piece) => ({ index: callIndex, function: { arguments: piece } })),
+      }));
+      // A tool-only answer opens with the first tool call in the role delta, content null.
+      const opensWithTool = choice.text === "" && calls.length > 0;
+      const opening: Json = opensWithTool
+        ? { role: "assistant", content: null, tool_calls: [calls[0].first], refusal: null, ...extra.message }
+        : { role: "assistant", content: "", refusal: null, ...extra.message };
+      deltas.push(choiceDelta(index, opening));
+      for (const piece of textPieces(choice.text)) deltas.push(choiceDelta(index, { content: piece }));
+      calls.forEach((call, callIndex) => {
+        if (!(opensWithTool && callIndex === 0)) deltas.push(choiceDelta(index, { tool_calls: [call.first] }));
+        for (const piece of call.rest) deltas.push(choiceDelta(index, { tool_calls: [piece] }));
+      });
+      deltas.push(choiceDelta(index, {}, plan.finishReason));
+      return deltas;
+    });
+
+    const chunks: Json[] = [];
+    const longest = Math.max(...perChoice.map((deltas) => deltas.length));
+    for (let step = 0; step < longest; step++) {
+      for (const deltas of perChoice) if (step < deltas.length) chunks.push(chunk([deltas[step]], null));
+    }
+    if (plan.includeUsage) chunks.push(chunk([], plan.usage));
+    return chunks;
+  }
+}
+
+interface Plan {
+  id: string;
+  created: number;
+  model: string;
+  serviceTier: string;
+  choices: { text: string; toolCalls: { id: string; name: string; arguments: string }[] }[];
+  finishReason: string;
+  usage: Json;
+  includeUsage: boolean;
+  obfuscate: boolean;
+  extra: ExtraFields;
+}
+
+/** false when the client went away while held; what is sent then reaches nobody */
+async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
+  if (!gate) return true;
+  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
+  try {
+    await gate.pass(signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function errorBody(message: string, type: string, param: string | null, code: string | null) {
+  return { error: { message, type, param, code } };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function modelOf(request: ReceivedRequest): string {
+  const model = (request.body as Json | undefined)?.model;
+  return typeof model === "string" ? model : "gpt-4o-mini";
+}
+
+function jsonTypeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a decimal";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+function invalidType(param: string, expected: string, value: unknown): string {
+  return `Invalid type for '${param}': expected ${expected}, but got ${jsonTypeName(value)} instead.`;
+}
+
+// As the real 401 shows it: the start and the last four characters, stars between.
+function maskKey(key: string): string {
+  if (key.length <= 8) return key;
+  return `${key.slice(0, Math.min(8, key.length - 4))}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
+}
+
+function messageText(message: Json): string {
+  const content = message.content;
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("");
+  }
+  return "";
+}
+
+function lastUserText(messages: Json[]): string {
+  const last = messages.findLast((message) => message.role === "user");
+  return last ? messageText(last) : "";
+}
+
+// Word-sized deltas with the leading space attached, like the recorded stream (" Harmony").
+function textPieces(text: string): string[] {
+  return text.match(/\s*\S+|\s+/g) ?? [];
+}
+
+// Token-sized argument fragments: `{"`, `city`, `":"`, `Paris`, `"}`.
+function argumentPieces(args: string): string[] {
+  return args.match(/\w+|\W+/g) ?? [];
+}
+
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomAlnum(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (byte) => ALNUM[byte % ALNUM.length]).join("");
+}
+
+function randomHex(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2)));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, length);
+}
