@@ -44,3 +44,8 @@ export function genericError(provider: string, status: number, text: string, hea
     headers: retryHeaders(headers),
   };
 }
+
+/** A request the target cannot honour (n>1 on Anthropic, audio input, ...): 400 naming the parameter. */
+export function rejectRequest(message: string, param: string | null): UpstreamError {
+  return new UpstreamError({ status: 400, error: { message, type: "invalid_request_error", param, code: "unsupported_parameter" }, headers: {} });
+}

@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from "../openai/schema.ts";
+import type { Secrets } from "../config/schema.ts";
 import type { ProviderDef } from "./registry.ts";
 
 /** Where one attempt goes: a provider, the model id exactly as the upstream expects it, and how to reach it. */
@@ -8,6 +9,9 @@ export interface Target {
   baseUrl: string;
   key: string | null;
   headers: Record<string, string>;
+  /** For protocols that need more than one credential (Bedrock: secret key, session token, region). */
+  secrets: Secrets;
+  env: NodeJS.ProcessEnv;
 }
 
 /** A chunk for the client; `raw` is its JSON text when it can be relayed byte for byte. */
@@ -28,8 +32,22 @@ export interface MappedError {
  * The chat handler owns everything else (routing, extras, traces).
  */
 export interface ProtocolAdapter {
-  buildRequest(body: ChatRequestBody, target: Target, stream: boolean): { url: string; init: RequestInit };
+  /**
+   * Throws UpstreamError (see `rejectRequest`) for a request the target cannot honour, so the
+   * client gets a 400 naming the parameter instead of a silent drop. Async for request signing.
+   */
+  buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest | Promise<UpstreamRequest>;
   parseResponse(text: string, target: Target): ChatCompletion;
   streamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncIterable<StreamChunk>;
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
+  /**
+   * For protocols whose credentials are more than one key (Bedrock): a message saying what is
+   * missing and how to add it, or null. Without it, the provider's `keyEnv` key is required.
+   */
+  missingCredentials?(target: Target): string | null;
+}
+
+export interface UpstreamRequest {
+  url: string;
+  init: RequestInit;
 }

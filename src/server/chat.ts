@@ -28,8 +28,8 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     call.finish(499, { type: "client_disconnected", message: "the client closed the connection before the upstream answered" });
     return new Response(null, { status: 499 });
   };
-  const failMapped = (m: MappedError) => {
-    call.attempt(m.status, m.error.type);
+  const failMapped = (m: MappedError, attempted = true) => {
+    if (attempted) call.attempt(m.status, m.error.type);
     call.finish(m.status, { type: m.error.type, message: m.error.message });
     return new Response(JSON.stringify({ error: m.error }), {
       status: m.status,
@@ -82,9 +82,6 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     return fail(501, `The ${provider.name} protocol is not supported by this engine version yet.`, "invalid_request_error", { param: "model", code: "provider_not_supported" });
   }
   const key = resolveKey(provider, secrets, engine.env);
-  if (!key && provider.keyEnv) {
-    return fail(401, `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`, "authentication_error", { code: "missing_api_key" });
-  }
   const override = config.providers[provider.name];
   const target: Target = {
     provider,
@@ -92,9 +89,24 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     baseUrl: (engine.env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, ""),
     key: key?.value ?? null,
     headers: override?.headers ?? {},
+    secrets,
+    env: engine.env,
   };
+  const missing = adapter.missingCredentials
+    ? adapter.missingCredentials(target)
+    : !key && provider.keyEnv
+      ? `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`
+      : null;
+  if (missing) return fail(401, missing, "authentication_error", { code: "missing_api_key" });
 
-  const { url, init } = adapter.buildRequest(body, target, call.stream);
+  let upstream;
+  try {
+    upstream = await adapter.buildRequest(body, target, call.stream);
+  } catch (e) {
+    if (e instanceof UpstreamError) return failMapped(e.mapped, false);
+    throw e;
+  }
+  const { url, init } = upstream;
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
   req.signal.addEventListener("abort", onClientGone, { once: true });
