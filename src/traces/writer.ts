@@ -30,6 +30,7 @@ export class TraceWriter {
   private readonly log: (line: string) => void;
   dropped = 0;
   written = 0;
+  private failing = false;
 
   constructor(
     private readonly sink: TraceSink,
@@ -79,10 +80,14 @@ export class TraceWriter {
       try {
         await this.sink.write(lines);
         this.written += batch.length;
+        if (this.failing) this.log("trace writes recovered");
+        this.failing = false;
       } catch (e: any) {
         // Put the batch back in front so nothing is lost; the next tick tries again.
         this.queue = batch.concat(this.queue);
-        this.log(`trace write failed: ${e?.message ?? e}`);
+        // Once per outage, not once per retry.
+        if (!this.failing) this.log(`trace write failed: ${e?.message ?? e}; retrying`);
+        this.failing = true;
         return;
       }
     }

@@ -20,9 +20,11 @@ export interface RunningEngine {
  * Starts `opentracy serve --port 0` as a real subprocess and waits for its "listening on" line,
  * which carries the port the OS chose: no fixed ports, no sleeps.
  */
-export async function startEngine(opts: { home?: string; env?: Record<string, string | undefined>; args?: string[] } = {}): Promise<RunningEngine> {
+export async function startEngine(
+  opts: { home?: string; env?: Record<string, string | undefined>; args?: string[]; /** the program, default bun + bin/opentracy.ts */ command?: string[] } = {},
+): Promise<RunningEngine> {
   const home = opts.home ?? tempHome();
-  const proc = Bun.spawn([process.execPath, BIN, "serve", "--port", "0", ...(opts.args ?? [])], {
+  const proc = Bun.spawn([...(opts.command ?? [process.execPath, BIN]), "serve", "--port", "0", ...(opts.args ?? [])], {
     cwd: ROOT,
     env: childEnv(home, opts.env),
     stdin: "ignore",

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import type { TraceSink } from "../../src/traces/file-sink.ts";
+import { TraceWriter } from "../../src/traces/writer.ts";
+import { makeTrace } from "../helpers/trace-factory.ts";
+
+class MemorySink implements TraceSink {
+  lines: string[] = [];
+  failNext = 0;
+  async write(lines: string) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("disk full");
+    }
+    this.lines.push(...lines.trimEnd().split("\n"));
+  }
+  async close() {}
+}
+
+const ids = (sink: MemorySink) => sink.lines.map((l) => JSON.parse(l).id);
+
+describe("TraceWriter", () => {
+  test("writes every enqueued record once, in order", async () => {
+    const sink = new MemorySink();
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }));
+    const recs = Array.from({ length: 25 }, (_, i) => makeTrace({ id: `t${i}` }));
+    recs.slice(0, 10).forEach((r) => w.enqueue(r));
+    const first = w.flush();
+    recs.slice(10).forEach((r) => w.enqueue(r));
+    await Promise.all([first, w.flush()]);
+    expect(ids(sink)).toEqual(recs.map((r) => r.id));
+    expect(w.written).toBe(25);
+  });
+
+  test("a failed write keeps the batch and the next flush writes it", async () => {
+    const sink = new MemorySink();
+    const logs: string[] = [];
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { log: (l) => logs.push(l) });
+    sink.failNext = 1;
+    w.enqueue(makeTrace({ id: "a" }));
+    await w.flush();
+    expect(sink.lines).toHaveLength(0);
+    expect(logs.join()).toContain("disk full");
+    w.enqueue(makeTrace({ id: "b" }));
+    await w.flush();
+    expect(ids(sink)).toEqual(["a", "b"]);
+  });
+
+  test("the content policy is applied when writing, not when enqueuing", async () => {
+    const sink = new MemorySink();
+    let content = true;
+    const w = new TraceWriter(sink, () => ({ content, redact: false }));
+    w.enqueue(makeTrace({ id: "a", request: [{ role: "user", content: "secret" }] }));
+    content = false;
+    await w.flush();
+    expect(JSON.parse(sink.lines[0]).request).toBeNull();
+  });
+
+  test("the queue is bounded and counts what it had to drop", async () => {
+    const sink = new MemorySink();
+    const logs: string[] = [];
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { maxQueue: 3, log: (l) => logs.push(l) });
+    for (let i = 0; i < 5; i++) w.enqueue(makeTrace({ id: `t${i}` }));
+    expect(w.dropped).toBe(2);
+    expect(logs[0]).toContain("dropped");
+    await w.close();
+    expect(ids(sink)).toEqual(["t0", "t1", "t2"]);
+  });
+});
