@@ -20,7 +20,7 @@ export const MAX_ROWS = 1000;
 /** Totals line, column titles, and one spare line so a full table never scrolls the terminal. */
 const CHROME_LINES = 3;
 
-const FIXED = { time: 8, provider: 9, status: 9, latency: 8, tokens: 13, cost: 10 };
+const FIXED = { time: 8, provider: 9, status: 9, latency: 8, tokens: 13, cost: 11 };
 const GAPS = 6;
 
 interface CellProps {
