@@ -21,6 +21,34 @@ async function readKey(def: ProviderDef, arg: string | undefined): Promise<strin
   return (await readStdin()).trim();
 }
 
+/**
+ * Several values (Bedrock): on a terminal one prompt each; piped, `NAME=value` lines named like
+ * the provider's environment variables, so an existing env file can be piped in as it is.
+ */
+async function readFields(def: ProviderDef, fields: NonNullable<ProviderDef["credentialFields"]>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (process.stdin.isTTY) {
+    for (const f of fields) {
+      const v = (await readHidden(`${f.env}${f.required ? "" : " (optional, Enter to skip)"}: `)).trim();
+      if (v) out[f.secret] = v;
+    }
+  } else {
+    const known = new Map(fields.map((f) => [f.env, f.secret]));
+    for (const raw of (await readStdin()).split("\n")) {
+      const line = raw.trim().replace(/^export\s+/, "");
+      if (!line || line.startsWith("#")) continue;
+      const eq = line.indexOf("=");
+      const name = eq > 0 ? line.slice(0, eq).trim() : "";
+      if (!known.has(name)) throw new CliError(`${def.name}: expected NAME=value lines with NAME one of ${[...known.keys()].join(", ")}; got '${name || line.slice(0, 20)}'`);
+      const value = line.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+      if (value) out[known.get(name)!] = value;
+    }
+  }
+  const missing = fields.filter((f) => f.required && !out[f.secret]).map((f) => f.env);
+  if (missing.length) throw new CliError(`${def.name} needs ${missing.join(" and ")}; nothing was written`);
+  return out;
+}
+
 export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("manage provider API keys (stored in $OPENTRACY_HOME/secrets.json, mode 0600)");
 
@@ -29,6 +57,17 @@ export function registerKeys(program: Command): void {
     .description("store a provider key: hidden prompt on a terminal, or piped on stdin")
     .action(async (name: string, arg: string | undefined) => {
       const def = providerOrFail(name);
+      if (def.credentialFields) {
+        if (arg !== undefined) throw new CliError(`${def.name} takes several values; pipe NAME=value lines or use the prompt`);
+        const values = await readFields(def, def.credentialFields);
+        editSecrets((s) => {
+          // Replace the whole set: a stale session token from an older set must not survive.
+          for (const f of def.credentialFields!) delete s[f.secret];
+          Object.assign(s, values);
+        });
+        process.stdout.write(`stored ${def.name} credentials for ${maskKey(values[def.secretName])}\n`);
+        return;
+      }
       const key = await readKey(def, arg);
       if (!key) throw new CliError("no key given (empty input); nothing was written");
       if (/\s/.test(key)) throw new CliError("the key contains white space; nothing was written");
@@ -72,6 +111,7 @@ export function registerKeys(program: Command): void {
       if (!(def.secretName in readSecrets())) throw new CliError(`no ${def.name} key is stored in secrets.json`);
       editSecrets((s) => {
         delete s[def.secretName];
+        for (const f of def.credentialFields ?? []) delete s[f.secret];
       });
       process.stdout.write(`removed ${def.name} key\n`);
     });

@@ -17,6 +17,11 @@ export interface ProviderDef {
   secretName: string;
   /** Provider id in the price catalogue (@pydantic/genai-prices); null when it has none. */
   priceProvider: string | null;
+  /**
+   * Providers whose credentials are several values (Bedrock): `keys set` asks for each, named as
+   * the provider's own environment variables. The first one is `secretName`/`keyEnv`.
+   */
+  credentialFields?: ReadonlyArray<{ env: string; secret: string; required: boolean; hidden: boolean }>;
 }
 
 function openaiDialect(name: string, baseUrl: string, priceProvider: string | null = name): ProviderDef {
@@ -90,6 +95,12 @@ const defs: ProviderDef[] = [
     keyEnv: "AWS_ACCESS_KEY_ID",
     secretName: "aws_access_key_id",
     priceProvider: "aws",
+    credentialFields: [
+      { env: "AWS_ACCESS_KEY_ID", secret: "aws_access_key_id", required: true, hidden: false },
+      { env: "AWS_SECRET_ACCESS_KEY", secret: "aws_secret_access_key", required: true, hidden: true },
+      { env: "AWS_SESSION_TOKEN", secret: "aws_session_token", required: false, hidden: true },
+      { env: "AWS_REGION", secret: "aws_region", required: false, hidden: false },
+    ],
   },
 ];
 

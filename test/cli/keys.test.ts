@@ -87,3 +87,26 @@ describe("opentracy keys", () => {
     expect(readFileSync(join(home, "secrets.json"), "utf8")).toBe(bad);
   });
 });
+
+describe("opentracy keys set bedrock", () => {
+  test("reads NAME=value lines and stores the whole credential set", async () => {
+    const home = tempHome();
+    const input = "# from my env file\nexport AWS_ACCESS_KEY_ID=AKIAEXAMPLE1234\nAWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG'\nAWS_REGION=eu-west-1\n";
+    const r = await runCli(["keys", "set", "bedrock"], { home, stdin: input });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("wJalr");
+    expect(secretsOf(home)).toEqual({ aws_access_key_id: "AKIAEXAMPLE1234", aws_secret_access_key: "wJalrXUtnFEMI/K7MDENG", aws_region: "eu-west-1" });
+    expect((await runCli(["keys", "rm", "bedrock"], { home })).code).toBe(0);
+    expect(secretsOf(home)).toEqual({});
+  });
+
+  test("a missing secret key or an unknown name is refused", async () => {
+    const home = tempHome();
+    const partial = await runCli(["keys", "set", "bedrock"], { home, stdin: "AWS_ACCESS_KEY_ID=AKIA1\n" });
+    expect(partial.code).not.toBe(0);
+    expect(partial.stderr).toContain("AWS_SECRET_ACCESS_KEY");
+    const unknown = await runCli(["keys", "set", "bedrock"], { home, stdin: "SECRET=1\n" });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("AWS_ACCESS_KEY_ID");
+  });
+});
