@@ -12,7 +12,8 @@ import {
   type FakeOpenAI,
 } from "./openai-upstream";
 
-const RECORDED = join(import.meta.dir, "../../../shared/fixtures/recorded/openai");
+// Real captures (shared/fixtures/recorded/openai, from the Vercel AI SDK fixtures, Apache-2.0).
+const RECORDED = join(import.meta.dir, "fixtures/openai");
 const recordedCompletion = JSON.parse(readFileSync(join(RECORDED, "openai-text.json"), "utf8"));
 const recordedChunks: any[] = readFileSync(join(RECORDED, "openai-text.chunks.txt"), "utf8")
   .split("\n")

@@ -1,7 +1,7 @@
 // A local stand-in for api.openai.com's POST /v1/chat/completions, for tests.
 //
 // Every detail below is copied from OpenAI's documentation, from error bodies the real API is
-// publicly reported to return, and from ../shared/fixtures/recorded/openai/ (a real completion
+// publicly reported to return, and from test/fakes/fixtures/openai/ (a real completion
 // and its stream). Where the real API does something inconvenient for our tests (rejecting
 // unknown request fields) the real behaviour is available behind an option.
 
