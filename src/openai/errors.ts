@@ -10,7 +10,7 @@ export function errorJson(
   status: number,
   message: string,
   type: string,
-  opts: { param?: string | null; code?: string | null; headers?: HeadersInit } = {},
+  opts: { param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
 ): Response {
   const body: { error: OpenAIError } = {
     error: { message, type, param: opts.param ?? null, code: opts.code ?? null },

@@ -188,6 +188,18 @@ describe("stream", () => {
   });
 });
 
+test("a client that disconnects before a non-stream answer aborts the upstream request", async () => {
+  const gate = streamGate();
+  fake.script({ gate });
+  const ac = new AbortController();
+  const pending = client.chat.completions.create({ model: "openai/gpt-4o", messages: ask("wait for it") }, { signal: ac.signal }).catch((e) => e);
+  await gate.waiting();
+  const aborted = fake.aborted();
+  ac.abort();
+  expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+  expect(((await aborted).body as any).messages[0].content).toBe("wait for it");
+});
+
 describe("errors in OpenAI's shape", () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${engine.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
@@ -195,7 +207,7 @@ describe("errors in OpenAI's shape", () => {
   test("invalid JSON → 400", async () => {
     const res = await post("{not json");
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_json", param: null });
     expect(typeof body.error.message).toBe("string");
     expect(res.headers.get("x-opentracy-trace-id")).toBeTruthy();
@@ -204,11 +216,11 @@ describe("errors in OpenAI's shape", () => {
   test("schema error → 400 naming the field", async () => {
     const res = await post(JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: 5 }] }));
     expect(res.status).toBe(400);
-    const { error } = await res.json();
+    const { error }: any = await res.json();
     expect(error.param).toBe("messages[0].content");
     expect(error.message).toContain("messages[0].content");
     const empty = await post(JSON.stringify({ model: "openai/gpt-4o", messages: [] }));
-    expect((await empty.json()).error.param).toBe("messages");
+    expect(((await empty.json()) as any).error.param).toBe("messages");
   });
 
   test("unknown model → 404 listing the accepted forms", async () => {
@@ -229,7 +241,7 @@ describe("errors in OpenAI's shape", () => {
   test("unknown path → 404 in OpenAI's shape", async () => {
     const res = await fetch(`${engine.url}/v1/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.type).toBe("invalid_request_error");
+    expect(((await res.json()) as any).error.type).toBe("invalid_request_error");
   });
 });
 
@@ -245,6 +257,6 @@ describe("models and health", () => {
   test("/health answers", async () => {
     const res = await fetch(`${engine.url}/health`);
     expect(res.status).toBe(200);
-    expect((await res.json()).status).toBe("ok");
+    expect(((await res.json()) as any).status).toBe("ok");
   });
 });
