@@ -1,42 +1,75 @@
 import type { Command } from "commander";
-import { Alias, AliasName } from "../config/schema.ts";
+import { Alias, AliasName, Config } from "../config/schema.ts";
 import { CliError } from "./output.ts";
 import { editConfig, readConfig } from "./settings-files.ts";
+import { engineHealth } from "./engine-client.ts";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `provider/model` or `provider/model (w=2)`: the chain as people read it. */
+function describeTarget(t: Alias["targets"][number]): string {
+  return typeof t === "string" ? t : t.weight === undefined ? t.model : `${t.model} (w=${t.weight})`;
+}
 
 export function registerAlias(program: Command): void {
   const alias = program.command("alias").description("name a model (model=\"smart\") so the app never changes when the model does");
 
   alias
     .command("add <name> <target>")
-    .description("add or replace an alias: target is provider/model, fallbacks are tried in order")
-    .option("--fallback <target>", "a fallback provider/model (repeatable)", collect, [] as string[])
-    .action((name: string, target: string, opts: { fallback: string[] }) => {
+    .description("add or replace an alias: targets are provider/model or another alias; fallbacks are tried in order")
+    .option("--fallback <target>", "a fallback target (repeatable, tried in order)", collect, [] as string[])
+    .option("--weight <n>", "weight of each target, in order (repeatable; for --strategy weighted)", collect, [] as string[])
+    .option("--strategy <strategy>", "fallback (first healthy target) or weighted (spread by weight)")
+    .action((name: string, target: string, opts: { fallback: string[]; weight: string[]; strategy?: string }) => {
       const n = AliasName.safeParse(name);
       if (!n.success) throw new CliError(`invalid alias name '${name}': ${n.error.issues[0].message}`);
-      const a = Alias.safeParse({ targets: [target, ...opts.fallback] });
+      const refs = [target, ...opts.fallback];
+      if (opts.weight.length > refs.length) throw new CliError(`${opts.weight.length} weights for ${refs.length} targets`);
+      const weights = opts.weight.map((w) => {
+        const v = Number(w);
+        if (!(v > 0)) throw new CliError(`invalid weight '${w}': use a positive number`);
+        return v;
+      });
+      const candidate = {
+        targets: refs.map((model, i) => (weights[i] === undefined ? model : { model, weight: weights[i] })),
+        ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      };
+      const a = Alias.safeParse(candidate);
       if (!a.success) {
         const i = a.error.issues[0];
-        const bad = [target, ...opts.fallback][Number(i.path[1])];
-        throw new CliError(`invalid target '${bad}': ${i.message}`);
+        if (i.path[0] === "targets") throw new CliError(`invalid target '${refs[Number(i.path[1])]}': ${i.message}`);
+        throw new CliError(`invalid --${String(i.path[0])}: ${i.message}`);
       }
       let existed = false;
       editConfig((c) => {
         existed = name in c.aliases;
         c.aliases[name] = a.data;
+        // Checked as a whole: targets naming aliases must exist and no chain may loop.
+        const whole = Config.safeParse(c);
+        if (!whole.success) {
+          const issue = whole.error.issues[0];
+          const at = issue.path[1] === name && issue.path[2] === "targets" ? ` '${refs[Number(issue.path[3])]}'` : "";
+          throw new CliError(`invalid target${at}: ${issue.message}; nothing was written`);
+        }
       });
-      process.stdout.write(`${existed ? "updated" : "added"} ${name} → ${a.data.targets.join(" → ")}\n`);
+      process.stdout.write(`${existed ? "updated" : "added"} ${name} → ${a.data.targets.map(describeTarget).join(" → ")}\n`);
     });
 
   alias
     .command("list")
-    .description("show every alias and its chain")
+    .description("show every alias, its chain and, when an engine is running, each target's health")
     .option("--json", "one JSON object per alias")
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
       const aliases = Object.entries(readConfig().aliases);
+      const health = await engineHealth();
+      const stateOf = (t: Alias["targets"][number]) => {
+        const ref = typeof t === "string" ? t : t.model;
+        return health ? (health[ref]?.state ?? "healthy") : null;
+      };
       if (opts.json) {
-        for (const [name, a] of aliases) process.stdout.write(JSON.stringify({ name, targets: a.targets }) + "\n");
+        for (const [name, a] of aliases) {
+          process.stdout.write(JSON.stringify({ name, strategy: a.strategy ?? "fallback", targets: a.targets, health: health ? a.targets.map(stateOf) : null }) + "\n");
+        }
         return;
       }
       if (!aliases.length) {
@@ -45,9 +78,10 @@ export function registerAlias(program: Command): void {
       }
       const w = Math.max(...aliases.map(([n]) => n.length));
       for (const [name, a] of aliases) {
-        const [primary, ...fallbacks] = a.targets;
-        process.stdout.write(`${name.padEnd(w)}  ${primary}${fallbacks.length ? `  (fallback: ${fallbacks.join(", ")})` : ""}\n`);
+        const chain = a.targets.map((t) => describeTarget(t) + (health ? ` [${stateOf(t)}]` : "")).join(" → ");
+        process.stdout.write(`${name.padEnd(w)}  ${a.strategy ?? "fallback"}: ${chain}\n`);
       }
+      if (!health) process.stdout.write("(no running engine answered; health not shown)\n");
     });
 
   alias
@@ -57,6 +91,8 @@ export function registerAlias(program: Command): void {
       if (!(name in readConfig().aliases)) throw new CliError(`no alias named '${name}'`);
       editConfig((c) => {
         delete c.aliases[name];
+        const whole = Config.safeParse(c);
+        if (!whole.success) throw new CliError(`${name} is used by another alias (${whole.error.issues[0].message}); remove that one first`);
       });
       process.stdout.write(`removed ${name}\n`);
     });

@@ -14,11 +14,60 @@ export const AliasName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits, '.', '_', ':' and '-' only, no '/'")
   .max(128);
 
+/** An alias target: `provider/model`, or the name of another alias (expanded in place). */
+export const TargetRef = z.string().superRefine((s, ctx) => {
+  // Checked by form rather than as a union, so the message says what is wrong with this form.
+  const r = (s.includes("/") ? ModelRef : AliasName).safeParse(s);
+  if (!r.success) ctx.addIssue({ code: "custom", message: r.error.issues[0].message });
+});
+
+const WeightedTarget = z.strictObject({ model: TargetRef, weight: z.number().positive().optional() });
+
+/** A bare reference, or one with a weight; one schema so errors name the real problem. */
+const AliasTarget = z.custom<string | z.infer<typeof WeightedTarget>>().superRefine((v, ctx) => {
+  const r = typeof v === "string" ? TargetRef.safeParse(v) : WeightedTarget.safeParse(v);
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+});
+
+/** Retry behaviour; every field optional so an alias can override one of them. */
+export const RetryPolicy = z.strictObject({
+  /** Tries per target, the first included. */
+  max_attempts: z.number().int().min(1).max(10).optional(),
+  backoff_base_ms: z.number().int().nonnegative().optional(),
+  backoff_max_ms: z.number().int().nonnegative().optional(),
+  /** A Retry-After longer than this is not waited for: the next target is tried instead. */
+  retry_after_max_ms: z.number().int().nonnegative().optional(),
+  /** No retry or fallback starts later than this after the request arrived. */
+  deadline_ms: z.number().int().positive().optional(),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
 export const Alias = z.strictObject({
-  /** Ordered: the first is the primary, the rest are fallbacks (used by the routing layer). */
-  targets: z.array(ModelRef).min(1),
+  /** Ordered: the first is the primary, the rest are fallbacks. */
+  targets: z.array(AliasTarget).min(1),
+  /** fallback: first healthy target, then the next; weighted: first pick by weight, then the others in order. */
+  strategy: z.enum(["fallback", "weighted"]).optional(),
+  /** Request fields set on every request through this alias (max_tokens, temperature, ...). */
+  params: z.record(z.string(), z.unknown()).optional(),
+  retry: RetryPolicy.optional(),
 });
 export type Alias = z.infer<typeof Alias>;
+
+export const Routing = z.strictObject({
+  retry: RetryPolicy.optional(),
+  /** Until the upstream's response headers (and a stream's first chunk) arrive, per attempt. */
+  first_byte_timeout_ms: z.number().int().positive().optional(),
+  /** Longest silence between two chunks of a stream or body once it flows. */
+  idle_timeout_ms: z.number().int().positive().optional(),
+  cooldown: z
+    .strictObject({
+      /** Consecutive failures that open the circuit. */
+      failures: z.number().int().min(1).optional(),
+      period_ms: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+export type Routing = z.infer<typeof Routing>;
 
 export const ProviderOverride = z.strictObject({
   base_url: z.url({ protocol: /^https?$/ }).optional(),
@@ -43,6 +92,7 @@ export const Config = z.strictObject({
     })
     .optional(),
   aliases: z.record(AliasName, Alias).default({}),
+  routing: Routing.optional(),
   providers: z.record(z.string(), ProviderOverride).default({}),
   prices: z.record(ModelRef, PriceOverride).default({}),
   traces: z
@@ -52,8 +102,43 @@ export const Config = z.strictObject({
       max_file_bytes: z.number().int().positive().optional(),
     })
     .optional(),
-});
+}).superRefine(checkAliasGraph);
 export type Config = z.infer<typeof Config>;
+
+// The graph check runs even when fields failed their own checks: it must tolerate any shape.
+const refOf = (t: unknown): string | null =>
+  typeof t === "string" ? t : typeof (t as any)?.model === "string" ? (t as any).model : null;
+
+/** Alias targets that name aliases must name existing ones, and no chain may lead back to itself. */
+function checkAliasGraph(c: { aliases: Record<string, Alias> }, ctx: z.RefinementCtx): void {
+  const aliases = c.aliases;
+  if (!aliases || typeof aliases !== "object") return;
+  for (const [name, a] of Object.entries(aliases)) {
+    if (!Array.isArray(a?.targets)) continue;
+    a.targets.forEach((t, i) => {
+      const ref = refOf(t);
+      if (ref !== null && !ref.includes("/") && !(ref in aliases)) {
+        ctx.addIssue({ code: "custom", path: ["aliases", name, "targets", i], message: `no alias named '${ref}' (targets are provider/model or an alias)` });
+      }
+    });
+  }
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    if (done.has(name)) return;
+    const at = path.indexOf(name);
+    if (at >= 0) {
+      ctx.addIssue({ code: "custom", path: ["aliases", path[0]], message: `alias cycle: ${[...path.slice(at), name].join(" → ")}` });
+      return;
+    }
+    const targets = aliases[name]?.targets;
+    for (const t of Array.isArray(targets) ? targets : []) {
+      const ref = refOf(t);
+      if (ref !== null && !ref.includes("/") && ref in aliases) visit(ref, [...path, name]);
+    }
+    done.add(name);
+  };
+  for (const name of Object.keys(aliases)) visit(name, []);
+}
 
 /** Flat map of secret name (e.g. `openai_api_key`) to value. */
 export const Secrets = z.record(z.string().regex(/^[a-z0-9_]+$/), z.string().min(1));

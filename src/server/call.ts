@@ -2,6 +2,8 @@ import { costUSD } from "../pricing/cost.ts";
 import type { Usage } from "../openai/schema.ts";
 import type { Config } from "../config/schema.ts";
 import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
+
+export type AttemptKind = TraceAttempt["kind"];
 import type { TraceWriter } from "../traces/writer.ts";
 
 /**
@@ -15,6 +17,7 @@ export class Call {
   firstByteAt: number | null = null;
   requested = "";
   alias: string | null = null;
+  strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
   model: string | null = null;
   stream = false;
@@ -41,13 +44,15 @@ export class Call {
     if (this.firstByteAt === null) this.firstByteAt = Date.now();
   }
 
-  attempt(status: number | null, errorType: string | null): void {
+  /** One try against the current provider/model; latency from `t0` (performance.now()) when given. */
+  attempt(status: number | null, errorType: string | null, kind: AttemptKind, t0 = this.t0): void {
     this.attempts.push({
       model: this.selectedModel ?? this.requested,
       provider: this.provider ?? "",
       status,
       error_type: errorType,
-      latency_ms: this.elapsedMs(),
+      latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      kind,
     });
   }
 
@@ -76,6 +81,7 @@ export class Call {
       _latency_ms: this.elapsedMs(),
       _routing: {
         alias: this.alias,
+        strategy: this.strategy,
         selected_model: this.selectedModel,
         provider: this.provider,
         attempts: this.attempts,

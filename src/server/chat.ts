@@ -1,35 +1,36 @@
+import type { Config } from "../config/schema.ts";
 import { errorJson } from "../openai/errors.ts";
 import { ChatRequest, paramPath, type ChatRequestBody } from "../openai/schema.ts";
-import { ADAPTERS } from "../providers/adapters.ts";
-import { UpstreamError } from "../providers/errors.ts";
-import type { MappedError, Target } from "../providers/types.ts";
-import { resolveKey } from "../config/keys.ts";
-import { resolveModel, UnknownModel } from "../routing/resolve.ts";
+import type { ChatCompletion } from "../openai/schema.ts";
+import type { MappedError, StreamChunk } from "../providers/types.ts";
+import { planRoute, UnknownModel, type RoutePlan } from "../routing/plan.ts";
+import {
+  backoffMs,
+  classify,
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  retryAfterMs,
+} from "../routing/policy.ts";
+import { attemptOnce, prepareTarget, type AttemptLimits } from "./attempt.ts";
 import { BodyTooLarge, readBody } from "./body.ts";
-import { Call } from "./call.ts";
+import { Call, type AttemptKind } from "./call.ts";
 import type { Engine } from "./engine.ts";
 import { relayStream } from "./stream-relay.ts";
 
 const TRACE_HEADER = "x-opentracy-trace-id";
 
-/** POST /v1/chat/completions: parse once, resolve, call the upstream, answer in OpenAI's shape, trace. */
+/** POST /v1/chat/completions: parse once, plan the route, try targets, answer in OpenAI's shape, trace. */
 export async function handleChat(req: Request, engine: Engine): Promise<Response> {
   const call = new Call(engine.writer);
-  const { config, secrets } = engine.settings.current;
+  // One snapshot per request: a config change mid-request applies to the next one, never half of this one.
+  const settings = engine.settings.current;
+  const { config } = settings;
 
-  type FailOpts = { param?: string | null; code?: string | null; attempted?: boolean };
-  const fail = (status: number, message: string, type: string, opts: FailOpts = {}) => {
-    if (opts.attempted) call.attempt(status, type);
+  const fail = (status: number, message: string, type: string, opts: { param?: string | null; code?: string | null } = {}) => {
     call.finish(status, { type, message });
     return errorJson(status, message, type, { ...opts, headers: { [TRACE_HEADER]: call.id } });
   };
-  const clientGone = () => {
-    call.attempt(null, "client_disconnected");
-    call.finish(499, { type: "client_disconnected", message: "the client closed the connection before the upstream answered" });
-    return new Response(null, { status: 499 });
-  };
-  const failMapped = (m: MappedError, attempted = true) => {
-    if (attempted) call.attempt(m.status, m.error.type);
+  const failMapped = (m: MappedError) => {
     call.finish(m.status, { type: m.error.type, message: m.error.message });
     return new Response(JSON.stringify({ error: m.error }), {
       status: m.status,
@@ -61,107 +62,157 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     return fail(400, `Invalid value for '${param ?? "body"}': ${issue.message}`, "invalid_request_error", { param, code: "invalid_value" });
   }
   // Forward the client's own object, not zod's copy: unknown fields must reach the upstream as sent.
-  const body = raw as ChatRequestBody;
+  let body = raw as ChatRequestBody;
   call.stream = body.stream === true;
   call.request = body.messages;
 
-  let resolved;
+  let plan: RoutePlan;
   try {
-    resolved = resolveModel(body.model, config);
+    plan = planRoute(body.model, config);
   } catch (e) {
     if (e instanceof UnknownModel) return fail(404, e.message, "invalid_request_error", { param: "model", code: "model_not_found" });
     throw e;
   }
-  const { provider, model } = resolved;
-  call.alias = resolved.alias;
-  call.provider = provider.name;
-  call.model = model;
+  call.alias = plan.alias;
+  call.strategy = plan.strategy;
+  if (plan.params) body = { ...body, ...plan.params };
 
-  const adapter = ADAPTERS[provider.protocol];
-  if (!adapter) {
-    return fail(501, `The ${provider.name} protocol is not supported by this engine version yet.`, "invalid_request_error", { param: "model", code: "provider_not_supported" });
-  }
-  const key = resolveKey(provider, secrets, engine.env);
-  const override = config.providers[provider.name];
-  const target: Target = {
-    provider,
-    model,
-    baseUrl: (engine.env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, ""),
-    key: key?.value ?? null,
-    headers: override?.headers ?? {},
-    secrets,
-    env: engine.env,
+  const clientGone = () => {
+    call.finish(499, { type: "client_disconnected", message: "the client closed the connection before the answer started" });
+    return new Response(null, { status: 499 });
   };
-  const missing = adapter.missingCredentials
-    ? adapter.missingCredentials(target)
-    : !key && provider.keyEnv
-      ? `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`
-      : null;
-  if (missing) return fail(401, missing, "authentication_error", { code: "missing_api_key" });
+  const limits: AttemptLimits = {
+    firstByteMs: config.routing?.first_byte_timeout_ms ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    idleMs: config.routing?.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
+  };
+  const deadline = call.startedAt + plan.retry.deadline_ms;
+  const health = engine.health;
+  // A dead target is skipped while it cools down, unless every target is cooling down:
+  // then trying beats failing without trying.
+  const available = plan.targets.filter((t) => health.available(t.ref));
+  const order = available.length ? available : plan.targets;
 
-  let upstream;
-  try {
-    upstream = await adapter.buildRequest(body, target, call.stream);
-  } catch (e) {
-    if (e instanceof UpstreamError) return failMapped(e.mapped, false);
-    throw e;
+  let lastError: MappedError | null = null;
+  let kind: AttemptKind = "first";
+  for (let ti = 0; ti < order.length; ti++) {
+    const planned = order[ti];
+    call.provider = planned.provider.name;
+    call.model = planned.model;
+    if (ti > 0) kind = "fallback";
+    const prepared = prepareTarget(planned, settings, engine.env);
+    if ("error" in prepared) {
+      call.attempt(prepared.status, prepared.error.type, kind);
+      lastError = prepared;
+      continue;
+    }
+    const { adapter, target } = prepared;
+    for (let n = 1; n <= plan.retry.max_attempts; n++) {
+      if (n > 1) kind = "retry";
+      const abort = new AbortController();
+      const onClientGone = () => abort.abort();
+      req.signal.addEventListener("abort", onClientGone, { once: true });
+      const t0 = performance.now();
+      const result = await attemptOnce(adapter, target, body, call.stream, limits, abort);
+      if (!result.ok && "clientGone" in result) {
+        call.attempt(null, "client_disconnected", kind, t0);
+        return clientGone();
+      }
+      if (result.ok) {
+        health.success(planned.ref);
+        call.attempt(result.status, null, kind, t0);
+        if ("completion" in result) {
+          req.signal.removeEventListener("abort", onClientGone);
+          return answer(call, config, result.completion);
+        }
+        return streamAnswer(call, config, engine, body, result.stream, result.first, abort);
+      }
+      req.signal.removeEventListener("abort", onClientGone);
+      const { mapped, status } = result;
+      call.attempt(status, mapped.error.type, kind, t0);
+      lastError = mapped;
+      const verdict = classify(status, mapped.error);
+      if (verdict === "return") return failMapped(mapped);
+      health.failure(planned.ref, mapped.error.message);
+      if (verdict === "fallback" || n === plan.retry.max_attempts) break;
+      const wait = backoffMs(n, plan.retry, retryAfterMs(mapped.headers));
+      if (wait === null || Date.now() + wait > deadline) break;
+      if (!(await sleep(wait, req.signal))) return clientGone();
+    }
+    if (Date.now() > deadline) break;
   }
-  const { url, init } = upstream;
-  const abort = new AbortController();
-  const onClientGone = () => abort.abort();
-  req.signal.addEventListener("abort", onClientGone, { once: true });
+  return failMapped(lastError!);
+}
 
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: abort.signal });
-  } catch (e: any) {
-    if (abort.signal.aborted) return clientGone();
-    return fail(502, `Could not reach ${provider.name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`, "api_error", { code: "upstream_unreachable", attempted: true });
-  }
+/** Waits `ms`; false when the client left meanwhile. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
-  if (!res.ok) {
-    const errText = await res.text().catch(() => "");
-    return failMapped(adapter.mapError(res.status, errText, res.headers, target));
-  }
-
-  if (call.stream) {
-    const clientWantsUsage = body.stream_options?.include_usage === true;
-    const keepText = engine.contentPolicy().content;
-    const stream = relayStream(adapter.streamChunks(res.body!, target), { call, config, clientWantsUsage, keepText, abort });
-    return new Response(stream, {
-      status: 200,
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        [TRACE_HEADER]: call.id,
-      },
-    });
-  }
-
-  let textOut: string;
-  try {
-    textOut = await res.text();
-  } catch (e: any) {
-    if (abort.signal.aborted) return clientGone();
-    return fail(502, `${provider.name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", { code: "upstream_interrupted", attempted: true });
-  } finally {
-    req.signal.removeEventListener("abort", onClientGone);
-  }
-  let completion;
-  try {
-    completion = adapter.parseResponse(textOut, target);
-  } catch (e) {
-    if (e instanceof UpstreamError) return failMapped(e.mapped);
-    throw e;
-  }
+function answer(call: Call, config: Config, completion: ChatCompletion): Response {
   call.markFirstByte();
   call.setUsage(completion.usage, config, completion.model);
-  call.attempt(res.status, null);
   call.finishReason = completion.choices[0]?.finish_reason ?? null;
   call.toolCalls = completion.choices.reduce((n, c) => n + (Array.isArray(c.message?.tool_calls) ? c.message.tool_calls.length : 0), 0);
   call.response = completion.choices.map((c) => c.message);
   const out = JSON.stringify({ ...completion, ...call.extras() });
   call.finish(200, null);
   return new Response(out, { status: 200, headers: { "content-type": "application/json", [TRACE_HEADER]: call.id } });
+}
+
+function streamAnswer(
+  call: Call,
+  config: Config,
+  engine: Engine,
+  body: ChatRequestBody,
+  rest: AsyncIterator<StreamChunk>,
+  first: StreamChunk | null,
+  abort: AbortController,
+): Response {
+  // The first chunk was pulled to know the attempt succeeded; put it back in front.
+  const chunks: AsyncIterable<StreamChunk> = {
+    [Symbol.asyncIterator]: () => {
+      let pending = first;
+      return {
+        next: () => {
+          if (pending) {
+            const value = pending;
+            pending = null;
+            return Promise.resolve({ done: false as const, value });
+          }
+          return rest.next();
+        },
+        return: async () => {
+          await rest.return?.();
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+  const stream = relayStream(chunks, {
+    call,
+    config,
+    clientWantsUsage: body.stream_options?.include_usage === true,
+    keepText: engine.contentPolicy().content,
+    abort,
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      [TRACE_HEADER]: call.id,
+    },
+  });
 }

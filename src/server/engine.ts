@@ -4,6 +4,8 @@ import type { Paths } from "../config/paths.ts";
 import { errorJson } from "../openai/errors.ts";
 import { FileSink } from "../traces/file-sink.ts";
 import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
+import { TargetHealth } from "../routing/health.ts";
+import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
 import { handleChat } from "./chat.ts";
 import { listModels } from "./models.ts";
@@ -17,6 +19,8 @@ export interface Engine {
   maxBodyBytes: number;
   contentPolicy(): ContentPolicy;
   startedAt: number;
+  /** Per-target circuit breakers; per process, reported in /health. */
+  health: TargetHealth;
 }
 
 const envFlag = (v: string | undefined): boolean | undefined =>
@@ -41,6 +45,7 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
     maxBodyBytes: settings.current.config.server?.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
     contentPolicy,
     startedAt: Date.now(),
+    health: new TargetHealth(() => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown })),
   };
 }
 
@@ -68,6 +73,7 @@ export function startServer(engine: Engine, host: string, port: number): Server<
             version: VERSION,
             uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
             traces: { sink: "file", queued: engine.writer.queued, written: engine.writer.written, dropped: engine.writer.dropped },
+            routing: { targets: engine.health.snapshot() },
           }),
       },
     },

@@ -61,7 +61,6 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
         for (;;) {
           const next = await it.next();
           if (next.done) {
-            call.attempt(200, null);
             const out = tail();
             finishTrace(200, null);
             for (const b of out) controller.enqueue(b);
@@ -102,7 +101,6 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
           e instanceof UpstreamError
             ? e.mapped
             : { status: 502, error: { message: `upstream stream failed: ${e?.message ?? e}`, type: "upstream_error", param: null, code: "stream_interrupted" }, headers: {} };
-        call.attempt(mapped.status, mapped.error.type);
         finishTrace(mapped.status, { type: mapped.error.type, message: mapped.error.message });
         // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
         if (held) controller.enqueue(frame(held.raw ?? JSON.stringify(held.chunk)));
@@ -114,7 +112,6 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
     async cancel() {
       if (closed) return;
       abort.abort();
-      call.attempt(null, "client_disconnected");
       finishTrace(499, { type: "client_disconnected", message: "the client closed the connection mid-stream" });
       await it.return?.();
     },

@@ -11,6 +11,8 @@ export const TraceAttempt = z.object({
   status: z.number().int().nullable(),
   error_type: z.string().nullable(),
   latency_ms: z.number(),
+  /** first try, a retry on the same target, or a fallback to the next one */
+  kind: z.enum(["first", "retry", "fallback"]),
 });
 export type TraceAttempt = z.infer<typeof TraceAttempt>;
 

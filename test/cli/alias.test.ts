@@ -15,11 +15,11 @@ describe("opentracy alias", () => {
 
     const list = await runCli(["alias", "list", "--json"], { home });
     expect(list.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
-      { name: "smart", targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-6", "groq/llama-3.3-70b-versatile"] },
-      { name: "fast", targets: ["groq/llama-3.1-8b-instant"] },
+      { name: "smart", strategy: "fallback", targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-6", "groq/llama-3.3-70b-versatile"], health: null },
+      { name: "fast", strategy: "fallback", targets: ["groq/llama-3.1-8b-instant"], health: null },
     ]);
     const table = await runCli(["alias", "list"], { home });
-    expect(table.stdout).toMatch(/smart\s+openai\/gpt-4o\s+\(fallback: anthropic\/claude-sonnet-4-6, groq\/llama-3.3-70b-versatile\)/);
+    expect(table.stdout).toContain("smart  fallback: openai/gpt-4o → anthropic/claude-sonnet-4-6 → groq/llama-3.3-70b-versatile");
 
     const replace = await runCli(["alias", "add", "fast", "cerebras/llama-3.3-70b"], { home });
     expect(replace.stdout).toContain("updated");
@@ -38,6 +38,7 @@ describe("opentracy alias", () => {
     const before = readFileSync(join(home, "config.json"), "utf8");
     const noProvider = await runCli(["alias", "add", "x", "gpt-4o"], { home });
     expect(noProvider.code).not.toBe(0);
+    expect(noProvider.stderr).toContain("'gpt-4o'");
     expect(noProvider.stderr).toContain("provider/model");
     const badProvider = await runCli(["alias", "add", "x", "openai/gpt-4o", "--fallback", "nope/m"], { home });
     expect(badProvider.code).not.toBe(0);
@@ -45,6 +46,34 @@ describe("opentracy alias", () => {
     expect(badProvider.stderr).toContain("unknown provider");
     const badName = await runCli(["alias", "add", "a/b", "openai/gpt-4o"], { home });
     expect(badName.code).not.toBe(0);
+    const badWeight = await runCli(["alias", "add", "w", "openai/gpt-4o", "--weight", "-1"], { home });
+    expect(badWeight.code).not.toBe(0);
+    expect(badWeight.stderr).toContain("weight");
+    const badStrategy = await runCli(["alias", "add", "w", "openai/gpt-4o", "--strategy", "random"], { home });
+    expect(badStrategy.code).not.toBe(0);
+    expect(badStrategy.stderr).toContain("--strategy");
+    expect(readFileSync(join(home, "config.json"), "utf8")).toBe(before);
+  });
+
+  test("aliases of aliases, weights and strategy; cycles and dangling references refused", async () => {
+    const home = tempHome();
+    expect((await runCli(["alias", "add", "base", "openai/gpt-4o"], { home })).code).toBe(0);
+    const w = await runCli(["alias", "add", "mix", "groq/llama-3.3-70b-versatile", "--fallback", "base", "--weight", "3", "--weight", "1", "--strategy", "weighted"], { home });
+    expect(w.code).toBe(0);
+    expect(configOf(home).aliases.mix).toEqual({
+      targets: [{ model: "groq/llama-3.3-70b-versatile", weight: 3 }, { model: "base", weight: 1 }],
+      strategy: "weighted",
+    });
+    const before = readFileSync(join(home, "config.json"), "utf8");
+    const cycle = await runCli(["alias", "add", "base", "mix"], { home });
+    expect(cycle.code).not.toBe(0);
+    expect(cycle.stderr).toContain("cycle");
+    const dangling = await runCli(["alias", "add", "x", "nothere"], { home });
+    expect(dangling.code).not.toBe(0);
+    expect(dangling.stderr).toContain("no alias named 'nothere'");
+    const inUse = await runCli(["alias", "rm", "base"], { home });
+    expect(inUse.code).not.toBe(0);
+    expect(inUse.stderr).toContain("used by another alias");
     expect(readFileSync(join(home, "config.json"), "utf8")).toBe(before);
   });
 

@@ -35,7 +35,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     ttft_ms: 150,
     finish_reason: "stop",
     tool_calls: 0,
-    attempts: [{ model: "openai/gpt-4o-mini", provider: "openai", status: 200, error_type: null, latency_ms: 410 }],
+    attempts: [{ model: "openai/gpt-4o-mini", provider: "openai", status: 200, error_type: null, latency_ms: 410, kind: "first" }],
     request: [{ role: "user", content: `hello ${n}` }],
     response: { role: "assistant", content: `hi ${n}` },
     ...overrides,

@@ -83,12 +83,12 @@ describe("non-stream", () => {
   });
 
   test("an upstream 429 stays a 429 with its Retry-After and message", async () => {
-    fake.script(rateLimited(7));
+    fake.script(rateLimited(60));
     const err = await client.chat.completions.create({ model: "openai/gpt-4o", messages: ask("x") }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(err.status).toBe(429);
-    expect(err.headers.get("retry-after")).toBe("7");
-    expect(err.headers.get("retry-after-ms")).toBe("7000");
+    expect(err.headers.get("retry-after")).toBe("60");
+    expect(err.headers.get("retry-after-ms")).toBe("60000");
     expect(err.message).toContain("Rate limit reached for gpt-4o");
     expect(err.code).toBe("rate_limit_exceeded");
   });

@@ -1,0 +1,21 @@
+import type { TargetState } from "../routing/health.ts";
+import { readConfig } from "./settings-files.ts";
+
+/**
+ * Routing health lives in the running engine's memory; the CLI asks it over HTTP. null when no
+ * engine answers on the configured address within a moment (the CLI must not hang on it).
+ */
+export async function engineHealth(): Promise<Record<string, TargetState> | null> {
+  const server = readConfig().server;
+  const host = process.env.OPENTRACY_HOST ?? server?.host ?? "127.0.0.1";
+  const port = process.env.OPENTRACY_PORT ?? String(server?.port ?? 8080);
+  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
+  try {
+    const res = await fetch(`http://${h}:${port}/health`, { signal: AbortSignal.timeout(500) });
+    if (!res.ok) return null;
+    const body: any = await res.json();
+    return body?.routing?.targets ?? null;
+  } catch {
+    return null;
+  }
+}

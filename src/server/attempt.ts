@@ -1,0 +1,114 @@
+import { resolveKey } from "../config/keys.ts";
+import type { Settings } from "../config/live.ts";
+import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
+import { ADAPTERS } from "../providers/adapters.ts";
+import { UpstreamError } from "../providers/errors.ts";
+import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
+import type { PlannedTarget } from "../routing/plan.ts";
+import { withIdleTimeout } from "./idle-timeout.ts";
+
+export interface AttemptLimits {
+  firstByteMs: number;
+  idleMs: number;
+}
+
+export type AttemptResult =
+  | { ok: true; status: number; completion: ChatCompletion }
+  | { ok: true; status: number; stream: AsyncIterator<StreamChunk>; first: StreamChunk | null }
+  /** `status` null: no HTTP answer (refused, reset, timed out). */
+  | { ok: false; status: number | null; mapped: MappedError }
+  | { ok: false; clientGone: true };
+
+const mappedError = (status: number, message: string, type: string, code: string): MappedError => ({
+  status,
+  error: { message, type, param: null, code },
+  headers: {},
+});
+
+/** The adapter and the concrete target for one planned target, or why it cannot be called. */
+export function prepareTarget(planned: PlannedTarget, settings: Settings, env: NodeJS.ProcessEnv): { adapter: ProtocolAdapter; target: Target } | MappedError {
+  const { provider, model } = planned;
+  const adapter = ADAPTERS[provider.protocol];
+  if (!adapter) {
+    return mappedError(501, `The ${provider.name} protocol is not supported by this engine version yet.`, "invalid_request_error", "provider_not_supported");
+  }
+  const key = resolveKey(provider, settings.secrets, env);
+  const override = settings.config.providers[provider.name];
+  const target: Target = {
+    provider,
+    model,
+    baseUrl: (env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, ""),
+    key: key?.value ?? null,
+    headers: override?.headers ?? {},
+    secrets: settings.secrets,
+    env,
+  };
+  const missing = adapter.missingCredentials
+    ? adapter.missingCredentials(target)
+    : !key && provider.keyEnv
+      ? `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`
+      : null;
+  if (missing) return mappedError(401, missing, "authentication_error", "missing_api_key");
+  return { adapter, target };
+}
+
+/**
+ * One try against one target, up to the point where the answer can be committed to the client:
+ * a parsed completion, or a stream whose first chunk has arrived (so a stream that fails before
+ * its first byte can still be retried elsewhere).
+ */
+export async function attemptOnce(
+  adapter: ProtocolAdapter,
+  target: Target,
+  body: ChatRequestBody,
+  stream: boolean,
+  limits: AttemptLimits,
+  abort: AbortController,
+): Promise<AttemptResult> {
+  const name = target.provider.name;
+  let upstream;
+  try {
+    upstream = await adapter.buildRequest(body, target, stream);
+  } catch (e) {
+    if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
+    throw e;
+  }
+
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, limits.firstByteMs);
+  const timeout = () => mappedError(504, `${name} did not answer within ${limits.firstByteMs} ms`, "upstream_error", "first_byte_timeout");
+  try {
+    let res: Response;
+    try {
+      res = await fetch(upstream.url, { ...upstream.init, signal: abort.signal });
+    } catch (e: any) {
+      if (timedOut) return { ok: false, status: null, mapped: timeout() };
+      if (abort.signal.aborted) return { ok: false, clientGone: true };
+      return { ok: false, status: null, mapped: mappedError(502, `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`, "api_error", "upstream_unreachable") };
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => "");
+      return { ok: false, status: res.status, mapped: adapter.mapError(res.status, text, res.headers, target) };
+    }
+    const bodyStream = withIdleTimeout(res.body ?? new ReadableStream(), limits.idleMs, name);
+    try {
+      if (!stream) {
+        const text = await new Response(bodyStream).text();
+        return { ok: true, status: res.status, completion: adapter.parseResponse(text, target) };
+      }
+      const it = adapter.streamChunks(bodyStream, target)[Symbol.asyncIterator]();
+      const first = await it.next();
+      return { ok: true, status: res.status, stream: it, first: first.done ? null : first.value };
+    } catch (e: any) {
+      if (timedOut) return { ok: false, status: null, mapped: timeout() };
+      if (abort.signal.aborted) return { ok: false, clientGone: true };
+      if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
+      return { ok: false, status: null, mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted") };
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
