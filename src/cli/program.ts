@@ -4,6 +4,7 @@ import { registerServe } from "./serve.ts";
 import { registerKeys } from "./keys.ts";
 import { registerAlias } from "./alias.ts";
 import { registerTraces } from "./traces.ts";
+import { registerRoute } from "./route.ts";
 import { CliError, fail } from "./output.ts";
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerAlias(program);
   registerTraces(program);
+  registerRoute(program);
   return program;
 }
 

@@ -55,6 +55,8 @@ export const openaiCompatible: ProtocolAdapter = {
       }
       yield { chunk, raw: data };
     }
+    // OpenAI-dialect streams always end with [DONE]; without it the answer was cut off.
+    throw badUpstream(target.provider.name, "the stream ended without [DONE]");
   },
 
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError {

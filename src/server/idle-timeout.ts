@@ -11,7 +11,9 @@ export function withIdleTimeout(body: ReadableStream<Uint8Array>, ms: number, pr
       let timer: ReturnType<typeof setTimeout> | undefined;
       const idle = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reader.cancel().catch(() => {});
+          // Reject before cancelling: a cancel settles the pending read as "done", which would
+          // pass a cut-off answer as a complete one.
+          queueMicrotask(() => reader.cancel().catch(() => {}));
           reject(
             new UpstreamError({
               status: 504,

@@ -20,29 +20,33 @@ export const PLACEHOLDER = {
 
 // --- credentials -----------------------------------------------------------------------------
 
-const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+// The body may not contain another BEGIN, so a block that never ends is scanned once.
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----(?:(?!-----BEGIN )[\s\S])*?-----END [A-Z ]*PRIVATE KEY-----/g;
 
-const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 const PROVIDER_KEY = new RegExp(
+  String.raw`(?<![A-Za-z0-9_-])(?:` +
   [
     // OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-…); a digit is required so
     // hyphenated prose after "sk-" is left alone.
-    String.raw`\bsk-(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}`,
-    String.raw`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`, // AWS access key ids
-    String.raw`\bAIza[0-9A-Za-z_-]{30,}`, // Google API keys
-    String.raw`\bgh[pousr]_[A-Za-z0-9]{30,}`, // GitHub tokens
-    String.raw`\bgithub_pat_[A-Za-z0-9_]{22,}`,
-    String.raw`\bxox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
-  ].join("|"),
+    String.raw`sk-[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*`,
+    String.raw`(?:AKIA|ASIA)[A-Z0-9]{16}\b`, // AWS access key ids
+    String.raw`AIza[0-9A-Za-z_-]{30,}`, // Google API keys
+    String.raw`gh[pousr]_[A-Za-z0-9]{30,}`, // GitHub tokens
+    String.raw`github_pat_[A-Za-z0-9_]{22,}`,
+    String.raw`xox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
+  ].join("|") +
+  ")",
   "g",
 );
+const SK_MIN_LENGTH = 23; // "sk-" + 20
 
 // Prose says "Bearer tokens" and "bearer authentication": a token needs a digit or real length.
 const BEARER = /\b([Bb]earer\s+)(?:(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})/g;
 
 // scheme://user:password@host — the shape of OPENTRACY_CLICKHOUSE_URL and most database URLs.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi;
+const URL_PASSWORD = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi;
 
 /**
  * `api_key=…`, `"password": "…"`, `DB_PASSWORD: …`, `Authorization: Basic …`. The key must end in
@@ -121,7 +125,7 @@ export function redactText(s: string): string {
   let out = s;
   out = out.replace(PRIVATE_KEY_BLOCK, PLACEHOLDER.secret);
   out = out.replace(JWT, PLACEHOLDER.secret);
-  out = out.replace(PROVIDER_KEY, PLACEHOLDER.secret);
+  out = out.replace(PROVIDER_KEY, (m) => (m.startsWith("sk-") && m.length < SK_MIN_LENGTH ? m : PLACEHOLDER.secret));
   out = out.replace(BEARER, `$1${PLACEHOLDER.secret}`);
   out = out.replace(URL_PASSWORD, `$1${PLACEHOLDER.secret}@`);
   out = out.replace(ASSIGNMENT, maskAssignment);
