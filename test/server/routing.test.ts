@@ -251,6 +251,16 @@ describe("weighted", () => {
   });
 });
 
+test("an alias's params are set on every request through it", async () => {
+  const { engine, client } = await engineWith({ aliases: { terse: { targets: ["openai/gpt-4o"], params: { max_tokens: 7, temperature: 0 } } } });
+  try {
+    await client.chat.completions.create({ ...ask("terse"), max_tokens: 500, seed: 3 });
+    expect(a.requests.at(-1)!.body).toMatchObject({ model: "gpt-4o", max_tokens: 7, temperature: 0, seed: 3 });
+  } finally {
+    await engine.stop();
+  }
+});
+
 describe("hot reload", () => {
   test("an alias changed while a request is in flight: the in-flight one finishes, the next uses the new target", async () => {
     const { engine, client } = await engineWith({ aliases: { s: { targets: ["openai/gpt-4o"] } } });
