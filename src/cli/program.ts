@@ -5,6 +5,7 @@ import { registerKeys } from "./keys.ts";
 import { registerAlias } from "./alias.ts";
 import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
+import { registerTokens } from "./tokens.ts";
 import { CliError, fail } from "./output.ts";
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerAlias(program);
   registerTraces(program);
   registerRoute(program);
+  registerTokens(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { parse as parseLenient, printParseErrorCode, type ParseError } from "jsonc-parser";
 import type { z } from "zod";
 
 /** A config or secrets file that exists but cannot be used; the message names the file and field. */
@@ -18,7 +19,7 @@ export function readJsonFile<S extends z.ZodType>(path: string, schema: S, fallb
   try {
     raw = JSON.parse(text);
   } catch (e: any) {
-    throw new ConfigFileError(`${path}: not valid JSON (${e?.message ?? e}); fix or remove the file`);
+    throw new ConfigFileError(`${path}: ${syntaxError(text) ?? `not valid JSON (${e?.message ?? e})`}; fix or remove the file`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -27,6 +28,18 @@ export function readJsonFile<S extends z.ZodType>(path: string, schema: S, fallb
     throw new ConfigFileError(`${path}: field ${field}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** "line 3, column 14: ..." for the first syntax error; the engine's own JSON.parse says only what, not where. */
+function syntaxError(text: string): string | null {
+  const errors: ParseError[] = [];
+  parseLenient(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const first = errors[0];
+  if (!first) return null;
+  const before = text.slice(0, first.offset);
+  const line = before.split("\n").length;
+  const column = first.offset - before.lastIndexOf("\n");
+  return `line ${line}, column ${column}: ${printParseErrorCode(first.error)}`;
 }
 
 /**

@@ -1,18 +1,35 @@
-import { watch, type FSWatcher } from "node:fs";
+import { statSync, watch, type FSWatcher } from "node:fs";
 import { basename } from "node:path";
-import { readJsonFile } from "./files.ts";
+import { indexTokens, TokenFile, type TokenIndex } from "../auth/tokens.ts";
+import { ConfigFileError, readJsonFile } from "./files.ts";
 import type { Paths } from "./paths.ts";
 import { Config, Secrets } from "./schema.ts";
 
 export interface Settings {
   config: Config;
   secrets: Secrets;
+  /** Active engine API tokens by id; empty when none are configured. */
+  tokens: TokenIndex;
+}
+
+/** Keys readable by other users are refused outright: the fix is one command, the leak is not undoable. */
+function checkPrivate(path: string): void {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    return;
+  }
+  if (mode & 0o077) throw new ConfigFileError(`${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
 }
 
 export function loadSettings(p: Paths): Settings {
+  checkPrivate(p.secrets);
+  checkPrivate(p.tokens);
   return {
     config: readJsonFile(p.config, Config, {}),
     secrets: readJsonFile(p.secrets, Secrets, {}),
+    tokens: indexTokens(readJsonFile(p.tokens, TokenFile, { tokens: [] })),
   };
 }
 
@@ -34,7 +51,7 @@ export class LiveSettings {
   }
 
   watch(): void {
-    const names = new Set([basename(this.p.config), basename(this.p.secrets)]);
+    const names = new Set([basename(this.p.config), basename(this.p.secrets), basename(this.p.tokens)]);
     // Watching the folder, not the files: atomic writes replace the file, which a file watch misses.
     this.watcher = watch(this.p.home, (_event, name) => {
       if (name && !names.has(String(name))) return;

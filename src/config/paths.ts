@@ -11,6 +11,7 @@ export interface Paths {
   home: string;
   secrets: string;
   config: string;
+  tokens: string;
   traces: string;
 }
 
@@ -20,6 +21,7 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     home,
     secrets: join(home, "secrets.json"),
     config: join(home, "config.json"),
+    tokens: join(home, "tokens.json"),
     traces: join(home, "traces"),
   };
 }

@@ -26,7 +26,7 @@ const mappedError = (status: number, message: string, type: string, code: string
 });
 
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
-export function prepareTarget(planned: PlannedTarget, settings: Settings, env: NodeJS.ProcessEnv): { adapter: ProtocolAdapter; target: Target } | MappedError {
+export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "config" | "secrets">, env: NodeJS.ProcessEnv): { adapter: ProtocolAdapter; target: Target } | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
   if (!adapter) {

@@ -1,0 +1,50 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * Engine API tokens. The file keeps only a SHA-256 of each token's secret; the id in the token
+ * finds the entry without comparing against every hash, and the compare is constant-time.
+ * A token looks like `otk_<id>_<secret>`.
+ */
+export const TokenEntry = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{12}$/),
+  name: z.string().min(1).max(64),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  admin: z.boolean(),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+});
+export type TokenEntry = z.infer<typeof TokenEntry>;
+
+export const TokenFile = z.strictObject({ tokens: z.array(TokenEntry) });
+export type TokenFile = z.infer<typeof TokenFile>;
+
+const TOKEN = /^otk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+export function newToken(name: string, admin: boolean): { token: string; entry: TokenEntry } {
+  const id = randomBytes(6).toString("hex");
+  const secret = randomBytes(32).toString("base64url");
+  return {
+    token: `otk_${id}_${secret}`,
+    entry: { id, name, hash: sha256(secret).toString("hex"), admin, created_at: new Date().toISOString(), revoked_at: null },
+  };
+}
+
+/** The live tokens by id, built once per reload of tokens.json, not per request. */
+export type TokenIndex = ReadonlyMap<string, TokenEntry>;
+
+export function indexTokens(file: TokenFile): TokenIndex {
+  return new Map(file.tokens.filter((t) => !t.revoked_at).map((t) => [t.id, t]));
+}
+
+/** The entry a presented bearer token belongs to, or null (unknown, revoked, malformed or wrong). */
+export function verifyToken(presented: string, index: TokenIndex): TokenEntry | null {
+  const m = TOKEN.exec(presented);
+  if (!m) return null;
+  const entry = index.get(m[1]);
+  if (!entry) return null;
+  const stored = Buffer.from(entry.hash, "hex");
+  return timingSafeEqual(sha256(m[2]), stored) ? entry : null;
+}

@@ -1,0 +1,34 @@
+import { verifyToken, type TokenEntry, type TokenIndex } from "../auth/tokens.ts";
+import { errorJson } from "../openai/errors.ts";
+
+export interface AuthPolicy {
+  /** With no token configured, any key is accepted: only on a loopback bind or with --insecure-no-auth. */
+  openWithoutTokens: boolean;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Who is calling: the token entry, null when the engine runs without tokens, or the 401 to send.
+ * The answer never echoes what was presented, so a mistyped provider key cannot land in a log.
+ */
+export function authenticate(req: Request, tokens: TokenIndex, policy: AuthPolicy): TokenEntry | null | Response {
+  if (tokens.size === 0) {
+    if (policy.openWithoutTokens) return null;
+    return errorJson(401, "This engine has no API tokens configured and is not on a loopback address; create one with `opentracy tokens create`.", "invalid_request_error", { code: "invalid_api_key" });
+  }
+  const m = BEARER.exec(req.headers.get("authorization") ?? "");
+  const entry = m ? verifyToken(m[1], tokens) : null;
+  if (entry) return entry;
+  return errorJson(
+    401,
+    m ? "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key." : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
+    "invalid_request_error",
+    { code: "invalid_api_key" },
+  );
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
