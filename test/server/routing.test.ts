@@ -197,7 +197,8 @@ describe("timeouts and broken connections", () => {
 
 describe("cooldown", () => {
   test("a dead target is skipped while it cools down and probed again after the period", async () => {
-    const period = 600;
+    // Long enough for a CLI subprocess to run inside the open window on a loaded machine.
+    const period = 2500;
     const { engine, client } = await engineWith({
       aliases: { s: { targets: ["openai/gpt-4o", "groq/gpt-4o-mini"] } },
       routing: { retry: { ...fast, max_attempts: 1 }, cooldown: { failures: 2, period_ms: period } },

@@ -1,0 +1,80 @@
+import { EventStreamCodec, type Message } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { badUpstream } from "../errors.ts";
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** Prelude (total length, headers length, prelude CRC) plus the message CRC: the smallest frame. */
+const MIN_FRAME = 16;
+/** The event-stream format caps a message at 16 MiB; a larger length means the bytes are not a frame. */
+const MAX_FRAME = 16 * 1024 * 1024;
+
+export type EventMessage = Message;
+
+/**
+ * AWS event-stream messages (`application/vnd.amazon.eventstream`) from a byte stream, one at a
+ * time, as they complete. Network reads split and join frames anywhere, so this only finds frame
+ * boundaries from each frame's 4-byte length prefix and keeps the one incomplete frame; decoding
+ * and both CRC checks are the maintained codec's job. Memory is one frame, however long the stream.
+ */
+export async function* eventStreamMessages(body: ReadableStream<Uint8Array>, provider: string): AsyncGenerator<EventMessage> {
+  const reader = body.getReader();
+  const lengthPrefix = new Uint8Array(4);
+  let prefixFilled = 0;
+  let frame: Uint8Array | null = null;
+  let filled = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        break;
+      }
+      let offset = 0;
+      while (offset < value.length) {
+        if (!frame) {
+          const take = Math.min(4 - prefixFilled, value.length - offset);
+          lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
+          prefixFilled += take;
+          offset += take;
+          if (prefixFilled < 4) break;
+          const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
+          if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
+          frame = new Uint8Array(total);
+          frame.set(lengthPrefix, 0);
+          filled = 4;
+          prefixFilled = 0;
+        }
+        const take = Math.min(frame.length - filled, value.length - offset);
+        frame.set(value.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === frame.length) {
+          const complete = frame;
+          frame = null;
+          yield decode(complete, provider);
+        }
+      }
+    }
+    if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
+  } finally {
+    // A consumer that stops early (client gone, error) must not leave the upstream open.
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+function decode(frame: Uint8Array, provider: string): EventMessage {
+  try {
+    return codec.decode(frame);
+  } catch (e: any) {
+    throw badUpstream(provider, `undecodable event-stream frame (${e?.message ?? e})`);
+  }
+}
+
+/** A string header's value (`:event-type`, `:message-type`, ...), or undefined. */
+export function headerText(message: EventMessage, name: string): string | undefined {
+  const h = message.headers[name];
+  return h && h.type === "string" ? h.value : undefined;
+}

@@ -1,0 +1,141 @@
+import { contentParts, contentText } from "../../openai/content.ts";
+import { rejectRequest } from "../errors.ts";
+import { echoedReasoning, type ReasoningBlock } from "./reasoning.ts";
+
+const PROVIDER = "bedrock";
+
+export type ImageFormat = "png" | "jpeg" | "gif" | "webp";
+
+export type ContentBlock =
+  | { text: string }
+  | { image: { format: ImageFormat; source: { bytes: string } } }
+  | { toolUse: { toolUseId: string; name: string; input: unknown } }
+  | { toolResult: { toolUseId: string; content: { text: string }[] } }
+  | { reasoningContent: ReasoningBlock };
+
+export interface Turn {
+  role: "user" | "assistant";
+  content: ContentBlock[];
+}
+
+export interface Conversation {
+  system: { text: string }[];
+  messages: Turn[];
+}
+
+const IMAGE_FORMATS: Readonly<Record<string, ImageFormat>> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/jpg": "jpeg",
+  "image/pjpeg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
+const BLANK = /^\s*$/;
+
+/**
+ * OpenAI messages → Converse `system` and alternating turns.
+ *
+ * - system and developer messages, wherever they stand, become `system` blocks in order
+ *   (Converse has no system role inside `messages`);
+ * - consecutive messages of one side merge into one turn (tool results and a following user
+ *   message become one user turn), since Converse requires strict user/assistant alternation;
+ * - blank assistant text is dropped, because Converse refuses blank text blocks, and an assistant
+ *   message left with nothing to say disappears;
+ * - `toolsVisible` false means the request carries no toolConfig (no tools, or tool_choice
+ *   "none"). Converse refuses toolUse/toolResult blocks without a toolConfig, so earlier calls
+ *   and results are written out as text the model can still read: `[tool call <id>: name(args)]`
+ *   and `[tool result <id>: ...]`.
+ */
+export function conversation(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
+  const system: { text: string }[] = [];
+  const turns: Turn[] = [];
+  const push = (role: Turn["role"], blocks: ContentBlock[]) => {
+    if (!blocks.length) return;
+    const last = turns.at(-1);
+    if (last?.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+
+  messages.forEach((m, i) => {
+    const param = `messages[${i}]`;
+    switch (m.role) {
+      case "system":
+      case "developer": {
+        const text = contentText(m.content, `${param}.content`, PROVIDER);
+        if (!BLANK.test(text)) system.push({ text });
+        return;
+      }
+      case "user":
+        push("user", userBlocks(m.content, `${param}.content`));
+        return;
+      case "assistant":
+        push("assistant", assistantBlocks(m, param, toolsVisible));
+        return;
+      case "tool": {
+        const id = String(m.tool_call_id);
+        const text = contentText(m.content, `${param}.content`, PROVIDER);
+        push(
+          "user",
+          toolsVisible
+            ? [{ toolResult: { toolUseId: id, content: text ? [{ text }] : [] } }]
+            : [{ text: `[tool result ${id}: ${text}]` }],
+        );
+        return;
+      }
+      default:
+        throw rejectRequest(`role '${m.role}' is not supported by ${PROVIDER}; send tool results as role 'tool'`, `${param}.role`);
+    }
+  });
+  return { system, messages: turns };
+}
+
+function userBlocks(content: unknown, param: string): ContentBlock[] {
+  return contentParts(content, param, PROVIDER).map((part, j): ContentBlock => {
+    if (part.type === "text") return { text: part.text };
+    const p = `${param}[${j}].image_url.url`;
+    if (part.type === "image_url") {
+      throw rejectRequest(
+        `Bedrock Converse needs image bytes and cannot fetch image URLs; send the image as a base64 data URL (data:image/png;base64,...)`,
+        p,
+      );
+    }
+    const format = IMAGE_FORMATS[part.mediaType.toLowerCase()];
+    if (!format) throw rejectRequest(`image type '${part.mediaType}' is not supported by Bedrock; use png, jpeg, gif or webp`, p);
+    return { image: { format, source: { bytes: part.data } } };
+  });
+}
+
+/**
+ * Reasoning blocks echoed on a tool call go right before it; those of the first call lead the
+ * turn, ahead of the text, which is where the model produced them.
+ */
+function assistantBlocks(m: Record<string, unknown>, param: string, toolsVisible: boolean): ContentBlock[] {
+  const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Record<string, any>[]) : [];
+  const text = m.content == null ? "" : contentText(m.content, `${param}.content`, PROVIDER);
+  const blocks: ContentBlock[] = [];
+  const reasoning = calls.map((c, j) => echoedReasoning(c, `${param}.tool_calls[${j}]`));
+  if (reasoning.length) blocks.push(...reasoning[0].map((r) => ({ reasoningContent: r })));
+  if (!BLANK.test(text)) blocks.push({ text });
+  calls.forEach((call, j) => {
+    const p = `${param}.tool_calls[${j}]`;
+    if (call.type !== "function" || !call.function) throw rejectRequest(`only function tool calls are supported by ${PROVIDER}`, `${p}.type`);
+    if (j > 0) blocks.push(...reasoning[j].map((r) => ({ reasoningContent: r })));
+    const args = call.function.arguments;
+    if (!toolsVisible) {
+      blocks.push({ text: `[tool call ${call.id}: ${call.function.name}(${args})]` });
+      return;
+    }
+    blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(args, `${p}.function.arguments`) } });
+  });
+  return blocks;
+}
+
+function parseArguments(args: unknown, param: string): unknown {
+  if (typeof args !== "string" || BLANK.test(args)) return {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    throw rejectRequest(`${param} must be a JSON string (Bedrock takes tool input as a JSON object)`, param);
+  }
+}
