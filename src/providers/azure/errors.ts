@@ -1,0 +1,29 @@
+import { errorTypeForStatus } from "../../openai/errors.ts";
+import { openaiCompatible } from "../openai-compatible.ts";
+import type { MappedError, Target } from "../types.ts";
+
+/**
+ * Azure's errors are OpenAI's envelope with Azure's habits: `type` null or missing, `code` a string
+ * of the status ("401", "429") or a name ("DeploymentNotFound", "content_filter"), and for content
+ * filtering an `innererror` saying which category tripped. The OpenAI mapping is reused; the type
+ * is derived from the status where Azure gives none, and `innererror` is kept for the client.
+ */
+export function mapAzureError(status: number, text: string, headers: Headers, target: Target): MappedError {
+  const mapped = openaiCompatible.mapError(status, text, headers, target);
+  const upstream = errorObject(text);
+  if (!upstream) return mapped;
+  if (typeof upstream.type !== "string") mapped.error.type = errorTypeForStatus(status);
+  if (upstream.innererror !== undefined) {
+    mapped.error = { ...mapped.error, innererror: upstream.innererror } as MappedError["error"];
+  }
+  return mapped;
+}
+
+function errorObject(text: string): Record<string, unknown> | null {
+  try {
+    const parsed = JSON.parse(text);
+    return parsed?.error && typeof parsed.error === "object" ? parsed.error : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,139 @@
+import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import { badUpstream, UpstreamError } from "../errors.ts";
+import { sseEvents } from "../sse.ts";
+import type { StreamChunk, Target } from "../types.ts";
+import { finishReason } from "./finish.ts";
+import { usageFromCohere } from "./usage.ts";
+
+type Delta = ChatCompletionChunk["choices"][number]["delta"];
+
+/**
+ * Cohere v2 stream events → OpenAI chunks, one event at a time. What is kept between events is
+ * bounded by the answer's tool calls and citations, never by its text.
+ *
+ * - `message-start` → the role chunk; text and `tool-plan-delta` → `content`; thinking → `reasoning_content`
+ * - `tool-call-*` → `tool_calls` deltas, each call on its own index in the order calls start
+ * - citations ride on the finish chunk's delta (the OpenAI SDK's stream accumulator keeps only
+ *   the last value of an extra delta field, so they are sent once, all together)
+ * - `message-end` → the finish chunk, then a `choices: []` chunk with the usage
+ */
+export async function* cohereStreamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+  const created = Math.floor(Date.now() / 1000);
+  let id = `chatcmpl-${crypto.randomUUID()}`;
+  const calls = new ToolCallSlots();
+  const citations: unknown[] = [];
+  const chunk = (choices: ChatCompletionChunk["choices"], extra: Partial<ChatCompletionChunk> = {}): StreamChunk => ({
+    chunk: { id, object: "chat.completion.chunk", created, model: target.model, choices, ...extra },
+  });
+  const delta = (d: Delta, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+
+  for await (const sse of sseEvents(body)) {
+    if (sse.data === "[DONE]") break;
+    const event = parseEvent(sse.data);
+    switch (event.type) {
+      case "message-start":
+        if (typeof event.id === "string" && event.id) id = event.id;
+        yield delta({ role: "assistant", content: "" });
+        break;
+      case "content-start":
+      case "content-delta": {
+        const content = event.delta?.message?.content;
+        if (typeof content?.text === "string" && content.text) yield delta({ content: content.text });
+        if (typeof content?.thinking === "string" && content.thinking) yield delta({ reasoning_content: content.thinking });
+        break;
+      }
+      case "tool-plan-delta": {
+        const plan = event.delta?.message?.tool_plan;
+        if (typeof plan === "string" && plan) yield delta({ content: plan });
+        break;
+      }
+      case "tool-call-start": {
+        const call = event.delta?.message?.tool_calls;
+        const args = typeof call?.function?.arguments === "string" ? call.function.arguments : "";
+        const index = calls.open(event.index, args !== "");
+        yield delta({
+          tool_calls: [{ index, id: String(call?.id ?? ""), type: "function", function: { name: String(call?.function?.name ?? ""), arguments: args } } as any],
+        });
+        break;
+      }
+      case "tool-call-delta": {
+        const args = event.delta?.message?.tool_calls?.function?.arguments;
+        if (typeof args === "string" && args) yield delta({ tool_calls: [{ index: calls.append(event.index), function: { arguments: args } }] });
+        break;
+      }
+      case "tool-call-end": {
+        // A call without parameters streams no arguments at all; clients JSON.parse what they get.
+        const index = calls.close(event.index);
+        if (index !== null) yield delta({ tool_calls: [{ index, function: { arguments: "{}" } }] });
+        break;
+      }
+      case "citation-start": {
+        const citation = event.delta?.message?.citations;
+        if (citation) citations.push(citation);
+        break;
+      }
+      case "message-end": {
+        const end = event.delta ?? {};
+        const finish = finishReason(end.finish_reason, end.error);
+        yield delta(citations.length ? { citations } : {}, finish);
+        const usage = usageFromCohere(end.usage);
+        if (usage) yield chunk([], { usage });
+        return;
+      }
+      default:
+        // content-end, citation-end, debug, and event types added after this was written.
+        break;
+    }
+  }
+  throw badUpstream("cohere", "the stream ended before its message-end event");
+}
+
+function parseEvent(data: string): any {
+  let event: any;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    throw badUpstream("cohere", "stream event is not JSON");
+  }
+  if (!event || typeof event !== "object") throw badUpstream("cohere", "stream event is not an object");
+  if (typeof event.type !== "string" && typeof event.message === "string") {
+    // An error reported inside the stream, in Cohere's error shape.
+    throw new UpstreamError({
+      status: 502,
+      error: { message: event.message, type: "upstream_error", param: null, code: "stream_error" },
+      headers: {},
+    });
+  }
+  return event;
+}
+
+/** Cohere's event index of each tool call → the OpenAI index (order of appearance), and whether it sent arguments. */
+class ToolCallSlots {
+  private readonly slots = new Map<unknown, { index: number; hasArgs: boolean }>();
+
+  open(key: unknown, hasArgs: boolean): number {
+    const index = this.slots.size;
+    this.slots.set(key ?? index, { index, hasArgs });
+    return index;
+  }
+
+  append(key: unknown): number {
+    const slot = this.slot(key);
+    slot.hasArgs = true;
+    return slot.index;
+  }
+
+  /** The index to complete with "{}" when the call sent no arguments, else null. */
+  close(key: unknown): number | null {
+    const slot = this.slot(key);
+    if (slot.hasArgs) return null;
+    slot.hasArgs = true;
+    return slot.index;
+  }
+
+  private slot(key: unknown) {
+    const slot = this.slots.get(key ?? this.slots.size - 1);
+    if (!slot) throw badUpstream("cohere", `tool call event for index ${String(key)} before its tool-call-start`);
+    return slot;
+  }
+}
