@@ -96,7 +96,7 @@ export interface ChatCompletionChunk {
       role?: string;
       content?: string | null;
       reasoning_content?: string | null;
-      tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }>;
+      tool_calls?: Array<{ index: number; id?: string; type?: string; function?: { name?: string; arguments?: string }; [k: string]: unknown }>;
       [k: string]: unknown;
     };
     finish_reason: string | null;

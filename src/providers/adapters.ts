@@ -1,3 +1,8 @@
+import { anthropicAdapter } from "./anthropic/index.ts";
+import { azureAdapter } from "./azure/index.ts";
+import { bedrockAdapter } from "./bedrock/index.ts";
+import { cohereAdapter } from "./cohere/index.ts";
+import { geminiAdapter } from "./gemini/index.ts";
 import { openaiCompatible } from "./openai-compatible.ts";
 import type { Protocol } from "./registry.ts";
 import type { ProtocolAdapter } from "./types.ts";
@@ -5,4 +10,9 @@ import type { ProtocolAdapter } from "./types.ts";
 /** Protocol name → adapter. A protocol missing here is known to the registry but not yet spoken. */
 export const ADAPTERS: Partial<Record<Protocol, ProtocolAdapter>> = {
   openai: openaiCompatible,
+  anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
+  cohere: cohereAdapter,
+  azure: azureAdapter,
+  bedrock: bedrockAdapter,
 };

@@ -1,3 +1,4 @@
+import { errorTypeForStatus } from "../openai/errors.ts";
 import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
 import { badUpstream, genericError, retryHeaders, UpstreamError } from "./errors.ts";
 import { sseEvents } from "./sse.ts";
@@ -83,7 +84,7 @@ function errorFromBody(err: any, status: number, headers: Headers): MappedError 
     status,
     error: {
       message: typeof err.message === "string" ? err.message : JSON.stringify(err),
-      type: typeof err.type === "string" ? err.type : "upstream_error",
+      type: typeof err.type === "string" ? err.type : errorTypeForStatus(status),
       param: typeof err.param === "string" ? err.param : null,
       code: err.code == null ? null : String(err.code),
     },

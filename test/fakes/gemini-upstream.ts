@@ -1,0 +1,415 @@
+// A local stand-in for the Gemini API (generativelanguage.googleapis.com) generateContent and
+// streamGenerateContent, for tests.
+//
+// Copied from Google's documentation, from error bodies the real API is publicly reported to
+// return, and from the recorded responses in test/providers/gemini/fixtures:
+// - POST /v1beta/models/{model}:generateContent, :streamGenerateContent?alt=sse (events are
+//   `data: {json}` lines framed with \r\n\r\n; without alt=sse one JSON array is sent);
+// - the key in the x-goog-api-key header or the `key` query parameter; none is 403
+//   PERMISSION_DENIED, a wrong one 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID, a Bearer
+//   token 401 UNAUTHENTICATED;
+// - the body parsed as a protobuf message (unknown fields such as `additionalProperties` in a
+//   function schema are refused), then checked like the real API (roles user/model, non-empty
+//   contents and parts, function call/response turns, Gemini 3 thought signatures);
+// - errors as `{"error":{"code","message","status","details"}}`, pretty-printed like Google's.
+
+import { buildAnswer, type AnswerScript } from "./gemini/answer.ts";
+import { protoProblems } from "./gemini/proto.ts";
+import { semanticProblem } from "./gemini/validate.ts";
+
+export type { ScriptedFunctionCall } from "./gemini/answer.ts";
+
+export interface ReceivedRequest {
+  method: string;
+  /** pathname plus query, e.g. "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse" */
+  path: string;
+  /** header names lowercased */
+  headers: Record<string, string>;
+  bodyText: string;
+  /** the parsed JSON body; undefined when the body was not JSON */
+  body: any;
+  /** the model id from the path */
+  model: string | null;
+  stream: boolean;
+  /** set once the client went away before the fake finished answering */
+  aborted: boolean;
+}
+
+/**
+ * Holds a response back until the test lets it go. A unit is the whole response for a non-stream
+ * answer or an error; for a stream it is one event, and the first unit also carries the headers.
+ */
+export interface StreamGate {
+  release(units?: number): void;
+  releaseAll(): void;
+  /** resolves when the fake is held at this gate (immediately if it already is) */
+  waiting(): Promise<void>;
+  readonly sent: number;
+}
+
+/** A google.rpc.Status as the API sends it inside `{"error": ...}`. */
+export interface GoogleStatus {
+  code: number;
+  message: string;
+  status: string;
+  details?: unknown[];
+}
+
+export interface ScriptedAnswer extends AnswerScript {
+  /** stream only: after this many events, send this error as an event and end the stream */
+  failAfter?: { events: number; error?: GoogleStatus };
+  /** stream only: end the connection after this many events, without a finishReason or error */
+  cutAfter?: number;
+  /** send these events (stream) or this first one (non-stream) instead of a built answer: recorded responses */
+  replay?: unknown[];
+  headers?: Record<string, string>;
+  gate?: StreamGate;
+  /** how many requests this behaviour answers (default 1; Infinity for all that follow) */
+  times?: number;
+}
+
+export interface ScriptedError {
+  error: GoogleStatus;
+  /** HTTP status; default error.code */
+  httpStatus?: number;
+  headers?: Record<string, string>;
+  gate?: StreamGate;
+  times?: number;
+}
+
+export type Scripted = ScriptedAnswer | ScriptedError;
+
+export interface FakeGeminiOptions {
+  /** the only key accepted; default a key shaped like Google's (AIza…) */
+  apiKey?: string;
+  /** model ids that exist; default: current Gemini and Gemma ids */
+  models?: string[];
+}
+
+export interface FakeGemini {
+  /** the API root, e.g. http://127.0.0.1:PORT (what GEMINI_BASE_URL and the SDK's baseUrl take) */
+  url: string;
+  apiKey: string;
+  /** every request received, valid or not, in arrival order */
+  requests: ReceivedRequest[];
+  /** queue a behaviour for the next valid request(s), FIFO; with nothing queued the fake echoes the last user text */
+  script(next: Scripted): void;
+  /** the next request the client abandoned mid-response (each abort is handed out once) */
+  aborted(): Promise<ReceivedRequest>;
+  close(): Promise<void>;
+}
+
+export function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<FakeGemini> {
+  return Promise.resolve(new Fake(opts).start());
+}
+
+export function streamGate(opts: { initial?: number } = {}): StreamGate {
+  return new Gate(opts.initial ?? 0);
+}
+
+/** An error with Google's body for this status name. */
+export function googleError(code: number, status: string, message: string, opts: { details?: unknown[]; headers?: Record<string, string>; times?: number } = {}): ScriptedError {
+  return { error: { code, message, status, ...(opts.details ? { details: opts.details } : {}) }, headers: opts.headers, times: opts.times };
+}
+
+/** The free tier's per-minute quota answer (fixture google-429-retry-info.json), with its RetryInfo delay. */
+export function rateLimited(retryDelay = "34.4s", opts: { times?: number; headers?: Record<string, string> } = {}): ScriptedError {
+  return googleError(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan.", {
+    details: [
+      { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier" }] },
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay },
+    ],
+    ...opts,
+  });
+}
+
+export const OVERLOADED: GoogleStatus = { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" };
+export const INTERNAL: GoogleStatus = {
+  code: 500,
+  message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+  status: "INTERNAL",
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const DEFAULT_KEY = "AIzaSyFakeOpentracyTestKey0000000000000";
+const DEFAULT_MODELS = [
+  "gemini-2.0-flash",
+  "gemini-2.0-flash-lite",
+  "gemini-2.5-flash",
+  "gemini-2.5-flash-lite",
+  "gemini-2.5-pro",
+  "gemini-3-pro-preview",
+  "gemini-3-flash-preview",
+  "gemini-3.1-pro-preview",
+  "gemini-flash-latest",
+  "gemma-3-27b-it",
+];
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const enc = new TextEncoder();
+const sseFrame = (json: unknown) => enc.encode(`data: ${JSON.stringify(json)}\r\n\r\n`);
+const pretty = (json: unknown) => JSON.stringify(json, null, 2) + "\n";
+
+class Gate implements StreamGate {
+  sent = 0;
+  private unlimited = false;
+  private held: (() => void) | null = null;
+  private watchers: (() => void)[] = [];
+
+  constructor(private permits: number) {}
+
+  release(units = 1) {
+    this.permits += units;
+    this.wake();
+  }
+
+  releaseAll() {
+    this.unlimited = true;
+    this.wake();
+  }
+
+  waiting(): Promise<void> {
+    if (this.held) return Promise.resolve();
+    return new Promise((resolve) => this.watchers.push(resolve));
+  }
+
+  /** waits for a permit; rejects if the client goes away first */
+  async pass(signal: AbortSignal): Promise<void> {
+    if (!this.unlimited && this.permits === 0) {
+      if (signal.aborted) throw signal.reason;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          this.held = null;
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.held = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        for (const watcher of this.watchers.splice(0)) watcher();
+      });
+    }
+    if (!this.unlimited) this.permits--;
+    this.sent++;
+  }
+
+  private wake() {
+    if (!this.held || (!this.unlimited && this.permits === 0)) return;
+    const held = this.held;
+    this.held = null;
+    held();
+  }
+}
+
+async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
+  if (!gate) return true;
+  try {
+    await (gate as Gate).pass(signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class Fake {
+  readonly apiKey: string;
+  readonly requests: ReceivedRequest[] = [];
+  private readonly models: Set<string>;
+  private readonly queue: { script: Scripted; left: number }[] = [];
+  private readonly abortedQueue: ReceivedRequest[] = [];
+  private readonly abortWaiters: ((r: ReceivedRequest) => void)[] = [];
+
+  constructor(opts: FakeGeminiOptions) {
+    this.apiKey = opts.apiKey ?? DEFAULT_KEY;
+    this.models = new Set(opts.models ?? DEFAULT_MODELS);
+  }
+
+  start(): FakeGemini {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (r) => this.handle(r) });
+    return {
+      url: `http://127.0.0.1:${server.port}`,
+      apiKey: this.apiKey,
+      requests: this.requests,
+      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
+      aborted: () => {
+        const done = this.abortedQueue.shift();
+        if (done) return Promise.resolve(done);
+        return new Promise((resolve) => this.abortWaiters.push(resolve));
+      },
+      close: async () => {
+        await server.stop(true);
+      },
+    };
+  }
+
+  private markAborted(r: ReceivedRequest) {
+    if (r.aborted) return;
+    r.aborted = true;
+    const waiter = this.abortWaiters.shift();
+    if (waiter) waiter(r);
+    else this.abortedQueue.push(r);
+  }
+
+  private async handle(request: Request): Promise<Response> {
+    const started = performance.now();
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
+    const bodyText = await request.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      body = undefined;
+    }
+    const route = ROUTE.exec(url.pathname);
+    const received: ReceivedRequest = {
+      method: request.method,
+      path: url.pathname + url.search,
+      headers,
+      bodyText,
+      body,
+      model: route ? decodeURIComponent(route[2]) : null,
+      stream: route?.[3] === "streamGenerateContent",
+      aborted: false,
+    };
+    this.requests.push(received);
+    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const common = { server: "scaffolding on HTTPServer2", "x-content-type-options": "nosniff", vary: "Origin, X-Origin, Referer", "server-timing": `gfet4t7; dur=${Math.round(performance.now() - started)}` };
+    const fail = (status: GoogleStatus, httpStatus = status.code, extra: Record<string, string> = {}) =>
+      new Response(pretty({ error: status }), { status: httpStatus, headers: { ...common, "content-type": "application/json; charset=UTF-8", ...extra } });
+
+    if (!route || request.method !== "POST") {
+      // Google's front end answers unknown URLs with its HTML page.
+      return new Response(
+        `<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n  <title>Error 404 (Not Found)!!1</title>\n  <p><b>404.</b> <ins>That’s an error.</ins>\n  <p>The requested URL <code>${url.pathname}</code> was not found on this server.  <ins>That’s all we know.</ins>\n`,
+        { status: 404, headers: { ...common, "content-type": "text/html; charset=UTF-8" } },
+      );
+    }
+    const authProblem = this.checkAuth(headers, url);
+    if (authProblem) return fail(authProblem);
+    const [, version, model, method] = route;
+    if (!this.models.has(received.model!)) {
+      return fail({
+        code: 404,
+        message: `models/${received.model} is not found for API version ${version}, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`,
+        status: "NOT_FOUND",
+      });
+    }
+    if (body === undefined) {
+      return fail({ code: 400, message: `Invalid JSON payload received. Unexpected token.\n${bodyText.slice(0, 40)}\n^`, status: "INVALID_ARGUMENT" });
+    }
+    const parsed = protoProblems(body);
+    if (parsed.messages.length) {
+      return fail({
+        code: 400,
+        message: parsed.messages.join("\n"),
+        status: "INVALID_ARGUMENT",
+        details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: parsed.violations }],
+      });
+    }
+    const problem = semanticProblem(body as Record<string, unknown>, model);
+    if (problem) return fail({ code: 400, message: problem, status: "INVALID_ARGUMENT" });
+
+    const script = this.nextScript();
+    if (script && "error" in script) {
+      if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+      return fail(script.error, script.httpStatus ?? script.error.code, script.headers);
+    }
+    const answer = script ?? {};
+    const built = answer.replay ? { body: answer.replay[0], events: answer.replay } : buildAnswer(answer, body as Record<string, unknown>, model);
+    const extraHeaders = answer.headers ?? {};
+
+    if (!received.stream) {
+      if (!(await passGate(answer.gate, request.signal))) return new Response(null, { status: 499 });
+      return new Response(pretty(built.body), { headers: { ...common, "content-type": "application/json; charset=UTF-8", ...extraHeaders } });
+    }
+    if (url.searchParams.get("alt") !== "sse") {
+      // Without alt=sse the events come as the elements of one JSON array.
+      if (!(await passGate(answer.gate, request.signal))) return new Response(null, { status: 499 });
+      return new Response(`[${built.events.map((e) => JSON.stringify(e)).join("\n,\r\n")}]`, {
+        headers: { ...common, "content-type": "application/json; charset=UTF-8", ...extraHeaders },
+      });
+    }
+    return this.sse(built.events, answer, request.signal, received, { ...common, "content-type": "text/event-stream", ...extraHeaders });
+  }
+
+  private sse(events: unknown[], script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest, headers: Record<string, string>): Response {
+    const failAt = script.failAfter?.events;
+    const cutAt = script.cutAfter;
+    let i = 0;
+    let finished = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (finished) return;
+        if (!(await passGate(script.gate, signal))) {
+          finished = true;
+          controller.error(new Error("client went away"));
+          return;
+        }
+        if (failAt !== undefined && i === failAt) {
+          controller.enqueue(sseFrame({ error: script.failAfter!.error ?? INTERNAL }));
+          finished = true;
+          controller.close();
+          return;
+        }
+        if (cutAt !== undefined && i === cutAt) {
+          finished = true;
+          controller.close();
+          return;
+        }
+        if (i >= events.length) {
+          finished = true;
+          controller.close();
+          return;
+        }
+        controller.enqueue(sseFrame(events[i++]));
+      },
+      cancel: () => {
+        finished = true;
+        this.markAborted(received);
+      },
+    });
+    return new Response(stream, { headers });
+  }
+
+  private nextScript(): Scripted | undefined {
+    const head = this.queue[0];
+    if (!head) return undefined;
+    if (--head.left <= 0) this.queue.shift();
+    return head.script;
+  }
+
+  private checkAuth(headers: Record<string, string>, url: URL): GoogleStatus | null {
+    const key = headers["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
+    if (!key) {
+      if (/^Bearer\s/i.test(headers.authorization ?? "")) {
+        return {
+          code: 401,
+          message:
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+          status: "UNAUTHENTICATED",
+          details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", metadata: { service: "generativelanguage.googleapis.com", method: "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent" } }],
+        };
+      }
+      return {
+        code: 403,
+        message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        status: "PERMISSION_DENIED",
+      };
+    }
+    if (key !== this.apiKey) {
+      return {
+        code: 400,
+        message: "API key not valid. Please pass a valid API key.",
+        status: "INVALID_ARGUMENT",
+        details: [
+          { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com", metadata: { service: "generativelanguage.googleapis.com" } },
+          { "@type": "type.googleapis.com/google.rpc.LocalizedMessage", locale: "en-US", message: "API key not valid. Please pass a valid API key." },
+        ],
+      };
+    }
+    return null;
+  }
+}
