@@ -29,9 +29,6 @@ const mappedError = (status: number, message: string, type: string, code: string
 export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "config" | "secrets">, env: NodeJS.ProcessEnv): { adapter: ProtocolAdapter; target: Target } | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
-  if (!adapter) {
-    return mappedError(501, `The ${provider.name} protocol is not supported by this engine version yet.`, "invalid_request_error", "provider_not_supported");
-  }
   const key = resolveKey(provider, settings.secrets, env);
   const override = settings.config.providers[provider.name];
   const target: Target = {

@@ -1,7 +1,6 @@
 import { findProvider } from "@pydantic/genai-prices";
 import { resolveKey } from "../config/keys.ts";
 import type { Settings } from "../config/live.ts";
-import { ADAPTERS } from "../providers/adapters.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 
 interface ModelEntry {
@@ -13,7 +12,7 @@ interface ModelEntry {
 
 /**
  * GET /v1/models: the aliases, then `provider/model` for every provider the engine can call right
- * now (it speaks the protocol and has a key), taken from the price catalogue's model list.
+ * now (it has a key), taken from the price catalogue's model list.
  */
 export function listModels(settings: Settings, env: NodeJS.ProcessEnv): { object: "list"; data: ModelEntry[] } {
   const data: ModelEntry[] = [];
@@ -21,7 +20,7 @@ export function listModels(settings: Settings, env: NodeJS.ProcessEnv): { object
     data.push({ id: name, object: "model", created: 0, owned_by: "opentracy" });
   }
   for (const def of PROVIDERS.values()) {
-    if (!ADAPTERS[def.protocol] || !def.priceProvider) continue;
+    if (!def.priceProvider) continue;
     if (def.keyEnv && !resolveKey(def, settings.secrets, env)) continue;
     const catalogue = findProvider({ providerId: def.priceProvider });
     for (const m of catalogue?.models ?? []) {
