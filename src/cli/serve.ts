@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
-import { createEngine, startServer } from "../server/engine.ts";
+import { createEngine, startServer, TraceTargetError } from "../server/engine.ts";
 import { VERSION } from "../version.ts";
 import { CliError } from "./output.ts";
 
@@ -16,18 +16,23 @@ function parsePort(v: string): number {
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("run the engine: OpenAI-compatible API on /v1, traces to the local store")
+    .description("run the engine: OpenAI-compatible API on /v1, traces to the local store or ClickHouse")
     .option("-p, --port <port>", "port to listen on (env OPENTRACY_PORT, default 8080; 0 picks a free one)")
     .option("-H, --host <host>", "address to bind (env OPENTRACY_HOST, default 127.0.0.1)")
-    .action(async (opts: { port?: string; host?: string }) => {
+    .option(
+      "--clickhouse <url>",
+      "send traces to ClickHouse, http[s]://user:password@host:8123/database (env OPENTRACY_CLICKHOUSE_URL, which keeps the password out of the process list)",
+    )
+    .action(async (opts: { port?: string; host?: string; clickhouse?: string }) => {
       const env = process.env;
       const p = paths(env);
       ensureHome(p);
       let engine;
       try {
-        engine = createEngine(p, env, log);
+        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
+        if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
         throw e;
       }
       const server = engine.settings.current.config.server;

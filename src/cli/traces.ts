@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { z } from "zod";
+import { loadSettings } from "../config/live.ts";
 import { paths } from "../config/paths.ts";
+import { createTraceClient } from "../traces/clickhouse/client.ts";
+import { ClickHouseTraceSource } from "../traces/clickhouse/source.ts";
+import { parseClickHouseUrl, resolveClickHouseUrl, scrub, type ClickHouseTarget } from "../traces/clickhouse/url.ts";
 import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter } from "../traces/reader.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
@@ -27,7 +31,7 @@ function parseOptions(raw: Record<string, unknown>): TailOptions {
 }
 
 export function registerTraces(program: Command): void {
-  const traces = program.command("traces").description("read the local trace store");
+  const traces = program.command("traces").description("read the traces: the local store, or ClickHouse when one is configured");
 
   traces
     .command("tail")
@@ -43,7 +47,21 @@ export function registerTraces(program: Command): void {
     });
 }
 
+/** Where the engine sends traces: OPENTRACY_CLICKHOUSE_URL, then config.json, else the local store. */
+function clickhouseTarget(): ClickHouseTarget | null {
+  const p = paths();
+  const raw = resolveClickHouseUrl(undefined, process.env, loadSettings(p).config.traces?.clickhouse_url);
+  if (raw === undefined) return null;
+  try {
+    return parseClickHouseUrl(raw);
+  } catch (e: any) {
+    throw new CliError(`invalid ClickHouse URL: ${e.message}`);
+  }
+}
+
 async function tail(opts: TailOptions): Promise<void> {
+  const target = clickhouseTarget();
+  if (target) return tailClickHouse(opts, target);
   const dir = paths().traces;
   const filter: TraceFilter = { model: opts.model, status: opts.status };
   const tty = Boolean(process.stdout.isTTY);
@@ -86,4 +104,45 @@ async function tail(opts: TailOptions): Promise<void> {
 
 function reportSkipped(stats: ReadStats, dir: string): void {
   if (stats.skipped > 0) warn(`skipped ${stats.skipped} unreadable line(s) in ${dir}`);
+}
+
+async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Promise<void> {
+  const filter: TraceFilter = { model: opts.model, status: opts.status };
+  const tty = Boolean(process.stdout.isTTY);
+  const follow = opts.follow ?? tty;
+  const client = createTraceClient(target);
+  const source = new ClickHouseTraceSource(client, target.database);
+  const failed = (e: any): never => {
+    throw new CliError(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`);
+  };
+  try {
+    const { records, cursor } = await source.last(opts.lines, filter).catch(failed);
+    if (tty && !opts.json) {
+      const { runFeedTail } = await import("./tail/run-feed.tsx");
+      await runFeedTail(records, follow ? (signal) => source.follow(cursor, { filter, signal, onError: () => {} }) : null);
+      return;
+    }
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+    const print = opts.json
+      ? (r: TraceRecord) => process.stdout.write(JSON.stringify(r) + "\n")
+      : (r: TraceRecord) => process.stdout.write(plainRow(r) + "\n");
+    if (!opts.json) process.stdout.write(plainHeader() + "\n");
+    for (const r of records) print(r);
+    if (!follow) return;
+    // While following, an outage is a warning (once per outage); the cursor waits where it is.
+    let failing = false;
+    const onError = (e: any) => {
+      if (!failing) warn(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}; retrying`);
+      failing = true;
+    };
+    for await (const r of source.follow(cursor, { filter, onError })) {
+      failing = false;
+      print(r);
+    }
+  } finally {
+    await client.close().catch(() => {});
+  }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PROVIDERS } from "../providers/registry.ts";
+import { parseClickHouseUrl } from "../traces/clickhouse/url.ts";
 
 /** `provider/model`: the provider part is checked against the registry by the loader, not here. */
 export const ModelRef = z
@@ -100,6 +101,25 @@ export const Config = z.strictObject({
       content: z.boolean().optional(),
       redact: z.boolean().optional(),
       max_file_bytes: z.number().int().positive().optional(),
+      /** Background writer: a batch at least every flush_ms, and at most batch_size traces per batch. */
+      flush_ms: z.number().int().positive().optional(),
+      batch_size: z.number().int().positive().optional(),
+      /** Sends traces to ClickHouse instead of the local store; --clickhouse and OPENTRACY_CLICKHOUSE_URL win over it. */
+      clickhouse_url: z
+        .string()
+        .refine((v) => {
+          try {
+            parseClickHouseUrl(v);
+            return true;
+          } catch {
+            return false;
+          }
+        }, "must be http[s]://user:password@host:8123/database")
+        .optional(),
+      /** Days ClickHouse keeps traces (0 or absent: forever); servers older than 22.3 have no TTL. */
+      clickhouse_ttl_days: z.number().int().min(0).optional(),
+      /** Per-request timeout towards ClickHouse. */
+      clickhouse_timeout_ms: z.number().int().positive().optional(),
     })
     .optional(),
 }).superRefine(checkAliasGraph);

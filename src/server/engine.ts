@@ -2,7 +2,12 @@ import type { Server } from "bun";
 import { LiveSettings } from "../config/live.ts";
 import type { Paths } from "../config/paths.ts";
 import { errorJson } from "../openai/errors.ts";
-import { FileSink } from "../traces/file-sink.ts";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { join } from "node:path";
+import { createTraceClient } from "../traces/clickhouse/client.ts";
+import { ClickHouseSink } from "../traces/clickhouse/sink.ts";
+import { parseClickHouseUrl, resolveClickHouseUrl, scrub, DEFAULT_DATABASE } from "../traces/clickhouse/url.ts";
+import { FileSink, type TraceSink } from "../traces/file-sink.ts";
 import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
 import { TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
@@ -26,7 +31,47 @@ export interface Engine {
 const envFlag = (v: string | undefined): boolean | undefined =>
   v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v);
 
-export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void): Engine {
+export interface EngineOptions {
+  /** `serve --clickhouse URL`: wins over OPENTRACY_CLICKHOUSE_URL and config.json. */
+  clickhouseUrl?: string;
+  /** A ready client (an embedded chDB in tests and benchmarks) instead of one built from a URL. */
+  clickhouseClient?: { client: ClickHouseClient; database?: string; display?: string };
+}
+
+/** Thrown for a ClickHouse URL that cannot be used; the message never contains the password. */
+export class TraceTargetError extends Error {}
+
+function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): TraceSink {
+  const t = settings.current.config.traces;
+  const common = {
+    spoolDir: join(p.home, "spool", "clickhouse"),
+    engineVersion: VERSION,
+    ttlDays: t?.clickhouse_ttl_days,
+    log,
+  };
+  if (opts.clickhouseClient) {
+    const { client, database = DEFAULT_DATABASE, display = "embedded ClickHouse" } = opts.clickhouseClient;
+    return new ClickHouseSink({ ...common, client, database, display });
+  }
+  const raw = resolveClickHouseUrl(opts.clickhouseUrl, env, t?.clickhouse_url);
+  if (raw === undefined) return new FileSink(p.traces, t?.max_file_bytes);
+  let target;
+  try {
+    target = parseClickHouseUrl(raw);
+  } catch (e: any) {
+    throw new TraceTargetError(`invalid ClickHouse URL: ${e.message}`);
+  }
+  log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
+  return new ClickHouseSink({
+    ...common,
+    client: createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms }),
+    database: target.database,
+    display: target.display,
+    scrub: (text) => scrub(text, target),
+  });
+}
+
+export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Engine {
   const settings = new LiveSettings(p, log);
   // The environment wins over config.json, as for keys: it is the more specific, per-run intent.
   const contentPolicy = (): ContentPolicy => {
@@ -36,8 +81,9 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const sink = new FileSink(p.traces, settings.current.config.traces?.max_file_bytes);
-  const writer = new TraceWriter(sink, contentPolicy, { log });
+  const sink = chooseSink(p, env, settings, log, opts);
+  const t = settings.current.config.traces;
+  const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   return {
     settings,
     writer,
@@ -72,7 +118,7 @@ export function startServer(engine: Engine, host: string, port: number): Server<
             status: "ok",
             version: VERSION,
             uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
-            traces: { sink: "file", queued: engine.writer.queued, written: engine.writer.written, dropped: engine.writer.dropped },
+            traces: engine.writer.status(),
             routing: { targets: engine.health.snapshot() },
           }),
       },

@@ -2,17 +2,35 @@ import { mkdirSync, statSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { listSegments, parseSegmentName, segmentName } from "./local-files.ts";
+import type { TraceRecord } from "./record.ts";
 
+/**
+ * Where the background writer puts batches. A sink decides what "stored" means (appended to a
+ * file, inserted into ClickHouse or spooled to disk for later); the writer only retries a batch
+ * whose write rejected.
+ */
 export interface TraceSink {
-  /** Appends complete JSON lines; resolves once they are in the file. */
-  write(lines: string): Promise<void>;
+  /** Shown in /health: "file", "clickhouse". */
+  readonly kind?: string;
+  /**
+   * Stores complete JSON lines; resolves once they are durable. `records` are the same traces
+   * (content policy applied), for sinks that store them in another shape than JSON lines.
+   */
+  write(lines: string, records: readonly TraceRecord[]): Promise<void>;
   close(): Promise<void>;
+  /** Background work of its own (connecting, replaying), started with the writer. */
+  start?(): void;
+  /** Shutdown has begun: the final flush is next, so stop background work and do not wait long. */
+  beginClose?(): void;
+  /** What /health shows about the sink beyond the writer's own counters. */
+  status?(): Record<string, unknown>;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** JSON lines in `traces/`, one segment per UTC day, a new segment when one passes `maxBytes`. */
 export class FileSink implements TraceSink {
+  readonly kind = "file";
   private handle: FileHandle | null = null;
   private day = "";
   private seq = 0;

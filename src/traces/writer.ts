@@ -45,6 +45,12 @@ export class TraceWriter {
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.flushMs);
+    this.sink.start?.();
+  }
+
+  /** The writer's counters plus whatever the sink reports (state, spool, last error). */
+  status(): Record<string, unknown> {
+    return { sink: this.sink.kind ?? "custom", queued: this.queued, written: this.written, dropped: this.dropped, ...this.sink.status?.() };
   }
 
   get queued(): number {
@@ -72,13 +78,15 @@ export class TraceWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length) {
-      const batch = this.queue;
-      this.queue = [];
+      // At most batchSize per write: a backlog after a stall becomes several normal-sized batches.
+      const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
+      this.queue = batch === this.queue ? [] : this.queue.slice(this.batchSize);
       const policy = this.policy();
+      const stored = batch.map((r) => applyPolicy(r, policy));
       let lines = "";
-      for (const r of batch) lines += JSON.stringify(applyPolicy(r, policy)) + "\n";
+      for (const r of stored) lines += JSON.stringify(r) + "\n";
       try {
-        await this.sink.write(lines);
+        await this.sink.write(lines, stored);
         this.written += batch.length;
         if (this.failing) this.log("trace writes recovered");
         this.failing = false;
@@ -96,6 +104,7 @@ export class TraceWriter {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.sink.beginClose?.();
     await this.flush();
     await this.sink.close();
   }

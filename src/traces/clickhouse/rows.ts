@@ -1,0 +1,109 @@
+import { TraceRecord } from "../record.ts";
+import type { Layout } from "./layout.ts";
+
+/**
+ * TraceRecord ↔ ClickHouse. Writing produces one JSONEachRow object per record in the columns of
+ * the database's layout; reading takes rows of the `trace_records` view (same shape on both
+ * layouts) back to TraceRecords. Values are clamped to their column types here, because a row
+ * the server refuses would otherwise hold its whole batch back forever.
+ */
+
+const U32 = 0xffff_ffff;
+
+function clampInt(n: number, max: number): number {
+  if (!Number.isFinite(n)) return 0;
+  return Math.min(max, Math.max(0, Math.round(n)));
+}
+
+const u32 = (n: number | null) => (n === null ? null : clampInt(n, U32));
+const finite = (n: number) => (Number.isFinite(n) ? n : 0);
+const finiteOrNull = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n);
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+function epochMs(iso: string): number {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? 0 : Math.max(0, ms);
+}
+
+/** `2025-03-01 12:00:00.123`: what DateTime64(3, 'UTC') parses without best-effort settings. */
+function dateTime64(iso: string): string {
+  return new Date(epochMs(iso)).toISOString().replace("T", " ").replace("Z", "");
+}
+
+export type Row = Record<string, string | number | boolean | null>;
+
+export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
+  const time = layout === "modern" ? dateTime64 : epochMs;
+  return {
+    id: r.id,
+    ts_start: time(r.ts_start),
+    ts_first_byte: r.ts_first_byte === null ? null : time(r.ts_first_byte),
+    ts_end: time(r.ts_end),
+    alias: r.alias,
+    requested_model: r.requested_model,
+    selected_model: r.selected_model,
+    provider: r.provider,
+    status: r.status,
+    http_status: clampInt(r.http_status, 0xffff),
+    error_type: r.error_type,
+    error_message: r.error_message,
+    stream: layout === "modern" ? r.stream : r.stream ? 1 : 0,
+    input_tokens: u32(r.input_tokens),
+    output_tokens: u32(r.output_tokens),
+    cached_tokens: u32(r.cached_tokens),
+    reasoning_tokens: u32(r.reasoning_tokens),
+    cost_usd: finiteOrNull(r.cost_usd),
+    latency_ms: finite(r.latency_ms),
+    ttft_ms: finiteOrNull(r.ttft_ms),
+    finish_reason: r.finish_reason,
+    tool_calls: clampInt(r.tool_calls, 0xffff),
+    attempts: JSON.stringify(r.attempts),
+    request: json(r.request),
+    response: json(r.response),
+    batch_id: batchId,
+  };
+}
+
+/** The columns of `trace_records` that make a TraceRecord, in the record's order. */
+export const RECORD_COLUMNS = [
+  "id", "ts_start", "ts_first_byte", "ts_end", "alias", "requested_model", "selected_model", "provider",
+  "status", "http_status", "error_type", "error_message", "stream", "input_tokens", "output_tokens",
+  "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "finish_reason", "tool_calls",
+  "attempts", "request", "response",
+] as const;
+
+// 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
+const num = (v: unknown) => Number(v);
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const parsed = (v: unknown) => (v === null || v === undefined ? null : JSON.parse(String(v)));
+
+/** A `trace_records` row back to a TraceRecord; throws (zod) when the row is not one. */
+export function fromRow(row: Record<string, unknown>): TraceRecord {
+  return TraceRecord.parse({
+    id: row.id,
+    ts_start: row.ts_start,
+    ts_first_byte: row.ts_first_byte ?? null,
+    ts_end: row.ts_end,
+    alias: row.alias ?? null,
+    requested_model: row.requested_model,
+    selected_model: row.selected_model ?? null,
+    provider: row.provider ?? null,
+    status: row.status,
+    http_status: num(row.http_status),
+    error_type: row.error_type ?? null,
+    error_message: row.error_message ?? null,
+    stream: num(row.stream) === 1 || row.stream === true,
+    input_tokens: numOrNull(row.input_tokens),
+    output_tokens: numOrNull(row.output_tokens),
+    cached_tokens: numOrNull(row.cached_tokens),
+    reasoning_tokens: numOrNull(row.reasoning_tokens),
+    cost_usd: numOrNull(row.cost_usd),
+    latency_ms: num(row.latency_ms),
+    ttft_ms: numOrNull(row.ttft_ms),
+    finish_reason: row.finish_reason ?? null,
+    tool_calls: num(row.tool_calls),
+    attempts: parsed(row.attempts) ?? [],
+    request: parsed(row.request),
+    response: parsed(row.response),
+  });
+}

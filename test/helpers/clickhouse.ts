@@ -1,0 +1,134 @@
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findServerBinary, startClickHouseServer, type ClickHouseServer } from "../../scripts/clickhouse-server.ts";
+import { createTraceClient } from "../../src/traces/clickhouse/client.ts";
+import { parseClickHouseUrl } from "../../src/traces/clickhouse/url.ts";
+
+/**
+ * The two real ClickHouse engines the tests run against:
+ * - chDB (embedded ClickHouse 26.x, npm `chdb`), in this process, everywhere;
+ * - Debian's clickhouse-server (18.16), started by scripts/clickhouse-server.ts on a free port.
+ *   Missing locally, its tests are skipped with a loud note; in CI (CI=true) missing is a failure.
+ */
+
+export const SERVER_BINARY = findServerBinary();
+export const HAVE_SERVER = SERVER_BINARY !== null;
+
+let warned = false;
+export function warnIfNoServer(): void {
+  if (HAVE_SERVER || warned) return;
+  warned = true;
+  const line = "*".repeat(100);
+  process.stderr.write(
+    `\n${line}\n* SKIPPING the tests against a real clickhouse-server: none is installed here.\n` +
+      `* Install Debian's package (apt-get install clickhouse-server) to run them; CI installs it and runs them.\n${line}\n\n`,
+  );
+  if (process.env.CI) throw new Error("CI must run the clickhouse-server tests, but clickhouse-server is not installed (see .ci/run)");
+}
+
+let chdbDir: string | null = null;
+let chdbClient: ClickHouseClient | null = null;
+
+/**
+ * One embedded chDB per test process (libchdb binds one data directory per process). The client
+ * handed out ignores close(), so a sink closing "its" client does not pull the engine from under
+ * the next test; each test uses its own database instead.
+ */
+export async function chdb(): Promise<ClickHouseClient> {
+  if (!chdbClient) {
+    const { createChdbConnection } = await import("chdb/connection");
+    chdbDir = mkdtempSync(join(tmpdir(), "opentracy-chdb-"));
+    const real = createClient({ connection: createChdbConnection({ path: chdbDir }) } as any);
+    chdbClient = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "close") return async () => {};
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  }
+  return chdbClient;
+}
+
+let dbSeq = 0;
+export function uniqueDatabase(prefix = "t"): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${dbSeq++}`;
+}
+
+export interface RunningServer extends ClickHouseServer {
+  client(): ClickHouseClient;
+  /** Starts it again on the same port and data after stop() or kill9(). */
+  restart(): Promise<void>;
+}
+
+/** Debian's server on a free port with a throwaway data directory. */
+export async function startServer(): Promise<RunningServer> {
+  let s = await startClickHouseServer({ password: "pw-" + Math.random().toString(36).slice(2, 10) + "@x" });
+  const server: RunningServer = {
+    ...s,
+    client: () => createTraceClient(parseClickHouseUrl(`${s.url}/default`)),
+    stop: () => s.stop(),
+    kill9: () => s.kill9(),
+    async restart() {
+      s = await startClickHouseServer({ dir: s.dir, port: s.port, password: s.password });
+      server.pid = s.pid;
+    },
+  };
+  return server;
+}
+
+export async function count(client: ClickHouseClient, sql: string): Promise<number> {
+  const rs = await client.query({ query: sql, format: "JSONEachRow" });
+  const [row] = (await rs.json()) as Record<string, unknown>[];
+  return Number(Object.values(row ?? { n: 0 })[0]);
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50)); // polling with a deadline: there is no event to wait on
+  }
+}
+
+export interface Backend {
+  name: string;
+  /** Why the backend is unavailable here, or null. */
+  missing: string | null;
+  /** A client for this backend; for the server, started on first use and shared by the file. */
+  client(): Promise<ClickHouseClient>;
+  /** The server, when the backend is one (fault injection needs its process). */
+  server?: () => Promise<RunningServer>;
+  close(): Promise<void>;
+}
+
+/** Both engines, for `for (const b of backends()) describe(b.name, ...)`. */
+export function backends(): Backend[] {
+  warnIfNoServer();
+  let server: Promise<RunningServer> | null = null;
+  const getServer = () => (server ??= startServer());
+  let serverClient: ClickHouseClient | null = null;
+  return [
+    { name: "chDB (embedded ClickHouse 26.x)", missing: null, client: chdb, close: async () => {} },
+    {
+      name: "clickhouse-server (Debian package)",
+      missing: HAVE_SERVER ? null : "clickhouse-server is not installed",
+      server: getServer,
+      client: async () => (serverClient ??= (await getServer()).client()),
+      close: async () => {
+        await serverClient?.close();
+        if (server) await (await server).stop();
+      },
+    },
+  ];
+}

@@ -1,0 +1,78 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { migrate, queryRows } from "../../../src/traces/clickhouse/migrate.ts";
+import { toRow } from "../../../src/traces/clickhouse/rows.ts";
+import { LATEST_VERSION, TABLE } from "../../../src/traces/clickhouse/schema.ts";
+import { qualified } from "../../../src/traces/clickhouse/sql.ts";
+import { backends, count, uniqueDatabase } from "../../helpers/clickhouse.ts";
+import { makeErrorTrace, makeTrace } from "../../helpers/trace-factory.ts";
+
+const opts = { engineVersion: "test" };
+const now = Date.now();
+const recent = (i: number) => new Date(now - 3600_000 + i * 1000).toISOString();
+
+for (const b of backends()) {
+  describe.skipIf(b.missing !== null)(`schema on ${b.name}`, () => {
+    afterAll(() => b.close());
+
+    test("a fresh database gets every table and view, and the migrations are recorded", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const state = await migrate(client, db, opts);
+      expect(state).toMatchObject({ from: 0, to: LATEST_VERSION });
+      expect(state.layout).toBe(b.server ? "legacy" : "modern");
+      const tables = (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
+      expect(tables).toEqual([TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats].sort());
+      const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+
+      // Again: nothing to do, nothing changes.
+      expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
+    });
+
+    test("engines starting at once converge on one schema", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const states = await Promise.all([migrate(client, db, opts), migrate(client, db, opts), migrate(client, db, opts)]);
+      for (const s of states) expect(s.to).toBeGreaterThanOrEqual(0);
+      const after = await migrate(client, db, opts);
+      expect(after.from).toBe(LATEST_VERSION);
+      expect(await count(client, `SELECT count() FROM system.tables WHERE database = '${db}'`)).toBe(6);
+    });
+
+    test("an older schema (version 1) is upgraded in place, its traces kept and counted in the aggregate", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const old = await migrate(client, db, { ...opts, upTo: 1 });
+      expect(old.to).toBe(1);
+      const traces = [
+        makeTrace({ ts_start: recent(0), ts_end: recent(1), latency_ms: 100 }),
+        makeTrace({ ts_start: recent(2), ts_end: recent(3), latency_ms: 300 }),
+        makeErrorTrace({ ts_start: recent(4), ts_end: recent(5), latency_ms: 50 }),
+      ];
+      await client.insert({ table: qualified(db, TABLE.traces), values: traces.map((t) => toRow(t, old.layout, "old-batch")), format: "JSONEachRow" });
+
+      const upgraded = await migrate(client, db, opts);
+      expect(upgraded).toMatchObject({ from: 1, to: LATEST_VERSION, layout: old.layout });
+      expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.records)}`)).toBe(3);
+      const [stats] = await queryRows<any>(client, `SELECT sum(requests) AS requests, sum(errors) AS errors FROM ${qualified(db, TABLE.hourlyStats)}`);
+      expect(Number(stats.requests)).toBe(3);
+      expect(Number(stats.errors)).toBe(1);
+      // Upgrading twice (another engine) does not count them again.
+      await migrate(client, db, opts);
+      const [again] = await queryRows<any>(client, `SELECT sum(requests) AS requests FROM ${qualified(db, TABLE.hourlyStats)}`);
+      expect(Number(again.requests)).toBe(3);
+    });
+
+    test.skipIf(b.server !== undefined)("the TTL follows the configuration (modern layout)", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const ttl = async () => (await queryRows<{ e: string }>(client, `SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = 'traces'`))[0].e;
+      await migrate(client, db, { ...opts, ttlDays: 30 });
+      expect(await ttl()).toContain("toIntervalDay(30)");
+      await migrate(client, db, { ...opts, ttlDays: 7 });
+      expect(await ttl()).toContain("toIntervalDay(7)");
+      await migrate(client, db, { ...opts, ttlDays: 0 });
+      expect(await ttl()).not.toContain("TTL");
+    });
+  });
+}

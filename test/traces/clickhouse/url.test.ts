@@ -1,0 +1,42 @@
+import { describe, expect, test } from "bun:test";
+import { maskUrl, parseClickHouseUrl, resolveClickHouseUrl, scrub } from "../../../src/traces/clickhouse/url.ts";
+import { layoutForVersion } from "../../../src/traces/clickhouse/layout.ts";
+import { str } from "../../../src/traces/clickhouse/sql.ts";
+
+describe("ClickHouse URL", () => {
+  test("parses user, password, database; shows it only masked", () => {
+    const t = parseClickHouseUrl("https://team:s3cr%40t@ch.example.com:8443/traces_db");
+    expect(t).toEqual({ origin: "https://ch.example.com:8443", username: "team", password: "s3cr@t", database: "traces_db", display: "https://team:***@ch.example.com:8443/traces_db" });
+    expect(parseClickHouseUrl("http://localhost:8123")).toMatchObject({ username: "default", password: "", database: "opentracy", display: "http://localhost:8123/opentracy" });
+  });
+
+  test("errors never repeat the password", () => {
+    for (const bad of ["ftp://u:hunter2x@h/db", "http://u:hunter2x@h/bad-name!", "not a url hunter2x"]) {
+      let message = "";
+      try {
+        parseClickHouseUrl(bad);
+      } catch (e: any) {
+        message = e.message;
+      }
+      expect(message).not.toBe("");
+      expect(message).not.toContain("hunter2x");
+    }
+    expect(maskUrl("gopher://u:hunter2x@h/x")).toBe("gopher://u:***@h/x");
+    expect(scrub("connect to http://u:hunter2x@h failed (hunter2x)", { password: "hunter2x" })).toBe("connect to http://u:***@h failed (***)");
+  });
+
+  test("--clickhouse, then OPENTRACY_CLICKHOUSE_URL, then config.json", () => {
+    expect(resolveClickHouseUrl("http://flag", { OPENTRACY_CLICKHOUSE_URL: "http://env" }, "http://config")).toBe("http://flag");
+    expect(resolveClickHouseUrl(undefined, { OPENTRACY_CLICKHOUSE_URL: "http://env" }, "http://config")).toBe("http://env");
+    expect(resolveClickHouseUrl(undefined, { OPENTRACY_CLICKHOUSE_URL: "" }, "http://config")).toBe("http://config");
+    expect(resolveClickHouseUrl(undefined, {}, undefined)).toBeUndefined();
+  });
+
+  test("the server version chooses the layout; literals are escaped", () => {
+    expect(layoutForVersion("18.16.1")).toBe("legacy");
+    expect(layoutForVersion("22.2.9")).toBe("legacy");
+    expect(layoutForVersion("22.3.1")).toBe("modern");
+    expect(layoutForVersion("26.7.2.1")).toBe("modern");
+    expect(str("it's a \\ test")).toBe("'it\\'s a \\\\ test'");
+  });
+});
