@@ -2,6 +2,10 @@ import type { Command } from "commander";
 import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, startServer, TraceTargetError } from "../server/engine.ts";
+import { existsSync } from "node:fs";
+import { readJsonFile } from "../config/files.ts";
+import { Config } from "../config/schema.ts";
+import type { Paths } from "../config/paths.ts";
 import { VERSION } from "../version.ts";
 import { CliError } from "./output.ts";
 
@@ -23,31 +27,46 @@ export function registerServe(program: Command): void {
       "--clickhouse <url>",
       "send traces to ClickHouse, http[s]://user:password@host:8123/database (env OPENTRACY_CLICKHOUSE_URL, which keeps the password out of the process list)",
     )
-    .action(async (opts: { port?: string; host?: string; clickhouse?: string }) => {
+    .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM); with --tls-key")
+    .option("--tls-key <file>", "the certificate's private key (PEM)")
+    .option("--insecure-no-auth", "accept any API key on a non-loopback address without engine tokens (anyone who can reach it spends your keys)")
+    .action(async (opts: { port?: string; host?: string; clickhouse?: string; tlsCert?: string; tlsKey?: string; insecureNoAuth?: boolean }) => {
       const env = process.env;
       const p = paths(env);
       ensureHome(p);
+      // The address is needed before the engine exists: it decides whether no-token mode is allowed.
+      const early = readConfigForServe(p);
+      const host = opts.host ?? env.OPENTRACY_HOST ?? early?.host ?? "127.0.0.1";
       let engine;
       try {
-        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse });
+        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, host, insecureNoAuth: opts.insecureNoAuth });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
         if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
         throw e;
       }
       const server = engine.settings.current.config.server;
-      const host = opts.host ?? env.OPENTRACY_HOST ?? server?.host ?? "127.0.0.1";
       const port = parsePort(opts.port ?? env.OPENTRACY_PORT ?? String(server?.port ?? 8080));
+      if (!engine.auth.openWithoutTokens && engine.settings.current.tokens.size === 0) {
+        throw new CliError(
+          `refusing to serve on ${host} without engine tokens: anyone who can reach it would spend your provider keys. ` +
+            "Create one with `opentracy tokens create`, bind to 127.0.0.1, or pass --insecure-no-auth if you really mean it",
+        );
+      }
+      const cert = opts.tlsCert ?? server?.tls_cert;
+      const key = opts.tlsKey ?? server?.tls_key;
+      if (Boolean(cert) !== Boolean(key)) throw new CliError("TLS needs both --tls-cert and --tls-key");
+      for (const f of [cert, key]) if (f && !existsSync(f)) throw new CliError(`TLS file not found: ${f}`);
       let http;
       try {
-        http = startServer(engine, host, port);
+        http = startServer(engine, host, port, cert && key ? { cert, key } : undefined);
       } catch (e: any) {
         throw new CliError(`cannot listen on ${host}:${port}: ${e?.code ?? e?.message ?? e}`);
       }
       engine.settings.watch();
       engine.writer.start();
       // Tests and scripts read this line to learn the port when they asked for port 0.
-      process.stdout.write(`opentracy ${VERSION} listening on http://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`);
+      process.stdout.write(`opentracy ${VERSION} listening on ${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`);
 
       let stopping = false;
       const shutdown = async (signal: string) => {
@@ -56,13 +75,34 @@ export function registerServe(program: Command): void {
           process.exit(130);
         }
         stopping = true;
-        log(`${signal}: stopping, flushing traces`);
+        const grace = server?.shutdown_timeout_ms ?? 30_000;
+        log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.inflight} in-flight request(s)`);
         engine.settings.close();
-        await http.stop();
+        // Stop listening at once; in-flight requests and streams may finish until the deadline.
+        const drained = http.stop(false);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), grace)));
+        if ((await Promise.race([drained, late])) === "late") {
+          log(`shutdown deadline passed: closing ${engine.inflight} request(s)`);
+          await http.stop(true);
+        }
+        clearTimeout(timer);
+        // Traces of requests cut at the deadline are recorded by their handlers; give them a turn.
+        await new Promise((r) => setImmediate(r));
         await engine.writer.close();
+        log("traces flushed; bye");
         process.exit(0);
       };
       process.on("SIGINT", () => void shutdown("SIGINT"));
       process.on("SIGTERM", () => void shutdown("SIGTERM"));
     });
+}
+
+/** The server section, read before the engine starts; a bad file is reported by createEngine. */
+function readConfigForServe(p: Paths): Config["server"] | undefined {
+  try {
+    return readJsonFile(p.config, Config, {}).server;
+  } catch {
+    return undefined;
+  }
 }

@@ -90,6 +90,18 @@ export const Config = z.strictObject({
       host: z.string().min(1).optional(),
       port: z.number().int().min(0).max(65535).optional(),
       max_body_bytes: z.number().int().positive().optional(),
+      max_messages: z.number().int().positive().optional(),
+      max_json_depth: z.number().int().min(4).optional(),
+      /** Requests being answered at once; more get 429 with Retry-After instead of a queue. */
+      max_concurrent_requests: z.number().int().positive().optional(),
+      /** Time allowed to send the request headers and body (slow senders are cut off). */
+      request_timeout_ms: z.number().int().positive().optional(),
+      /** SIGTERM waits this long for in-flight requests and streams before closing them. */
+      shutdown_timeout_ms: z.number().int().nonnegative().optional(),
+      /** Browser origins allowed to call the API (CORS); none by default, "*" for any. */
+      cors_origins: z.array(z.string().min(1)).optional(),
+      tls_cert: z.string().min(1).optional(),
+      tls_key: z.string().min(1).optional(),
     })
     .optional(),
   aliases: z.record(AliasName, Alias).default({}),

@@ -5,11 +5,14 @@ import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
 import type { PlannedTarget } from "../routing/plan.ts";
+import { BodyTooLarge, readLimited } from "./body.ts";
 import { withIdleTimeout } from "./idle-timeout.ts";
 
 export interface AttemptLimits {
   firstByteMs: number;
   idleMs: number;
+  /** A non-stream answer larger than this is refused (502) rather than held in memory. */
+  maxResponseBytes: number;
 }
 
 export type AttemptResult =
@@ -93,7 +96,7 @@ export async function attemptOnce(
     const bodyStream = withIdleTimeout(res.body ?? new ReadableStream(), limits.idleMs, name);
     try {
       if (!stream) {
-        const text = await new Response(bodyStream).text();
+        const text = await readLimited(bodyStream, limits.maxResponseBytes);
         return { ok: true, status: res.status, completion: adapter.parseResponse(text, target) };
       }
       const it = adapter.streamChunks(bodyStream, target)[Symbol.asyncIterator]();
@@ -103,6 +106,7 @@ export async function attemptOnce(
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };
       if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
+      if (e instanceof BodyTooLarge) return { ok: false, status: 502, mapped: mappedError(502, `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`, "upstream_error", "response_too_large") };
       return { ok: false, status: null, mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted") };
     }
   } finally {

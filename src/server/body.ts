@@ -1,26 +1,54 @@
-/** The body exceeded the limit; the handler answers 413. */
+/** The body exceeded the limit. */
 export class BodyTooLarge extends Error {}
+/** The sender took longer than the deadline to deliver the body. */
+export class BodyTimeout extends Error {}
 
 /**
- * Reads a request body up to `max` bytes. A declared Content-Length over the limit is refused
- * before reading anything; a chunked body is counted as it arrives and cut off at the limit.
+ * Reads a whole body up to `max` bytes and, when given, before `deadline` (epoch ms). A declared
+ * Content-Length over the limit is refused before reading anything; a chunked body is counted as
+ * it arrives and cut off at the limit, so neither a huge nor a trickling body can pin the engine.
  */
-export async function readBody(req: Request, max: number): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
+export async function readLimited(body: ReadableStream<Uint8Array> | null, max: number, opts: { declaredLength?: string | null; deadline?: number } = {}): Promise<string> {
+  const declared = Number(opts.declaredLength ?? NaN);
   if (declared > max) throw new BodyTooLarge();
-  if (!req.body) return "";
+  if (!body) return "";
   const parts: Uint8Array[] = [];
   let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLarge();
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late =
+    opts.deadline === undefined
+      ? null
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, opts.deadline! - Date.now()));
+        });
+  try {
+    for (;;) {
+      const { done, value } = await (late ? Promise.race([reader.read(), late]) : reader.read());
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) throw new BodyTooLarge();
+      parts.push(value);
     }
-    parts.push(value);
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
   return parts.length === 1 ? new TextDecoder().decode(parts[0]) : Buffer.concat(parts).toString("utf8");
+}
+
+/** Depth of nested arrays and objects, stopping as soon as it passes `limit`. */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === "object") stack.push([child, d + 1]);
+    }
+  }
+  return false;
 }

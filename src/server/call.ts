@@ -17,6 +17,9 @@ export class Call {
   firstByteAt: number | null = null;
   requested = "";
   alias: string | null = null;
+  tokenName: string | null = null;
+  /** Called once when the trace is recorded: the request no longer holds an upstream slot. */
+  onFinish: (() => void) | null = null;
   strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
   model: string | null = null;
@@ -100,6 +103,7 @@ export class Call {
       ts_first_byte: this.firstByteAt === null ? null : new Date(this.firstByteAt).toISOString(),
       ts_end: new Date(end).toISOString(),
       alias: this.alias,
+      token_name: this.tokenName,
       requested_model: this.requested,
       selected_model: this.selectedModel,
       provider: this.provider,
@@ -122,5 +126,6 @@ export class Call {
       response: this.response,
     };
     this.writer.enqueue(record);
+    this.onFinish?.();
   }
 }

@@ -1,3 +1,5 @@
+import type { Server } from "bun";
+import type { TokenEntry } from "../auth/tokens.ts";
 import type { Config } from "../config/schema.ts";
 import { errorJson } from "../openai/errors.ts";
 import { ChatRequest, paramPath, type ChatRequestBody } from "../openai/schema.ts";
@@ -12,7 +14,7 @@ import {
   retryAfterMs,
 } from "../routing/policy.ts";
 import { attemptOnce, prepareTarget, type AttemptLimits } from "./attempt.ts";
-import { BodyTooLarge, readBody } from "./body.ts";
+import { BodyTimeout, BodyTooLarge, exceedsDepth, readLimited } from "./body.ts";
 import { Call, type AttemptKind } from "./call.ts";
 import type { Engine } from "./engine.ts";
 import { relayStream } from "./stream-relay.ts";
@@ -20,8 +22,30 @@ import { relayStream } from "./stream-relay.ts";
 const TRACE_HEADER = "x-opentracy-trace-id";
 
 /** POST /v1/chat/completions: parse once, plan the route, try targets, answer in OpenAI's shape, trace. */
-export async function handleChat(req: Request, engine: Engine): Promise<Response> {
+export async function handleChat(req: Request, engine: Engine, server?: Server<undefined>, token: TokenEntry | null = null): Promise<Response> {
   const call = new Call(engine.writer);
+  call.tokenName = token?.name ?? null;
+  const { limits } = engine;
+  if (engine.inflight >= limits.maxConcurrent) {
+    // Refusing now beats queueing without bound: the client's SDK retries after Retry-After.
+    call.finish(429, { type: "rate_limit_error", message: "engine at its concurrency limit" });
+    return errorJson(429, `The engine is answering ${limits.maxConcurrent} requests already; retry shortly.`, "rate_limit_error", {
+      code: "engine_overloaded",
+      headers: { "retry-after": "1", [TRACE_HEADER]: call.id },
+    });
+  }
+  engine.inflight++;
+  call.onFinish = () => engine.inflight--;
+  try {
+    return await handle(req, engine, call, server);
+  } catch (e) {
+    call.finish(500, { type: "internal_error", message: String((e as Error)?.message ?? e) });
+    throw e;
+  }
+}
+
+async function handle(req: Request, engine: Engine, call: Call, server: Server<undefined> | undefined): Promise<Response> {
+  const { limits } = engine;
   // One snapshot per request: a config change mid-request applies to the next one, never half of this one.
   const settings = engine.settings.current;
   const { config } = settings;
@@ -40,13 +64,16 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
 
   let text: string;
   try {
-    text = await readBody(req, engine.maxBodyBytes);
+    text = await readLimited(req.body, limits.maxBodyBytes, { declaredLength: req.headers.get("content-length"), deadline: call.startedAt + limits.requestTimeoutMs });
   } catch (e) {
     if (e instanceof BodyTooLarge) {
-      return fail(413, `Request body is larger than the limit of ${engine.maxBodyBytes} bytes.`, "invalid_request_error", { code: "request_too_large" });
+      return fail(413, `Request body is larger than the limit of ${limits.maxBodyBytes} bytes.`, "invalid_request_error", { code: "request_too_large" });
     }
+    if (e instanceof BodyTimeout) return fail(408, `The request body did not arrive within ${limits.requestTimeoutMs} ms.`, "invalid_request_error", { code: "request_timeout" });
     return fail(400, "The request body could not be read.", "invalid_request_error");
   }
+  // The request is in: from here the wait is the upstream's, which may take minutes.
+  server?.timeout(req, 0);
 
   let raw: unknown;
   try {
@@ -55,6 +82,9 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     return fail(400, "We could not parse the JSON body of your request. The body must be a JSON object.", "invalid_request_error", { code: "invalid_json" });
   }
   if (raw && typeof raw === "object" && typeof (raw as any).model === "string") call.requested = (raw as any).model;
+  if (exceedsDepth(raw, limits.maxJsonDepth)) {
+    return fail(400, `The request nests JSON deeper than ${limits.maxJsonDepth} levels.`, "invalid_request_error", { code: "too_deep" });
+  }
   const checked = ChatRequest.safeParse(raw);
   if (!checked.success) {
     const issue = checked.error.issues[0];
@@ -63,6 +93,9 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
   }
   // Forward the client's own object, not zod's copy: unknown fields must reach the upstream as sent.
   let body = raw as ChatRequestBody;
+  if (body.messages.length > limits.maxMessages) {
+    return fail(400, `Too many messages: ${body.messages.length}, the limit is ${limits.maxMessages}.`, "invalid_request_error", { param: "messages", code: "too_many_messages" });
+  }
   call.stream = body.stream === true;
   call.request = body.messages;
 
@@ -81,9 +114,10 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
     call.finish(499, { type: "client_disconnected", message: "the client closed the connection before the answer started" });
     return new Response(null, { status: 499 });
   };
-  const limits: AttemptLimits = {
+  const attemptLimits: AttemptLimits = {
     firstByteMs: config.routing?.first_byte_timeout_ms ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
     idleMs: config.routing?.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxResponseBytes: limits.maxResponseBytes,
   };
   const deadline = call.startedAt + plan.retry.deadline_ms;
   const health = engine.health;
@@ -112,7 +146,7 @@ export async function handleChat(req: Request, engine: Engine): Promise<Response
       const onClientGone = () => abort.abort();
       req.signal.addEventListener("abort", onClientGone, { once: true });
       const t0 = performance.now();
-      const result = await attemptOnce(adapter, target, body, call.stream, limits, abort);
+      const result = await attemptOnce(adapter, target, body, call.stream, attemptLimits, abort);
       if (!result.ok && "clientGone" in result) {
         call.attempt(null, "client_disconnected", kind, t0);
         return clientGone();

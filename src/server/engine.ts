@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import type { TokenEntry } from "../auth/tokens.ts";
 import { LiveSettings } from "../config/live.ts";
 import type { Paths } from "../config/paths.ts";
 import { errorJson } from "../openai/errors.ts";
@@ -12,16 +13,39 @@ import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
 import { TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
+import { authenticate, isLoopback, type AuthPolicy } from "./auth.ts";
 import { handleChat } from "./chat.ts";
+import { checkOrigin, corsHeaders } from "./cors.ts";
 import { listModels } from "./models.ts";
 
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Limits on what a client can make the engine hold; read at start (config.json `server`). */
+export interface Limits {
+  maxBodyBytes: number;
+  maxMessages: number;
+  maxJsonDepth: number;
+  maxConcurrent: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 32 * 1024 * 1024,
+  maxMessages: 10_000,
+  maxJsonDepth: 64,
+  maxConcurrent: 1024,
+  requestTimeoutMs: 30_000,
+  maxResponseBytes: 64 * 1024 * 1024,
+};
 
 export interface Engine {
   settings: LiveSettings;
   writer: TraceWriter;
   env: NodeJS.ProcessEnv;
-  maxBodyBytes: number;
+  limits: Limits;
+  auth: AuthPolicy;
+  corsOrigins: readonly string[];
+  /** Requests admitted and not yet finished (their trace not yet recorded). */
+  inflight: number;
   contentPolicy(): ContentPolicy;
   startedAt: number;
   /** Per-target circuit breakers; per process, reported in /health. */
@@ -32,6 +56,10 @@ const envFlag = (v: string | undefined): boolean | undefined =>
   v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v);
 
 export interface EngineOptions {
+  /** Accept any key without tokens even off loopback (`serve --insecure-no-auth`). */
+  insecureNoAuth?: boolean;
+  /** The address the server binds; without tokens only loopback is open. */
+  host?: string;
   /** `serve --clickhouse URL`: wins over OPENTRACY_CLICKHOUSE_URL and config.json. */
   clickhouseUrl?: string;
   /** A ready client (an embedded chDB in tests and benchmarks) instead of one built from a URL. */
@@ -84,11 +112,22 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
   const sink = chooseSink(p, env, settings, log, opts);
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
+  const s = settings.current.config.server;
   return {
     settings,
     writer,
     env,
-    maxBodyBytes: settings.current.config.server?.max_body_bytes ?? DEFAULT_MAX_BODY_BYTES,
+    limits: {
+      maxBodyBytes: s?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
+      maxMessages: s?.max_messages ?? DEFAULT_LIMITS.maxMessages,
+      maxJsonDepth: s?.max_json_depth ?? DEFAULT_LIMITS.maxJsonDepth,
+      maxConcurrent: s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent,
+      requestTimeoutMs: s?.request_timeout_ms ?? DEFAULT_LIMITS.requestTimeoutMs,
+      maxResponseBytes: DEFAULT_LIMITS.maxResponseBytes,
+    },
+    auth: { openWithoutTokens: opts.insecureNoAuth === true || isLoopback(opts.host ?? "127.0.0.1") },
+    corsOrigins: s?.cors_origins ?? [],
+    inflight: 0,
     contentPolicy,
     startedAt: Date.now(),
     health: new TargetHealth(() => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown })),
@@ -97,31 +136,69 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
 
 const json = (value: unknown) => Response.json(value);
 
-export function startServer(engine: Engine, host: string, port: number): Server<undefined> {
-  const chat = { POST: (req: Request) => handleChat(req, engine) };
-  const models = { GET: () => json(listModels(engine.settings.current, engine.env)) };
+type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | null) => Response | Promise<Response>;
+
+/**
+ * Every API route: a foreign browser origin is refused, the caller must hold a token (when any
+ * are configured), and allowed origins get their CORS headers.
+ */
+function guard(engine: Engine, handler: Handler) {
+  return async (req: Request, server: Server<undefined>): Promise<Response> => {
+    const denied = checkOrigin(req, engine.corsOrigins);
+    if (denied) return denied;
+    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+    const res = who instanceof Response ? who : await handler(req, server, who);
+    for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
+    return res;
+  };
+}
+
+function preflight(engine: Engine) {
+  return (req: Request) => {
+    const headers = corsHeaders(req, engine.corsOrigins);
+    return Object.keys(headers).length ? new Response(null, { status: 204, headers }) : checkOrigin(req, engine.corsOrigins) ?? new Response(null, { status: 204 });
+  };
+}
+
+/** Anyone may ask whether the engine is up; the operational details need an admin token (or no tokens at all). */
+function health(engine: Engine) {
+  return (req: Request) => {
+    const basic = { status: "ok", version: VERSION };
+    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+    if (who instanceof Response || (who !== null && !who.admin)) return json(basic);
+    return json({
+      ...basic,
+      uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+      inflight: engine.inflight,
+      traces: engine.writer.status(),
+      routing: { targets: engine.health.snapshot() },
+    });
+  };
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
+  const chat = { POST: guard(engine, (req, server, token) => handleChat(req, engine, server, token)), OPTIONS: preflight(engine) };
+  const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   return Bun.serve({
     hostname: host,
     port,
-    // Streams may run for many minutes with long pauses (reasoning models): no idle cut-off.
-    idleTimeout: 0,
+    ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
+    // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
+    // is in, the handler lifts the limit for that request: answers may take minutes.
+    idleTimeout: Math.min(255, Math.ceil(engine.limits.requestTimeoutMs / 1000)),
     // Our own limit answers 413 in OpenAI's shape; Bun's is only the backstop.
-    maxRequestBodySize: engine.maxBodyBytes + 1024 * 1024,
+    maxRequestBodySize: engine.limits.maxBodyBytes + 1024 * 1024,
     routes: {
       "/v1/chat/completions": chat,
       "/chat/completions": chat,
       "/v1/models": models,
       "/models": models,
-      "/health": {
-        GET: () =>
-          json({
-            status: "ok",
-            version: VERSION,
-            uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
-            traces: engine.writer.status(),
-            routing: { targets: engine.health.snapshot() },
-          }),
-      },
+      "/health": { GET: health(engine) },
     },
     fetch(req) {
       return errorJson(404, `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`, "invalid_request_error", { code: "unknown_url" });

@@ -22,6 +22,8 @@ export const TraceRecord = z.object({
   ts_first_byte: z.string().nullable(),
   ts_end: z.string(),
   alias: z.string().nullable(),
+  /** Name of the engine token that made the call; null when the engine runs without tokens. */
+  token_name: z.string().nullable(),
   requested_model: z.string(),
   selected_model: z.string().nullable(), // provider/model
   provider: z.string().nullable(),

@@ -18,6 +18,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     ts_first_byte: new Date(start.getTime() + 150).toISOString(),
     ts_end: end.toISOString(),
     alias: null,
+    token_name: null,
     requested_model: "openai/gpt-4o-mini",
     selected_model: "openai/gpt-4o-mini",
     provider: "openai",

@@ -40,6 +40,7 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
     ts_first_byte: r.ts_first_byte === null ? null : time(r.ts_first_byte),
     ts_end: time(r.ts_end),
     alias: r.alias,
+    token_name: r.token_name,
     requested_model: r.requested_model,
     selected_model: r.selected_model,
     provider: r.provider,
@@ -69,7 +70,7 @@ export const RECORD_COLUMNS = [
   "id", "ts_start", "ts_first_byte", "ts_end", "alias", "requested_model", "selected_model", "provider",
   "status", "http_status", "error_type", "error_message", "stream", "input_tokens", "output_tokens",
   "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "finish_reason", "tool_calls",
-  "attempts", "request", "response",
+  "attempts", "request", "response", "token_name",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
@@ -85,6 +86,7 @@ export function fromRow(row: Record<string, unknown>): TraceRecord {
     ts_first_byte: row.ts_first_byte ?? null,
     ts_end: row.ts_end,
     alias: row.alias ?? null,
+    token_name: row.token_name ?? null,
     requested_model: row.requested_model,
     selected_model: row.selected_model ?? null,
     provider: row.provider ?? null,

@@ -163,7 +163,8 @@ function hourlyStatsView(db: string): string {
  * on either layout, plus `ts_start_ms`, `inserted_ms` and `day` for cursors and pruning: what
  * `traces tail` reads, and what a UI can read.
  */
-function recordsView(db: string, layout: Layout): string {
+function recordsView(db: string, layout: Layout, withToken = false): string {
+  const token = withToken ? "token_name, " : "";
   // The inner query renames the columns the outer one converts: an alias equal to a column's
   // name would be substituted into every other expression that reads that column.
   return `CREATE VIEW IF NOT EXISTS ${qualified(db, TABLE.records)} AS SELECT
@@ -171,7 +172,7 @@ function recordsView(db: string, layout: Layout): string {
       alias, requested_model, selected_model, provider, status, http_status, error_type, error_message,
       toUInt8(_stream) AS stream,
       input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms,
-      finish_reason, tool_calls, attempts, request, response,
+      finish_reason, tool_calls, attempts, request, response, ${token}
       model,
       ${millis(layout, "_ts_start")} AS ts_start_ms,
       ${millis(layout, "_inserted_at")} AS inserted_ms,
@@ -181,7 +182,7 @@ function recordsView(db: string, layout: Layout): string {
       alias, requested_model, selected_model, provider, status, http_status, error_type, error_message,
       stream AS _stream,
       input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd, latency_ms, ttft_ms,
-      finish_reason, tool_calls, attempts, request, response,
+      finish_reason, tool_calls, attempts, request, response, ${token}
       model, inserted_at AS _inserted_at, ${layout === "modern" ? "toDate(ts_start)" : "day"} AS day
       FROM ${qualified(db, TABLE.traces)})`;
 }
@@ -208,6 +209,17 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { version: 3, name: "trace_records view", steps: (db, layout) => [sql(recordsView(db, layout))] },
+  {
+    version: 4,
+    name: "token_name: which engine token made the call",
+    steps: (db, layout) => [
+      { kind: "add_column", table: TABLE.traces, column: "token_name", definition: `${types(layout).lc("Nullable(String)")}` },
+      // A view cannot gain a column in place on every server version: replace it (18.16 knows
+      // only DROP TABLE, which drops views too).
+      sql(`DROP TABLE IF EXISTS ${qualified(db, TABLE.records)}`),
+      sql(recordsView(db, layout, true)),
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

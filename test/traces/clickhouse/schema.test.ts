@@ -23,7 +23,7 @@ for (const b of backends()) {
       const tables = (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
       expect(tables).toEqual([TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats].sort());
       const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
 
       // Again: nothing to do, nothing changes.
       expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
@@ -49,11 +49,17 @@ for (const b of backends()) {
         makeTrace({ ts_start: recent(2), ts_end: recent(3), latency_ms: 300 }),
         makeErrorTrace({ ts_start: recent(4), ts_end: recent(5), latency_ms: 50 }),
       ];
-      await client.insert({ table: qualified(db, TABLE.traces), values: traces.map((t) => toRow(t, old.layout, "old-batch")), format: "JSONEachRow" });
+      // Rows as an engine of schema version 1 wrote them: without the columns added since.
+      const oldRows = traces.map((t) => {
+        const { token_name: _added_in_4, ...row } = toRow(t, old.layout, "old-batch") as Record<string, unknown>;
+        return row;
+      });
+      await client.insert({ table: qualified(db, TABLE.traces), values: oldRows, format: "JSONEachRow" });
 
       const upgraded = await migrate(client, db, opts);
       expect(upgraded).toMatchObject({ from: 1, to: LATEST_VERSION, layout: old.layout });
       expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.records)}`)).toBe(3);
+      expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.records)} WHERE isNull(token_name)`)).toBe(3);
       const [stats] = await queryRows<any>(client, `SELECT sum(requests) AS requests, sum(errors) AS errors FROM ${qualified(db, TABLE.hourlyStats)}`);
       expect(Number(stats.requests)).toBe(3);
       expect(Number(stats.errors)).toBe(1);
