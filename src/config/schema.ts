@@ -92,6 +92,8 @@ export const Config = z.strictObject({
       max_body_bytes: z.number().int().positive().optional(),
       max_messages: z.number().int().positive().optional(),
       max_json_depth: z.number().int().min(4).optional(),
+      /** A non-stream upstream answer larger than this is refused with 502. */
+      max_response_bytes: z.number().int().positive().optional(),
       /** Requests being answered at once; more get 429 with Retry-After instead of a queue. */
       max_concurrent_requests: z.number().int().positive().optional(),
       /** Time allowed to send the request headers and body (slow senders are cut off). */

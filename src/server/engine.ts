@@ -123,7 +123,7 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
       maxJsonDepth: s?.max_json_depth ?? DEFAULT_LIMITS.maxJsonDepth,
       maxConcurrent: s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent,
       requestTimeoutMs: s?.request_timeout_ms ?? DEFAULT_LIMITS.requestTimeoutMs,
-      maxResponseBytes: DEFAULT_LIMITS.maxResponseBytes,
+      maxResponseBytes: s?.max_response_bytes ?? DEFAULT_LIMITS.maxResponseBytes,
     },
     auth: { openWithoutTokens: opts.insecureNoAuth === true || isLoopback(opts.host ?? "127.0.0.1") },
     corsOrigins: s?.cors_origins ?? [],

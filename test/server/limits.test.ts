@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const post = (body: string, headers: Record<string, string> = {}) =>
   fetch(`${engine.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-const user = (content: string) => ({ role: "user", content });
+const user = (content: string) => ({ role: "user" as const, content });
 
 describe("request limits", () => {
   test("a body over the limit → 413, declared or streamed", async () => {
