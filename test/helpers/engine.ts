@@ -56,7 +56,7 @@ export async function startEngine(
     const { done, value } = await reader.read();
     if (done) throw new Error(`engine exited before listening (code ${await proc.exited}):\n${out}\n${err}`);
     out += dec.decode(value);
-    const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+    const m = /listening on (https?:\/\/[^\s]+)/.exec(out);
     if (m) {
       reader.releaseLock();
       const url = m[1];
