@@ -35,7 +35,16 @@ export async function handleChat(req: Request, engine: Engine, server?: Server<u
     });
   }
   engine.inflight++;
-  call.onFinish = () => engine.inflight--;
+  call.onFinish = () => {
+    engine.inflight--;
+    // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
+    // its idle limit back, or idle clients would hold their sockets for ever.
+    try {
+      server?.timeout(req, Math.min(255, Math.ceil(limits.requestTimeoutMs / 1000)));
+    } catch {
+      // The connection is already gone.
+    }
+  };
   try {
     return await handle(req, engine, call, server);
   } catch (e) {
