@@ -62,6 +62,47 @@ const FREE_LOCAL_PROVIDERS: ReadonlySet<string> = new Set(["ollama"]);
 interface Resolved {
   provider: Provider;
   modelId: string;
+  /** Plain per-token rates when that is all the entry has: priced here without calcPrice (~70 µs). */
+  flat: FlatRates | null;
+  /** When the memo entry stops being trusted: catalogue prices can change on a date. */
+  until: number;
+}
+
+interface FlatRates {
+  input_mtok: number;
+  output_mtok: number;
+  cache_read_mtok?: number;
+  cache_write_mtok?: number;
+}
+
+const FLAT_KEYS: ReadonlySet<string> = new Set(["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"]);
+// Rates for units our usage never reports (tool searches, 1-hour cache writes): they add nothing
+// to what calcPrice would compute from our usage, so they do not stop the fast path.
+const UNREPORTED_KEYS: ReadonlySet<string> = new Set(["web_searches_kcount", "storage_searches_kcount", "social_searches_kcount", "rerank_searches_kcount", "cache_write_1h_mtok"]);
+const MEMO_TTL_MS = 60 * 60 * 1000;
+
+/** The rates, when every price of the entry is a plain number of a kind we can apply ourselves. */
+function flatRates(prices: ModelPrice): FlatRates | null {
+  for (const [k, v] of Object.entries(prices)) {
+    if (v === undefined || UNREPORTED_KEYS.has(k)) continue;
+    if (!FLAT_KEYS.has(k) || typeof v !== "number") return null;
+  }
+  if (typeof prices.input_mtok !== "number" || typeof prices.output_mtok !== "number") return null;
+  return prices as unknown as FlatRates;
+}
+
+/** The catalogue's own arithmetic for flat rates: cache parts at their rate, else the input rate. */
+function flatCost(r: FlatRates, u: Usage): number {
+  const cacheRead = u.cache_read_tokens ?? 0;
+  const cacheWrite = u.cache_write_tokens ?? 0;
+  const uncached = u.input_tokens - cacheRead - cacheWrite;
+  return (
+    (uncached * r.input_mtok +
+      cacheRead * (r.cache_read_mtok ?? r.input_mtok) +
+      cacheWrite * (r.cache_write_mtok ?? r.input_mtok) +
+      u.output_tokens * r.output_mtok) /
+    1e6
+  );
 }
 
 const MEMO_LIMIT = 512;
@@ -87,6 +128,7 @@ export function costUSD(
 
   const resolved = resolve(provider, model);
   if (!resolved) return null;
+  if (resolved.flat) return killFloatNoise(flatCost(resolved.flat, usage));
   try {
     const result = calcPrice(catalogueUsage(usage), resolved.modelId, { provider: resolved.provider });
     if (!result || !pricesTextTokens(result.model_price)) return null;
@@ -190,7 +232,7 @@ function killFloatNoise(usd: number): number {
 function resolve(provider: string, model: string): Resolved | null {
   const key = `${provider}/${model}`;
   const hit = memo.get(key);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined && (hit === null || hit.until > Date.now())) return hit;
   const resolved = lookUp(provider, model);
   // Model names come from clients, so the memo is bounded; dropping the oldest entry is enough.
   if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
@@ -221,6 +263,8 @@ function lookUp(provider: string, model: string): Resolved | null {
       api_pattern: found.provider.api_pattern,
       models: [{ ...found.model, match: { equals: modelId } }],
     },
+    flat: flatRates(found.model_price),
+    until: Date.now() + MEMO_TTL_MS,
   };
 }
 

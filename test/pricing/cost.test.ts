@@ -290,3 +290,35 @@ describe("pricePerMillion", () => {
     });
   });
 });
+
+describe("fast path for flat rates", () => {
+  // costUSD applies plain per-token rates itself instead of calling calcPrice; it must agree
+  // with the catalogue's own arithmetic for every model it prices that way.
+  test("agrees with calcPrice across the catalogue and random usage", async () => {
+    const { calcPrice, findProvider } = await import("@pydantic/genai-prices");
+    const fc = (await import("fast-check")).default;
+    const providers: Record<string, string> = { openai: "openai", anthropic: "anthropic", gemini: "google", groq: "groq", mistral: "mistral", deepseek: "deepseek", xai: "x-ai" };
+    let compared = 0;
+    for (const [ours, theirs] of Object.entries(providers)) {
+      for (const m of findProvider({ providerId: theirs })!.models.slice(0, 40)) {
+        fc.assert(
+          fc.property(fc.nat(300_000), fc.nat(100_000), fc.nat(100), fc.nat(100), (input, output, readPct, writePct) => {
+            const read = Math.floor((input * readPct) / 200);
+            const write = Math.floor((input * writePct) / 200);
+            const ourCost = costUSD(ours, m.id, { input_tokens: input, output_tokens: output, cache_read_tokens: read, cache_write_tokens: write });
+            if (ourCost === null) return;
+            const usage: Record<string, number> = { input_tokens: input, output_tokens: output };
+            if (read) usage.cache_read_tokens = read;
+            if (write) usage.cache_write_tokens = write;
+            const theirs2 = calcPrice(usage, m.id, { providerId: theirs });
+            expect(theirs2).not.toBeNull();
+            expect(ourCost).toBeCloseTo(theirs2!.total_price, 9);
+            compared++;
+          }),
+          { numRuns: 20 },
+        );
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});
