@@ -5,7 +5,7 @@ import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
 import type { PlannedTarget } from "../routing/plan.ts";
-import { BodyTooLarge, readLimited } from "./body.ts";
+import { BodyTimeout, BodyTooLarge, readLimited } from "./body.ts";
 import { withIdleTimeout } from "./idle-timeout.ts";
 
 export interface AttemptLimits {
@@ -93,12 +93,13 @@ export async function attemptOnce(
       const text = await res.text().catch(() => "");
       return { ok: false, status: res.status, mapped: adapter.mapError(res.status, text, res.headers, target) };
     }
-    const bodyStream = withIdleTimeout(res.body ?? new ReadableStream(), limits.idleMs, name);
     try {
       if (!stream) {
-        const text = await readLimited(bodyStream, limits.maxResponseBytes);
+        // A whole answer is read at once: its idle limit is simply a deadline for the body.
+        const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
         return { ok: true, status: res.status, completion: adapter.parseResponse(text, target) };
       }
+      const bodyStream = withIdleTimeout(res.body ?? new ReadableStream(), limits.idleMs, name);
       const it = adapter.streamChunks(bodyStream, target)[Symbol.asyncIterator]();
       const first = await it.next();
       return { ok: true, status: res.status, stream: it, first: first.done ? null : first.value };
@@ -106,6 +107,7 @@ export async function attemptOnce(
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };
       if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
+      if (e instanceof BodyTimeout) return { ok: false, status: 504, mapped: mappedError(504, `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`, "upstream_error", "idle_timeout") };
       if (e instanceof BodyTooLarge) return { ok: false, status: 502, mapped: mappedError(502, `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`, "upstream_error", "response_too_large") };
       return { ok: false, status: null, mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted") };
     }

@@ -8,9 +8,18 @@ export class BodyTimeout extends Error {}
  * Content-Length over the limit is refused before reading anything; a chunked body is counted as
  * it arrives and cut off at the limit, so neither a huge nor a trickling body can pin the engine.
  */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, max: number, opts: { declaredLength?: string | null; deadline?: number } = {}): Promise<string> {
-  const declared = Number(opts.declaredLength ?? NaN);
+export async function readLimited(
+  source: Request | Response,
+  max: number,
+  opts: { deadline?: number } = {},
+): Promise<string> {
+  const declaredHeader = source.headers.get("content-length");
+  const declared = Number(declaredHeader ?? NaN);
   if (declared > max) throw new BodyTooLarge();
+  // With a declared length the native reader is far cheaper than a JS stream reader, and the
+  // length is already known to fit.
+  if (declaredHeader !== null && Number.isFinite(declared)) return withDeadline(source.text(), opts.deadline);
+  const body = source.body;
   if (!body) return "";
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -37,6 +46,15 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, max: 
     clearTimeout(timer);
   }
   return parts.length === 1 ? new TextDecoder().decode(parts[0]) : Buffer.concat(parts).toString("utf8");
+}
+
+function withDeadline(p: Promise<string>, deadline: number | undefined): Promise<string> {
+  if (deadline === undefined) return p;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Depth of nested arrays and objects, stopping as soon as it passes `limit`. */

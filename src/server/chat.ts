@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Config } from "../config/schema.ts";
 import { errorJson } from "../openai/errors.ts";
+import { obviouslyValid } from "../openai/quick-valid.ts";
 import { ChatRequest, paramPath, type ChatRequestBody } from "../openai/schema.ts";
 import type { ChatCompletion } from "../openai/schema.ts";
 import type { MappedError, StreamChunk } from "../providers/types.ts";
@@ -73,7 +74,7 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
 
   let text: string;
   try {
-    text = await readLimited(req.body, limits.maxBodyBytes, { declaredLength: req.headers.get("content-length"), deadline: call.startedAt + limits.requestTimeoutMs });
+    text = await readLimited(req, limits.maxBodyBytes, { deadline: call.startedAt + limits.requestTimeoutMs });
   } catch (e) {
     if (e instanceof BodyTooLarge) {
       return fail(413, `Request body is larger than the limit of ${limits.maxBodyBytes} bytes.`, "invalid_request_error", { code: "request_too_large" });
@@ -94,7 +95,7 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
   if (exceedsDepth(raw, limits.maxJsonDepth)) {
     return fail(400, `The request nests JSON deeper than ${limits.maxJsonDepth} levels.`, "invalid_request_error", { code: "too_deep" });
   }
-  const checked = ChatRequest.safeParse(raw);
+  const checked = obviouslyValid(raw) ? { success: true as const } : ChatRequest.safeParse(raw);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     const param = paramPath(issue.path) || null;

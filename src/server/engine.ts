@@ -144,11 +144,15 @@ type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | nul
  */
 function guard(engine: Engine, handler: Handler) {
   return async (req: Request, server: Server<undefined>): Promise<Response> => {
-    const denied = checkOrigin(req, engine.corsOrigins);
-    if (denied) return denied;
+    // SDKs and curl send no Origin: skip the browser checks on the hot path.
+    const browser = req.headers.get("origin") !== null;
+    if (browser) {
+      const denied = checkOrigin(req, engine.corsOrigins);
+      if (denied) return denied;
+    }
     const who = authenticate(req, engine.settings.current.tokens, engine.auth);
     const res = who instanceof Response ? who : await handler(req, server, who);
-    for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
+    if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
     return res;
   };
 }
