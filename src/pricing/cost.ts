@@ -91,7 +91,7 @@ function flatRates(prices: ModelPrice): FlatRates | null {
   return prices as unknown as FlatRates;
 }
 
-/** The catalogue's own arithmetic for flat rates: cache parts at their rate, else the input rate. */
+/** The catalogue's own arithmetic for flat rates (and ours for overrides): cache parts at their rate, else the input rate. */
 function flatCost(r: FlatRates, u: Usage): number {
   const cacheRead = u.cache_read_tokens ?? 0;
   const cacheWrite = u.cache_write_tokens ?? 0;
@@ -186,17 +186,8 @@ function usageIsValid(u: Usage): boolean {
 }
 
 function costFromOverride(o: PriceOverride, u: Usage): number {
-  const cacheRead = u.cache_read_tokens ?? 0;
-  const cacheWrite = u.cache_write_tokens ?? 0;
-  const uncached = u.input_tokens - cacheRead - cacheWrite;
   // Reasoning is inside output_tokens and an override has one output rate, so it adds nothing here.
-  return (
-    (uncached * o.input +
-      cacheRead * (o.cache_read ?? o.input) +
-      cacheWrite * (o.cache_write ?? o.input) +
-      u.output_tokens * o.output) /
-    1e6
-  );
+  return flatCost({ input_mtok: o.input, output_mtok: o.output, cache_read_mtok: o.cache_read, cache_write_mtok: o.cache_write }, u);
 }
 
 function catalogueUsage(u: Usage): Record<string, number> {
