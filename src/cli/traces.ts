@@ -77,17 +77,8 @@ async function tail(opts: TailOptions): Promise<void> {
     return;
   }
 
-  // A reader that goes away (`| head`) is a normal way to stop, not an error.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
-  const print = opts.json
-    ? (r: TraceRecord) => process.stdout.write(JSON.stringify(r) + "\n")
-    : (r: TraceRecord) => process.stdout.write(plainRow(r) + "\n");
-
+  const print = lineOutput(opts.json);
   const { records, end } = await lastRecords(dir, opts.lines, filter, stats);
-  if (!opts.json) process.stdout.write(plainHeader() + "\n");
   for (const r of records) print(r);
   reportSkipped(stats, dir);
   if (!follow) return;
@@ -100,6 +91,18 @@ async function tail(opts: TailOptions): Promise<void> {
       reported = stats.skipped;
     }
   }
+}
+
+/** Line output for pipes and files: JSON lines, or the plain table after its header. */
+function lineOutput(json: boolean): (r: TraceRecord) => void {
+  // A reader that goes away (`| head`) is a normal way to stop, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  if (json) return (r) => process.stdout.write(JSON.stringify(r) + "\n");
+  process.stdout.write(plainHeader() + "\n");
+  return (r) => process.stdout.write(plainRow(r) + "\n");
 }
 
 function reportSkipped(stats: ReadStats, dir: string): void {
@@ -122,14 +125,7 @@ async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Prom
       await runFeedTail(records, follow ? (signal) => source.follow(cursor, { filter, signal, onError: () => {} }) : null);
       return;
     }
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(0);
-      throw e;
-    });
-    const print = opts.json
-      ? (r: TraceRecord) => process.stdout.write(JSON.stringify(r) + "\n")
-      : (r: TraceRecord) => process.stdout.write(plainRow(r) + "\n");
-    if (!opts.json) process.stdout.write(plainHeader() + "\n");
+    const print = lineOutput(opts.json);
     for (const r of records) print(r);
     if (!follow) return;
     // While following, an outage is a warning (once per outage); the cursor waits where it is.
