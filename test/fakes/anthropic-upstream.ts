@@ -12,34 +12,16 @@
 // parameters on every model. Both auth headers are accepted; x-api-key wins when both are sent.
 
 import { createHash } from "node:crypto";
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { gatedStream, passGate } from "./gate.ts";
+import { serveLocally } from "./local-server.ts";
+import { argumentPieces, textPieces } from "./pieces.ts";
+import { randomString } from "./random.ts";
+import { readRequest, RequestLog, type ReceivedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
 
-export interface ReceivedRequest {
-  method: string;
-  /** pathname plus query, e.g. "/v1/messages" */
-  path: string;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
-  /** the parsed JSON body; undefined when the body was not JSON */
-  body: unknown;
-  /** set once the client went away before the fake finished answering */
-  aborted: boolean;
-}
-
-/**
- * Holds a response back until the test lets it go. A unit is the whole response for a non-stream
- * answer or an error; for a stream it is one SSE event, and the first unit also carries the headers.
- */
-export interface StreamGate {
-  /** let `units` more units out (default 1) */
-  release(units?: number): void;
-  /** stop holding anything back, now and later */
-  releaseAll(): void;
-  /** resolves when the fake is held at this gate (immediately if it already is) */
-  waiting(): Promise<void>;
-  /** units let out so far */
-  readonly sent: number;
-}
+export { streamGate, type StreamGate } from "./gate.ts";
+export type { ReceivedRequest } from "./request-log.ts";
 
 export interface ScriptedToolUse {
   name: string;
@@ -56,7 +38,7 @@ export interface ScriptedUsage {
   cache_creation_input_tokens?: number;
 }
 
-export interface ScriptedAnswer {
+export interface ScriptedAnswer extends ScriptedCommon {
   /** The answer's text. Default: the last user message's text; none when toolUses are given. */
   text?: string;
   /**
@@ -78,15 +60,10 @@ export interface ScriptedAnswer {
   failAfter?: number;
   failWith?: { type: string; message: string };
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  /** how many requests this behaviour answers (default 1; Infinity for all that follow) */
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: { status: number; type: string; message: string; headers?: Record<string, string> };
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -96,25 +73,14 @@ export interface FakeAnthropicOptions {
   apiKey?: string;
 }
 
-export interface FakeAnthropic {
+export interface FakeAnthropic extends FakeControls<ReceivedRequest, Scripted> {
   /** the API root, like ANTHROPIC_BASE_URL: http://127.0.0.1:PORT (the client appends /v1/messages) */
   url: string;
   apiKey: string;
-  /** every request received, valid or not, in arrival order */
-  requests: ReceivedRequest[];
-  /** queue a behaviour for the next valid request(s), FIFO; with nothing queued the fake echoes */
-  script(next: Scripted): void;
-  /** the next request the client abandoned mid-response (each abort is handed out once) */
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** Any Anthropic error, in its `{"type":"error","error":{...},"request_id"}` body. */
@@ -222,69 +188,11 @@ const NON_BLANK = /\S/;
 const TRAILING_SPACE = /\s$/;
 const BEARER = /^Bearer\s+(.+)$/i;
 const FRACTIONAL_SECONDS = /\.\d+Z$/;
-// Word-sized deltas with the leading space attached, like the recorded stream ("! I").
-const WORD_PIECES = /\s*\S+|\s+/g;
-// Token-sized fragments of the tool input JSON.
-const JSON_PIECES = /\w+|\W+/g;
 
 type Json = Record<string, any>;
 type Problem = { status: number; type: string; message: string };
 
 const invalid = (message: string): Problem => ({ status: 400, type: "invalid_request_error", message });
-
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: { resolve: () => void } | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  /** waits for a permit; rejects if the client goes away first */
-  async pass(signal: AbortSignal): Promise<void> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.held = null;
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = {
-          resolve: () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          },
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held.resolve();
-  }
-}
 
 interface Plan {
   id: string;
@@ -300,10 +208,8 @@ interface Plan {
 
 class Fake {
   readonly apiKey: string;
-  readonly requests: ReceivedRequest[] = [];
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((request: ReceivedRequest) => void)[] = [];
+  private readonly log = new RequestLog();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private requestsLeft = 50;
 
   constructor(opts: FakeAnthropicOptions) {
@@ -311,46 +217,18 @@ class Fake {
   }
 
   start(): FakeAnthropic {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (request) => this.handle(request) });
+    const server = serveLocally((request) => this.handle(request));
     return {
-      url: `http://127.0.0.1:${server.port}`,
+      url: server.origin,
       apiKey: this.apiKey,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(received: ReceivedRequest) {
-    if (received.aborted) return;
-    received.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(received);
-    else this.abortedQueue.push(received);
   }
 
   private async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    const bodyText = await request.text();
-    const received: ReceivedRequest = {
-      method: request.method,
-      path: url.pathname + url.search,
-      headers,
-      bodyText,
-      body: parseJson(bodyText),
-      aborted: false,
-    };
-    this.requests.push(received);
-    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const received = this.log.record(await readRequest(request, url), request.signal);
+    const { headers } = received;
 
     if (request.method !== "POST" || url.pathname !== "/v1/messages") {
       return this.fail({ status: 404, type: "not_found_error", message: "Not Found" });
@@ -364,20 +242,13 @@ class Fake {
     if (problem) return this.fail(problem);
     const body = received.body as Json;
 
-    const script = this.nextScript();
+    const script = this.scripts.next();
     if (script && "error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       const { status, type, message, headers: extra } = script.error;
       return this.fail({ status, type, message }, extra);
     }
     return this.answer(body, script ?? {}, request.signal, received);
-  }
-
-  private nextScript(): Scripted | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.script;
   }
 
   private checkAuth(headers: Record<string, string>): Problem | null {
@@ -441,19 +312,7 @@ class Fake {
     }
     const encoder = new TextEncoder();
     const frames = events.map(([name, data]) => encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
-    let next = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(frames[next++]!);
-      },
-      async pull(controller) {
-        if (next >= frames.length) return controller.close();
-        if (!(await passGate(gate, signal))) return;
-        controller.enqueue(frames[next++]!);
-        if (next >= frames.length) controller.close();
-      },
-      cancel: () => this.markAborted(received),
-    });
+    const stream = gatedStream(frames, gate, signal, () => this.log.markAborted(received));
     return new Response(stream, {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers },
     });
@@ -808,7 +667,7 @@ function makePlan(body: Json, script: ScriptedAnswer): Plan {
   }
   for (const use of toolUses) {
     const json = JSON.stringify(use.input);
-    blocks.push({ type: "tool_use", id: use.id ?? `toolu_01${randomBase58(22)}`, name: use.name, input: use.input });
+    blocks.push({ type: "tool_use", id: use.id ?? `toolu_01${randomString(BASE58, 22)}`, name: use.name, input: use.input });
     pieces.push(argumentPieces(json));
   }
   const outputTokens = reasoningTokens + textTokens.length + toolUses.reduce((n, u) => n + 3 + argumentPieces(JSON.stringify(u.input)).length, 0);
@@ -820,7 +679,7 @@ function makePlan(body: Json, script: ScriptedAnswer): Plan {
     thinking_tokens: reasoningTokens,
   };
   return {
-    id: `msg_01${randomBase58(22)}`,
+    id: `msg_01${randomString(BASE58, 22)}`,
     model: script.model ?? model.reported,
     blocks,
     stopReason: script.stopReason ?? stopReason,
@@ -928,26 +787,6 @@ function streamEvents(plan: Plan): [string, Json][] {
   return events;
 }
 
-/** false when the client went away while held; what is sent then reaches nobody */
-async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return true;
-  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
-  try {
-    await gate.pass(signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function blockText(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
@@ -973,14 +812,6 @@ function promptTokens(body: Json): number {
   return 8 + 4 * body.messages.length + Math.ceil(chars / 4);
 }
 
-function textPieces(text: string): string[] {
-  return text.match(WORD_PIECES) ?? [];
-}
-
-function argumentPieces(json: string): string[] {
-  return json.match(JSON_PIECES) ?? [];
-}
-
 /** An RFC 3339 time `seconds` from now, as the rate-limit reset headers give it. */
 function resetAt(seconds: number): string {
   return new Date(Date.now() + seconds * 1000).toISOString().replace(FRACTIONAL_SECONDS, "Z");
@@ -988,11 +819,6 @@ function resetAt(seconds: number): string {
 
 const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-function randomBase58(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  return Array.from(bytes, (byte) => BASE58[byte % BASE58.length]).join("");
-}
-
 function newRequestId(): string {
-  return `req_011C${randomBase58(20)}`;
+  return `req_011C${randomString(BASE58, 20)}`;
 }

@@ -8,24 +8,17 @@
 // and — when streaming — alone in a first chunk with `choices: []`, `id: ""` and `created: 0`;
 // with asynchronous filtering, annotation chunks whose choices have no `delta`.
 
-export interface ReceivedRequest {
-  method: string;
-  /** pathname plus query */
-  path: string;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
-  body: unknown;
-  aborted: boolean;
-}
+import { lastUserText, messageText } from "./chat-text.ts";
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { gatedStream, passGate } from "./gate.ts";
+import { serveLocally } from "./local-server.ts";
+import { argumentPieces, textPieces } from "./pieces.ts";
+import { ALNUM, randomHex, randomString } from "./random.ts";
+import { readRequest, RequestLog, type ReceivedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
 
-/** Holds a response back until the test lets it go: the whole answer, or one stream event per unit. */
-export interface StreamGate {
-  release(units?: number): void;
-  releaseAll(): void;
-  waiting(): Promise<void>;
-  readonly sent: number;
-}
+export { streamGate, type StreamGate } from "./gate.ts";
+export type { ReceivedRequest } from "./request-log.ts";
 
 export interface ScriptedToolCall {
   name: string;
@@ -34,7 +27,7 @@ export interface ScriptedToolCall {
   id?: string;
 }
 
-export interface ScriptedAnswer {
+export interface ScriptedAnswer extends ScriptedCommon {
   /** default: the last user message's text (none when toolCalls are given) */
   content?: string;
   toolCalls?: ScriptedToolCall[];
@@ -46,14 +39,10 @@ export interface ScriptedAnswer {
   /** streams only: after this many chunks, send `data: {"error": ...}` (a server error) and end */
   failAfter?: number;
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: { status: number; body?: unknown; headers?: Record<string, string> };
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -65,22 +54,14 @@ export interface FakeAzureOptions {
   deployments?: Record<string, string>;
 }
 
-export interface FakeAzure {
+export interface FakeAzure extends FakeControls<ReceivedRequest, Scripted> {
   /** the resource endpoint, like https://<resource>.openai.azure.com (AZURE_OPENAI_ENDPOINT) */
   endpoint: string;
   apiKey: string;
-  requests: ReceivedRequest[];
-  script(next: Scripted): void;
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export function startFakeAzure(opts: FakeAzureOptions = {}): Promise<FakeAzure> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** Azure's error envelope: `{"error": {"code": ..., "message": ...}}`. */
@@ -162,8 +143,6 @@ const DEPLOYMENT_NOT_FOUND = {
 };
 const SERVER_ERROR = { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } };
 const BEARER = /^Bearer\s+(.+)$/i;
-const TEXT_PIECES = /\s*\S+|\s+/g;
-const ARGUMENT_PIECES = /\w+|\W+/g;
 const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 const V1_PATH = "/openai/v1/chat/completions";
 
@@ -184,65 +163,6 @@ function promptFilterResults(): Json {
   return { hate: SAFE, jailbreak: { detected: false, filtered: false }, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 }
 
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: (() => void) | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  async pass(signal: AbortSignal): Promise<boolean> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) return false;
-      const passed = await new Promise<boolean>((resolve) => {
-        const onAbort = () => {
-          this.held = null;
-          resolve(false);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(true);
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-      if (!passed) return false;
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-    return true;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held();
-  }
-}
-
-function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return Promise.resolve(true);
-  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
-  return gate.pass(signal);
-}
-
 interface Route {
   deployment: string;
   /** the dated version, or null on the v1 API */
@@ -251,12 +171,10 @@ interface Route {
 
 class Fake {
   readonly apiKey: string;
-  readonly requests: ReceivedRequest[] = [];
+  private readonly log = new RequestLog();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private readonly deployments: Record<string, string>;
   private readonly fingerprint = `fp_${randomHex(10)}`;
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((request: ReceivedRequest) => void)[] = [];
 
   constructor(opts: FakeAzureOptions) {
     this.apiKey = opts.apiKey ?? "azure-test-key";
@@ -264,39 +182,18 @@ class Fake {
   }
 
   start(): FakeAzure {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (request) => this.handle(request) });
+    const server = serveLocally((request) => this.handle(request));
     return {
-      endpoint: `http://127.0.0.1:${server.port}`,
+      endpoint: server.origin,
       apiKey: this.apiKey,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(received: ReceivedRequest) {
-    if (received.aborted) return;
-    received.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(received);
-    else this.abortedQueue.push(received);
   }
 
   private async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    const bodyText = await request.text();
-    const received: ReceivedRequest = { method: request.method, path: url.pathname + url.search, headers, bodyText, body: parseJson(bodyText), aborted: false };
-    this.requests.push(received);
-    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const received = this.log.record(await readRequest(request, url), request.signal);
+    const { headers } = received;
     const fail = (status: number, body: unknown, extra: Record<string, string> = {}) =>
       Response.json(body, { status, headers: { ...commonHeaders(), ...extra } });
 
@@ -309,7 +206,7 @@ class Fake {
     if (invalid) return fail(400, invalid);
     const body = received.body as Json;
 
-    const script = this.nextScript();
+    const script = this.scripts.next();
     if (script && "error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       return fail(script.error.status, script.error.body ?? SERVER_ERROR, script.error.headers);
@@ -336,13 +233,6 @@ class Fake {
     return route.apiVersion === null && bearer === this.apiKey;
   }
 
-  private nextScript(): Scripted | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.script;
-  }
-
   private async answer(body: Json, route: Route, script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest): Promise<Response> {
     const plan = this.plan(body, route, script);
     if (!(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
@@ -351,26 +241,13 @@ class Fake {
     const events = this.chunks(plan, script).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
     if (script.failAfter === undefined) events.push("data: [DONE]\n\n");
     const encoder = new TextEncoder();
-    let next = 0;
-    const gate = script.gate;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode(events[next++]));
-      },
-      async pull(controller) {
-        if (next >= events.length) return controller.close();
-        if (!(await passGate(gate, signal))) return;
-        controller.enqueue(encoder.encode(events[next++]));
-        if (next >= events.length) controller.close();
-      },
-      cancel: () => this.markAborted(received),
-    });
+    const stream = gatedStream(events.map((event) => encoder.encode(event)), script.gate, signal, () => this.log.markAborted(received));
     return new Response(stream, { headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
   }
 
   private plan(body: Json, route: Route, script: ScriptedAnswer): Plan {
     const toolCalls = (script.toolCalls ?? []).map((call) => ({
-      id: call.id ?? `call_${randomAlnum(24)}`,
+      id: call.id ?? `call_${randomString(ALNUM, 24)}`,
       name: call.name,
       arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
     }));
@@ -382,7 +259,7 @@ class Fake {
       script.usage?.completion_tokens ?? textPieces(text).length + toolCalls.reduce((n, c) => n + 3 + argumentPieces(c.arguments).length, 0);
     const promptTokens = script.usage?.prompt_tokens ?? 3 + body.messages.reduce((n: number, m: Json) => n + 4 + Math.ceil(messageText(m).length / 4), 0);
     return {
-      id: `chatcmpl-${randomAlnum(29)}`,
+      id: `chatcmpl-${randomString(ALNUM, 29)}`,
       created: Math.floor(Date.now() / 1000),
       model: this.deployments[route.deployment],
       text,
@@ -510,41 +387,4 @@ function validate(body: unknown, apiVersion: string | null): Json | null {
 function commonHeaders(): Record<string, string> {
   const id = crypto.randomUUID();
   return { "apim-request-id": id, "x-request-id": id, "x-ms-region": "Sweden Central", "x-content-type-options": "nosniff" };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function messageText(m: Json): string {
-  if (typeof m?.content === "string") return m.content;
-  if (Array.isArray(m?.content)) return m.content.map((p: Json) => (typeof p?.text === "string" ? p.text : "")).join("");
-  return "";
-}
-
-function lastUserText(messages: Json[]): string {
-  const last = messages.findLast((m) => m.role === "user");
-  return last ? messageText(last) : "";
-}
-
-function textPieces(text: string): string[] {
-  return text.match(TEXT_PIECES) ?? [];
-}
-
-function argumentPieces(args: string): string[] {
-  return args.match(ARGUMENT_PIECES) ?? [];
-}
-
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-function randomAlnum(length: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => ALNUM[b % ALNUM.length]).join("");
-}
-
-function randomHex(length: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2))), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, length);
 }

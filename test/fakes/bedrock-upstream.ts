@@ -11,6 +11,15 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { gatedStream, passGate } from "./gate.ts";
+import { serveLocally } from "./local-server.ts";
+import { argumentPieces, textPieces } from "./pieces.ts";
+import { ALNUM, randomString } from "./random.ts";
+import { readRequest, RequestLog, type ReceivedRequest as LoggedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
+
+export { streamGate, type StreamGate } from "./gate.ts";
 
 export interface FakeBedrockCredential {
   accessKeyId: string;
@@ -19,28 +28,14 @@ export interface FakeBedrockCredential {
   sessionToken?: string;
 }
 
-export interface ReceivedRequest {
-  method: string;
+export interface ReceivedRequest extends LoggedRequest {
   /** pathname as sent (percent-encoded), e.g. /model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse */
   path: string;
   /** the model id, decoded from the path; null when the path matched no operation */
   modelId: string | null;
   operation: "converse" | "converse-stream" | null;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
-  body: unknown;
   /** the access key id that signed it, when the signature checked out */
   signedBy: string | null;
-  aborted: boolean;
-}
-
-/** Holds a response back; a unit is a whole non-stream answer, or one event-stream frame. */
-export interface StreamGate {
-  release(units?: number): void;
-  releaseAll(): void;
-  waiting(): Promise<void>;
-  readonly sent: number;
 }
 
 export interface ScriptedToolCall {
@@ -53,7 +48,7 @@ export interface ScriptedToolCall {
 
 export type ScriptedReasoning = { text: string; signature?: string } | { redacted: string };
 
-export interface ScriptedAnswer {
+export interface ScriptedAnswer extends ScriptedCommon {
   /** default: the text of the last user turn (or, after tool results, "Done: " + their text); none when toolCalls are given */
   content?: string;
   /** default: one signed block when the request enabled thinking, else none */
@@ -71,14 +66,10 @@ export interface ScriptedAnswer {
   /** deliver each frame in pieces split at odd offsets, and pairs of frames glued together */
   splitFrames?: boolean;
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: { status: number; type: string; message: string; headers?: Record<string, string> };
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -92,7 +83,7 @@ export interface FakeBedrockOptions {
   models?: string[];
 }
 
-export interface FakeBedrock {
+export interface FakeBedrock extends FakeControls<ReceivedRequest, Scripted> {
   /** the endpoint root, as AWS_ENDPOINT_URL_BEDROCK_RUNTIME takes it */
   url: string;
   region: string;
@@ -100,10 +91,6 @@ export interface FakeBedrock {
   credentials: FakeBedrockCredential;
   /** the temporary test credentials (with a session token) */
   temporaryCredentials: FakeBedrockCredential;
-  requests: ReceivedRequest[];
-  script(next: Scripted): void;
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export const TEST_CREDENTIALS: FakeBedrockCredential = {
@@ -118,10 +105,6 @@ export const TEST_TEMPORARY_CREDENTIALS: FakeBedrockCredential = {
 
 export function startFakeBedrock(opts: FakeBedrockOptions = {}): Promise<FakeBedrock> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** An error answer the way Bedrock sends it: `{"message": ...}` and the exception in x-amzn-errortype. */
@@ -155,8 +138,6 @@ const MODEL_ID = /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[a-z0
 const MODEL_ARN = /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(?:\d{12})?:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model-deployment)\/.+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const WORD_PIECES = /\s*\S+|\s+/g;
-const TOKEN_PIECES = /\w+|\W+/g;
 const BLANK = /^\s*$/;
 const ANTHROPIC = /(^|[.:/])anthropic\./;
 
@@ -172,59 +153,6 @@ const PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 type Json = Record<string, any>;
 
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: { resolve: () => void } | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  async pass(signal: AbortSignal): Promise<void> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.held = null;
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = {
-          resolve: () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          },
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held.resolve();
-  }
-}
-
 class Rejection {
   constructor(
     readonly status: number,
@@ -237,13 +165,11 @@ class Rejection {
 const invalid = (message: string) => new Rejection(400, "ValidationException", message);
 
 class Fake {
-  readonly requests: ReceivedRequest[] = [];
+  private readonly log = new RequestLog<ReceivedRequest>();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private readonly credentials: Map<string, FakeBedrockCredential>;
   private readonly region: string;
   private readonly models: Set<string> | null;
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((r: ReceivedRequest) => void)[] = [];
   /** thinking signatures handed out; Anthropic refuses a thinking block whose signature it did not issue */
   private readonly signatures = new Set<string>();
 
@@ -255,52 +181,31 @@ class Fake {
   }
 
   start(): FakeBedrock {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req) => this.handle(req) });
+    const server = serveLocally((req) => this.handle(req));
     return {
-      url: `http://127.0.0.1:${server.port}`,
+      url: server.origin,
       region: this.region,
       credentials: TEST_CREDENTIALS,
       temporaryCredentials: TEST_TEMPORARY_CREDENTIALS,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(r: ReceivedRequest) {
-    if (r.aborted) return;
-    r.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(r);
-    else this.abortedQueue.push(r);
   }
 
   private async handle(request: Request): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    const bodyText = await request.text();
+    const read = await readRequest(request, url);
+    const { headers, bodyText } = read;
     const route = ROUTE.exec(url.pathname);
-    const received: ReceivedRequest = {
-      method: request.method,
+    // Without request.signal: this fake marks a request aborted only when its event stream is
+    // cancelled, not when a client leaves a held Converse answer.
+    const received = this.log.record({
+      ...read,
       path: url.pathname,
       modelId: route ? safeDecode(route[1]) : null,
       operation: route ? (route[2] as ReceivedRequest["operation"]) : null,
-      headers,
-      bodyText,
-      body: parseJson(bodyText),
       signedBy: null,
-      aborted: false,
-    };
-    this.requests.push(received);
+    });
 
     if (request.method !== "POST" || !route) {
       return this.errorResponse(new Rejection(404, "UnknownOperationException", "Unknown operation", CORAL_ERROR_NS));
@@ -313,9 +218,7 @@ class Fake {
     const invalidBody = this.validate(received.modelId!, received.body, bodyText);
     if (invalidBody) return this.errorResponse(invalidBody);
 
-    const next = this.queue[0];
-    const script: Scripted = next ? next.script : {};
-    if (next && --next.left <= 0) this.queue.shift();
+    const script: Scripted = this.scripts.next() ?? {};
     if ("error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       const e = script.error;
@@ -576,7 +479,7 @@ class Fake {
     const texts = lastUser.content.filter((b: Json) => typeof b.text === "string").map((b: Json) => b.text);
     const results = lastUser.content.filter((b: Json) => b.toolResult).map((b: Json) => (b.toolResult.content ?? []).map((c: Json) => c.text ?? JSON.stringify(c.json)).join(""));
     const toolCalls = (script.toolCalls ?? []).map((c) => ({
-      id: c.id ?? `tooluse_${randomAlnum(22)}`,
+      id: c.id ?? `tooluse_${randomString(ALNUM, 22)}`,
       name: c.name,
       input: typeof c.input === "string" ? c.input : JSON.stringify(c.input),
     }));
@@ -640,19 +543,7 @@ class Fake {
 
     const frames = this.frames(plan, script, latencyMs);
     const pieces = script.splitFrames ? resplit(frames) : frames;
-    let next = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (pieces.length) controller.enqueue(pieces[next++]);
-      },
-      async pull(controller) {
-        if (next >= pieces.length) return controller.close();
-        if (!(await passGate(gate, signal))) return;
-        controller.enqueue(pieces[next++]);
-        if (next >= pieces.length) controller.close();
-      },
-      cancel: () => this.markAborted(received),
-    });
+    const stream = gatedStream(pieces, gate, signal, () => this.log.markAborted(received));
     return new Response(stream, { headers: { ...headers, "content-type": "application/vnd.amazon.eventstream" } });
   }
 
@@ -739,17 +630,6 @@ function resplit(frames: Uint8Array[]): Uint8Array[] {
   return out;
 }
 
-async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return true;
-  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
-  try {
-    await gate.pass(signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function sha256Hex(text: string): Promise<string> {
   const h = new Sha256();
   h.update(fromUtf8(text));
@@ -770,20 +650,6 @@ function parseJson(text: string): any {
   } catch {
     return undefined;
   }
-}
-
-function textPieces(text: string): string[] {
-  return text.match(WORD_PIECES) ?? [];
-}
-
-function argumentPieces(args: string): string[] {
-  return args.match(TOKEN_PIECES) ?? [];
-}
-
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-function randomAlnum(length: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => ALNUM[b % ALNUM.length]).join("");
 }
 
 function randomBase64(bytes: number): string {

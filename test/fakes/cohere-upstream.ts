@@ -6,27 +6,17 @@
 // and field order this fake reproduces). Where Cohere's exact wording of a 400 is not on record
 // the message here says the same thing in Cohere's "invalid request: ..." style.
 
-export interface ReceivedRequest {
-  method: string;
-  /** pathname plus query */
-  path: string;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
-  /** the parsed JSON body; undefined when it was not JSON */
-  body: unknown;
-  /** set once the client went away before the fake finished answering */
-  aborted: boolean;
-}
+import { lastUserText, messageText } from "./chat-text.ts";
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { gatedStream, passGate } from "./gate.ts";
+import { serveLocally } from "./local-server.ts";
+import { argumentPieces, textPieces } from "./pieces.ts";
+import { randomHex, randomString } from "./random.ts";
+import { readRequest, RequestLog, type ReceivedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
 
-/** Holds a response back until the test lets it go: the whole answer, or one stream event per unit. */
-export interface StreamGate {
-  release(units?: number): void;
-  releaseAll(): void;
-  /** resolves when the fake is held at this gate */
-  waiting(): Promise<void>;
-  readonly sent: number;
-}
+export { streamGate, type StreamGate } from "./gate.ts";
+export type { ReceivedRequest } from "./request-log.ts";
 
 export interface ScriptedToolCall {
   name: string;
@@ -38,7 +28,7 @@ export interface ScriptedToolCall {
 
 export type CohereFinishReason = "COMPLETE" | "STOP_SEQUENCE" | "MAX_TOKENS" | "TOOL_CALL" | "ERROR" | "TIMEOUT";
 
-export interface ScriptedAnswer {
+export interface ScriptedAnswer extends ScriptedCommon {
   /** the answer's text; default: the last user message's text (none when toolCalls are given) */
   content?: string;
   /** with toolCalls, the plan Cohere writes first; default: a sentence naming the tools */
@@ -58,15 +48,10 @@ export interface ScriptedAnswer {
   /** streams only: after this many events, end the response with no message-end and no [DONE] */
   dropAfter?: number;
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  /** how many requests this behaviour answers (default 1) */
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: { status: number; body?: unknown; headers?: Record<string, string> };
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -78,24 +63,14 @@ export interface FakeCohereOptions {
   models?: string[];
 }
 
-export interface FakeCohere {
+export interface FakeCohere extends FakeControls<ReceivedRequest, Scripted> {
   /** the API root, like https://api.cohere.com (the engine's COHERE_BASE_URL, the SDK's `environment`) */
   url: string;
   apiKey: string;
-  requests: ReceivedRequest[];
-  /** queue a behaviour for the next valid request(s), FIFO */
-  script(next: Scripted): void;
-  /** the next request the client abandoned mid-response */
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export function startFakeCohere(opts: FakeCohereOptions = {}): Promise<FakeCohere> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** An error in Cohere's shape: `{"id": "<uuid>", "message": "..."}`. */
@@ -134,8 +109,6 @@ const TEMPLATE_TOKENS = 495;
 const CACHED_TEMPLATE_TOKENS = 448;
 
 const BEARER = /^Bearer\s+(.+)$/i;
-const TEXT_PIECES = /\s*\S+|\s+/g;
-const ARGUMENT_PIECES = /\w+|\W+/g;
 const DOCS_LINK = "For proper usage, please refer to https://docs.cohere.com/reference/chat";
 
 // Every field Cohere's v2 chat request defines, per object (the cohere-ai SDK's serializers).
@@ -170,73 +143,11 @@ const TOOL_CALL_FUNCTION_FIELDS = new Set(["name", "arguments"]);
 
 type Json = Record<string, any>;
 
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: (() => void) | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  /** resolves with false when the client goes away while held */
-  async pass(signal: AbortSignal): Promise<boolean> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) return false;
-      const passed = await new Promise<boolean>((resolve) => {
-        const onAbort = () => {
-          this.held = null;
-          resolve(false);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(true);
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-      if (!passed) return false;
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-    return true;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held();
-  }
-}
-
-function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return Promise.resolve(true);
-  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
-  return gate.pass(signal);
-}
-
 class Fake {
   readonly apiKey: string;
-  readonly requests: ReceivedRequest[] = [];
+  private readonly log = new RequestLog();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private readonly models: Set<string>;
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((request: ReceivedRequest) => void)[] = [];
 
   constructor(opts: FakeCohereOptions) {
     this.apiKey = opts.apiKey ?? "co-test-key";
@@ -244,39 +155,18 @@ class Fake {
   }
 
   start(): FakeCohere {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (request) => this.handle(request) });
+    const server = serveLocally((request) => this.handle(request));
     return {
-      url: `http://127.0.0.1:${server.port}`,
+      url: server.origin,
       apiKey: this.apiKey,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(received: ReceivedRequest) {
-    if (received.aborted) return;
-    received.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(received);
-    else this.abortedQueue.push(received);
   }
 
   private async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    const bodyText = await request.text();
-    const received: ReceivedRequest = { method: request.method, path: url.pathname + url.search, headers, bodyText, body: parseJson(bodyText), aborted: false };
-    this.requests.push(received);
-    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const received = this.log.record(await readRequest(request, url), request.signal);
+    const { headers } = received;
 
     const fail = (status: number, body: unknown, extra: Record<string, string> = {}) =>
       Response.json(body, { status, headers: { ...commonHeaders(), ...extra } });
@@ -290,19 +180,12 @@ class Fake {
     if (invalid) return fail(invalid.status, errorBody(invalid.message));
     const body = received.body as Json;
 
-    const script = this.nextScript();
+    const script = this.scripts.next();
     if (script && "error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       return fail(script.error.status, script.error.body ?? errorBody("internal server error"), script.error.headers);
     }
     return this.answer(body, script ?? {}, request.signal, received);
-  }
-
-  private nextScript(): Scripted | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.script;
   }
 
   // The first problem found, with the status Cohere uses for it: 422 for a field it does not
@@ -365,20 +248,7 @@ class Fake {
     }
     const events = streamEvents(plan, script);
     const encoder = new TextEncoder();
-    let next = 0;
-    const gate = script.gate;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode(events[next++]));
-      },
-      async pull(controller) {
-        if (next >= events.length) return controller.close();
-        if (!(await passGate(gate, signal))) return;
-        controller.enqueue(encoder.encode(events[next++]));
-        if (next >= events.length) controller.close();
-      },
-      cancel: () => this.markAborted(received),
-    });
+    const stream = gatedStream(events.map((event) => encoder.encode(event)), script.gate, signal, () => this.log.markAborted(received));
     return new Response(stream, {
       headers: { ...commonHeaders(), "content-type": "text/event-stream", "cache-control": "no-cache", ...script.headers },
     });
@@ -386,7 +256,7 @@ class Fake {
 
   private plan(body: Json, script: ScriptedAnswer): Plan {
     const toolCalls = (script.toolCalls ?? []).map((call) => ({
-      id: call.id ?? `${call.name}_${randomId(12)}`,
+      id: call.id ?? `${call.name}_${randomString(LOWER_ALNUM, 12)}`,
       name: call.name,
       arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
     }));
@@ -547,41 +417,4 @@ function errorBody(message: string) {
   return { id: crypto.randomUUID(), message };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function messageText(m: Json): string {
-  if (typeof m?.content === "string") return m.content;
-  if (Array.isArray(m?.content)) return m.content.map((p: Json) => (typeof p?.text === "string" ? p.text : "")).join("");
-  return "";
-}
-
-function lastUserText(messages: Json[]): string {
-  const last = messages.findLast((m) => m.role === "user");
-  return last ? messageText(last) : "";
-}
-
-// Word-sized deltas with the leading space attached, like the recorded stream (" capital").
-function textPieces(text: string): string[] {
-  return text.match(TEXT_PIECES) ?? [];
-}
-
-// Argument fragments like the recorded ones: `{"`, `location`, `":`, ` "`, `San`.
-function argumentPieces(args: string): string[] {
-  return args.match(ARGUMENT_PIECES) ?? [];
-}
-
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-function randomId(length: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => LOWER_ALNUM[b % LOWER_ALNUM.length]).join("");
-}
-
-function randomHex(length: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2))), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, length);
-}

@@ -13,38 +13,24 @@
 //   contents and parts, function call/response turns, Gemini 3 thought signatures);
 // - errors as `{"error":{"code","message","status","details"}}`, pretty-printed like Google's.
 
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { passGate } from "./gate.ts";
 import { buildAnswer, type AnswerScript } from "./gemini/answer.ts";
 import { protoProblems } from "./gemini/proto.ts";
 import { semanticProblem } from "./gemini/validate.ts";
+import { serveLocally } from "./local-server.ts";
+import { readRequest, RequestLog, type ReceivedRequest as LoggedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
 
 export type { ScriptedFunctionCall } from "./gemini/answer.ts";
+export { streamGate, type StreamGate } from "./gate.ts";
 
-export interface ReceivedRequest {
-  method: string;
-  /** pathname plus query, e.g. "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse" */
-  path: string;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
+export interface ReceivedRequest extends Omit<LoggedRequest, "body"> {
   /** the parsed JSON body; undefined when the body was not JSON */
   body: any;
   /** the model id from the path */
   model: string | null;
   stream: boolean;
-  /** set once the client went away before the fake finished answering */
-  aborted: boolean;
-}
-
-/**
- * Holds a response back until the test lets it go. A unit is the whole response for a non-stream
- * answer or an error; for a stream it is one event, and the first unit also carries the headers.
- */
-export interface StreamGate {
-  release(units?: number): void;
-  releaseAll(): void;
-  /** resolves when the fake is held at this gate (immediately if it already is) */
-  waiting(): Promise<void>;
-  readonly sent: number;
 }
 
 /** A google.rpc.Status as the API sends it inside `{"error": ...}`. */
@@ -55,7 +41,7 @@ export interface GoogleStatus {
   details?: unknown[];
 }
 
-export interface ScriptedAnswer extends AnswerScript {
+export interface ScriptedAnswer extends AnswerScript, ScriptedCommon {
   /** stream only: after this many events, send this error as an event and end the stream */
   failAfter?: { events: number; error?: GoogleStatus };
   /** stream only: end the connection after this many events, without a finishReason or error */
@@ -63,18 +49,13 @@ export interface ScriptedAnswer extends AnswerScript {
   /** send these events (stream) or this first one (non-stream) instead of a built answer: recorded responses */
   replay?: unknown[];
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  /** how many requests this behaviour answers (default 1; Infinity for all that follow) */
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: GoogleStatus;
   /** HTTP status; default error.code */
   httpStatus?: number;
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -86,25 +67,14 @@ export interface FakeGeminiOptions {
   models?: string[];
 }
 
-export interface FakeGemini {
+export interface FakeGemini extends FakeControls<ReceivedRequest, Scripted> {
   /** the API root, e.g. http://127.0.0.1:PORT (what GEMINI_BASE_URL and the SDK's baseUrl take) */
   url: string;
   apiKey: string;
-  /** every request received, valid or not, in arrival order */
-  requests: ReceivedRequest[];
-  /** queue a behaviour for the next valid request(s), FIFO; with nothing queued the fake echoes the last user text */
-  script(next: Scripted): void;
-  /** the next request the client abandoned mid-response (each abort is handed out once) */
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<FakeGemini> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** An error with Google's body for this status name. */
@@ -150,75 +120,11 @@ const enc = new TextEncoder();
 const sseFrame = (json: unknown) => enc.encode(`data: ${JSON.stringify(json)}\r\n\r\n`);
 const pretty = (json: unknown) => JSON.stringify(json, null, 2) + "\n";
 
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: (() => void) | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  /** waits for a permit; rejects if the client goes away first */
-  async pass(signal: AbortSignal): Promise<void> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.held = null;
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held();
-  }
-}
-
-async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return true;
-  try {
-    await (gate as Gate).pass(signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 class Fake {
   readonly apiKey: string;
-  readonly requests: ReceivedRequest[] = [];
+  private readonly log = new RequestLog<ReceivedRequest>();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private readonly models: Set<string>;
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((r: ReceivedRequest) => void)[] = [];
 
   constructor(opts: FakeGeminiOptions) {
     this.apiKey = opts.apiKey ?? DEFAULT_KEY;
@@ -226,56 +132,24 @@ class Fake {
   }
 
   start(): FakeGemini {
-    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (r) => this.handle(r) });
+    const server = serveLocally((r) => this.handle(r));
     return {
-      url: `http://127.0.0.1:${server.port}`,
+      url: server.origin,
       apiKey: this.apiKey,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(r: ReceivedRequest) {
-    if (r.aborted) return;
-    r.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(r);
-    else this.abortedQueue.push(r);
   }
 
   private async handle(request: Request): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
-    const bodyText = await request.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyText);
-    } catch {
-      body = undefined;
-    }
+    const read = await readRequest(request, url);
     const route = ROUTE.exec(url.pathname);
-    const received: ReceivedRequest = {
-      method: request.method,
-      path: url.pathname + url.search,
-      headers,
-      bodyText,
-      body,
-      model: route ? decodeURIComponent(route[2]) : null,
-      stream: route?.[3] === "streamGenerateContent",
-      aborted: false,
-    };
-    this.requests.push(received);
-    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const received = this.log.record(
+      { ...read, model: route ? decodeURIComponent(route[2]) : null, stream: route?.[3] === "streamGenerateContent" },
+      request.signal,
+    );
+    const { headers, bodyText, body } = read;
     const common = { server: "scaffolding on HTTPServer2", "x-content-type-options": "nosniff", vary: "Origin, X-Origin, Referer", "server-timing": `gfet4t7; dur=${Math.round(performance.now() - started)}` };
     const fail = (status: GoogleStatus, httpStatus = status.code, extra: Record<string, string> = {}) =>
       new Response(pretty({ error: status }), { status: httpStatus, headers: { ...common, "content-type": "application/json; charset=UTF-8", ...extra } });
@@ -312,7 +186,7 @@ class Fake {
     const problem = semanticProblem(body as Record<string, unknown>, model);
     if (problem) return fail({ code: 400, message: problem, status: "INVALID_ARGUMENT" });
 
-    const script = this.nextScript();
+    const script = this.scripts.next();
     if (script && "error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       return fail(script.error, script.httpStatus ?? script.error.code, script.headers);
@@ -368,17 +242,10 @@ class Fake {
       },
       cancel: () => {
         finished = true;
-        this.markAborted(received);
+        this.log.markAborted(received);
       },
     });
     return new Response(stream, { headers });
-  }
-
-  private nextScript(): Scripted | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.script;
   }
 
   private checkAuth(headers: Record<string, string>, url: URL): GoogleStatus | null {

@@ -5,34 +5,17 @@
 // and its stream). Where the real API does something inconvenient for our tests (rejecting
 // unknown request fields) the real behaviour is available behind an option.
 
-export interface ReceivedRequest {
-  method: string;
-  /** pathname plus query, e.g. "/v1/chat/completions" */
-  path: string;
-  /** header names lowercased */
-  headers: Record<string, string>;
-  bodyText: string;
-  /** the parsed JSON body; undefined when the body was not JSON */
-  body: unknown;
-  /** set once the client went away before the fake finished answering */
-  aborted: boolean;
-}
+import { lastUserText, messageText } from "./chat-text.ts";
+import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { gatedStream, passGate } from "./gate.ts";
+import { serveLocally } from "./local-server.ts";
+import { argumentPieces, textPieces } from "./pieces.ts";
+import { ALNUM, randomHex, randomString } from "./random.ts";
+import { readRequest, RequestLog, type ReceivedRequest } from "./request-log.ts";
+import { ScriptQueue } from "./script-queue.ts";
 
-/**
- * Holds a response back until the test lets it go. A unit is the whole response for a non-stream
- * answer or an error; for a stream it is one SSE event, and the first unit also carries the
- * headers (Bun.serve only sends a streamed response's headers along with its first body bytes).
- */
-export interface StreamGate {
-  /** let `units` more units out (default 1) */
-  release(units?: number): void;
-  /** stop holding anything back, now and later */
-  releaseAll(): void;
-  /** resolves when the fake is held at this gate (immediately if it already is) */
-  waiting(): Promise<void>;
-  /** units let out so far */
-  readonly sent: number;
-}
+export { streamGate, type StreamGate } from "./gate.ts";
+export type { ReceivedRequest } from "./request-log.ts";
 
 export interface ScriptedToolCall {
   name: string;
@@ -54,7 +37,7 @@ export interface ExtraFields {
   toolCall?: Record<string, unknown>;
 }
 
-export interface ScriptedAnswer {
+export interface ScriptedAnswer extends ScriptedCommon {
   /**
    * Text of the answer; an array gives one text per choice (for n > 1). Default: the text of the
    * last user message, with " (choice i)" appended for choices after the first; none when
@@ -72,20 +55,15 @@ export interface ScriptedAnswer {
   extra?: ExtraFields;
   /** added to (or replacing) the response headers */
   headers?: Record<string, string>;
-  gate?: StreamGate;
-  /** how many requests this behaviour answers (default 1; Infinity for all that follow) */
-  times?: number;
 }
 
-export interface ScriptedError {
+export interface ScriptedError extends ScriptedCommon {
   error: {
     status: number;
     /** default: OpenAI's server_error body; a function receives the request it answers */
     body?: unknown | ((request: ReceivedRequest) => unknown);
     headers?: Record<string, string>;
   };
-  gate?: StreamGate;
-  times?: number;
 }
 
 export type Scripted = ScriptedAnswer | ScriptedError;
@@ -107,25 +85,14 @@ export interface FakeOpenAIOptions {
   models?: string[] | Record<string, string>;
 }
 
-export interface FakeOpenAI {
+export interface FakeOpenAI extends FakeControls<ReceivedRequest, Scripted> {
   /** base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
   url: string;
   apiKey: string;
-  /** every request received, valid or not, in arrival order */
-  requests: ReceivedRequest[];
-  /** queue a behaviour for the next valid request(s), FIFO; with nothing queued the fake answers normally */
-  script(next: Scripted): void;
-  /** the next request the client abandoned mid-response (each abort is handed out once) */
-  aborted(): Promise<ReceivedRequest>;
-  close(): Promise<void>;
 }
 
 export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   return Promise.resolve(new Fake(opts).start());
-}
-
-export function streamGate(opts: { initial?: number } = {}): StreamGate {
-  return new Gate(opts.initial ?? 0);
 }
 
 /** An error in OpenAI's shape: {"error":{"message","type","param","code"}}. */
@@ -214,70 +181,13 @@ const ROLES = ["developer", "system", "user", "assistant", "tool", "function"];
 type Json = Record<string, unknown>;
 type ChatRequest = Json & { model: string; messages: Json[] };
 
-class Gate implements StreamGate {
-  sent = 0;
-  private unlimited = false;
-  private held: { resolve: () => void; reject: (e: unknown) => void } | null = null;
-  private watchers: (() => void)[] = [];
-
-  constructor(private permits: number) {}
-
-  release(units = 1) {
-    this.permits += units;
-    this.wake();
-  }
-
-  releaseAll() {
-    this.unlimited = true;
-    this.wake();
-  }
-
-  waiting(): Promise<void> {
-    if (this.held) return Promise.resolve();
-    return new Promise((resolve) => this.watchers.push(resolve));
-  }
-
-  /** waits for a permit; rejects if the client goes away first */
-  async pass(signal: AbortSignal): Promise<void> {
-    if (!this.unlimited && this.permits === 0) {
-      if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.held = null;
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.held = {
-          resolve: () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          },
-          reject,
-        };
-        for (const watcher of this.watchers.splice(0)) watcher();
-      });
-    }
-    if (!this.unlimited) this.permits--;
-    this.sent++;
-  }
-
-  private wake() {
-    if (!this.held || (!this.unlimited && this.permits === 0)) return;
-    const held = this.held;
-    this.held = null;
-    held.resolve();
-  }
-}
-
 class Fake {
   readonly apiKey: string;
-  readonly requests: ReceivedRequest[] = [];
+  private readonly log = new RequestLog();
+  private readonly scripts = new ScriptQueue<Scripted>();
   private readonly acceptUnknown: boolean;
   private readonly models: Map<string, string>;
   private readonly fingerprint = `fp_${randomHex(10)}`;
-  private readonly queue: { script: Scripted; left: number }[] = [];
-  private readonly abortedQueue: ReceivedRequest[] = [];
-  private readonly abortWaiters: ((request: ReceivedRequest) => void)[] = [];
   private requestsLeft = 10_000;
 
   constructor(opts: FakeOpenAIOptions) {
@@ -288,52 +198,18 @@ class Fake {
   }
 
   start(): FakeOpenAI {
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      idleTimeout: 0,
-      fetch: (request) => this.handle(request),
-    });
+    const server = serveLocally((request) => this.handle(request));
     return {
-      url: `http://127.0.0.1:${server.port}/v1`,
+      url: `${server.origin}/v1`,
       apiKey: this.apiKey,
-      requests: this.requests,
-      script: (next) => this.queue.push({ script: next, left: next.times ?? 1 }),
-      aborted: () => {
-        const done = this.abortedQueue.shift();
-        if (done) return Promise.resolve(done);
-        return new Promise((resolve) => this.abortWaiters.push(resolve));
-      },
-      close: async () => {
-        await server.stop(true);
-      },
+      ...controls(server, this.log, this.scripts),
     };
-  }
-
-  private markAborted(received: ReceivedRequest) {
-    if (received.aborted) return;
-    received.aborted = true;
-    const waiter = this.abortWaiters.shift();
-    if (waiter) waiter(received);
-    else this.abortedQueue.push(received);
   }
 
   private async handle(request: Request): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
-    const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-    const bodyText = await request.text();
-    const received: ReceivedRequest = {
-      method: request.method,
-      path: url.pathname + url.search,
-      headers,
-      bodyText,
-      body: parseJson(bodyText),
-      aborted: false,
-    };
-    this.requests.push(received);
-    request.signal.addEventListener("abort", () => this.markAborted(received), { once: true });
+    const received = this.log.record(await readRequest(request, url), request.signal);
 
     const fail = (status: number, body: unknown, extraHeaders: Record<string, string> = {}) =>
       Response.json(body, {
@@ -344,26 +220,19 @@ class Fake {
     if (request.method !== "POST" || url.pathname !== "/v1/chat/completions") {
       return fail(404, errorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error", null, null));
     }
-    const authError = this.checkAuth(headers.authorization);
+    const authError = this.checkAuth(received.headers.authorization);
     if (authError) return fail(401, authError);
     const invalid = this.validate(received.body);
     if (invalid) return fail(invalid.status, invalid.body);
     const body = received.body as ChatRequest;
 
-    const script = this.nextScript();
+    const script = this.scripts.next();
     if (script && "error" in script) {
       if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
       const errorPayload = typeof script.error.body === "function" ? script.error.body(received) : (script.error.body ?? SERVER_ERROR_BODY);
       return fail(script.error.status, errorPayload, script.error.headers);
     }
     return this.answer(body, script ?? {}, request.signal, received, started);
-  }
-
-  private nextScript(): Scripted | undefined {
-    const head = this.queue[0];
-    if (!head) return undefined;
-    if (--head.left <= 0) this.queue.shift();
-    return head.script;
   }
 
   private checkAuth(authorization: string | undefined): unknown {
@@ -500,19 +369,7 @@ class Fake {
     const events = this.chunks(plan).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
     events.push("data: [DONE]\n\n");
     const encoder = new TextEncoder();
-    let next = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode(events[next++]));
-      },
-      async pull(controller) {
-        if (next >= events.length) return controller.close();
-        if (!(await passGate(gate, signal))) return;
-        controller.enqueue(encoder.encode(events[next++]));
-        if (next >= events.length) controller.close();
-      },
-      cancel: () => this.markAborted(received),
-    });
+    const stream = gatedStream(events.map((event) => encoder.encode(event)), gate, signal, () => this.log.markAborted(received));
     return new Response(stream, {
       headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...script.headers },
     });
@@ -531,7 +388,7 @@ class Fake {
     const choices = texts.map((text) => ({
       text,
       toolCalls: toolCalls.map((call) => ({
-        id: call.id ?? `call_${randomAlnum(24)}`,
+        id: call.id ?? `call_${randomString(ALNUM, 24)}`,
         name: call.name,
         arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
       })),
@@ -550,7 +407,7 @@ class Fake {
       reasoning_tokens: script.usage?.reasoning_tokens ?? 0,
     };
     return {
-      id: `chatcmpl-${randomAlnum(29)}`,
+      id: `chatcmpl-${randomString(ALNUM, 29)}`,
       created: Math.floor(Date.now() / 1000),
       model: script.model ?? this.reportedModel(body.model),
       serviceTier: requestedTier,
@@ -629,7 +486,7 @@ class Fake {
       choices,
       ...(plan.includeUsage ? { usage } : {}),
       ...extra.top,
-      ...(plan.obfuscate ? { obfuscation: randomAlnum(1 + Math.floor(Math.random() * 12)) } : {}),
+      ...(plan.obfuscate ? { obfuscation: randomString(ALNUM, 1 + Math.floor(Math.random() * 12)) } : {}),
     });
     const choiceDelta = (index: number, delta: Json, finishReason: string | null = null): Json => ({
       index,
@@ -689,28 +546,8 @@ interface Plan {
   extra: ExtraFields;
 }
 
-/** false when the client went away while held; what is sent then reaches nobody */
-async function passGate(gate: StreamGate | undefined, signal: AbortSignal): Promise<boolean> {
-  if (!gate) return true;
-  if (!(gate instanceof Gate)) throw new TypeError("gates come from streamGate()");
-  try {
-    await gate.pass(signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function errorBody(message: string, type: string, param: string | null, code: string | null) {
   return { error: { message, type, param, code } };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function modelOf(request: ReceivedRequest): string {
@@ -734,40 +571,4 @@ function invalidType(param: string, expected: string, value: unknown): string {
 function maskKey(key: string): string {
   if (key.length <= 8) return key;
   return `${key.slice(0, Math.min(8, key.length - 4))}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
-}
-
-function messageText(message: Json): string {
-  const content = message.content;
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) {
-    return content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("");
-  }
-  return "";
-}
-
-function lastUserText(messages: Json[]): string {
-  const last = messages.findLast((message) => message.role === "user");
-  return last ? messageText(last) : "";
-}
-
-// Word-sized deltas with the leading space attached, like the recorded stream (" Harmony").
-function textPieces(text: string): string[] {
-  return text.match(/\s*\S+|\s+/g) ?? [];
-}
-
-// Token-sized argument fragments: `{"`, `city`, `":"`, `Paris`, `"}`.
-function argumentPieces(args: string): string[] {
-  return args.match(/\w+|\W+/g) ?? [];
-}
-
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-function randomAlnum(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  return Array.from(bytes, (byte) => ALNUM[byte % ALNUM.length]).join("");
-}
-
-function randomHex(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2)));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, length);
 }
