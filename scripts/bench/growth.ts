@@ -30,6 +30,7 @@ export interface GrowthResult {
   /** of `errors`: answers with a non-2xx status, and connect/read/write errors or timeouts */
   non2xx: number;
   socketErrors: number;
+  timeouts: number;
   firstError: string | null;
   traces: { written: number; dropped: number; queued: number } | null;
   traceBytes: number;
@@ -55,6 +56,7 @@ export async function requestGrowth(opts: Options, gen: LoadGenerator, upstream:
     let errors = 0;
     let non2xx = 0;
     let socketErrors = 0;
+    let timeouts = 0;
     let firstError: string | null = null;
     const check = async () => {
       const r = await exchange(req, exp, "nonstream", opts.chunks);
@@ -85,6 +87,7 @@ export async function requestGrowth(opts: Options, gen: LoadGenerator, upstream:
         errors += r.non2xx + r.socketErrors;
         non2xx += r.non2xx;
         socketErrors += r.socketErrors;
+        timeouts += r.timeouts;
         await check();
         total++;
       }
@@ -103,7 +106,7 @@ export async function requestGrowth(opts: Options, gen: LoadGenerator, upstream:
     } catch {}
     // The load generator counts failures but cannot say what they were; the engine's log can.
     if (errors && !firstError) firstError = engine.output().split("\n").find((l) => /error|refus|limit|timeout/i.test(l))?.slice(0, 300) ?? null;
-    return { startRssKb, points, idleRssKb: rssKb(engine.pid), errors, non2xx, socketErrors, firstError, traces, traceBytes: dirBytes(join(engine.home, "traces")), cutShort };
+    return { startRssKb, points, idleRssKb: rssKb(engine.pid), errors, non2xx, socketErrors, timeouts, firstError, traces, traceBytes: dirBytes(join(engine.home, "traces")), cutShort };
   } finally {
     await engine.stop();
   }

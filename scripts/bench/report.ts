@@ -167,7 +167,7 @@ export function renderReport(input: ReportInput): string {
     L.push(`| idle 1.5 s after the load | ${mb(g.idleRssKb)} | ${ratio(g.idleRssKb, g.points[0]?.rssKb)} | | |`);
     L.push("");
     L.push(
-      `Errors: ${g.errors}${g.errors ? ` (${g.non2xx} non-2xx, ${g.socketErrors} socket)` : ""}${g.firstError ? ` (first: ${g.firstError})` : ""}. Traces: ${g.traces ? `${n0(g.traces.written)} written, ${n0(g.traces.dropped)} dropped, ${n0(g.traces.queued)} queued` : "health not readable"}; ${mb(g.traceBytes / 1024)} of trace files.${g.cutShort ? ` Cut short: ${g.cutShort}.` : ""}`,
+      `Errors: ${g.errors}${g.errors ? ` (${g.non2xx} non-2xx, ${g.socketErrors} socket errors of which ${g.timeouts} answers slower than 10 s)` : ""}${g.firstError ? ` (first: ${g.firstError})` : ""}. Traces: ${g.traces ? `${n0(g.traces.written)} written, ${n0(g.traces.dropped)} dropped, ${n0(g.traces.queued)} queued` : "health not readable"}; ${mb(g.traceBytes / 1024)} of trace files.${g.cutShort ? ` Cut short: ${g.cutShort}.` : ""}`,
     );
     L.push("");
   }

@@ -42,6 +42,7 @@ export function autocannonGenerator(): LoadGenerator | null {
         p99Us: r.latency.p99 * 1000,
         non2xx: r.non2xx,
         socketErrors: r.errors + r.timeouts,
+        timeouts: r.timeouts,
       };
     },
   };

@@ -20,6 +20,8 @@ export interface LoadResult {
   non2xx: number;
   /** connect, read, write errors and timeouts */
   socketErrors: number;
+  /** of socketErrors: answers slower than the generator's timeout (10 s) */
+  timeouts: number;
 }
 
 export interface LoadGenerator {

@@ -65,6 +65,7 @@ export function wrkGenerator(): LoadGenerator | null {
         p99Us: r.p99,
         non2xx: r.status,
         socketErrors: r.connect + r.read + r.write + r.timeout,
+        timeouts: r.timeout,
       };
     },
   };
