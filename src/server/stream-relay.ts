@@ -5,9 +5,9 @@ import type { StreamChunk } from "../providers/types.ts";
 import type { Call } from "./call.ts";
 import type { Config } from "../config/schema.ts";
 
-const encoder = new TextEncoder();
-const frame = (json: string) => encoder.encode(`data: ${json}\n\n`);
-const DONE = encoder.encode("data: [DONE]\n\n");
+// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
+const frame = (json: string) => `data: ${json}\n\n`;
+const DONE = "data: [DONE]\n\n";
 
 export interface RelayOptions {
   call: Call;
@@ -24,7 +24,7 @@ export interface RelayOptions {
  * Without include_usage, the chunk holding a finish_reason is held back until the stream ends,
  * so the last chunk the client sees has non-empty `choices` and carries usage and the extras.
  */
-export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptions): ReadableStream<Uint8Array> {
+export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptions): ReadableStream<string> {
   const { call, config, clientWantsUsage, abort } = opts;
   const acc = new StreamAccumulator(opts.keepText);
   const it = chunks[Symbol.asyncIterator]();
@@ -40,8 +40,8 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
     call.finish(status, error);
   };
 
-  const tail = (): Uint8Array[] => {
-    const out: Uint8Array[] = [];
+  const tail = (): string[] => {
+    const out: string[] = [];
     const extras = call.extras();
     if (clientWantsUsage) {
       if (held) out.push(frame(held.raw ?? JSON.stringify(held.chunk)));
@@ -55,7 +55,7 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
     return out;
   };
 
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<string>({
     async pull(controller) {
       try {
         for (;;) {
