@@ -1,3 +1,4 @@
+import { getProvider } from "../providers/registry.ts";
 import { calcPrice, type MatchLogic, type ModelPrice, type Provider } from "@pydantic/genai-prices";
 
 /** USD per million tokens, as written by the user in config.json under `provider/model`. */
@@ -27,29 +28,6 @@ export interface PricePerMillion {
   cache_read?: number;
   cache_write?: number;
 }
-
-/**
- * Registry name → catalogue provider id. A provider missing here (sambanova: the catalogue has
- * no entry for it) has no known price, so its cost is null rather than borrowed from a provider
- * that happens to serve a model of the same name at a different rate.
- */
-const CATALOGUE_PROVIDER: Readonly<Record<string, string>> = {
-  openai: "openai",
-  azure: "azure",
-  anthropic: "anthropic",
-  gemini: "google",
-  bedrock: "aws",
-  cohere: "cohere",
-  groq: "groq",
-  mistral: "mistral",
-  deepseek: "deepseek",
-  perplexity: "perplexity",
-  cerebras: "cerebras",
-  together: "together",
-  fireworks: "fireworks",
-  xai: "x-ai",
-  openrouter: "openrouter",
-};
 
 /** Ollama runs on the user's own machine: nobody bills per token, so its cost is a true 0. */
 const FREE_LOCAL_PROVIDERS: ReadonlySet<string> = new Set(["ollama"]);
@@ -232,7 +210,9 @@ function resolve(provider: string, model: string): Resolved | null {
 }
 
 function lookUp(provider: string, model: string): Resolved | null {
-  const providerId = CATALOGUE_PROVIDER[provider];
+  // The registry names each provider's catalogue id; one without (sambanova) has no known price,
+  // rather than one borrowed from another provider serving a model of the same name.
+  const providerId = getProvider(provider)?.priceProvider;
   if (!providerId) return null;
   const modelId = model.trim().toLowerCase();
   if (!modelId) return null;

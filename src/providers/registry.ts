@@ -50,7 +50,8 @@ const defs: ProviderDef[] = [
   openaiDialect("fireworks", "https://api.fireworks.ai/inference/v1"),
   openaiDialect("xai", "https://api.x.ai/v1", "x-ai"),
   openaiDialect("openrouter", "https://openrouter.ai/api/v1"),
-  { ...openaiDialect("ollama", "http://localhost:11434/v1"), keyEnv: null },
+  // Local: no key, and no catalogue entry (pricing treats it as free).
+  { ...openaiDialect("ollama", "http://localhost:11434/v1", null), keyEnv: null },
   {
     name: "anthropic",
     protocol: "anthropic",
