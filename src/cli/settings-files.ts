@@ -1,67 +1,49 @@
+import type { z } from "zod";
+import { TokenFile } from "../auth/tokens.ts";
 import { ConfigFileError, readJsonFile, writeJsonAtomic } from "../config/files.ts";
+import { withFileLock } from "../config/lock.ts";
 import { ensureHome, paths, type Paths } from "../config/paths.ts";
 import { Config, Secrets } from "../config/schema.ts";
-import { withFileLock } from "../config/lock.ts";
-import { TokenFile } from "../auth/tokens.ts";
 import { CliError } from "./output.ts";
 
+/** One of the JSON files under OPENTRACY_HOME: where it is, what it must look like, what "absent" means. */
+interface SettingsFile<S extends z.ZodType> {
+  path: (p: Paths) => string;
+  schema: S;
+  empty: unknown;
+}
+
+const CONFIG: SettingsFile<typeof Config> = { path: (p) => p.config, schema: Config, empty: {} };
+const SECRETS: SettingsFile<typeof Secrets> = { path: (p) => p.secrets, schema: Secrets, empty: {} };
+const TOKENS: SettingsFile<typeof TokenFile> = { path: (p) => p.tokens, schema: TokenFile, empty: { tokens: [] } };
+
+/** A file that fails validation is refused with its path and field, and left exactly as it is. */
+function read<S extends z.ZodType>(f: SettingsFile<S>, p: Paths, afterMessage = ""): z.infer<S> {
+  try {
+    return readJsonFile(f.path(p), f.schema, f.empty);
+  } catch (e) {
+    if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand${afterMessage}`);
+    throw e;
+  }
+}
+
 /**
- * Read-modify-write of the two files for the CLI. A file that fails validation is refused
- * with its path and field and left exactly as it is, so a typo is never "fixed" by deletion.
+ * Read-modify-write, locked from read to rename so two shells editing at once both land; the
+ * result is validated before it is written, so a change can never leave a file the engine refuses.
  */
-function edit<T>(path: string, read: () => T, write: (v: T) => void, change: (v: T) => void): void {
-  // Locked from read to rename, so two shells editing at once both land.
+function edit<S extends z.ZodType>(f: SettingsFile<S>, change: (v: z.infer<S>) => void, p: Paths): void {
+  ensureHome(p);
+  const path = f.path(p);
   withFileLock(path, () => {
-    let value: T;
-    try {
-      value = read();
-    } catch (e) {
-      if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand (nothing was written)`);
-      throw e;
-    }
+    const value = read(f, p, " (nothing was written)");
     change(value);
-    write(value);
+    writeJsonAtomic(path, f.schema.parse(value), 0o600);
   });
 }
 
-export function readConfig(p: Paths = paths()): Config {
-  try {
-    return readJsonFile(p.config, Config, {});
-  } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand`);
-    throw e;
-  }
-}
-
-export function readSecrets(p: Paths = paths()): Secrets {
-  try {
-    return readJsonFile(p.secrets, Secrets, {});
-  } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand`);
-    throw e;
-  }
-}
-
-export function editConfig(change: (c: Config) => void, p: Paths = paths()): void {
-  ensureHome(p);
-  edit(p.config, () => readJsonFile(p.config, Config, {}), (c) => writeJsonAtomic(p.config, Config.parse(c), 0o600), change);
-}
-
-export function editSecrets(change: (s: Secrets) => void, p: Paths = paths()): void {
-  ensureHome(p);
-  edit(p.secrets, () => readJsonFile(p.secrets, Secrets, {}), (s) => writeJsonAtomic(p.secrets, s, 0o600), change);
-}
-
-export function readTokens(p: Paths = paths()): TokenFile {
-  try {
-    return readJsonFile(p.tokens, TokenFile, { tokens: [] });
-  } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand`);
-    throw e;
-  }
-}
-
-export function editTokens(change: (t: TokenFile) => void, p: Paths = paths()): void {
-  ensureHome(p);
-  edit(p.tokens, () => readJsonFile(p.tokens, TokenFile, { tokens: [] }), (t) => writeJsonAtomic(p.tokens, t, 0o600), change);
-}
+export const readConfig = (p: Paths = paths()): Config => read(CONFIG, p);
+export const readSecrets = (p: Paths = paths()): Secrets => read(SECRETS, p);
+export const readTokens = (p: Paths = paths()): TokenFile => read(TOKENS, p);
+export const editConfig = (change: (c: Config) => void, p: Paths = paths()): void => edit(CONFIG, change, p);
+export const editSecrets = (change: (s: Secrets) => void, p: Paths = paths()): void => edit(SECRETS, change, p);
+export const editTokens = (change: (t: TokenFile) => void, p: Paths = paths()): void => edit(TOKENS, change, p);
