@@ -1,4 +1,5 @@
 import type { TargetState } from "../routing/health.ts";
+import { listenAddress } from "../config/address.ts";
 import { readConfig } from "./settings-files.ts";
 
 /**
@@ -6,9 +7,7 @@ import { readConfig } from "./settings-files.ts";
  * engine answers on the configured address within a moment (the CLI must not hang on it).
  */
 export async function engineHealth(): Promise<Record<string, TargetState> | null> {
-  const server = readConfig().server;
-  const host = process.env.OPENTRACY_HOST ?? server?.host ?? "127.0.0.1";
-  const port = process.env.OPENTRACY_PORT ?? String(server?.port ?? 8080);
+  const { host, port } = listenAddress(readConfig().server, process.env);
   const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
   try {
     const res = await fetch(`http://${h}:${port}/health`, { signal: AbortSignal.timeout(500) });

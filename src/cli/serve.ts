@@ -3,9 +3,6 @@ import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, startServer, TraceTargetError } from "../server/engine.ts";
 import { existsSync } from "node:fs";
-import { readJsonFile } from "../config/files.ts";
-import { Config } from "../config/schema.ts";
-import type { Paths } from "../config/paths.ts";
 import { VERSION } from "../version.ts";
 import { CliError } from "./output.ts";
 
@@ -34,19 +31,17 @@ export function registerServe(program: Command): void {
       const env = process.env;
       const p = paths(env);
       ensureHome(p);
-      // The address is needed before the engine exists: it decides whether no-token mode is allowed.
-      const early = readConfigForServe(p);
-      const host = opts.host ?? env.OPENTRACY_HOST ?? early?.host ?? "127.0.0.1";
       let engine;
       try {
-        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, host, insecureNoAuth: opts.insecureNoAuth });
+        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, listen: { host: opts.host, port: opts.port }, insecureNoAuth: opts.insecureNoAuth });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
         if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
         throw e;
       }
       const server = engine.settings.current.config.server;
-      const port = parsePort(opts.port ?? env.OPENTRACY_PORT ?? String(server?.port ?? 8080));
+      const host = engine.address.host;
+      const port = parsePort(engine.address.port);
       if (!engine.auth.openWithoutTokens && engine.settings.current.tokens.size === 0) {
         throw new CliError(
           `refusing to serve on ${host} without engine tokens: anyone who can reach it would spend your provider keys. ` +
@@ -98,11 +93,3 @@ export function registerServe(program: Command): void {
     });
 }
 
-/** The server section, read before the engine starts; a bad file is reported by createEngine. */
-function readConfigForServe(p: Paths): Config["server"] | undefined {
-  try {
-    return readJsonFile(p.config, Config, {}).server;
-  } catch {
-    return undefined;
-  }
-}

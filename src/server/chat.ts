@@ -18,6 +18,7 @@ import { attemptOnce, prepareTarget, type AttemptLimits } from "./attempt.ts";
 import { BodyTimeout, BodyTooLarge, exceedsDepth, readLimited } from "./body.ts";
 import { Call, type AttemptKind } from "./call.ts";
 import type { Engine } from "./engine.ts";
+import { connectionIdleSeconds } from "./limits.ts";
 import { relayStream } from "./stream-relay.ts";
 
 const TRACE_HEADER = "x-opentracy-trace-id";
@@ -41,7 +42,7 @@ export async function handleChat(req: Request, engine: Engine, server?: Server<u
     // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
     // its idle limit back, or idle clients would hold their sockets for ever.
     try {
-      server?.timeout(req, Math.min(255, Math.ceil(limits.requestTimeoutMs / 1000)));
+      server?.timeout(req, connectionIdleSeconds(limits));
     } catch {
       // The connection is already gone.
     }

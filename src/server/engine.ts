@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import { LiveSettings } from "../config/live.ts";
+import { listenAddress } from "../config/address.ts";
 import type { Paths } from "../config/paths.ts";
 import { errorJson } from "../openai/errors.ts";
 import type { ClickHouseClient } from "@clickhouse/client";
@@ -13,35 +14,19 @@ import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
 import { TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
+import { connectionIdleSeconds, DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { authenticate, isLoopback, type AuthPolicy } from "./auth.ts";
 import { handleChat } from "./chat.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import { listModels } from "./models.ts";
-
-/** Limits on what a client can make the engine hold; read at start (config.json `server`). */
-export interface Limits {
-  maxBodyBytes: number;
-  maxMessages: number;
-  maxJsonDepth: number;
-  maxConcurrent: number;
-  requestTimeoutMs: number;
-  maxResponseBytes: number;
-}
-
-export const DEFAULT_LIMITS: Limits = {
-  maxBodyBytes: 32 * 1024 * 1024,
-  maxMessages: 10_000,
-  maxJsonDepth: 64,
-  maxConcurrent: 1024,
-  requestTimeoutMs: 30_000,
-  maxResponseBytes: 64 * 1024 * 1024,
-};
 
 export interface Engine {
   settings: LiveSettings;
   writer: TraceWriter;
   env: NodeJS.ProcessEnv;
   limits: Limits;
+  /** Host and port (unparsed) from the flags, environment and config.json. */
+  address: { host: string; port: string };
   auth: AuthPolicy;
   corsOrigins: readonly string[];
   /** Requests admitted and not yet finished (their trace not yet recorded). */
@@ -58,8 +43,8 @@ const envFlag = (v: string | undefined): boolean | undefined =>
 export interface EngineOptions {
   /** Accept any key without tokens even off loopback (`serve --insecure-no-auth`). */
   insecureNoAuth?: boolean;
-  /** The address the server binds; without tokens only loopback is open. */
-  host?: string;
+  /** `serve --host/--port`; without tokens only a loopback host is open. */
+  listen?: { host?: string; port?: string };
   /** `serve --clickhouse URL`: wins over OPENTRACY_CLICKHOUSE_URL and config.json. */
   clickhouseUrl?: string;
   /** A ready client (an embedded chDB in tests and benchmarks) instead of one built from a URL. */
@@ -113,6 +98,7 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const s = settings.current.config.server;
+  const address = listenAddress(s, env, opts.listen);
   return {
     settings,
     writer,
@@ -125,7 +111,8 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
       requestTimeoutMs: s?.request_timeout_ms ?? DEFAULT_LIMITS.requestTimeoutMs,
       maxResponseBytes: s?.max_response_bytes ?? DEFAULT_LIMITS.maxResponseBytes,
     },
-    auth: { openWithoutTokens: opts.insecureNoAuth === true || isLoopback(opts.host ?? "127.0.0.1") },
+    address,
+    auth: { openWithoutTokens: opts.insecureNoAuth === true || isLoopback(address.host) },
     corsOrigins: s?.cors_origins ?? [],
     inflight: 0,
     contentPolicy,
@@ -194,7 +181,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
     // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
     // is in, the handler lifts the limit for that request: answers may take minutes.
-    idleTimeout: Math.min(255, Math.ceil(engine.limits.requestTimeoutMs / 1000)),
+    idleTimeout: connectionIdleSeconds(engine.limits),
     // Our own limit answers 413 in OpenAI's shape; Bun's is only the backstop.
     maxRequestBodySize: engine.limits.maxBodyBytes + 1024 * 1024,
     routes: {
