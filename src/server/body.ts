@@ -21,29 +21,23 @@ export async function readLimited(
   if (declaredHeader !== null && Number.isFinite(declared)) return withDeadline(source.text(), opts.deadline);
   const body = source.body;
   if (!body) return "";
-  const parts: Uint8Array[] = [];
-  let size = 0;
   const reader = body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late =
-    opts.deadline === undefined
-      ? null
-      : new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, opts.deadline! - Date.now()));
-        });
-  try {
-    for (;;) {
-      const { done, value } = await (late ? Promise.race([reader.read(), late]) : reader.read());
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) throw new BodyTooLarge();
-      parts.push(value);
-    }
-  } catch (e) {
+  // On a timeout or an oversize body, cancel the reader so the sender's connection is let go.
+  return withDeadline(readCounted(reader, max), opts.deadline).catch(async (e) => {
     await reader.cancel().catch(() => {});
     throw e;
-  } finally {
-    clearTimeout(timer);
+  });
+}
+
+async function readCounted(reader: ReturnType<ReadableStream<Uint8Array>["getReader"]>, max: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) throw new BodyTooLarge();
+    parts.push(value);
   }
   return parts.length === 1 ? new TextDecoder().decode(parts[0]) : Buffer.concat(parts).toString("utf8");
 }

@@ -39,8 +39,9 @@ export class Call {
     return this.provider && this.model ? `${this.provider}/${this.model}` : null;
   }
 
-  elapsedMs(): number {
-    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+  /** Milliseconds since `t0` (performance.now()), to the microsecond; the request's start by default. */
+  elapsedMs(t0 = this.t0): number {
+    return Math.round((performance.now() - t0) * 1000) / 1000;
   }
 
   markFirstByte(): void {
@@ -54,7 +55,7 @@ export class Call {
       provider: this.provider ?? "",
       status,
       error_type: errorType,
-      latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      latency_ms: this.elapsedMs(t0),
       kind,
     });
   }
