@@ -29,7 +29,7 @@ export async function readLimited(
   });
 }
 
-async function readCounted(reader: ReturnType<ReadableStream<Uint8Array>["getReader"]>, max: number): Promise<string> {
+async function readCounted(reader: { read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }> }, max: number): Promise<string> {
   const parts: Uint8Array[] = [];
   let size = 0;
   for (;;) {
