@@ -3,6 +3,7 @@ import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
 import { badUpstream, genericError, retryHeaders, UpstreamError } from "./errors.ts";
 import { sseEvents } from "./sse.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "./types.ts";
+import type { StreamBody } from "./upstream-body.ts";
 
 /**
  * Every provider that speaks OpenAI's dialect. The body goes up as the client wrote it, with only
@@ -38,7 +39,7 @@ export const openaiCompatible: ProtocolAdapter = {
     return parsed;
   },
 
-  async *streamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+  async *streamChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
     for await (const event of sseEvents(body)) {
       const data = event.data;
       if (data === "[DONE]") return;

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from "../openai/schema.ts";
 import type { Secrets } from "../config/schema.ts";
 import type { ProviderDef } from "./registry.ts";
+import type { StreamBody } from "./upstream-body.ts";
 
 /** Where one attempt goes: a provider, the model id exactly as the upstream expects it, and how to reach it. */
 export interface Target {
@@ -38,7 +39,7 @@ export interface ProtocolAdapter {
    */
   buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest | Promise<UpstreamRequest>;
   parseResponse(text: string, target: Target): ChatCompletion;
-  streamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncIterable<StreamChunk>;
+  streamChunks(body: StreamBody, target: Target): AsyncIterable<StreamChunk>;
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
   /**
    * For protocols whose credentials are more than one key (Bedrock): a message saying what is

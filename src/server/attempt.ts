@@ -4,9 +4,9 @@ import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
+import { UpstreamBody } from "../providers/upstream-body.ts";
 import type { PlannedTarget } from "../routing/plan.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "./body.ts";
-import { withIdleTimeout } from "./idle-timeout.ts";
 
 export interface AttemptLimits {
   firstByteMs: number;
@@ -17,7 +17,7 @@ export interface AttemptLimits {
 
 export type AttemptResult =
   | { ok: true; status: number; completion: ChatCompletion }
-  | { ok: true; status: number; stream: AsyncIterator<StreamChunk>; first: StreamChunk | null }
+  | { ok: true; status: number; stream: AsyncIterator<StreamChunk>; first: StreamChunk | null; body: UpstreamBody }
   /** `status` null: no HTTP answer (refused, reset, timed out). */
   | { ok: false; status: number | null; mapped: MappedError }
   | { ok: false; clientGone: true };
@@ -99,10 +99,10 @@ export async function attemptOnce(
         const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
         return { ok: true, status: res.status, completion: adapter.parseResponse(text, target) };
       }
-      const bodyStream = withIdleTimeout(res.body ?? new ReadableStream(), limits.idleMs, name);
-      const it = adapter.streamChunks(bodyStream, target)[Symbol.asyncIterator]();
+      const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
+      const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
       const first = await it.next();
-      return { ok: true, status: res.status, stream: it, first: first.done ? null : first.value };
+      return { ok: true, status: res.status, stream: it, first: first.done ? null : first.value, body };
     } catch (e: any) {
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };

@@ -5,7 +5,7 @@ import { errorJson } from "../openai/errors.ts";
 import { obviouslyValid } from "../openai/quick-valid.ts";
 import { ChatRequest, paramPath, type ChatRequestBody } from "../openai/schema.ts";
 import type { ChatCompletion } from "../openai/schema.ts";
-import type { MappedError, StreamChunk } from "../providers/types.ts";
+import type { MappedError } from "../providers/types.ts";
 import { planRoute, UnknownModel, type RoutePlan } from "../routing/plan.ts";
 import {
   backoffMs,
@@ -19,7 +19,7 @@ import { BodyTimeout, BodyTooLarge, exceedsDepth, readLimited } from "./body.ts"
 import { Call, type AttemptKind } from "./call.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
-import { relayStream } from "./stream-relay.ts";
+import { relayStream, type UpstreamStream } from "./stream-relay.ts";
 
 const TRACE_HEADER = "x-opentracy-trace-id";
 
@@ -169,7 +169,7 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
           req.signal.removeEventListener("abort", onClientGone);
           return answer(call, config, result.completion);
         }
-        return streamAnswer(call, config, engine, body, result.stream, result.first, abort);
+        return streamAnswer(call, config, engine, body, { first: result.first, rest: result.stream, body: result.body }, abort);
       }
       req.signal.removeEventListener("abort", onClientGone);
       const { mapped, status } = result;
@@ -215,36 +215,8 @@ function answer(call: Call, config: Config, completion: ChatCompletion): Respons
   return new Response(out, { status: 200, headers: { "content-type": "application/json", [TRACE_HEADER]: call.id } });
 }
 
-function streamAnswer(
-  call: Call,
-  config: Config,
-  engine: Engine,
-  body: ChatRequestBody,
-  rest: AsyncIterator<StreamChunk>,
-  first: StreamChunk | null,
-  abort: AbortController,
-): Response {
-  // The first chunk was pulled to know the attempt succeeded; put it back in front.
-  const chunks: AsyncIterable<StreamChunk> = {
-    [Symbol.asyncIterator]: () => {
-      let pending = first;
-      return {
-        next: () => {
-          if (pending) {
-            const value = pending;
-            pending = null;
-            return Promise.resolve({ done: false as const, value });
-          }
-          return rest.next();
-        },
-        return: async () => {
-          await rest.return?.();
-          return { done: true as const, value: undefined };
-        },
-      };
-    },
-  };
-  const stream = relayStream(chunks, {
+function streamAnswer(call: Call, config: Config, engine: Engine, body: ChatRequestBody, upstream: UpstreamStream, abort: AbortController): Response {
+  const stream = relayStream(upstream, {
     call,
     config,
     clientWantsUsage: body.stream_options?.include_usage === true,

@@ -4,6 +4,7 @@ import { UpstreamError } from "../providers/errors.ts";
 import type { StreamChunk } from "../providers/types.ts";
 import type { Call } from "./call.ts";
 import type { Config } from "../config/schema.ts";
+import type { UpstreamBody } from "../providers/upstream-body.ts";
 
 // Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
 const frame = (json: string) => `data: ${json}\n\n`;
@@ -18,19 +19,34 @@ export interface RelayOptions {
   abort: AbortController;
 }
 
+/** An attempt's stream: the chunk pre-read to know it succeeded, the rest, and the bytes beneath. */
+export interface UpstreamStream {
+  first: StreamChunk | null;
+  rest: AsyncIterator<StreamChunk>;
+  body: UpstreamBody;
+}
+
 /**
- * OpenAI chunks from any adapter → the SSE stream the client asked for, chunk by chunk.
- * Chunks pass through as the upstream's own bytes; only a chunk carrying the extras is rebuilt.
- * Without include_usage, the chunk holding a finish_reason is held back until the stream ends,
- * so the last chunk the client sees has non-empty `choices` and carries usage and the extras.
+ * OpenAI chunks from any adapter → the SSE stream the client asked for. Chunks pass through as
+ * the upstream's own bytes; only a chunk carrying the extras is rebuilt. Without include_usage,
+ * the chunk holding a finish_reason is held back until the stream ends, so the last chunk the
+ * client sees has non-empty `choices` and carries usage and the extras.
+ *
+ * Frames collect in one string and go to the client as a single write whenever the upstream body
+ * is about to wait on the network (and at the end): one write per network read, not per event,
+ * and never a frame held back while we wait. A pull returns once it has handed something over, so
+ * a slow client holds the upstream back by at most one read.
  */
-export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptions): ReadableStream<string> {
+export function relayStream(upstream: UpstreamStream, opts: RelayOptions): ReadableStream<string> {
   const { call, config, clientWantsUsage, abort } = opts;
+  const { rest, body } = upstream;
   const acc = new StreamAccumulator(opts.keepText);
-  const it = chunks[Symbol.asyncIterator]();
+  let first = upstream.first;
   let held: StreamChunk | null = null;
   let usageChunk: ChatCompletionChunk | null = null;
   let last: ChatCompletionChunk | null = null;
+  let out = "";
+  let handedOver = false;
   let closed = false;
 
   const finishTrace = (status: number, error: { type: string; message: string } | null) => {
@@ -40,60 +56,76 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
     call.finish(status, error);
   };
 
-  const tail = (): string[] => {
-    const out: string[] = [];
+  const add = (sc: StreamChunk) => {
+    const chunk = sc.chunk;
+    last = chunk;
+    acc.add(chunk);
+    if (chunk.usage) call.setUsage(chunk.usage, config, chunk.model);
+    if (chunk.choices.length === 0) {
+      // The usage chunk we asked for; the client sees it only if it asked too, with the extras.
+      if (chunk.usage) usageChunk = chunk;
+      return;
+    }
+    call.markFirstByte();
+    if (!clientWantsUsage && chunk.choices.some((c) => c.finish_reason)) {
+      if (held) out += frameOf(held);
+      held = sc;
+      return;
+    }
+    if (held) {
+      out += frameOf(held);
+      held = null;
+    }
+    out += frameOf(sc);
+  };
+
+  const tail = () => {
     const extras = call.extras();
     if (clientWantsUsage) {
-      if (held) out.push(frame(held.raw ?? JSON.stringify(held.chunk)));
+      if (held) out += frameOf(held);
       const base = usageChunk ?? { ...skeleton(last, call), choices: [], usage: null };
-      out.push(frame(JSON.stringify({ ...base, ...extras })));
+      out += frame(JSON.stringify({ ...base, ...extras }));
     } else {
       const base = held?.chunk ?? { ...skeleton(last, call), choices: [{ index: 0, delta: {}, finish_reason: null }] };
-      out.push(frame(JSON.stringify({ ...base, usage: call.usage, ...extras })));
+      out += frame(JSON.stringify({ ...base, usage: call.usage, ...extras }));
     }
-    out.push(DONE);
-    return out;
+    out += DONE;
+  };
+
+  const end = (controller: ReadableStreamDefaultController<string>) => {
+    closed = true;
+    body.onWait = null;
+    if (out) controller.enqueue(out);
+    out = "";
+    controller.close();
   };
 
   return new ReadableStream<string>({
+    start(controller) {
+      body.onWait = () => {
+        if (!out) return;
+        controller.enqueue(out);
+        out = "";
+        handedOver = true;
+      };
+    },
     async pull(controller) {
+      handedOver = false;
       try {
+        if (first) {
+          add(first);
+          first = null;
+        }
         for (;;) {
-          const next = await it.next();
+          const next = await rest.next();
           if (next.done) {
-            const out = tail();
+            tail();
             finishTrace(200, null);
-            for (const b of out) controller.enqueue(b);
-            closed = true;
-            controller.close();
+            end(controller);
             return;
           }
-          const sc = next.value;
-          const chunk = sc.chunk;
-          last = chunk;
-          acc.add(chunk);
-          if (chunk.usage) call.setUsage(chunk.usage, config, chunk.model);
-          if (chunk.choices.length === 0) {
-            // The usage chunk we asked for; the client sees it only if it asked too, with the extras.
-            if (chunk.usage) usageChunk = chunk;
-            continue;
-          }
-          call.markFirstByte();
-          if (!clientWantsUsage && chunk.choices.some((c) => c.finish_reason)) {
-            const prev = held;
-            held = sc;
-            if (prev) {
-              controller.enqueue(frame(prev.raw ?? JSON.stringify(prev.chunk)));
-              return;
-            }
-            continue;
-          }
-          if (held) {
-            controller.enqueue(frame(held.raw ?? JSON.stringify(held.chunk)));
-            held = null;
-          }
-          controller.enqueue(frame(sc.raw ?? JSON.stringify(chunk)));
-          return;
+          add(next.value);
+          if (handedOver) return;
         }
       } catch (e: any) {
         if (abort.signal.aborted) return; // cancel() already recorded the disconnect
@@ -103,20 +135,23 @@ export function relayStream(chunks: AsyncIterable<StreamChunk>, opts: RelayOptio
             : { status: 502, error: { message: `upstream stream failed: ${e?.message ?? e}`, type: "upstream_error", param: null, code: "stream_interrupted" }, headers: {} };
         finishTrace(mapped.status, { type: mapped.error.type, message: mapped.error.message });
         // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
-        if (held) controller.enqueue(frame(held.raw ?? JSON.stringify(held.chunk)));
-        controller.enqueue(frame(JSON.stringify({ error: mapped.error })));
-        closed = true;
-        controller.close();
+        if (held) out += frameOf(held);
+        out += frame(JSON.stringify({ error: mapped.error }));
+        end(controller);
       }
     },
     async cancel() {
       if (closed) return;
+      closed = true;
+      body.onWait = null;
       abort.abort();
       finishTrace(499, { type: "client_disconnected", message: "the client closed the connection mid-stream" });
-      await it.return?.();
+      await rest.return?.();
     },
   });
 }
+
+const frameOf = (sc: StreamChunk) => frame(sc.raw ?? JSON.stringify(sc.chunk));
 
 function skeleton(last: ChatCompletionChunk | null, call: Call) {
   return {

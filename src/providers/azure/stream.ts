@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { openaiCompatible } from "../openai-compatible.ts";
 import type { StreamChunk, Target } from "../types.ts";
+import type { StreamBody } from "../upstream-body.ts";
 
 /** Fields every chunk has; the rest of a choice-less annotation chunk is what it carries. */
 const CHUNK_FIELDS: ReadonlySet<string> = new Set(["id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier"]);
@@ -16,7 +17,7 @@ const CHUNK_FIELDS: ReadonlySet<string> = new Set(["id", "object", "created", "m
  *   and no `delta` at all; they get an empty delta and the stream's real id, model and time.
  * Everything else passes through byte for byte. One pending annotation is all that is held.
  */
-export async function* azureStreamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+export async function* azureStreamChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
   let pending: Record<string, unknown> | null = null;
   let identity: Pick<ChatCompletionChunk, "id" | "object" | "created" | "model"> | null = null;
   for await (const item of openaiCompatible.streamChunks(body, target)) {

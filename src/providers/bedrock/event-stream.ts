@@ -1,6 +1,7 @@
 import { EventStreamCodec, type Message } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { badUpstream } from "../errors.ts";
+import { upstreamBody, type StreamBody } from "../upstream-body.ts";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -17,8 +18,8 @@ export type EventMessage = Message;
  * boundaries from each frame's 4-byte length prefix and keeps the one incomplete frame; decoding
  * and both CRC checks are the maintained codec's job. Memory is one frame, however long the stream.
  */
-export async function* eventStreamMessages(body: ReadableStream<Uint8Array>, provider: string): AsyncGenerator<EventMessage> {
-  const reader = body.getReader();
+export async function* eventStreamMessages(stream: StreamBody, provider: string): AsyncGenerator<EventMessage> {
+  const body = upstreamBody(stream);
   const lengthPrefix = new Uint8Array(4);
   let prefixFilled = 0;
   let frame: Uint8Array | null = null;
@@ -26,8 +27,8 @@ export async function* eventStreamMessages(body: ReadableStream<Uint8Array>, pro
   let finished = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
+      const value = await body.read();
+      if (!value) {
         finished = true;
         break;
       }
@@ -60,8 +61,7 @@ export async function* eventStreamMessages(body: ReadableStream<Uint8Array>, pro
     if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
   } finally {
     // A consumer that stops early (client gone, error) must not leave the upstream open.
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    if (!finished) await body.cancel();
   }
 }
 

@@ -2,6 +2,7 @@ import { toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
 import type { StreamChunk, Target } from "../types.ts";
+import type { StreamBody } from "../upstream-body.ts";
 import { streamException } from "./errors.ts";
 import { eventStreamMessages, headerText, type EventMessage } from "./event-stream.ts";
 import { finishReason } from "./finish-reason.ts";
@@ -28,7 +29,7 @@ interface OpenReasoning {
  * State is per open block, never the answer: the one thing held is the text of a reasoning block
  * until its signature arrives, because a signed block must travel on the next tool call.
  */
-export async function* converseChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+export async function* converseChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
   const provider = target.provider.name;
   const id = completionId();
   const created = Math.floor(Date.now() / 1000);

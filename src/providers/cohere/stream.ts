@@ -2,6 +2,7 @@ import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
 import { sseEvents } from "../sse.ts";
 import type { StreamChunk, Target } from "../types.ts";
+import type { StreamBody } from "../upstream-body.ts";
 import { finishReason } from "./finish.ts";
 import { usageFromCohere } from "./usage.ts";
 
@@ -17,7 +18,7 @@ type Delta = ChatCompletionChunk["choices"][number]["delta"];
  *   the last value of an extra delta field, so they are sent once, all together)
  * - `message-end` → the finish chunk, then a `choices: []` chunk with the usage
  */
-export async function* cohereStreamChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+export async function* cohereStreamChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
   const created = Math.floor(Date.now() / 1000);
   let id = `chatcmpl-${crypto.randomUUID()}`;
   const calls = new ToolCallSlots();

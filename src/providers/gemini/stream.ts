@@ -2,6 +2,7 @@ import type { ChatCompletionChunk, Usage } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
 import { sseEvents } from "../sse.ts";
 import type { StreamChunk, Target } from "../types.ts";
+import type { StreamBody } from "../upstream-body.ts";
 import { googleErrorInBody } from "./errors.ts";
 import { openaiFinishReason, promptBlocked } from "./finish-reason.ts";
 import { completionId, newToolCallId, reportedModel } from "./ids.ts";
@@ -19,7 +20,7 @@ type Delta = ChatCompletionChunk["choices"][number]["delta"];
  * (`choices: []`) at the end. A stream that ends before every candidate has a finishReason was cut
  * off, and is reported as an error rather than passed off as a complete answer.
  */
-export async function* streamGeminiChunks(body: ReadableStream<Uint8Array>, target: Target): AsyncGenerator<StreamChunk> {
+export async function* streamGeminiChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
   const candidates = new Map<number, CandidateStream>();
   let usage: Usage | undefined;
   let id: string | null = null;

@@ -1,0 +1,45 @@
+// The stream relay alone, in process: the mock's SSE bytes through the OpenAI adapter and the relay
+// to a fully read client stream, timed per stream. No network, so the figure is our own JS work.
+//   bun scripts/bench/relay-micro.ts [--chunks 20] [--seconds 3]
+import { parseArgs } from "node:util";
+import { openaiStreamEvents } from "./mock-bodies.ts";
+import { openaiCompatible } from "../../src/providers/openai-compatible.ts";
+import { UpstreamBody } from "../../src/providers/upstream-body.ts";
+import { PROVIDERS } from "../../src/providers/registry.ts";
+import { Call } from "../../src/server/call.ts";
+import { relayStream } from "../../src/server/stream-relay.ts";
+import { Config } from "../../src/config/schema.ts";
+import { applyPolicy } from "../../src/traces/writer.ts";
+
+const { values } = parseArgs({ args: process.argv.slice(2), options: { chunks: { type: "string", default: "20" }, seconds: { type: "string", default: "3" } } });
+const bytes = new TextEncoder().encode([...openaiStreamEvents(Number(values.chunks), true)].join(""));
+const config = Config.parse({});
+const target = { provider: PROVIDERS.get("openai")!, model: "gpt-4o-mini", baseUrl: "http://x", key: "k", headers: {}, secrets: {}, env: {} };
+const records: any[] = [];
+const writer: any = { enqueue: (r: any) => records.push(r) };
+
+async function once(): Promise<void> {
+  const src = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bytes); c.close(); } });
+  const body = new UpstreamBody(src, { ms: 30_000, provider: "openai" });
+  const call = new Call(writer);
+  call.provider = "openai";
+  call.model = "gpt-4o-mini";
+  const rest = openaiCompatible.streamChunks(body, target)[Symbol.asyncIterator]();
+  const first = await rest.next();
+  const out = relayStream({ first: first.done ? null : first.value, rest, body }, { call, config, clientWantsUsage: false, keepText: true, abort: new AbortController() });
+  const reader = out.getReader();
+  for (;;) if ((await reader.read()).done) break;
+  // What the writer does later, counted here too: it runs on the same core.
+  for (const r of records) JSON.stringify(applyPolicy(r, { content: true, redact: false }));
+  records.length = 0;
+}
+
+for (let i = 0; i < 2000; i++) await once();
+const until = performance.now() + Number(values.seconds) * 1000;
+let n = 0;
+const t0 = performance.now();
+while (performance.now() < until) {
+  await once();
+  n++;
+}
+console.log(`${((performance.now() - t0) * 1000 / n).toFixed(1)} µs per stream of ${values.chunks} chunks (${n} streams)`);
