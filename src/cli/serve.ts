@@ -33,7 +33,7 @@ export function registerServe(program: Command): void {
       ensureHome(p);
       let engine;
       try {
-        engine = createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, listen: { host: opts.host, port: opts.port }, insecureNoAuth: opts.insecureNoAuth });
+        engine = await createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, listen: { host: opts.host, port: opts.port }, insecureNoAuth: opts.insecureNoAuth });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
         if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);

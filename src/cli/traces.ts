@@ -113,7 +113,7 @@ async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Prom
   const filter: TraceFilter = { model: opts.model, status: opts.status };
   const tty = Boolean(process.stdout.isTTY);
   const follow = opts.follow ?? tty;
-  const client = createTraceClient(target);
+  const client = await createTraceClient(target);
   const source = new ClickHouseTraceSource(client, target.database);
   const failed = (e: any): never => {
     throw new CliError(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`);

@@ -54,7 +54,7 @@ export interface EngineOptions {
 /** Thrown for a ClickHouse URL that cannot be used; the message never contains the password. */
 export class TraceTargetError extends Error {}
 
-function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): TraceSink {
+async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): Promise<TraceSink> {
   const t = settings.current.config.traces;
   const common = {
     spoolDir: join(p.home, "spool", "clickhouse"),
@@ -77,14 +77,14 @@ function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, lo
   log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
   return new ClickHouseSink({
     ...common,
-    client: createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms }),
+    client: await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms }),
     database: target.database,
     display: target.display,
     scrub: (text) => scrub(text, target),
   });
 }
 
-export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Engine {
+export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
   const settings = new LiveSettings(p, log);
   // The environment wins over config.json, as for keys: it is the more specific, per-run intent.
   const contentPolicy = (): ContentPolicy => {
@@ -94,7 +94,7 @@ export function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: strin
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const sink = chooseSink(p, env, settings, log, opts);
+  const sink = await chooseSink(p, env, settings, log, opts);
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const s = settings.current.config.server;

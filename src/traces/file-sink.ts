@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { listSegments, parseSegmentName, segmentName } from "./local-files.ts";
-import type { TraceRecord } from "./record.ts";
+import type { TraceBatch } from "./batch.ts";
 
 /**
  * Where the background writer puts batches. A sink decides what "stored" means (appended to a
@@ -12,11 +12,8 @@ import type { TraceRecord } from "./record.ts";
 export interface TraceSink {
   /** Shown in /health: "file", "clickhouse". */
   readonly kind?: string;
-  /**
-   * Stores complete JSON lines; resolves once they are durable. `records` are the same traces
-   * (content policy applied), for sinks that store them in another shape than JSON lines.
-   */
-  write(lines: string, records: readonly TraceRecord[]): Promise<void>;
+  /** Stores the batch (content policy already applied); resolves once it is durable. */
+  write(batch: TraceBatch): Promise<void>;
   close(): Promise<void>;
   /** Background work of its own (connecting, replaying), started with the writer. */
   start?(): void;
@@ -43,7 +40,8 @@ export class FileSink implements TraceSink {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  async write(lines: string): Promise<void> {
+  async write(batch: TraceBatch): Promise<void> {
+    const lines = batch.lines();
     const bytes = Buffer.byteLength(lines);
     await this.ensureSegment(bytes);
     await this.handle!.write(lines);

@@ -1,6 +1,7 @@
 import type { TraceRecord } from "./record.ts";
 import { redactValue } from "./redact.ts";
 import type { TraceSink } from "./file-sink.ts";
+import { TraceBatch } from "./batch.ts";
 
 export interface ContentPolicy {
   /** false: no prompt or answer text is stored. */
@@ -82,11 +83,8 @@ export class TraceWriter {
       const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
       this.queue = batch === this.queue ? [] : this.queue.slice(this.batchSize);
       const policy = this.policy();
-      const stored = batch.map((r) => applyPolicy(r, policy));
-      let lines = "";
-      for (const r of stored) lines += JSON.stringify(r) + "\n";
       try {
-        await this.sink.write(lines, stored);
+        await this.sink.write(new TraceBatch(batch.map((r) => applyPolicy(r, policy))));
         this.written += batch.length;
         if (this.failing) this.log("trace writes recovered");
         this.failing = false;

@@ -58,7 +58,7 @@ export function uniqueDatabase(prefix = "t"): string {
 }
 
 export interface RunningServer extends ClickHouseServer {
-  client(): ClickHouseClient;
+  client(): Promise<ClickHouseClient>;
   /** Starts it again on the same port and data after stop() or kill9(). */
   restart(): Promise<void>;
 }
@@ -124,7 +124,7 @@ export function backends(): Backend[] {
       name: "clickhouse-server (Debian package)",
       missing: HAVE_SERVER ? null : "clickhouse-server is not installed",
       server: getServer,
-      client: async () => (serverClient ??= (await getServer()).client()),
+      client: async () => (serverClient ??= await (await getServer()).client()),
       close: async () => {
         await serverClient?.close();
         if (server) await (await server).stop();

@@ -2,11 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { TraceBatch } from "../../src/traces/batch.ts";
 import { FileSink } from "../../src/traces/file-sink.ts";
+import type { TraceRecord } from "../../src/traces/record.ts";
 import { listSegments, segmentName } from "../../src/traces/local-files.ts";
 
 const today = () => new Date().toISOString().slice(0, 10);
-const line = (i: number) => JSON.stringify({ i, pad: "x".repeat(40) }) + "\n";
+// One small record per batch; the sink only cares about the text's size and order.
+const line = (i: number) => new TraceBatch([{ i, pad: "x".repeat(40) } as unknown as TraceRecord]);
 
 describe("FileSink", () => {
   test("appends to today's segment, 0600, and starts a new one past the size limit", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { TraceBatch } from "../../src/traces/batch.ts";
 import type { TraceSink } from "../../src/traces/file-sink.ts";
 import { TraceWriter } from "../../src/traces/writer.ts";
 import { makeTrace } from "../helpers/trace-factory.ts";
@@ -6,12 +7,12 @@ import { makeTrace } from "../helpers/trace-factory.ts";
 class MemorySink implements TraceSink {
   lines: string[] = [];
   failNext = 0;
-  async write(lines: string) {
+  async write(batch: TraceBatch) {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error("disk full");
     }
-    this.lines.push(...lines.trimEnd().split("\n"));
+    this.lines.push(...batch.lines().trimEnd().split("\n"));
   }
   async close() {}
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TraceSink } from "../file-sink.ts";
+import type { TraceBatch } from "../batch.ts";
 import { TraceRecord } from "../record.ts";
 import type { Layout } from "./layout.ts";
 import { migrate, queryRows, type SchemaState } from "./migrate.ts";
@@ -130,8 +131,8 @@ export class ClickHouseSink implements TraceSink {
     return `${this.spool.id}-${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
   }
 
-  async write(lines: string, records?: readonly TraceRecord[]): Promise<void> {
-    const batch = records ?? parseLines(lines);
+  async write(traces: TraceBatch): Promise<void> {
+    const batch = traces.records;
     if (batch.length === 0) return;
     const token = this.newToken();
     if (this.state === "ok" && this.spool.batches === 0 && this.appendingCount === 0 && this.schema) {
@@ -144,7 +145,7 @@ export class ClickHouseSink implements TraceSink {
         this.failed(e, "down");
       }
     }
-    await this.toSpool(token, lines, batch.length);
+    await this.toSpool(token, traces.lines(), batch.length);
     this.kick();
   }
 

@@ -82,7 +82,7 @@ describe("engine → chDB (in process)", () => {
     const p = paths({ OPENTRACY_HOME: home });
     ensureHome(p);
     const env = { OPENTRACY_HOME: home, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, OPENTRACY_TRACE_REDACT: "true" };
-    const engine = createEngine(p, env, () => {}, { clickhouseClient: { client, database } });
+    const engine = await createEngine(p, env, () => {}, { clickhouseClient: { client, database } });
     const http = startHttp(engine, "127.0.0.1", 0);
     engine.writer.start();
     try {
@@ -138,7 +138,7 @@ describe.skipIf(!HAVE_SERVER)("engine (subprocess) → clickhouse-server (Debian
     const engine = await startEngine({ env: { ...engineEnv(), OPENTRACY_CLICKHOUSE_URL: url, OPENTRACY_TRACE_CONTENT: "false" } });
     await traffic(engine.baseURL);
     expect(await engine.stop()).toBe(0);
-    const client = server.client();
+    const client = await server.client();
     const rows = (await (await client.query({ query: `SELECT request, response, error_message, input_tokens FROM ${url.split("/").pop()}.traces`, format: "JSONEachRow" })).json()) as any[];
     await client.close();
     expect(rows).toHaveLength(4);

@@ -87,7 +87,7 @@ describe.skipIf(!HAVE_SERVER)("fault injection: clickhouse-server (Debian packag
     await l.stop();
     const total = l.results.length;
 
-    const client = server.client();
+    const client = await server.client();
     try {
       await eventually(async () => {
         const h = await health(engine);
@@ -137,7 +137,7 @@ describe.skipIf(!HAVE_SERVER)("fault injection: clickhouse-server (Debian packag
     await second.waitForLog(/→ ok/, 15_000);
     expect(second.stderr()).toMatch(/25 traces in \d+ batches left by the last run/);
     expect(await second.stop()).toBe(0);
-    const client = server.client();
+    const client = await server.client();
     try {
       const rows = (await (await client.query({ query: `SELECT id FROM ${db}.traces`, format: "JSONEachRow" })).json()) as { id: string }[];
       expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());

@@ -11,9 +11,10 @@ import { qualified } from "../../../src/traces/clickhouse/sql.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 import { TraceWriter, type ContentPolicy } from "../../../src/traces/writer.ts";
 import { backends, count, eventually, uniqueDatabase } from "../../helpers/clickhouse.ts";
-import { makeErrorTrace, makeTrace, toLines } from "../../helpers/trace-factory.ts";
+import { TraceBatch } from "../../../src/traces/batch.ts";
+import { makeErrorTrace, makeTrace } from "../../helpers/trace-factory.ts";
 
-const batch = (rs: TraceRecord[]) => [toLines(rs), rs] as const;
+const batch = (rs: TraceRecord[]) => new TraceBatch(rs);
 
 const HOUR = 3600_000;
 const base = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR; // the start of an hour, three hours ago
@@ -129,8 +130,8 @@ for (const b of backends()) {
       for (let i = 0; i < 3; i++) records.push(makeErrorTrace({ ts_start: at(200_000 + i), ts_end: at(200_100 + i), selected_model: "openai/a", latency_ms: 5 }));
       for (let i = 0; i < 2; i++) records.push(traceAt(HOUR + i, { selected_model: "groq/b", cost_usd: null, input_tokens: 100, output_tokens: 1, reasoning_tokens: 4, latency_ms: 10 }));
       // Written in two batches, so the view sums states of separate inserts.
-      await sink.write(...batch(records.slice(0, 50)));
-      await sink.write(...batch(records.slice(50)));
+      await sink.write(batch(records.slice(0, 50)));
+      await sink.write(batch(records.slice(50)));
       sink.start();
       await eventually(() => sink.status().rows_written === records.length, 15_000, "rows written");
       await sink.close();
@@ -162,14 +163,14 @@ for (const b of backends()) {
       ctl.down = true;
       sink.start();
       const records = Array.from({ length: 30 }, (_, i) => traceAt(i * 10));
-      for (let i = 0; i < 30; i += 10) await sink.write(...batch(records.slice(i, i + 10)));
+      for (let i = 0; i < 30; i += 10) await sink.write(batch(records.slice(i, i + 10)));
       expect(sink.status()).toMatchObject({ state: "connecting", spooled_batches: 3, spooled_rows: 30, rows_written: 0 });
       expect(sink.status().last_error).toContain("ECONNREFUSED");
       ctl.down = false;
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       expect(sink.status()).toMatchObject({ spooled_batches: 0, rows_written: 30 });
       // Back to direct inserts, and the spool folder is empty again.
-      await sink.write(...batch([traceAt(999_000)]));
+      await sink.write(batch([traceAt(999_000)]));
       expect(sink.status().rows_written).toBe(31);
       expect(readdirSync(spoolDir).filter((n) => n.endsWith(".log"))).toEqual([]);
       await sink.close();
@@ -190,8 +191,8 @@ for (const b of backends()) {
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       ctl.lostReplies = 1;
-      await sink.write(...batch([traceAt(0), traceAt(1)])); // lands, but the sink sees a failure and spools it
-      await sink.write(...batch([traceAt(2)]));
+      await sink.write(batch([traceAt(0), traceAt(1)])); // lands, but the sink sees a failure and spools it
+      await sink.write(batch([traceAt(2)]));
       expect(sink.status().state).not.toBe("ok");
       await eventually(() => sink.status().state === "ok" && sink.status().spooled_batches === 0, 15_000, "replayed");
       await sink.close();
@@ -207,7 +208,7 @@ for (const b of backends()) {
       const first = newSink(dead.client, db);
       first.sink.start();
       const records = Array.from({ length: 12 }, (_, i) => traceAt(i));
-      for (let i = 0; i < 12; i += 4) await first.sink.write(...batch(records.slice(i, i + 4)));
+      for (let i = 0; i < 12; i += 4) await first.sink.write(batch(records.slice(i, i + 4)));
       // No close(): the process is gone. The next one starts on the same folder.
       const second = newSink(real, db, first.spoolDir);
       expect(second.logs.join("\n")).toContain("12 traces in 3 batches left by the last run");
@@ -229,8 +230,8 @@ for (const b of backends()) {
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       const poison = traceAt(1, { id: "poison" });
       ctl.refuseId = "poison";
-      await sink.write(...batch([traceAt(0), poison]));
-      await sink.write(...batch([traceAt(2), traceAt(3)]));
+      await sink.write(batch([traceAt(0), poison]));
+      await sink.write(batch([traceAt(2), traceAt(3)]));
       await eventually(() => sink.status().state === "ok", 15_000, "past the bad batch");
       expect(sink.status()).toMatchObject({ rejected_rows: 2, rows_written: 2, spooled_batches: 0 });
       expect(logs.join("\n")).toContain("rejected.jsonl");

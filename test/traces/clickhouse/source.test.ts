@@ -6,7 +6,8 @@ import { ClickHouseSink } from "../../../src/traces/clickhouse/sink.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 import { backends, eventually, uniqueDatabase } from "../../helpers/clickhouse.ts";
-import { makeErrorTrace, makeTrace, toLines } from "../../helpers/trace-factory.ts";
+import { TraceBatch } from "../../../src/traces/batch.ts";
+import { makeErrorTrace, makeTrace } from "../../helpers/trace-factory.ts";
 
 const now = Date.now();
 const at = (ago: number) => new Date(now - ago).toISOString();
@@ -22,7 +23,7 @@ for (const b of backends()) {
       const sink = new ClickHouseSink({ client, database: db, spoolDir: join(mkdtempSync(join(tmpdir(), "tail-")), "spool"), display: "x", engineVersion: "test" });
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "sink ready");
-      const write = async (rs: TraceRecord[]) => sink.write(toLines(rs), rs);
+      const write = async (rs: TraceRecord[]) => sink.write(new TraceBatch(rs));
       const history = [trace(50_000), trace(40_000, { alias: "smart" }), makeErrorTrace({ ts_start: at(30_000), ts_end: at(29_000) }), trace(20_000, { selected_model: "groq/x" }), trace(10_000)];
       await write(history);
 
