@@ -3,11 +3,11 @@
 
 import { parseArgs } from "node:util";
 
-export type TargetId = "direct" | "bunproxy" | "opentracy" | "opentracy-ch" | "portkey" | "portkey-bun";
+export type TargetId = "direct" | "bunproxy" | "opentracy" | "opentracy-ch" | "opentracy-off" | "portkey" | "portkey-bun";
 export type Dialect = "openai" | "anthropic";
 export type Mode = "nonstream" | "stream";
 
-export const ALL_TARGETS: TargetId[] = ["direct", "bunproxy", "opentracy", "opentracy-ch", "portkey", "portkey-bun"];
+export const ALL_TARGETS: TargetId[] = ["direct", "bunproxy", "opentracy", "opentracy-ch", "opentracy-off", "portkey", "portkey-bun"];
 
 export interface Options {
   rounds: number;

@@ -5,7 +5,7 @@ import type { GrowthResult } from "./growth.ts";
 import type { LongStreamResult } from "./long-stream.ts";
 import type { Machine } from "./machine.ts";
 import { caseKey, summarise, type Case, type Measurement, type Results } from "./matrix.ts";
-import type { Options, TargetId } from "./options.ts";
+import { ALL_TARGETS, type Options, type TargetId } from "./options.ts";
 import type { SlowStreamsResult } from "./slow-streams.ts";
 import { LABELS } from "./targets.ts";
 
@@ -92,12 +92,14 @@ function goals(input: ReportInput): string[] {
     const a = get(c, "direct");
     if (!o) continue;
     out.push(`| ${mode}: throughput ≥ 0.5× (b) | ${b ? ratio(o.rps, b.rps) : "–"} | ${verdict(b ? o.rps >= 0.5 * b.rps : undefined)} |`);
-    for (const id of ["portkey", "portkey-bun"] as const) {
-      const p = get(c, id);
-      if (!p) continue;
+    const p = get(c, "portkey");
+    if (p) {
       const ok = p.non2xx + p.socketErrors + p.samplesFailed === 0;
-      out.push(`| ${mode}: throughput ≥ 10× ${LABELS[id]} | ${ok ? ratio(o.rps, p.rps) : "Portkey answers wrongly"} | ${verdict(ok ? o.rps >= 10 * p.rps : undefined)} |`);
+      out.push(`| ${mode}: throughput ≥ 10× ${LABELS.portkey} | ${ok ? ratio(o.rps, p.rps) : "Portkey answers wrongly"} | ${verdict(ok ? o.rps >= 10 * p.rps : undefined)} |`);
     }
+    // Not a target of the issue (which names Portkey as npx runs it): shown so Node's share is visible.
+    const pb = get(c, "portkey-bun");
+    if (pb) out.push(`| ${mode}: for comparison, × ${LABELS["portkey-bun"]} | ${ratio(o.rps, pb.rps)} | – |`);
     if (a) {
       out.push(`| ${mode}: added p50 at c=1 ≤ 0.2 ms | ${signed(o.c1P50Us - a.c1P50Us)} ms | ${verdict(o.c1P50Us - a.c1P50Us <= 200)} |`);
       out.push(`| ${mode}: added p99 at c=1 ≤ 1 ms | ${signed(o.c1P99Us - a.c1P99Us)} ms | ${verdict(o.c1P99Us - a.c1P99Us <= 1000)} |`);
@@ -105,7 +107,11 @@ function goals(input: ReportInput): string[] {
     }
     out.push(`| ${mode}: peak RSS ≤ 100 MB at c=${input.opts.concurrency} | ${mb(o.peakRssKb)} | ${verdict(o.peakRssKb <= 100 * 1024)} |`);
     const ch = get(c, "opentracy-ch");
-    if (ch) out.push(`| ${mode}: ClickHouse tracing ≥ 0.85× local-store throughput | ${ratio(ch.rps, o.rps)} | ${verdict(ch.rps >= 0.85 * o.rps)} |`);
+    const off = get(c, "opentracy-off");
+    if (off) {
+      out.push(`| ${mode}: tracing to the local store costs ≤ 10 % (throughput ≥ 0.90× traces off) | ${ratio(o.rps, off.rps)} | ${verdict(o.rps >= 0.9 * off.rps)} |`);
+      if (ch) out.push(`| ${mode}: tracing to ClickHouse costs ≤ 15 % (throughput ≥ 0.85× traces off) | ${ratio(ch.rps, off.rps)} | ${verdict(ch.rps >= 0.85 * off.rps)} |`);
+    } else if (ch) out.push(`| ${mode}: ClickHouse tracing ≥ 0.85× local-store throughput | ${ratio(ch.rps, o.rps)} | ${verdict(ch.rps >= 0.85 * o.rps)} |`);
     const an = get(`anthropic/${mode}`, "opentracy");
     if (an) out.push(`| ${mode}: Anthropic translation ≥ 0.8× OpenAI throughput | ${ratio(an.rps, o.rps)} | ${verdict(an.rps >= 0.8 * o.rps)} |`);
   }
@@ -137,7 +143,7 @@ export function renderReport(input: ReportInput): string {
   );
   L.push("");
   if (input.results) {
-    const order = (["direct", "bunproxy", "opentracy", "opentracy-ch", "portkey", "portkey-bun"] as TargetId[]).filter((id) => opts.targets.includes(id));
+    const order = ALL_TARGETS.filter((id) => opts.targets.includes(id));
     for (const c of input.cases) {
       const per = input.results.get(caseKey(c));
       if (!per) continue;
@@ -151,8 +157,6 @@ export function renderReport(input: ReportInput): string {
       L.push("## Against the targets of issue 7");
       L.push("");
       L.push(...g);
-      L.push("");
-      L.push("Tracing to the local store (≤ 10 % of throughput) cannot be isolated: the engine has no switch that turns tracing off.");
       L.push("");
     }
   }

@@ -1,4 +1,4 @@
-// The five things measured side by side, each started once and then called with the same
+// The things measured side by side, each started once and then called with the same
 // conversation against the same mock. Anything that cannot run here says why instead.
 
 import { join } from "node:path";
@@ -12,6 +12,7 @@ export const LABELS: Record<TargetId, string> = {
   bunproxy: "(b) minimal Bun proxy",
   opentracy: "(c) opentracy, local traces",
   "opentracy-ch": "(d) opentracy, ClickHouse traces",
+  "opentracy-off": "(g) opentracy, traces off",
   portkey: "(e) Portkey gateway (Node)",
   "portkey-bun": "(f) Portkey gateway on Bun",
 };
@@ -72,13 +73,15 @@ async function startBunProxy(ctx: TargetContext): Promise<Target> {
   return fromChild("bunproxy", child, native(child.url, ctx.chunks), (d) => ({ shape: d, extras: false }));
 }
 
-async function startOpentracy(id: "opentracy" | "opentracy-ch", ctx: TargetContext): Promise<Started> {
+async function startOpentracy(id: "opentracy" | "opentracy-ch" | "opentracy-off", ctx: TargetContext): Promise<Started> {
   let args: string[] = [];
   if (id === "opentracy-ch") {
     if ("unavailable" in ctx.clickhouse) return { id, unavailable: ctx.clickhouse.unavailable };
     args = ["--clickhouse", ctx.clickhouse.url];
   }
-  const engine = await startEngine({ name: LABELS[id], upstream: ctx.upstream, chunks: ctx.chunks, core: ctx.core, args });
+  // Traces off: the same engine minus tracing, so what tracing costs can be read off.
+  const env = id === "opentracy-off" ? { OPENTRACY_TRACES: "off" } : undefined;
+  const engine = await startEngine({ name: LABELS[id], upstream: ctx.upstream, chunks: ctx.chunks, core: ctx.core, args, env });
   return fromChild(
     id,
     engine,
@@ -138,6 +141,7 @@ export async function startTarget(id: TargetId, ctx: TargetContext): Promise<Sta
         return await startBunProxy(ctx);
       case "opentracy":
       case "opentracy-ch":
+      case "opentracy-off":
         return await startOpentracy(id, ctx);
       case "portkey":
       case "portkey-bun":

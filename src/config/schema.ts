@@ -112,6 +112,8 @@ export const Config = z.strictObject({
   prices: z.record(ModelRef, PriceOverride).default({}),
   traces: z
     .strictObject({
+      /** false: no traces at all (OPENTRACY_TRACES wins over it). */
+      enabled: z.boolean().optional(),
       content: z.boolean().optional(),
       redact: z.boolean().optional(),
       max_file_bytes: z.number().int().positive().optional(),

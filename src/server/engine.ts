@@ -7,6 +7,7 @@ import { errorJson } from "../openai/errors.ts";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { join } from "node:path";
 import { createTraceClient } from "../traces/clickhouse/client.ts";
+import { DiscardSink } from "../traces/discard-sink.ts";
 import { ClickHouseSink } from "../traces/clickhouse/sink.ts";
 import { parseClickHouseUrl, resolveClickHouseUrl, scrub, DEFAULT_DATABASE } from "../traces/clickhouse/url.ts";
 import { FileSink, type TraceSink } from "../traces/file-sink.ts";
@@ -62,6 +63,10 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
     ttlDays: t?.clickhouse_ttl_days,
     log,
   };
+  if ((envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false) {
+    log("traces are off (OPENTRACY_TRACES / traces.enabled): nothing is recorded");
+    return new DiscardSink();
+  }
   if (opts.clickhouseClient) {
     const { client, database = DEFAULT_DATABASE, display = "embedded ClickHouse" } = opts.clickhouseClient;
     return new ClickHouseSink({ ...common, client, database, display });

@@ -75,6 +75,15 @@ describe("traces in the local store", () => {
     expect(tail.stdout.trim().split("\n").map((l) => JSON.parse(l).id)).toEqual([t.id, bad.id]);
   });
 
+  test("OPENTRACY_TRACES=off: answers as usual with their extras, and nothing is recorded", async () => {
+    const { home, plain, streamed, last } = await traffic({ OPENTRACY_TRACES: "off" });
+    expect(plain.data.choices[0].message.content).toBeTruthy();
+    expect((plain.data as any)._cost).toBeGreaterThan(0);
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(last._routing.provider).toBe("openai");
+    expect(readTraces(home)).toHaveLength(0);
+  });
+
   test("OPENTRACY_TRACE_CONTENT=false stores no text, but keeps the numbers", async () => {
     const { home, secret } = await traffic({ OPENTRACY_TRACE_CONTENT: "false" });
     const traces = readTraces(home);
