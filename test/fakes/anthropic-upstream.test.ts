@@ -302,6 +302,47 @@ describe("errors like the real API", () => {
   });
 });
 
+describe("prompt caching like the real API", () => {
+  const manual = () => `Manual ${crypto.randomUUID()}. ` + "Every rule, in order. ".repeat(250);
+  const ask = (system: string, cache_control: Anthropic.CacheControlEphemeral = { type: "ephemeral" }) =>
+    client.messages.create({ model: MODEL, max_tokens: 50, system: [{ type: "text", text: system, cache_control }], messages: [{ role: "user", content: said() }] });
+
+  test("the first call writes the prefix, the next reads it; only what follows the breakpoint is input", async () => {
+    const system = manual();
+    const first = await ask(system);
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1024);
+    expect(first.usage.cache_read_input_tokens).toBe(0);
+    expect(first.usage.cache_creation?.ephemeral_5m_input_tokens).toBe(first.usage.cache_creation_input_tokens!);
+    const second = await ask(system);
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens!);
+    expect(second.usage.cache_creation_input_tokens).toBe(0);
+    expect(second.usage.input_tokens).toBe(first.usage.input_tokens);
+    // A one-hour breakpoint is written to the one-hour bucket.
+    const hourly = await ask(manual(), { type: "ephemeral", ttl: "1h" });
+    expect(hourly.usage.cache_creation?.ephemeral_1h_input_tokens).toBe(hourly.usage.cache_creation_input_tokens!);
+  });
+
+  test("a prefix under the minimum is not cached, silently", async () => {
+    const r = await ask("short rules");
+    expect(r.usage.cache_creation_input_tokens).toBe(0);
+    expect(r.usage.cache_read_input_tokens).toBe(0);
+  });
+
+  test("five breakpoints, a bad ttl, a 1h after a 5m: 400s", async () => {
+    const part = { type: "text" as const, text: "x", cache_control: { type: "ephemeral" as const } };
+    const five = await client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: "user", content: [part, part, part, part, part] }] }).catch((e) => e);
+    expect(five).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(five.message).toContain("A maximum of 4 blocks with cache_control may be provided. Found 5.");
+    const ttl = await ask("x", { type: "ephemeral", ttl: "2h" } as any).catch((e) => e);
+    expect(ttl.status).toBe(400);
+    expect(ttl.message).toContain("system.0.cache_control.ephemeral.ttl");
+    const order = await client.messages
+      .create({ model: MODEL, max_tokens: 5, system: [{ ...part, cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: [{ ...part, cache_control: { type: "ephemeral", ttl: "1h" } }] }] })
+      .catch((e) => e);
+    expect(order.status).toBe(400);
+  });
+});
+
 describe("held streams", () => {
   test("a gate holds the stream event by event, and a client that leaves is seen as aborted", async () => {
     const gate = streamGate({ initial: 2 });

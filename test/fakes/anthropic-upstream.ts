@@ -19,6 +19,7 @@ import { argumentPieces, textPieces } from "./pieces.ts";
 import { randomString } from "./random.ts";
 import { readRequest, RequestLog, type ReceivedRequest } from "./request-log.ts";
 import { ScriptQueue } from "./script-queue.ts";
+import { cacheControlProblem, PromptCache } from "./anthropic-prompt-cache.ts";
 
 export { streamGate, type StreamGate } from "./gate.ts";
 export type { ReceivedRequest } from "./request-log.ts";
@@ -201,7 +202,7 @@ interface Plan {
   stopReason: string;
   stopSequence: string | null;
   stopDetails?: Record<string, unknown>;
-  usage: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; output_tokens: number; thinking_tokens: number };
+  usage: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; cache_creation_1h_input_tokens: number; output_tokens: number; thinking_tokens: number };
   /** pieces of each block as it is streamed: text/thinking deltas, tool input fragments */
   pieces: string[][];
 }
@@ -210,6 +211,7 @@ class Fake {
   readonly apiKey: string;
   private readonly log = new RequestLog();
   private readonly scripts = new ScriptQueue<Scripted>();
+  private readonly cache = new PromptCache();
   private requestsLeft = 50;
 
   constructor(opts: FakeAnthropicOptions) {
@@ -296,7 +298,7 @@ class Fake {
   }
 
   private async answer(body: Json, script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest): Promise<Response> {
-    const plan = makePlan(body, script);
+    const plan = makePlan(body, script, this.cache);
     const gate = script.gate;
     if (!(await passGate(gate, signal))) return new Response(null, { status: 499 });
     const requestId = newRequestId();
@@ -350,8 +352,14 @@ function validate(raw: unknown, version: string): Problem | null {
     checkTools(body) ??
     checkThinking(body, model) ??
     checkOutputConfig(body.output_config) ??
-    checkMessages(body, model)
+    checkMessages(body, model) ??
+    cacheProblem(body)
   );
+}
+
+function cacheProblem(body: Json): Problem | null {
+  const message = cacheControlProblem(body);
+  return message ? invalid(message) : null;
 }
 
 function checkSystem(system: unknown): Problem | null {
@@ -620,7 +628,7 @@ function checkBlock(block: Json, at: string): Problem | null {
 
 // --- answers -------------------------------------------------------------------------------------
 
-function makePlan(body: Json, script: ScriptedAnswer): Plan {
+function makePlan(body: Json, script: ScriptedAnswer, cache: PromptCache): Plan {
   const model = MODELS.get(body.model)!;
   const toolUses = script.toolUses ?? [];
   let text = script.text ?? (toolUses.length ? "" : lastUserText(body.messages));
@@ -671,10 +679,14 @@ function makePlan(body: Json, script: ScriptedAnswer): Plan {
     pieces.push(argumentPieces(json));
   }
   const outputTokens = reasoningTokens + textTokens.length + toolUses.reduce((n, u) => n + 3 + argumentPieces(JSON.stringify(u.input)).length, 0);
+  const prompt = promptTokens(body);
+  const cached = script.usage ? null : cache.use(body, prompt);
+  const written = cached ? cached.written5m + cached.written1h : 0;
   const usage = {
-    input_tokens: script.usage?.input_tokens ?? promptTokens(body),
-    cache_creation_input_tokens: script.usage?.cache_creation_input_tokens ?? 0,
-    cache_read_input_tokens: script.usage?.cache_read_input_tokens ?? 0,
+    input_tokens: script.usage?.input_tokens ?? prompt - (cached ? cached.read + written : 0),
+    cache_creation_input_tokens: script.usage?.cache_creation_input_tokens ?? written,
+    cache_read_input_tokens: script.usage?.cache_read_input_tokens ?? cached?.read ?? 0,
+    cache_creation_1h_input_tokens: cached?.written1h ?? 0,
     output_tokens: script.usage?.output_tokens ?? Math.max(1, outputTokens),
     thinking_tokens: reasoningTokens,
   };
@@ -695,7 +707,10 @@ function fullUsage(usage: Plan["usage"]): Json {
     input_tokens: usage.input_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,
     cache_read_input_tokens: usage.cache_read_input_tokens,
-    cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 },
+    cache_creation: {
+      ephemeral_5m_input_tokens: usage.cache_creation_input_tokens - usage.cache_creation_1h_input_tokens,
+      ephemeral_1h_input_tokens: usage.cache_creation_1h_input_tokens,
+    },
     output_tokens: usage.output_tokens,
     ...thinkingDetails(usage),
     service_tier: "standard",

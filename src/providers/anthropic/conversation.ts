@@ -1,4 +1,4 @@
-import { contentParts, contentText, type ContentPart } from "../../openai/content.ts";
+import { cacheControlOf, contentParts, contentText, type ContentPart } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import { thinkingBlocksOf } from "./thinking-blocks.ts";
@@ -38,19 +38,17 @@ export function toConversation(messages: ChatRequestBody["messages"]): Conversat
     const param = `messages[${i}]`;
     switch (message.role) {
       case "system":
-      case "developer": {
-        const text = contentText(message.content, `${param}.content`, PROVIDER);
-        if (!isBlank(text)) system.push({ type: "text", text });
+      case "developer":
+        system.push(...markLast(systemBlocks(message.content, `${param}.content`), cacheControlOf(message, param)));
         break;
-      }
       case "user":
-        append("user", contentParts(message.content, `${param}.content`, PROVIDER).flatMap(toBlock));
+        append("user", markLast(contentParts(message.content, `${param}.content`, PROVIDER).flatMap(toBlock), cacheControlOf(message, param)));
         break;
       case "assistant":
-        append("assistant", assistantBlocks(message, param));
+        append("assistant", markLast(assistantBlocks(message, param), cacheControlOf(message, param)));
         break;
       case "tool":
-        append("user", [toolResult(message, param)]);
+        append("user", markLast([toolResult(message, param)], cacheControlOf(message, param)));
         break;
       default:
         throw rejectRequest(
@@ -64,6 +62,32 @@ export function toConversation(messages: ChatRequestBody["messages"]): Conversat
     turn.content = turn.role === "user" ? firstWhere(turn.content, (b) => b.type === "tool_result") : firstWhere(turn.content, isReasoning);
   }
   return { system, messages: turns };
+}
+
+/**
+ * A system message's text: one block, its parts joined as OpenAI joins them, unless a part marks a
+ * cache breakpoint; then each part is a block of its own, so the breakpoint stays where it was put.
+ */
+function systemBlocks(content: unknown, param: string): TextBlock[] {
+  const parts = contentParts(content, param, PROVIDER);
+  if (!parts.some((p) => p.cacheControl)) {
+    const text = contentText(content, param, PROVIDER);
+    return isBlank(text) ? [] : [{ type: "text", text }];
+  }
+  return parts.flatMap((p) => {
+    if (p.type !== "text") throw rejectRequest(`${param} may only contain text for ${PROVIDER}`, param);
+    return toBlock(p) as TextBlock[];
+  });
+}
+
+/**
+ * A `cache_control` on a whole message (how LiteLLM and others let a client mark a string
+ * content) goes on the message's last block, which is where the breakpoint then falls.
+ */
+function markLast<T extends ContentBlock>(blocks: T[], cacheControl: Record<string, unknown> | undefined): T[] {
+  const last = blocks.at(-1);
+  if (cacheControl && last && !isReasoning(last)) (last as TextBlock).cache_control = cacheControl;
+  return blocks;
 }
 
 function assistantBlocks(message: Record<string, unknown>, param: string): ContentBlock[] {
@@ -118,13 +142,19 @@ function toolResult(message: Record<string, unknown>, param: string): ToolResult
 }
 
 function toBlock(part: ContentPart): Array<TextBlock | ImageBlock> {
+  const block = bareBlock(part);
+  if (block && part.cacheControl) block.cache_control = part.cacheControl;
+  return block ? [block] : [];
+}
+
+function bareBlock(part: ContentPart): TextBlock | ImageBlock | null {
   switch (part.type) {
     case "text":
-      return isBlank(part.text) ? [] : [{ type: "text", text: part.text }];
+      return isBlank(part.text) ? null : { type: "text", text: part.text };
     case "image":
-      return [{ type: "image", source: { type: "base64", media_type: part.mediaType, data: part.data } }];
+      return { type: "image", source: { type: "base64", media_type: part.mediaType, data: part.data } };
     case "image_url":
-      return [{ type: "image", source: { type: "url", url: part.url } }];
+      return { type: "image", source: { type: "url", url: part.url } };
   }
 }
 

@@ -1,3 +1,4 @@
+import { cacheControlOf } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import type { ToolChoice, ToolParam } from "./wire.ts";
@@ -31,6 +32,8 @@ function toolParam(tool: any, i: number): ToolParam {
   const param: ToolParam = { name: fn.name, input_schema: inputSchema(fn.parameters) };
   if (typeof fn.description === "string" && fn.description !== "") param.description = fn.description;
   if (typeof fn.strict === "boolean") param.strict = fn.strict;
+  const cc = cacheControlOf(tool, `tools[${i}]`);
+  if (cc) param.cache_control = cc;
   return param;
 }
 

@@ -9,13 +9,16 @@ export type RedactedThinkingBlock = { type: "redacted_thinking"; data: string };
 /** Opaque model state that must go back to the API exactly as it came (with tool use, it is required). */
 export type ReasoningBlock = ThinkingBlock | RedactedThinkingBlock;
 
-export type TextBlock = { type: "text"; text: string };
+/** A prompt-cache breakpoint: `{"type":"ephemeral","ttl"?:"5m"|"1h"}`, passed on as the client wrote it. */
+type Cacheable = { cache_control?: Record<string, unknown> };
+
+export type TextBlock = { type: "text"; text: string } & Cacheable;
 export type ImageBlock = {
   type: "image";
   source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
-};
-export type ToolUseBlock = { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
-export type ToolResultBlock = { type: "tool_result"; tool_use_id: string; content?: string | Array<TextBlock | ImageBlock> };
+} & Cacheable;
+export type ToolUseBlock = { type: "tool_use"; id: string; name: string; input: Record<string, unknown> } & Cacheable;
+export type ToolResultBlock = { type: "tool_result"; tool_use_id: string; content?: string | Array<TextBlock | ImageBlock> } & Cacheable;
 
 export type ContentBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ReasoningBlock;
 
@@ -24,12 +27,12 @@ export interface MessageParam {
   content: ContentBlock[];
 }
 
-export interface ToolParam {
+export type ToolParam = {
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
   strict?: boolean;
-}
+} & Cacheable;
 
 export type ToolChoice =
   | { type: "auto"; disable_parallel_tool_use?: boolean }

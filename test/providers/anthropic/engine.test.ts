@@ -133,6 +133,37 @@ describe("text", () => {
   });
 });
 
+describe("prompt caching", () => {
+  // Past the 1,024-token minimum the fake (like the API) needs before it caches a prefix.
+  const manual = "The manual, section by section. ".repeat(200);
+  const cached = (question: string) => [
+    { role: "system" as const, content: [{ type: "text" as const, text: manual, cache_control: { type: "ephemeral" } }] },
+    { role: "user" as const, content: question },
+  ];
+
+  test("a breakpoint reaches Anthropic: the first call writes the cache, the next reads it, and _cost follows", async () => {
+    const first = (await client.chat.completions.create({ model: MODEL, messages: cached("first question") as any })) as any;
+    expect(upstreamBody().system[0].cache_control).toEqual({ type: "ephemeral" });
+    expect(first.usage.prompt_tokens_details.cache_write_tokens).toBeGreaterThan(1000);
+    expect(first.usage.prompt_tokens_details.cached_tokens).toBe(0);
+
+    const second = (await client.chat.completions.create({ model: MODEL, messages: cached("second question") as any })) as any;
+    expect(second.usage.prompt_tokens_details.cached_tokens).toBe(first.usage.prompt_tokens_details.cache_write_tokens);
+    expect(second.usage.prompt_tokens_details.cache_write_tokens).toBeUndefined(); // present only when there were writes
+    // Cache reads cost a tenth of input, writes a premium over it: the second call is much cheaper.
+    expect(second._cost).toBeLessThan(first._cost / 2);
+  });
+
+  test("more than four breakpoints: Anthropic's own 400 reaches the client", async () => {
+    const part = (text: string) => ({ type: "text" as const, text, cache_control: { type: "ephemeral" } });
+    const err: any = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: [part("a"), part("b"), part("c"), part("d"), part("e")] as any }] })
+      .catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.message).toContain("A maximum of 4 blocks with cache_control may be provided. Found 5.");
+  });
+});
+
 describe("finish reasons", () => {
   test("max_tokens → length, a stop sequence → stop, a refusal → content_filter", async () => {
     const cut = await client.chat.completions.create({ model: MODEL, messages: ask("one two three four five"), max_tokens: 2 });

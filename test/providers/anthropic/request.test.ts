@@ -205,6 +205,56 @@ describe("messages", () => {
   });
 });
 
+describe("prompt caching (cache_control)", () => {
+  const cc = { type: "ephemeral" } as const;
+  const hour = { type: "ephemeral", ttl: "1h" } as const;
+
+  test("a breakpoint on a content part, a whole message, a system part or a tool stays where the client put it", async () => {
+    const sent = await nativeBody({
+      messages: [
+        { role: "system", content: [{ type: "text", text: "rules " }, { type: "text", text: "and a long manual", cache_control: hour }] },
+        { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+        { role: "assistant", content: "answer", cache_control: cc },
+        { role: "user", content: "follow-up" },
+      ],
+      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } }, cache_control: cc }],
+    } as any);
+    expect(sent.system).toEqual([
+      { type: "text", text: "rules " },
+      { type: "text", text: "and a long manual", cache_control: hour },
+    ]);
+    expect(sent.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+      { role: "assistant", content: [{ type: "text", text: "answer", cache_control: cc }] },
+      { role: "user", content: [{ type: "text", text: "follow-up" }] },
+    ]);
+    expect(sent.tools[0].cache_control).toEqual(cc);
+  });
+
+  test("on an image, and on a tool result (the message's own or inside its content)", async () => {
+    const sent = await nativeBody({
+      messages: [
+        { role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" }, cache_control: cc }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "f", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "toolu_1", content: "a long result", cache_control: cc },
+      ],
+    } as any);
+    expect(sent.messages[0].content[0]).toEqual({ type: "image", source: { type: "url", url: "https://example.com/a.png" }, cache_control: cc });
+    expect(sent.messages[2].content[0]).toEqual({ type: "tool_result", tool_use_id: "toolu_1", content: "a long result", cache_control: cc });
+  });
+
+  test("without breakpoints nothing changes: system parts are still joined into one block", async () => {
+    const sent = await nativeBody({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, ...ask()] });
+    expect(sent.system).toEqual([{ type: "text", text: "ab" }]);
+    expect(JSON.stringify(sent)).not.toContain("cache_control");
+  });
+
+  test("a cache_control that is not an object is a 400 naming where it is", async () => {
+    const err = await refused({ messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: "ephemeral" }] }] });
+    expect(err.param).toBe("messages[0].content[0].cache_control");
+  });
+});
+
 describe("parameters", () => {
   test("max_tokens: the client's (max_completion_tokens first), else the model's max output", async () => {
     expect((await nativeBody({ messages: ask(), max_tokens: 300 })).max_tokens).toBe(300);
