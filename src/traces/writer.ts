@@ -19,12 +19,14 @@ export interface WriterOptions {
 
 /**
  * The only trace work on the request path is `enqueue`, an array push. Serialisation,
- * redaction and I/O happen here, in batches, at least every `flushMs`.
+ * redaction and I/O happen here, in batches, at most `flushMs` after a trace is queued. The timer
+ * runs only while traces wait, so an idle engine never wakes up for nothing.
  */
 export class TraceWriter {
   private queue: TraceRecord[] = [];
   private flushing: Promise<void> | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private started = false;
   private readonly flushMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
@@ -38,15 +40,25 @@ export class TraceWriter {
     private readonly policy: () => ContentPolicy,
     opts: WriterOptions = {},
   ) {
-    this.flushMs = opts.flushMs ?? 200;
+    this.flushMs = opts.flushMs ?? sink.flushMs ?? 200;
     this.batchSize = opts.batchSize ?? 1000;
     this.maxQueue = opts.maxQueue ?? 100_000;
     this.log = opts.log ?? (() => {});
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.flushMs);
+    this.started = true;
     this.sink.start?.();
+    this.arm();
+  }
+
+  /** A flush `flushMs` from now, unless one is already due; again after it while traces remain (a failed write retries). */
+  private arm(): void {
+    if (this.timer || !this.started || !this.queue.length) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush().then(() => this.arm());
+    }, this.flushMs);
   }
 
   /** The writer's counters plus whatever the sink reports (state, spool, last error). */
@@ -67,6 +79,7 @@ export class TraceWriter {
     }
     this.queue.push(record);
     if (this.queue.length === this.batchSize) queueMicrotask(() => void this.flush());
+    else this.arm();
   }
 
   /** Writes everything queued so far; concurrent calls share one pass, so order is kept. */
@@ -100,7 +113,8 @@ export class TraceWriter {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.sink.beginClose?.();
     await this.flush();

@@ -66,4 +66,37 @@ describe("TraceWriter", () => {
     await w.close();
     expect(ids(sink)).toEqual(["t0", "t1", "t2"]);
   });
+
+  test("once started, a queued trace is written within flushMs, and a failed write retries on its own", async () => {
+    const sink = new MemorySink();
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const write = sink.write.bind(sink);
+    sink.write = async (batch) => {
+      await write(batch);
+      wrote();
+    };
+    sink.failNext = 1;
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 10 });
+    w.start();
+    const t0 = performance.now();
+    w.enqueue(makeTrace({ id: "a" }));
+    // No flush() call and no further traces: the first try fails, the timer tries again.
+    await written;
+    expect(ids(sink)).toEqual(["a"]);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    await w.close();
+  });
+
+  test("a started writer with nothing queued keeps no timer (an idle engine does not wake up)", async () => {
+    const sink = new MemorySink();
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 10 });
+    w.start();
+    expect((w as any).timer).toBeNull();
+    w.enqueue(makeTrace({ id: "a" }));
+    expect((w as any).timer).not.toBeNull();
+    await w.close();
+    expect((w as any).timer).toBeNull();
+    expect(ids(sink)).toEqual(["a"]);
+  });
 });
