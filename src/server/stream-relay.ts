@@ -47,6 +47,7 @@ export function relayStream(upstream: UpstreamStream, opts: RelayOptions): Reada
   let last: ChatCompletionChunk | null = null;
   let out = "";
   let handedOver = false;
+  let handOver = () => {};
   let closed = false;
 
   const finishTrace = (status: number, error: { type: string; message: string } | null) => {
@@ -102,19 +103,22 @@ export function relayStream(upstream: UpstreamStream, opts: RelayOptions): Reada
 
   return new ReadableStream<string>({
     start(controller) {
-      body.onWait = () => {
+      handOver = () => {
         if (!out) return;
         controller.enqueue(out);
         out = "";
         handedOver = true;
       };
+      body.onWait = handOver;
     },
     async pull(controller) {
       handedOver = false;
       try {
         if (first) {
+          // The first frame goes out on its own: time to first byte is what a user waits on.
           add(first);
           first = null;
+          handOver();
         }
         for (;;) {
           const next = await rest.next();

@@ -18,7 +18,7 @@ const usage = `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completi
 const contents = (written: string) => written.split("\n\n").filter(Boolean).map((f) => JSON.parse(f.slice(6)).choices[0].delta.content);
 
 /** The relay over an upstream the test feeds by hand, read by a client the test drives. */
-async function relay() {
+async function relay(opening = event("", null)) {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const upstream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
   const send = (s: string) => controller.enqueue(enc.encode(s));
@@ -28,7 +28,7 @@ async function relay() {
   call.model = "gpt-4o-mini";
   const body = new UpstreamBody(upstream, { ms: 5_000, provider: "openai" });
   const rest = openaiCompatible.streamChunks(body, target)[Symbol.asyncIterator]();
-  send(event("", null));
+  send(opening);
   const first = await rest.next();
   const out = relayStream({ first: first.done ? null : first.value, rest, body }, { call, config: Config.parse({}), clientWantsUsage: false, keepText: true, abort: new AbortController() });
   return { send, end: () => controller.close(), client: out.getReader(), traces };
@@ -40,6 +40,12 @@ describe("stream relay", () => {
     expect(contents((await client.read()).value!)).toEqual([""]); // the role chunk
     send(event("a") + event("b") + event("c"));
     expect(contents((await client.read()).value!)).toEqual(["a", "b", "c"]);
+  });
+
+  test("the first chunk goes out on its own, even when the rest of its network read is already here", async () => {
+    const { client } = await relay(event("") + event("a") + event("b"));
+    expect(contents((await client.read()).value!)).toEqual([""]);
+    expect(contents((await client.read()).value!)).toEqual(["a", "b"]);
   });
 
   test("nothing is held back while the upstream is quiet: each read is delivered before the next arrives", async () => {
