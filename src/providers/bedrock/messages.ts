@@ -1,4 +1,4 @@
-import { contentParts, contentText } from "../../openai/content.ts";
+import { cacheControlOf, contentParts, contentText, type CacheControl, type ContentPart } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
 import { echoedReasoning, type ReasoningBlock } from "./reasoning.ts";
 
@@ -6,7 +6,11 @@ const PROVIDER = "bedrock";
 
 export type ImageFormat = "png" | "jpeg" | "gif" | "webp";
 
+/** Converse's prompt-cache checkpoint: everything before it in system, tools or messages is cached. */
+export type CachePoint = { cachePoint: { type: "default"; ttl?: string } };
+
 export type ContentBlock =
+  | CachePoint
   | { text: string }
   | { image: { format: ImageFormat; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: unknown } }
@@ -19,7 +23,7 @@ export interface Turn {
 }
 
 export interface Conversation {
-  system: { text: string }[];
+  system: Array<{ text: string } | CachePoint>;
   messages: Turn[];
 }
 
@@ -48,7 +52,7 @@ const BLANK = /^\s*$/;
  *   and `[tool result <id>: ...]`.
  */
 export function conversation(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
-  const system: { text: string }[] = [];
+  const system: Conversation["system"] = [];
   const turns: Turn[] = [];
   const push = (role: Turn["role"], blocks: ContentBlock[]) => {
     if (!blocks.length) return;
@@ -61,26 +65,22 @@ export function conversation(messages: ReadonlyArray<Record<string, unknown> & {
     const param = `messages[${i}]`;
     switch (m.role) {
       case "system":
-      case "developer": {
-        const text = contentText(m.content, `${param}.content`, PROVIDER);
-        if (!BLANK.test(text)) system.push({ text });
+      case "developer":
+        system.push(...withCachePoint(systemBlocks(m.content, `${param}.content`), cacheControlOf(m, param)));
         return;
-      }
       case "user":
-        push("user", userBlocks(m.content, `${param}.content`));
+        push("user", withCachePoint(userBlocks(m.content, `${param}.content`), cacheControlOf(m, param)));
         return;
       case "assistant":
-        push("assistant", assistantBlocks(m, param, toolsVisible));
+        push("assistant", withCachePoint(assistantBlocks(m, param, toolsVisible), cacheControlOf(m, param)));
         return;
       case "tool": {
         const id = String(m.tool_call_id);
         const text = contentText(m.content, `${param}.content`, PROVIDER);
-        push(
-          "user",
-          toolsVisible
-            ? [{ toolResult: { toolUseId: id, content: text ? [{ text }] : [] } }]
-            : [{ text: `[tool result ${id}: ${text}]` }],
-        );
+        const blocks: ContentBlock[] = toolsVisible
+          ? [{ toolResult: { toolUseId: id, content: text ? [{ text }] : [] } }]
+          : [{ text: `[tool result ${id}: ${text}]` }];
+        push("user", withCachePoint(blocks, cacheControlOf(m, param)));
         return;
       }
       default:
@@ -90,20 +90,44 @@ export function conversation(messages: ReadonlyArray<Record<string, unknown> & {
   return { system, messages: turns };
 }
 
-function userBlocks(content: unknown, param: string): ContentBlock[] {
-  return contentParts(content, param, PROVIDER).map((part, j): ContentBlock => {
-    if (part.type === "text") return { text: part.text };
-    const p = `${param}[${j}].image_url.url`;
-    if (part.type === "image_url") {
-      throw rejectRequest(
-        `Bedrock Converse needs image bytes and cannot fetch image URLs; send the image as a base64 data URL (data:image/png;base64,...)`,
-        p,
-      );
-    }
-    const format = IMAGE_FORMATS[part.mediaType.toLowerCase()];
-    if (!format) throw rejectRequest(`image type '${part.mediaType}' is not supported by Bedrock; use png, jpeg, gif or webp`, p);
-    return { image: { format, source: { bytes: part.data } } };
+/**
+ * An OpenAI/Anthropic-style `cache_control` (on a part, a whole message or a tool) becomes a
+ * Converse `cachePoint` right after what it marks, with its TTL when one was given.
+ */
+export function cachePoint(cc: CacheControl): CachePoint {
+  return { cachePoint: typeof cc.ttl === "string" ? { type: "default", ttl: cc.ttl } : { type: "default" } };
+}
+
+function withCachePoint<T>(blocks: T[], cc: CacheControl | undefined): Array<T | CachePoint> {
+  return cc && blocks.length ? [...blocks, cachePoint(cc)] : blocks;
+}
+
+/** A system message's text: its parts joined into one block, unless a part marks a checkpoint. */
+function systemBlocks(content: unknown, param: string): Conversation["system"] {
+  const parts = contentParts(content, param, PROVIDER);
+  if (!parts.some((p) => p.cacheControl)) {
+    const text = contentText(content, param, PROVIDER);
+    return BLANK.test(text) ? [] : [{ text }];
+  }
+  return parts.flatMap((p) => {
+    if (p.type !== "text") throw rejectRequest(`${param} may only contain text for ${PROVIDER}`, param);
+    return BLANK.test(p.text) ? [] : withCachePoint([{ text: p.text }], p.cacheControl);
   });
+}
+
+function userBlocks(content: unknown, param: string): ContentBlock[] {
+  return contentParts(content, param, PROVIDER).flatMap((part, j) => withCachePoint([userBlock(part, param, j)], part.cacheControl));
+}
+
+function userBlock(part: ContentPart, param: string, j: number): ContentBlock {
+  if (part.type === "text") return { text: part.text };
+  const p = `${param}[${j}].image_url.url`;
+  if (part.type === "image_url") {
+    throw rejectRequest(`Bedrock Converse needs image bytes and cannot fetch image URLs; send the image as a base64 data URL (data:image/png;base64,...)`, p);
+  }
+  const format = IMAGE_FORMATS[part.mediaType.toLowerCase()];
+  if (!format) throw rejectRequest(`image type '${part.mediaType}' is not supported by Bedrock; use png, jpeg, gif or webp`, p);
+  return { image: { format, source: { bytes: part.data } } };
 }
 
 /**

@@ -1,21 +1,20 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
-import { conversation, type Turn } from "./messages.ts";
+import { cacheControlOf } from "../../openai/content.ts";
+import { cachePoint, conversation, type CachePoint, type Conversation, type Turn } from "./messages.ts";
 import { thinkingFor } from "./reasoning.ts";
 
 /** The Converse / ConverseStream request body (the model id travels in the URL). */
 export interface ConverseBody {
   messages: Turn[];
-  system?: { text: string }[];
+  system?: Conversation["system"];
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: { tools: ToolEntry[]; toolChoice?: ToolChoice };
   additionalModelRequestFields?: Record<string, unknown>;
   outputConfig?: { textFormat: { type: "json_schema"; structure: { jsonSchema: { schema: string; name?: string; description?: string } } } };
 }
 
-interface ToolEntry {
-  toolSpec: { name: string; description?: string; inputSchema: { json: unknown }; strict?: boolean };
-}
+type ToolEntry = { toolSpec: { name: string; description?: string; inputSchema: { json: unknown }; strict?: boolean } } | CachePoint;
 type ToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
 
 /**
@@ -87,13 +86,14 @@ function toolConfigFor(body: ChatRequestBody): ConverseBody["toolConfig"] {
     return undefined;
   }
   if (choice === "none") return undefined;
-  const entries = tools.map((t, i): ToolEntry => {
+  const entries = tools.flatMap((t, i): ToolEntry[] => {
     if (t.type !== "function" || !t.function) throw rejectRequest(`only function tools are supported by bedrock; tools[${i}] is '${t.type}'`, `tools[${i}].type`);
     const f = t.function;
-    const spec: ToolEntry["toolSpec"] = { name: f.name, inputSchema: { json: f.parameters ?? { type: "object", properties: {} } } };
+    const spec: Extract<ToolEntry, { toolSpec: unknown }>["toolSpec"] = { name: f.name, inputSchema: { json: f.parameters ?? { type: "object", properties: {} } } };
     if (typeof f.description === "string" && f.description) spec.description = f.description;
     if (typeof f.strict === "boolean") spec.strict = f.strict;
-    return { toolSpec: spec };
+    const cc = cacheControlOf(t, `tools[${i}]`);
+    return cc ? [{ toolSpec: spec }, cachePoint(cc)] : [{ toolSpec: spec }];
   });
   const config: NonNullable<ConverseBody["toolConfig"]> = { tools: entries };
   if (choice == null || choice === "auto") config.toolChoice = { auto: {} };

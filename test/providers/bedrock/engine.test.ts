@@ -72,6 +72,20 @@ describe("text", () => {
     expect(seen.body).toEqual({ messages: [{ role: "user", content: [{ text: question }] }] });
   });
 
+  test("cache_control reaches Bedrock as cachePoint blocks, signed, and Bedrock accepts them", async () => {
+    fake.script({ usage: { inputTokens: 20, outputTokens: 5, cacheWriteInputTokens: 2000 } });
+    const res = (await client.chat.completions.create({
+      model: `bedrock/${MODEL}`,
+      messages: [
+        { role: "system", content: [{ type: "text", text: "a long manual", cache_control: { type: "ephemeral" } }] },
+        { role: "user", content: "question", cache_control: { type: "ephemeral" } },
+      ] as any,
+    })) as any;
+    expect(res.usage.prompt_tokens_details.cache_write_tokens).toBe(2000);
+    expect(upstreamBody().system).toEqual([{ text: "a long manual" }, { cachePoint: { type: "default" } }]);
+    expect(upstreamBody().messages[0].content).toEqual([{ text: "question" }, { cachePoint: { type: "default" } }]);
+  });
+
   test("stream text equals non-stream text; the last chunk carries usage and the same _cost", async () => {
     const question = "the quick brown fox jumps over the lazy dog";
     const full = (await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask(question), max_tokens: 200 })) as any;

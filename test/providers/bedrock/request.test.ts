@@ -146,6 +146,36 @@ describe("messages", () => {
   });
 });
 
+describe("prompt caching (cache_control → cachePoint)", () => {
+  const cc = { type: "ephemeral" };
+  const point = { cachePoint: { type: "default" as const } };
+
+  test("a cachePoint follows what the client marked: a system part, a user part, a whole message, a tool; the TTL is kept", () => {
+    const body = build({
+      messages: [
+        { role: "system", content: [{ type: "text", text: "rules" }, { type: "text", text: "long manual", cache_control: { type: "ephemeral", ttl: "1h" } }] },
+        { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+        { role: "assistant", content: "answer", cache_control: cc },
+        { role: "user", content: "follow-up" },
+      ] as any,
+      tools: [{ ...weatherTool, cache_control: cc }] as any,
+    });
+    expect(body.system).toEqual([{ text: "rules" }, { text: "long manual" }, { cachePoint: { type: "default", ttl: "1h" } }]);
+    expect(body.messages).toEqual([
+      { role: "user", content: [{ text: "document" }, point, { text: "question" }] },
+      { role: "assistant", content: [{ text: "answer" }, point] },
+      { role: "user", content: [{ text: "follow-up" }] },
+    ]);
+    expect(body.toolConfig!.tools).toEqual([{ toolSpec: expect.objectContaining({ name: "get_weather" }) }, point]);
+  });
+
+  test("without cache_control nothing changes: system parts are joined into one block", () => {
+    const body = build({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, { role: "user", content: "q" }] as any });
+    expect(body.system).toEqual([{ text: "ab" }]);
+    expect(JSON.stringify(body)).not.toContain("cachePoint");
+  });
+});
+
 describe("tool_choice", () => {
   const base = { messages: [{ role: "user", content: "x" }], tools: [weatherTool] };
   test.each([
