@@ -5,7 +5,9 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { compile } from "../../scripts/build.ts";
 import { VERSION } from "../../src/version.ts";
+import { startFakeBedrock } from "../fakes/bedrock-upstream.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { count, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer } from "../helpers/clickhouse.ts";
 import { childEnv, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 
@@ -54,4 +56,41 @@ describe("compiled binary", () => {
     expect(view.stdout).toMatch(/1 request/);
     expect(view.stderr + view.stdout).not.toContain("Cannot find package");
   });
+
+  // Loaded on first use, so a bundling mistake would only show when a user turns them on.
+  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec) and ClickHouse traces (its client)", async () => {
+    const bedrock = await startFakeBedrock();
+    const server = HAVE_SERVER ? await startServer() : null;
+    if (!server) warnIfNoServer(); // CI installs clickhouse-server; without it only the Bedrock half runs
+    const url = server ? `${server.url}/${uniqueDatabase("binary")}` : undefined;
+    try {
+      const engine = await startEngine({
+        command: [bin],
+        args: url ? ["--clickhouse", url] : [],
+        env: {
+          AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+          AWS_ACCESS_KEY_ID: bedrock.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: bedrock.credentials.secretAccessKey,
+          AWS_REGION: bedrock.region,
+          AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy-test/credentials",
+          AWS_CONFIG_FILE: "/nonexistent/opentracy-test/config",
+        },
+      });
+      const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+      const stream = await client.chat.completions.create({ model: "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", messages: [{ role: "user", content: "streamed from the binary" }], stream: true });
+      let text = "";
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
+      expect(text).toContain("streamed from the binary");
+      expect(await engine.stop()).toBe(0);
+      expect(engine.stderr()).not.toContain("Cannot find");
+      if (server) {
+        const ch = await server.client();
+        expect(await count(ch, `SELECT count() FROM ${url!.split("/").pop()}.traces WHERE provider = 'bedrock'`)).toBe(1);
+        await ch.close();
+      }
+    } finally {
+      await bedrock.close();
+      await server?.stop();
+    }
+  }, 60_000);
 });
