@@ -1,5 +1,4 @@
 import type { EventStreamCodec, Message } from "@smithy/eventstream-codec";
-import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { badUpstream } from "../errors.ts";
 import { upstreamBody, type StreamBody } from "../upstream-body.ts";
 
@@ -8,7 +7,10 @@ let codec: EventStreamCodec | null = null;
 async function loadCodec(): Promise<EventStreamCodec> {
   if (!codec) {
     const { EventStreamCodec } = await import("@smithy/eventstream-codec");
-    codec = new EventStreamCodec(toUtf8, fromUtf8);
+    // The codec wants its UTF-8 coders passed in; the platform's are the ones to use.
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    codec = new EventStreamCodec((bytes) => decoder.decode(bytes), (text) => encoder.encode(text));
   }
   return codec;
 }

@@ -1,4 +1,3 @@
-import { toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
 import type { StreamChunk, Target } from "../types.ts";
@@ -9,6 +8,9 @@ import { finishReason } from "./finish-reason.ts";
 import type { ReasoningBlock } from "./reasoning.ts";
 import { completionId, toolCall } from "./response.ts";
 import { usageFromConverse } from "./usage.ts";
+
+const utf8 = new TextDecoder();
+const toUtf8 = (bytes: Uint8Array) => utf8.decode(bytes);
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 
