@@ -64,3 +64,19 @@ export function contentText(content: unknown, param: string, provider: string): 
     })
     .join("");
 }
+
+/**
+ * A system message's text as the pieces to send: one piece, its parts joined as OpenAI joins them,
+ * unless a part marks a cache breakpoint; then one piece per part, so the breakpoint stays where
+ * the client put it. Blank pieces are left out (providers refuse blank text).
+ */
+export function systemTextPieces(content: unknown, param: string, provider: string): Array<{ text: string; cacheControl?: CacheControl }> {
+  const parts = contentParts(content, param, provider);
+  const pieces = parts.some((p) => p.cacheControl)
+    ? parts.map((p) => {
+        if (p.type !== "text") throw rejectRequest(`${param} may only contain text for ${provider}`, param);
+        return p.cacheControl ? { text: p.text, cacheControl: p.cacheControl } : { text: p.text };
+      })
+    : [{ text: contentText(content, param, provider) }];
+  return pieces.filter((p) => /\S/.test(p.text));
+}

@@ -1,4 +1,4 @@
-import { cacheControlOf, contentParts, contentText, type ContentPart } from "../../openai/content.ts";
+import { cacheControlOf, contentParts, systemTextPieces, type ContentPart } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import { thinkingBlocksOf } from "./thinking-blocks.ts";
@@ -64,20 +64,8 @@ export function toConversation(messages: ChatRequestBody["messages"]): Conversat
   return { system, messages: turns };
 }
 
-/**
- * A system message's text: one block, its parts joined as OpenAI joins them, unless a part marks a
- * cache breakpoint; then each part is a block of its own, so the breakpoint stays where it was put.
- */
 function systemBlocks(content: unknown, param: string): TextBlock[] {
-  const parts = contentParts(content, param, PROVIDER);
-  if (!parts.some((p) => p.cacheControl)) {
-    const text = contentText(content, param, PROVIDER);
-    return isBlank(text) ? [] : [{ type: "text", text }];
-  }
-  return parts.flatMap((p) => {
-    if (p.type !== "text") throw rejectRequest(`${param} may only contain text for ${PROVIDER}`, param);
-    return toBlock(p) as TextBlock[];
-  });
+  return systemTextPieces(content, param, PROVIDER).map((p) => (p.cacheControl ? { type: "text", text: p.text, cache_control: p.cacheControl } : { type: "text", text: p.text }));
 }
 
 /**

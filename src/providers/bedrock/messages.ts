@@ -1,4 +1,4 @@
-import { cacheControlOf, contentParts, contentText, type CacheControl, type ContentPart } from "../../openai/content.ts";
+import { cacheControlOf, contentParts, contentText, systemTextPieces, type CacheControl, type ContentPart } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
 import { echoedReasoning, type ReasoningBlock } from "./reasoning.ts";
 
@@ -102,17 +102,8 @@ function withCachePoint<T>(blocks: T[], cc: CacheControl | undefined): Array<T |
   return cc && blocks.length ? [...blocks, cachePoint(cc)] : blocks;
 }
 
-/** A system message's text: its parts joined into one block, unless a part marks a checkpoint. */
 function systemBlocks(content: unknown, param: string): Conversation["system"] {
-  const parts = contentParts(content, param, PROVIDER);
-  if (!parts.some((p) => p.cacheControl)) {
-    const text = contentText(content, param, PROVIDER);
-    return BLANK.test(text) ? [] : [{ text }];
-  }
-  return parts.flatMap((p) => {
-    if (p.type !== "text") throw rejectRequest(`${param} may only contain text for ${PROVIDER}`, param);
-    return BLANK.test(p.text) ? [] : withCachePoint([{ text: p.text }], p.cacheControl);
-  });
+  return systemTextPieces(content, param, PROVIDER).flatMap((p) => withCachePoint([{ text: p.text }], p.cacheControl));
 }
 
 function userBlocks(content: unknown, param: string): ContentBlock[] {
