@@ -11,6 +11,8 @@ import type { StreamBody } from "./upstream-body.ts";
  * with every field the upstream sent.
  */
 export const openaiCompatible: ProtocolAdapter = {
+  relaysAnswerText: true,
+
   buildRequest(body: ChatRequestBody, target: Target, stream: boolean) {
     const upstreamBody: Record<string, unknown> = { ...body, model: target.model };
     if (stream) upstreamBody.stream_options = { ...body.stream_options, include_usage: true };

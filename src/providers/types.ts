@@ -39,6 +39,8 @@ export interface ProtocolAdapter {
    */
   buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest | Promise<UpstreamRequest>;
   parseResponse(text: string, target: Target): ChatCompletion;
+  /** The upstream answers in OpenAI's shape and parseResponse returns it unchanged: its text can go to the client as sent. */
+  readonly relaysAnswerText?: boolean;
   streamChunks(body: StreamBody, target: Target): AsyncIterable<StreamChunk>;
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
   /**

@@ -16,7 +16,8 @@ export interface AttemptLimits {
 }
 
 export type AttemptResult =
-  | { ok: true; status: number; completion: ChatCompletion }
+  /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
+  | { ok: true; status: number; completion: ChatCompletion; text: string | null }
   | { ok: true; status: number; stream: AsyncIterator<StreamChunk>; first: StreamChunk | null; body: UpstreamBody }
   /** `status` null: no HTTP answer (refused, reset, timed out). */
   | { ok: false; status: number | null; mapped: MappedError }
@@ -97,7 +98,7 @@ export async function attemptOnce(
       if (!stream) {
         // A whole answer is read at once: its idle limit is simply a deadline for the body.
         const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
-        return { ok: true, status: res.status, completion: adapter.parseResponse(text, target) };
+        return { ok: true, status: res.status, completion: adapter.parseResponse(text, target), text: adapter.relaysAnswerText ? text : null };
       }
       const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
       const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();

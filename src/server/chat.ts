@@ -19,6 +19,7 @@ import { BodyTimeout, BodyTooLarge, exceedsDepth, readLimited } from "./body.ts"
 import { Call, type AttemptKind } from "./call.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
+import { spliceExtras } from "./splice-extras.ts";
 import { relayStream, type UpstreamStream } from "./stream-relay.ts";
 
 const TRACE_HEADER = "x-opentracy-trace-id";
@@ -167,7 +168,7 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
         call.attempt(result.status, null, kind, t0);
         if ("completion" in result) {
           req.signal.removeEventListener("abort", onClientGone);
-          return answer(call, config, result.completion);
+          return answer(call, config, result.completion, result.text);
         }
         return streamAnswer(call, config, engine, body, { first: result.first, rest: result.stream, body: result.body }, abort);
       }
@@ -204,13 +205,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-function answer(call: Call, config: Config, completion: ChatCompletion): Response {
+function answer(call: Call, config: Config, completion: ChatCompletion, upstreamText: string | null): Response {
   call.markFirstByte();
   call.setUsage(completion.usage, config, completion.model);
   call.finishReason = completion.choices[0]?.finish_reason ?? null;
   call.toolCalls = completion.choices.reduce((n, c) => n + (Array.isArray(c.message?.tool_calls) ? c.message.tool_calls.length : 0), 0);
   call.response = completion.choices.map((c) => c.message);
-  const out = JSON.stringify({ ...completion, ...call.extras() });
+  const extras = call.extras();
+  const out = (upstreamText !== null && spliceExtras(upstreamText, extras)) || JSON.stringify({ ...completion, ...extras });
   call.finish(200, null);
   return new Response(out, { status: 200, headers: { "content-type": "application/json", [TRACE_HEADER]: call.id } });
 }

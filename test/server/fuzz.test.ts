@@ -31,7 +31,8 @@ const body = fc.oneof(
 async function send(text: string) {
   const res = await fetch(`${engine.baseURL}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: text });
   const out = await res.text();
-  expect(res.status).not.toBe(500);
+  // A 500 must say what caused it: the body, the answer and the engine's last log lines.
+  if (res.status === 500) throw new Error(`500 for ${JSON.stringify(text)}: ${out}\nengine log:\n${engine.stderr().slice(-3000)}`);
   if (res.status >= 400) {
     const err = JSON.parse(out).error;
     expect(typeof err.message).toBe("string");

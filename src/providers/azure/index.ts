@@ -23,6 +23,7 @@ export const azureAdapter: ProtocolAdapter = {
   },
 
   parseResponse: (text, target) => openaiCompatible.parseResponse(text, target),
+  relaysAnswerText: true,
   streamChunks: azureStreamChunks,
   mapError: mapAzureError,
 
