@@ -13,7 +13,9 @@ export const ModelRef = z
 export const AliasName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits, '.', '_', ':' and '-' only, no '/'")
-  .max(128);
+  .max(128)
+  // Names every JavaScript object has ("constructor", "toString") would break config.json's aliases object.
+  .refine((name) => !(name in Object.prototype), "this name is reserved; choose another");
 
 /** An alias target: `provider/model`, or the name of another alias (expanded in place). */
 export const TargetRef = z.string().superRefine((s, ctx) => {
@@ -153,7 +155,7 @@ function checkAliasGraph(c: { aliases: Record<string, Alias> }, ctx: z.Refinemen
     if (!Array.isArray(a?.targets)) continue;
     a.targets.forEach((t, i) => {
       const ref = refOf(t);
-      if (ref !== null && !ref.includes("/") && !(ref in aliases)) {
+      if (ref !== null && !ref.includes("/") && !Object.hasOwn(aliases, ref)) {
         ctx.addIssue({ code: "custom", path: ["aliases", name, "targets", i], message: `no alias named '${ref}' (targets are provider/model or an alias)` });
       }
     });
@@ -169,7 +171,7 @@ function checkAliasGraph(c: { aliases: Record<string, Alias> }, ctx: z.Refinemen
     const targets = aliases[name]?.targets;
     for (const t of Array.isArray(targets) ? targets : []) {
       const ref = refOf(t);
-      if (ref !== null && !ref.includes("/") && ref in aliases) visit(ref, [...path, name]);
+      if (ref !== null && !ref.includes("/") && Object.hasOwn(aliases, ref)) visit(ref, [...path, name]);
     }
     done.add(name);
   };

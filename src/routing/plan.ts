@@ -52,7 +52,7 @@ function expand(aliases: Config["aliases"], name: string, weight: number | null,
         seen.add(ref);
         out.push({ ...direct, ref, weight: w });
       }
-    } else if (e.model in aliases) {
+    } else if (Object.hasOwn(aliases, e.model)) {
       expand(aliases, e.model, w, out, seen);
     }
   }
@@ -81,7 +81,8 @@ export function planRoute(requested: string, config: Config, random: () => numbe
   const retry = { ...DEFAULT_RETRY, ...config.routing?.retry };
   const direct = splitRef(requested);
   if (direct) return { alias: null, strategy: null, targets: [{ ...direct, ref: requested, weight: 1 }], params: null, retry };
-  const alias = config.aliases[requested];
+  // Own keys only: a model named "constructor" or "__proto__" is not an alias.
+  const alias = Object.hasOwn(config.aliases, requested) ? config.aliases[requested] : undefined;
   if (alias) {
     const targets: PlannedTarget[] = [];
     expand(config.aliases, requested, null, targets, new Set());

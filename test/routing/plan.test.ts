@@ -21,6 +21,14 @@ describe("planRoute", () => {
     expect(() => planRoute("llama-foo", config({}))).toThrow(UnknownModel);
   });
 
+  test("names every JavaScript object has are not aliases (found by the fuzz test: they were 500s)", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]) {
+      expect(() => planRoute(name, config({ smart: { targets: ["openai/gpt-4o"] } }))).toThrow(UnknownModel);
+    }
+    // Nor can one be made with such a name, which would break config.json's aliases object.
+    expect(() => config({ toString: { targets: ["openai/gpt-4o"] } })).toThrow("reserved");
+  });
+
   test("an alias's chain, with nested aliases expanded in place and duplicates dropped", () => {
     const c = config({
       base: { targets: ["openai/gpt-4o", "groq/llama"] },

@@ -73,6 +73,6 @@ export function streamException(exceptionType: string, payload: string): MappedE
 }
 
 function mapped(name: string | null, upstreamStatus: number, message: string, headers: Record<string, string>): MappedError {
-  const status = (name && STATUS[name]) || upstreamStatus;
+  const status = (name && Object.hasOwn(STATUS, name) && STATUS[name]) || upstreamStatus;
   return { status, error: { message, type: errorTypeForStatus(status), param: null, code: name }, headers };
 }

@@ -52,7 +52,7 @@ function fromGoogleError(err: any, httpStatus: number, headers: Headers): Mapped
   const details: any[] = Array.isArray(err.details) ? err.details : [];
   // A wrong key is INVALID_ARGUMENT (400) on Gemini; for an OpenAI client it is an authentication error.
   const badKey = details.some((d) => d?.["@type"] === ERROR_INFO && d.reason === "API_KEY_INVALID");
-  const status = badKey ? 401 : (name && STATUS_FOR_CODE[name]) || (httpStatus >= 400 ? httpStatus : 500);
+  const status = badKey ? 401 : (name && Object.hasOwn(STATUS_FOR_CODE, name) && STATUS_FOR_CODE[name]) || (httpStatus >= 400 ? httpStatus : 500);
   const out: MappedError = {
     status,
     error: {

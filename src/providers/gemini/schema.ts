@@ -130,11 +130,11 @@ function finish(out: Json, description: string, nullable: boolean): Json {
 
 function objectKeywords(node: Json, out: Json, ctx: Ctx) {
   if (isObject(node.properties)) {
-    const props: Json = {};
-    for (const [name, sub] of Object.entries(node.properties)) props[name] = convert(sub, ctx);
+    // fromEntries defines own properties: a schema property named "__proto__" stays a property.
+    const props: Json = Object.fromEntries(Object.entries(node.properties).map(([name, sub]) => [name, convert(sub, ctx)]));
     out.properties = props;
     if (Array.isArray(node.required)) {
-      const required = node.required.filter((r): r is string => typeof r === "string" && r in props);
+      const required = node.required.filter((r): r is string => typeof r === "string" && Object.hasOwn(props, r));
       if (required.length) out.required = [...new Set(required)];
     }
     if (Array.isArray(node.propertyOrdering)) {
