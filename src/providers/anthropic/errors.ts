@@ -1,6 +1,7 @@
 import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import type { ErrorBody } from "./wire.ts";
+import { lookup } from "../lookup.ts";
 
 const PROVIDER = "anthropic";
 
@@ -42,7 +43,7 @@ export function mapAnthropicError(status: number, text: string, headers: Headers
 
 /** An `error` event inside a stream (or an error body where a message was expected). */
 export function streamError(body: ErrorBody): UpstreamError {
-  const mapped = fromBody(body, STATUS_OF_TYPE[body.error.type] ?? 502);
+  const mapped = fromBody(body, lookup(STATUS_OF_TYPE, String(body.error.type)) ?? 502);
   if (body.request_id) mapped.headers["x-request-id"] = body.request_id;
   return new UpstreamError(mapped);
 }

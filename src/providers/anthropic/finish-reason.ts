@@ -1,3 +1,4 @@
+import { lookup } from "../lookup.ts";
 /**
  * Anthropic `stop_reason` → OpenAI `finish_reason`. `pause_turn` (a server tool's long turn was
  * paused; the client may send it back to continue) has no OpenAI counterpart and the answer so far
@@ -15,5 +16,5 @@ const FINISH: Readonly<Record<string, string>> = {
 };
 
 export function finishReason(stopReason: unknown): string {
-  return (typeof stopReason === "string" && FINISH[stopReason]) || "stop";
+  return (typeof stopReason === "string" && lookup(FINISH, stopReason)) || "stop";
 }

@@ -1,6 +1,7 @@
 import { rejectRequest } from "../errors.ts";
 import type { ModelTraits } from "./models.ts";
 import type { Effort, ThinkingConfig } from "./wire.ts";
+import { lookup } from "../lookup.ts";
 
 /**
  * `reasoning_effort` → Claude thinking, in the form the model accepts (see models.ts):
@@ -50,7 +51,7 @@ export interface Reasoning {
 export function reasoning(reasoningEffort: unknown, traits: ModelTraits, requestedMax: number | null): Reasoning {
   const maxTokens = requestedMax ?? traits.maxOutput;
   if (reasoningEffort == null || reasoningEffort === "none") return { maxTokens, thinks: false };
-  const level = typeof reasoningEffort === "string" ? LEVELS[reasoningEffort] : undefined;
+  const level = typeof reasoningEffort === "string" ? lookup(LEVELS, reasoningEffort) : undefined;
   if (!level) {
     throw rejectRequest(
       `reasoning_effort must be one of none, minimal, low, medium, high, xhigh, max; got ${JSON.stringify(reasoningEffort)}`,

@@ -1,6 +1,7 @@
 import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders } from "../errors.ts";
 import type { MappedError } from "../types.ts";
+import { lookup } from "../lookup.ts";
 
 /**
  * Bedrock exception → the status an OpenAI client should see. Bedrock answers every credential
@@ -73,6 +74,6 @@ export function streamException(exceptionType: string, payload: string): MappedE
 }
 
 function mapped(name: string | null, upstreamStatus: number, message: string, headers: Record<string, string>): MappedError {
-  const status = (name && Object.hasOwn(STATUS, name) && STATUS[name]) || upstreamStatus;
+  const status = (name && lookup(STATUS, name)) || upstreamStatus;
   return { status, error: { message, type: errorTypeForStatus(status), param: null, code: name }, headers };
 }

@@ -1,3 +1,4 @@
+import { lookup } from "../lookup.ts";
 /**
  * Converse stopReason → OpenAI finish_reason. A filtered answer is content_filter whether a
  * guardrail or the model's own filter stopped it; running out of context is a length stop like
@@ -15,5 +16,5 @@ const FINISH: Readonly<Record<string, string>> = {
 };
 
 export function finishReason(stopReason: unknown): string {
-  return (typeof stopReason === "string" && FINISH[stopReason]) || "stop";
+  return (typeof stopReason === "string" && lookup(FINISH, stopReason)) || "stop";
 }

@@ -1,4 +1,5 @@
 import { rejectRequest } from "../errors.ts";
+import { lookup } from "../lookup.ts";
 
 /**
  * A Converse `reasoningContent` value worth sending back: signed thinking text, or an encrypted
@@ -58,7 +59,7 @@ export interface Thinking {
  */
 export function thinkingFor(effort: unknown, model: string, clientMaxTokens: number | undefined, stream: boolean): Thinking | null {
   if (effort == null || effort === "none") return null;
-  if (typeof effort !== "string" || !(effort in BUDGETS)) {
+  if (typeof effort !== "string" || lookup(BUDGETS, effort) === undefined) {
     throw rejectRequest(`reasoning_effort must be one of none, ${Object.keys(BUDGETS).join(", ")}`, "reasoning_effort");
   }
   if (!ANTHROPIC_MODEL.test(model)) {

@@ -1,4 +1,5 @@
 import { UpstreamError } from "../errors.ts";
+import { lookup } from "../lookup.ts";
 
 const FINISH_REASONS: Readonly<Record<string, string>> = {
   COMPLETE: "stop",
@@ -24,5 +25,5 @@ export function finishReason(reason: unknown, error?: unknown): string {
     });
   }
   if (typeof reason !== "string" || !reason) return "stop";
-  return FINISH_REASONS[reason] ?? reason.toLowerCase();
+  return lookup(FINISH_REASONS, reason) ?? reason.toLowerCase();
 }

@@ -2,6 +2,7 @@ import { contentParts, contentText } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
 import { thoughtSignatureOf } from "./thought-signature.ts";
 import type { Content, Json, Part } from "./wire.ts";
+import { lookup } from "../lookup.ts";
 
 const PROVIDER = "Gemini";
 const GEMMA = /^(?:models\/)?gemma-/;
@@ -165,7 +166,7 @@ function imageMimeType(url: string, param: string): string {
   } catch {
     ext = undefined;
   }
-  const type = ext ? IMAGE_TYPES[ext] : undefined;
+  const type = ext ? lookup(IMAGE_TYPES, ext) : undefined;
   if (!type) {
     throw rejectRequest(
       `${PROVIDER} needs an image's MIME type, and it cannot be told from this URL (known extensions: ${Object.keys(IMAGE_TYPES).join(", ")}); send the image as a base64 data URL instead`,

@@ -1,6 +1,7 @@
 import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
+import { lookup } from "../lookup.ts";
 
 /** google.rpc.Code names → the HTTP status an OpenAI client expects for each. */
 const STATUS_FOR_CODE: Record<string, number> = {
@@ -52,7 +53,7 @@ function fromGoogleError(err: any, httpStatus: number, headers: Headers): Mapped
   const details: any[] = Array.isArray(err.details) ? err.details : [];
   // A wrong key is INVALID_ARGUMENT (400) on Gemini; for an OpenAI client it is an authentication error.
   const badKey = details.some((d) => d?.["@type"] === ERROR_INFO && d.reason === "API_KEY_INVALID");
-  const status = badKey ? 401 : (name && Object.hasOwn(STATUS_FOR_CODE, name) && STATUS_FOR_CODE[name]) || (httpStatus >= 400 ? httpStatus : 500);
+  const status = badKey ? 401 : (name && lookup(STATUS_FOR_CODE, name)) || (httpStatus >= 400 ? httpStatus : 500);
   const out: MappedError = {
     status,
     error: {

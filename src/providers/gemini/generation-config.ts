@@ -2,6 +2,7 @@ import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import { geminiSchema } from "./schema.ts";
 import type { Json } from "./wire.ts";
+import { lookup } from "../lookup.ts";
 
 /**
  * Sampling and output parameters → `generationConfig`. Parameters Gemini has no counterpart for,
@@ -70,7 +71,7 @@ const LEVELS = new Set(["minimal", "low", "medium", "high", "xhigh"]);
  */
 function thinkingConfig(effort: unknown, model: string): Json | undefined {
   if (effort == null) return undefined;
-  if (typeof effort !== "string" || !(effort in BUDGETS)) {
+  if (typeof effort !== "string" || lookup(BUDGETS, effort) === undefined) {
     throw rejectRequest(`reasoning_effort must be one of ${Object.keys(BUDGETS).join(", ")}`, "reasoning_effort");
   }
   const major = Number(GEMINI_MAJOR.exec(model)?.[1] ?? 0);

@@ -368,6 +368,8 @@ describe("reasoning_effort", () => {
     expect(none.thinking).toBeUndefined();
     expect(none.temperature).toBe(0.3);
     expect((await refused({ messages: ask(), reasoning_effort: "extreme" })).param).toBe("reasoning_effort");
+    // Names every object has are not levels either.
+    expect((await refused({ messages: ask(), reasoning_effort: "constructor" })).param).toBe("reasoning_effort");
   });
 });
 
