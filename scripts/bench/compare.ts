@@ -1,0 +1,82 @@
+// This checkout against another revision, interleaved on the same machine, in CPU µs per request:
+// the steadiest figure on a noisy machine, where req/s moves ±20 % between runs of the same code.
+//
+//   bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic]
+//                                [--rounds 6] [--seconds 3]
+// The base revision is checked out into a temporary git worktree (sharing this node_modules) and
+// removed afterwards. Each round runs both engines, one after the other, against the same mock.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { cleanEnv, ROOT } from "./engine.ts";
+import { wrkGenerator } from "./load/wrk.ts";
+import { WRK_HINT } from "./load/index.ts";
+import { cpuMicros } from "./proc-stats.ts";
+import { spawnServer, stopAll } from "./spawn.ts";
+import { median } from "./stats.ts";
+import { JSON_CT, MODELS, openaiBody, scenario } from "./workload.ts";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    base: { type: "string" },
+    mode: { type: "string", default: "nonstream" },
+    dialect: { type: "string", default: "openai" },
+    rounds: { type: "string", default: "6" },
+    seconds: { type: "string", default: "3" },
+  },
+});
+if (!values.base) {
+  process.stderr.write("usage: bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic] [--rounds N] [--seconds S]\n");
+  process.exit(2);
+}
+const mode = values.mode === "stream" ? "stream" : "nonstream";
+const dialect = values.dialect === "anthropic" ? "anthropic" : "openai";
+const gen = wrkGenerator();
+if (!gen) throw new Error(WRK_HINT);
+const pin = Bun.which("taskset") !== null;
+
+const worktree = join(mkdtempSync(join(tmpdir(), "opentracy-base-")), "tree");
+execFileSync("git", ["worktree", "add", "--detach", worktree, values.base], { cwd: ROOT, stdio: "ignore" });
+symlinkSync(join(ROOT, "node_modules"), join(worktree, "node_modules"));
+const trees = { [`base (${values.base})`]: worktree, "this checkout": ROOT };
+const cpu: Record<string, number[]> = {};
+const rps: Record<string, number[]> = {};
+try {
+  const mock = await spawnServer({ name: "mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: pin ? 0 : null, ready: /listening on (http:\/\/[^\s]+)/ });
+  const prefix = `${mock.url}${scenario(20, 0)}`;
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    for (const [name, root] of Object.entries(trees)) {
+      const home = join(mkdtempSync(join(tmpdir(), "opentracy-compare-")), "home");
+      mkdirSync(home, { mode: 0o700 });
+      const engine = await spawnServer({
+        name,
+        cmd: [process.execPath, join(root, "bin/opentracy.ts"), "serve", "--port", "0"],
+        cwd: root,
+        core: pin ? 1 : null,
+        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key" }),
+        ready: /listening on (http:\/\/[^\s]+)/,
+      });
+      const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };
+      await gen.run({ req, connections: 50, durationS: 1, core: pin ? 0 : null });
+      const c0 = cpuMicros(engine.pid);
+      const r = await gen.run({ req, connections: 50, durationS: Number(values.seconds), core: pin ? 0 : null });
+      (cpu[name] ??= []).push((cpuMicros(engine.pid) - c0) / r.requests);
+      (rps[name] ??= []).push(r.rps);
+      await engine.stop();
+      rmSync(join(home, ".."), { recursive: true, force: true });
+    }
+    process.stderr.write(`round ${round}: ${Object.keys(trees).map((n) => `${n} ${cpu[n]!.at(-1)!.toFixed(0)} µs`).join(", ")}\n`);
+  }
+  await mock.stop();
+} finally {
+  await stopAll();
+  execFileSync("git", ["worktree", "remove", "--force", worktree], { cwd: ROOT, stdio: "ignore" });
+}
+const [base, head] = Object.keys(trees) as [string, string];
+const line = (n: string) => `${n.padEnd(28)} CPU ${median(cpu[n]!).toFixed(0).padStart(4)} µs/req (min ${Math.min(...cpu[n]!).toFixed(0)})  ${Math.round(median(rps[n]!))} req/s`;
+process.stdout.write(`${dialect} ${mode}, ${values.rounds} interleaved rounds, medians\n${line(base)}\n${line(head)}\n`);
+process.stdout.write(`this checkout / base: CPU per request ${(median(cpu[head]!) / median(cpu[base]!)).toFixed(2)}×, req/s ${(median(rps[head]!) / median(rps[base]!)).toFixed(2)}×\n`);
