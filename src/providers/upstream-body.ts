@@ -5,6 +5,12 @@ export interface IdleLimit {
   provider: string;
 }
 
+/** The part of a stream reader used here; typed structurally because Bun's and Node's reader types differ. */
+interface ByteReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /**
  * An upstream answer's bytes, as the stream parsers read them, with two jobs besides reading:
  *
@@ -15,12 +21,6 @@ export interface IdleLimit {
  * - `onWait`: called before each network read, so the relay can hand the client everything
  *   translated from the previous read in one write instead of one write per event.
  */
-/** The part of a stream reader used here; typed structurally because Bun's and Node's reader types differ. */
-interface ByteReader {
-  read(): Promise<{ done: boolean; value?: Uint8Array }>;
-  cancel(reason?: unknown): Promise<void>;
-}
-
 export class UpstreamBody {
   onWait: (() => void) | null = null;
   private readonly reader: ByteReader;

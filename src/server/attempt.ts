@@ -3,10 +3,11 @@ import type { Settings } from "../config/live.ts";
 import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
-import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
+import type { MappedError, ProtocolAdapter, Target } from "../providers/types.ts";
 import { UpstreamBody } from "../providers/upstream-body.ts";
 import type { PlannedTarget } from "../routing/plan.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "./body.ts";
+import type { UpstreamStream } from "./stream-relay.ts";
 
 export interface AttemptLimits {
   firstByteMs: number;
@@ -18,7 +19,7 @@ export interface AttemptLimits {
 export type AttemptResult =
   /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
   | { ok: true; status: number; completion: ChatCompletion; text: string | null }
-  | { ok: true; status: number; stream: AsyncIterator<StreamChunk>; first: StreamChunk | null; body: UpstreamBody }
+  | { ok: true; status: number; stream: UpstreamStream }
   /** `status` null: no HTTP answer (refused, reset, timed out). */
   | { ok: false; status: number | null; mapped: MappedError }
   | { ok: false; clientGone: true };
@@ -103,7 +104,7 @@ export async function attemptOnce(
       const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
       const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
       const first = await it.next();
-      return { ok: true, status: res.status, stream: it, first: first.done ? null : first.value, body };
+      return { ok: true, status: res.status, stream: { first: first.done ? null : first.value, rest: it, body } };
     } catch (e: any) {
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };

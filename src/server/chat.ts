@@ -170,7 +170,7 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
           req.signal.removeEventListener("abort", onClientGone);
           return answer(call, config, result.completion, result.text);
         }
-        return streamAnswer(call, config, engine, body, { first: result.first, rest: result.stream, body: result.body }, abort);
+        return streamAnswer(call, config, engine, body, result.stream, abort);
       }
       req.signal.removeEventListener("abort", onClientGone);
       const { mapped, status } = result;
