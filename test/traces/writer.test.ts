@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { TraceBatch } from "../../src/traces/batch.ts";
 import type { TraceSink } from "../../src/traces/file-sink.ts";
 import { TraceWriter } from "../../src/traces/writer.ts";
@@ -88,15 +89,18 @@ describe("TraceWriter", () => {
     await w.close();
   });
 
-  test("a started writer with nothing queued keeps no timer (an idle engine does not wake up)", async () => {
-    const sink = new MemorySink();
-    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 10 });
-    w.start();
-    expect((w as any).timer).toBeNull();
-    w.enqueue(makeTrace({ id: "a" }));
-    expect((w as any).timer).not.toBeNull();
-    await w.close();
-    expect((w as any).timer).toBeNull();
-    expect(ids(sink)).toEqual(["a"]);
+  test("a started writer with nothing queued keeps nothing scheduled: a process holding one exits on its own", async () => {
+    // With a timer left armed, the child's event loop would never empty and this test would time out.
+    const script = `
+      import { TraceWriter } from ${JSON.stringify(join(import.meta.dir, "../../src/traces/writer.ts"))};
+      const lines = [];
+      const w = new TraceWriter({ write: async (b) => lines.push(b.lines()), close: async () => {} }, () => ({ content: true, redact: false }), { flushMs: 10 });
+      // Runs once the loop is empty: the queued trace must have been written by then.
+      process.on("beforeExit", () => { if (lines.length !== 1) process.exit(3); });
+      w.start();
+      w.enqueue({ id: "a" });
+    `;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "ignore", stderr: "pipe" });
+    expect(await child.exited).toBe(0);
   });
 });
