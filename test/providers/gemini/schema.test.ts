@@ -190,3 +190,14 @@ test("property: any JSON schema comes out as a Schema the API parses", () => {
     { numRuns: 400 },
   );
 });
+
+describe("property names", () => {
+  test("a property named __proto__ or constructor stays a property, required and all", () => {
+    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"}},"required":["__proto__","constructor"]}');
+    const out = geminiSchema(schema, "tools[0].function.parameters") as any;
+    expect(Object.keys(out.properties)).toEqual(["__proto__", "constructor"]);
+    expect(Object.getPrototypeOf(out.properties)).toBe(Object.prototype);
+    expect(out.required).toEqual(["__proto__", "constructor"]);
+    expect(JSON.parse(JSON.stringify(out)).properties.__proto__).toBeDefined();
+  });
+});
