@@ -3,6 +3,7 @@
 // - `cache_control: {"type":"ephemeral","ttl"?:"5m"|"1h"}` on a tool, a system block or a message
 //   block marks a breakpoint; the cached prefix is everything before it in the order tools →
 //   system → messages, the block included;
+// - never inside a tool result's content ("place it directly on `tool_result`");
 // - at most 4 breakpoints ("A maximum of 4 blocks with cache_control may be provided. Found 5.");
 //   a 1-hour breakpoint may not follow a 5-minute one;
 // - a prefix shorter than the model's minimum (1024 tokens here for every model) is not cached,
@@ -37,6 +38,10 @@ export function cacheControlProblem(body: Json): string | null {
   walk(body, (holder, at) => {
     const cc = holder?.cache_control;
     if (cc == null || problem) return;
+    if (at.includes(".tool_result.content.")) {
+      problem = `${at}.cache_control: cache_control may not be specified within \`tool_result.content\`. Instead, place it directly on \`tool_result\``;
+      return;
+    }
     if (typeof cc !== "object" || cc.type !== "ephemeral") {
       problem = `${at}.cache_control: Input tag '${cc?.type}' found using 'type' does not match any of the expected tags: 'ephemeral'`;
       return;

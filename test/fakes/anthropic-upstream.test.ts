@@ -340,6 +340,17 @@ describe("prompt caching like the real API", () => {
       .create({ model: MODEL, max_tokens: 5, system: [{ ...part, cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: [{ ...part, cache_control: { type: "ephemeral", ttl: "1h" } }] }] })
       .catch((e) => e);
     expect(order.status).toBe(400);
+    const inner = await post({
+      model: MODEL,
+      max_tokens: 5,
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "f", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ ...part }] }] },
+      ],
+    });
+    expect(inner.status).toBe(400);
+    expect(((await inner.json()) as any).error.message).toContain("cache_control may not be specified within `tool_result.content`");
   });
 });
 

@@ -125,6 +125,13 @@ function toolResult(message: Record<string, unknown>, param: string): ToolResult
     return block;
   }
   const parts = contentParts(content, `${param}.content`, PROVIDER).flatMap(toBlock);
+  // Anthropic refuses cache_control inside tool_result.content ("place it directly on
+  // tool_result"): a breakpoint on a part of the result marks the whole result instead.
+  for (const part of parts) {
+    if (!part.cache_control) continue;
+    block.cache_control = part.cache_control;
+    delete part.cache_control;
+  }
   if (parts.length) block.content = parts;
   return block;
 }

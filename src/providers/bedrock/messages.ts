@@ -72,7 +72,7 @@ export function conversation(messages: ReadonlyArray<Record<string, unknown> & {
         push("user", withCachePoint(userBlocks(m.content, `${param}.content`), cacheControlOf(m, param)));
         return;
       case "assistant":
-        push("assistant", withCachePoint(assistantBlocks(m, param, toolsVisible), cacheControlOf(m, param)));
+        push("assistant", withCachePoint(assistantBlocks(m, param, toolsVisible), cacheControlOf(m, param) ?? joinedPartsCache(m.content, `${param}.content`)));
         return;
       case "tool": {
         const id = String(m.tool_call_id);
@@ -80,7 +80,7 @@ export function conversation(messages: ReadonlyArray<Record<string, unknown> & {
         const blocks: ContentBlock[] = toolsVisible
           ? [{ toolResult: { toolUseId: id, content: text ? [{ text }] : [] } }]
           : [{ text: `[tool result ${id}: ${text}]` }];
-        push("user", withCachePoint(blocks, cacheControlOf(m, param)));
+        push("user", withCachePoint(blocks, cacheControlOf(m, param) ?? joinedPartsCache(m.content, `${param}.content`)));
         return;
       }
       default:
@@ -104,6 +104,17 @@ function withCachePoint<T>(blocks: T[], cc: CacheControl | undefined): Array<T |
 
 function systemBlocks(content: unknown, param: string): Conversation["system"] {
   return systemTextPieces(content, param, PROVIDER).flatMap((p) => withCachePoint([{ text: p.text }], p.cacheControl));
+}
+
+/**
+ * Assistant text and tool results go to Converse as one joined text, so a breakpoint on one of
+ * their parts marks the whole message: its checkpoint follows the message's blocks.
+ */
+function joinedPartsCache(content: unknown, param: string): CacheControl | undefined {
+  if (!Array.isArray(content)) return undefined;
+  let last: CacheControl | undefined;
+  content.forEach((part, i) => (last = cacheControlOf(part, `${param}[${i}]`) ?? last));
+  return last;
 }
 
 function userBlocks(content: unknown, param: string): ContentBlock[] {

@@ -243,6 +243,22 @@ describe("prompt caching (cache_control)", () => {
     expect(sent.messages[2].content[0]).toEqual({ type: "tool_result", tool_use_id: "toolu_1", content: "a long result", cache_control: cc });
   });
 
+  test("a breakpoint on a part of a tool result moves onto the tool_result (Anthropic refuses it inside)", async () => {
+    const sent = await nativeBody({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "f", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "toolu_1", content: [{ type: "text", text: "page one" }, { type: "text", text: "page two", cache_control: cc }] },
+      ],
+    } as any);
+    expect(sent.messages[2].content[0]).toEqual({
+      type: "tool_result",
+      tool_use_id: "toolu_1",
+      content: [{ type: "text", text: "page one" }, { type: "text", text: "page two" }],
+      cache_control: cc,
+    });
+  });
+
   test("without breakpoints nothing changes: system parts are still joined into one block", async () => {
     const sent = await nativeBody({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, ...ask()] });
     expect(sent.system).toEqual([{ type: "text", text: "ab" }]);

@@ -169,6 +169,19 @@ describe("prompt caching (cache_control → cachePoint)", () => {
     expect(body.toolConfig!.tools).toEqual([{ toolSpec: expect.objectContaining({ name: "get_weather" }) }, point]);
   });
 
+  test("a breakpoint on a part of a tool result or of assistant text marks the whole message (Converse gets them joined)", () => {
+    const body = build({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: [{ type: "text", text: "let me look", cache_control: cc }], tool_calls: [{ id: "t1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "t1", content: [{ type: "text", text: "sunny" }, { type: "text", text: " all week", cache_control: cc }] },
+      ] as any,
+      tools: [weatherTool] as any,
+    });
+    expect(body.messages[1]!.content.at(-1)).toEqual(point);
+    expect(body.messages[2]!.content).toEqual([{ toolResult: { toolUseId: "t1", content: [{ text: "sunny all week" }] } }, point]);
+  });
+
   test("without cache_control nothing changes: system parts are joined into one block", () => {
     const body = build({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, { role: "user", content: "q" }] as any });
     expect(body.system).toEqual([{ text: "ab" }]);
