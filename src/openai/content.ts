@@ -45,12 +45,13 @@ function bare(part: any, p: string, provider: string): ContentPart {
   throw rejectRequest(`content parts of type '${part?.type}' are not supported by ${provider}`, `${p}.type`);
 }
 
-/** The `cache_control` of a part, message or tool, if it has one; `param` names where it sits. */
+/** The `cache_control` of a part, message, tool or (with `param` "") the request, if it has one; `param` names where it sits. */
 export function cacheControlOf(holder: any, param: string): CacheControl | undefined {
   const cc = holder?.cache_control;
   if (cc == null) return undefined;
+  const at = param ? `${param}.cache_control` : "cache_control";
   if (typeof cc !== "object" || Array.isArray(cc) || typeof cc.type !== "string") {
-    throw rejectRequest(`${param}.cache_control must be an object such as {"type": "ephemeral"}`, `${param}.cache_control`);
+    throw rejectRequest(`${at} must be an object such as {"type": "ephemeral"}`, at);
   }
   return cc;
 }

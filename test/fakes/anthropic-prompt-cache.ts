@@ -1,7 +1,8 @@
 // Anthropic's prompt caching, as the fake Messages API plays it
 // (https://docs.claude.com/en/docs/build-with-claude/prompt-caching):
 // - `cache_control: {"type":"ephemeral","ttl"?:"5m"|"1h"}` on a tool, a system block or a message
-//   block marks a breakpoint; the cached prefix is everything before it in the order tools →
+//   block marks a breakpoint; at the top level of the request (automatic caching) it marks the
+//   last block, and counts as one of the four; the cached prefix is everything before it in the order tools →
 //   system → messages, the block included;
 // - never inside a tool result's content ("place it directly on `tool_result`");
 // - at most 4 breakpoints ("A maximum of 4 blocks with cache_control may be provided. Found 5.");
@@ -50,6 +51,12 @@ export function cacheControlProblem(body: Json): string | null {
     if (cc.ttl !== undefined && !TTLS.has(cc.ttl)) problem ??= `${at}.cache_control.ephemeral.ttl: Input should be '5m' or '1h'`;
     found.push(cc.ttl ?? "5m");
   });
+  const top = body.cache_control;
+  if (top != null && !problem) {
+    if (typeof top !== "object" || top.type !== "ephemeral") problem = `cache_control: Input tag '${top?.type}' found using 'type' does not match any of the expected tags: 'ephemeral'`;
+    else if (top.ttl !== undefined && !TTLS.has(top.ttl)) problem = "cache_control.ephemeral.ttl: Input should be '5m' or '1h'";
+    else found.push(top.ttl ?? "5m"); // automatic caching: one more breakpoint, on the last block
+  }
   if (problem) return problem;
   if (found.length > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${found.length}.`;
   const firstShort = found.indexOf("5m");
@@ -93,6 +100,9 @@ function breakpoints(body: Json): Breakpoint[] {
     const cc = holder?.cache_control;
     if (cc?.type === "ephemeral") out.push({ key, tokens: Math.ceil(chars / 4), ttl: cc.ttl === "1h" ? "1h" : "5m" });
   });
+  // Automatic caching: the breakpoint sits on the last block, so it closes the whole prompt.
+  const top = body.cache_control;
+  if (top?.type === "ephemeral") out.push({ key, tokens: Math.ceil(chars / 4), ttl: top.ttl === "1h" ? "1h" : "5m" });
   return out;
 }
 

@@ -333,6 +333,9 @@ describe("prompt caching like the real API", () => {
     const five = await client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: "user", content: [part, part, part, part, part] }] }).catch((e) => e);
     expect(five).toBeInstanceOf(Anthropic.BadRequestError);
     expect(five.message).toContain("A maximum of 4 blocks with cache_control may be provided. Found 5.");
+    // The top-level (automatic) breakpoint counts as one of the four.
+    const auto = await post({ model: MODEL, max_tokens: 5, cache_control: { type: "ephemeral" }, messages: [{ role: "user", content: [part, part, part, part] }] });
+    expect(((await auto.json()) as any).error.message).toContain("Found 5.");
     const ttl = await ask("x", { type: "ephemeral", ttl: "2h" } as any).catch((e) => e);
     expect(ttl.status).toBe(400);
     expect(ttl.message).toContain("system.0.cache_control.ephemeral.ttl");

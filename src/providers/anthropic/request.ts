@@ -7,6 +7,7 @@ import { reasoning } from "./reasoning.ts";
 import { samplingFields } from "./sampling.ts";
 import { toolFields } from "./tools.ts";
 import type { MessagesRequest } from "./wire.ts";
+import { cacheControlOf } from "../../openai/content.ts";
 
 const PROVIDER = "anthropic";
 /** The Messages API version this translation is written against. */
@@ -53,6 +54,9 @@ export function toMessagesRequest(body: ChatRequestBody, model: string, stream: 
     if (thought.effort) out.output_config.effort = thought.effort;
     if (format) out.output_config.format = format;
   }
+  // Automatic caching: Anthropic puts this breakpoint on the last cacheable block itself.
+  const cache = cacheControlOf(body, "");
+  if (cache) out.cache_control = cache;
   if (stream) out.stream = true;
   return out;
 }

@@ -59,6 +59,8 @@ export interface MessagesRequest {
   tool_choice?: ToolChoice;
   thinking?: ThinkingConfig;
   output_config?: { effort?: Effort; format?: { type: "json_schema"; schema: Record<string, unknown> } };
+  /** Automatic prompt caching: one breakpoint, placed by Anthropic on the last cacheable block. */
+  cache_control?: Record<string, unknown>;
   stream?: boolean;
 }
 

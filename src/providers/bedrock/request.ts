@@ -45,6 +45,10 @@ export function converseBody(body: ChatRequestBody, model: string, stream: boole
 
   const toolConfig = toolConfigFor(body);
   const { system, messages } = conversation(body.messages, toolConfig !== undefined);
+  // Automatic caching (a top-level cache_control) caches the whole prompt: a checkpoint at its end.
+  const cache = cacheControlOf(body, "");
+  const last = messages.at(-1);
+  if (cache && last && !("cachePoint" in (last.content.at(-1) ?? {}))) last.content.push(cachePoint(cache));
   const out: ConverseBody = { messages };
   if (system.length) out.system = system;
 

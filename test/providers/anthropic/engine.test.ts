@@ -154,6 +154,15 @@ describe("prompt caching", () => {
     expect(second._cost).toBeLessThan(first._cost / 2);
   });
 
+  test("automatic caching: a top-level cache_control reaches Anthropic, which caches the whole prompt", async () => {
+    const messages = [{ role: "user" as const, content: manual + " And a question." }];
+    const first = (await client.chat.completions.create({ model: MODEL, messages, cache_control: { type: "ephemeral" } } as any)) as any;
+    expect(upstreamBody().cache_control).toEqual({ type: "ephemeral" });
+    expect(first.usage.prompt_tokens_details.cache_write_tokens).toBeGreaterThan(1000);
+    const second = (await client.chat.completions.create({ model: MODEL, messages, cache_control: { type: "ephemeral" } } as any)) as any;
+    expect(second.usage.prompt_tokens_details.cached_tokens).toBe(first.usage.prompt_tokens_details.cache_write_tokens);
+  });
+
   test("more than four breakpoints: Anthropic's own 400 reaches the client", async () => {
     const part = (text: string) => ({ type: "text" as const, text, cache_control: { type: "ephemeral" } });
     const err: any = await client.chat.completions

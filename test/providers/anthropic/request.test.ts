@@ -265,6 +265,12 @@ describe("prompt caching (cache_control)", () => {
     expect(JSON.stringify(sent)).not.toContain("cache_control");
   });
 
+  test("a top-level cache_control (automatic caching) goes up as it is", async () => {
+    const sent = await nativeBody({ messages: ask(), cache_control: cc } as any);
+    expect(sent.cache_control).toEqual(cc);
+    expect((await refused({ messages: ask(), cache_control: true })).param).toBe("cache_control");
+  });
+
   test("a cache_control that is not an object is a 400 naming where it is", async () => {
     const err = await refused({ messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: "ephemeral" }] }] });
     expect(err.param).toBe("messages[0].content[0].cache_control");

@@ -182,6 +182,12 @@ describe("prompt caching (cache_control → cachePoint)", () => {
     expect(body.messages[2]!.content).toEqual([{ toolResult: { toolUseId: "t1", content: [{ text: "sunny all week" }] } }, point]);
   });
 
+  test("a top-level cache_control (automatic caching) becomes a checkpoint at the end of the prompt", () => {
+    const body = build({ messages: [{ role: "user", content: "long document" }], cache_control: cc } as any);
+    expect(body.messages).toEqual([{ role: "user", content: [{ text: "long document" }, point] }]);
+    expect(JSON.stringify(body)).not.toContain("cache_control");
+  });
+
   test("without cache_control nothing changes: system parts are joined into one block", () => {
     const body = build({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, { role: "user", content: "q" }] as any });
     expect(body.system).toEqual([{ text: "ab" }]);
