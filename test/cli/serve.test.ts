@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UPSTREAM_FETCH_LIMIT } from "../../src/cli/fetch-limit.ts";
 import { startFakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
@@ -46,6 +47,24 @@ describe("opentracy serve", () => {
     } finally {
       await engine.stop();
       await fake.close();
+    }
+  });
+
+  test("serve raises Bun's upstream fetch limit in place: same process, the limit in its environment; a user's own value is kept", async () => {
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const engine = await startEngine();
+    try {
+      // The PID the test spawned is the one that printed "listening" and answers: execve, not a child.
+      expect(environ(engine.proc.pid)).toContain(`BUN_CONFIG_MAX_HTTP_REQUESTS=${UPSTREAM_FETCH_LIMIT}`);
+      expect((await fetch(`${engine.url}/health`)).status).toBe(200);
+    } finally {
+      expect(await engine.stop()).toBe(0);
+    }
+    const own = await startEngine({ env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "300" } });
+    try {
+      expect(environ(own.proc.pid)).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=300");
+    } finally {
+      await own.stop();
     }
   });
 });

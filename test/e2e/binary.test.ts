@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -40,6 +40,8 @@ describe("compiled binary", () => {
     const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
     const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "from the binary" }] }).withResponse();
     expect(data.choices[0].message.content).toContain("from the binary");
+    // The binary replaced itself with Bun's fetch limit raised (its arguments survived, or it would not serve).
+    expect(readFileSync(`/proc/${engine.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
     expect(await engine.stop()).toBe(0);
 
     const tail = await run([bin, "traces", "tail", "--json", "-n", "5"], engine.home);

@@ -10,12 +10,12 @@ export function tempHome(): string {
   return join(mkdtempSync(join(tmpdir(), "opentracy-test-")), "home");
 }
 
-/** The environment for a child: ours minus anything that could point it at real providers or another home. */
+/** The environment for a child: ours minus anything that could point it at real providers or another home, or tune Bun. */
 export function childEnv(home: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_/.test(k)) continue;
+    if (/_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_|^BUN_CONFIG_/.test(k)) continue;
     env[k] = v;
   }
   env.OPENTRACY_HOME = home;
