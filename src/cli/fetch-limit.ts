@@ -2,7 +2,7 @@
  * Bun's fetch keeps at most 256 requests in flight per process (more wait in a queue, so the
  * 257th concurrent stream gets its first byte only when another ends) and reads the limit from
  * BUN_CONFIG_MAX_HTTP_REQUESTS only at start-up. `serve` therefore replaces itself, before it
- * does anything else, with the same program and arguments and the limit raised: execve keeps the
+ * loads anything else (bin/opentracy.ts calls this first), with the same program and arguments and the limit raised: execve keeps the
  * PID, the open stdio and the parent, so a supervisor, `kill` or a test sees one process. A limit
  * the user set is left alone.
  */

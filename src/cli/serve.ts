@@ -4,7 +4,6 @@ import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, startServer, TraceTargetError } from "../server/engine.ts";
 import { existsSync } from "node:fs";
 import { VERSION } from "../version.ts";
-import { raiseFetchLimit } from "./fetch-limit.ts";
 import { CliError } from "./output.ts";
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -29,7 +28,6 @@ export function registerServe(program: Command): void {
     .option("--tls-key <file>", "the certificate's private key (PEM)")
     .option("--insecure-no-auth", "accept any API key on a non-loopback address without engine tokens (anyone who can reach it spends your keys)")
     .action(async (opts: { port?: string; host?: string; clickhouse?: string; tlsCert?: string; tlsKey?: string; insecureNoAuth?: boolean }) => {
-      raiseFetchLimit();
       const env = process.env;
       const p = paths(env);
       ensureHome(p);
