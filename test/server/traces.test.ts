@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 import { readTraces } from "../helpers/traces.ts";
+import { SECRET, trafficMix } from "../helpers/traffic.ts";
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -11,24 +11,12 @@ beforeAll(async () => {
 });
 afterAll(() => fake?.close());
 
-/** Runs a fixed mix of requests against a fresh engine, stops it (SIGTERM flushes), returns its home. */
+/** Runs the trace tests' request mix against a fresh engine, stops it (SIGTERM flushes), returns its home. */
 async function traffic(env: Record<string, string> = {}) {
   const engine = await startEngine({ env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, ...env } });
-  const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
-  const secret = "call me at jane.doe@example.com or +1 415 555 0100";
-  const plain = await client.chat.completions.create({ model: "openai/gpt-4o", messages: [{ role: "user", content: secret }] }).withResponse();
-  const stream = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "streamed answer" }], stream: true });
-  let streamed = "";
-  let last: any;
-  for await (const c of stream) {
-    streamed += c.choices[0]?.delta.content ?? "";
-    last = c;
-  }
-  fake.script({ toolCalls: [{ name: "a", arguments: {} }, { name: "b", arguments: { x: 1 } }] });
-  await client.chat.completions.create({ model: "openai/gpt-4o", messages: [{ role: "user", content: "tools" }] });
-  await client.chat.completions.create({ model: "nope-model", messages: [{ role: "user", content: "x" }] }).catch(() => {});
+  const t = await trafficMix(engine.baseURL, fake);
   expect(await engine.stop()).toBe(0);
-  return { home: engine.home, plain, streamed, last, secret };
+  return { home: engine.home, ...t, secret: SECRET };
 }
 
 describe("traces in the local store", () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
 import { ensureHome, paths } from "../../../src/config/paths.ts";
 import { createEngine, startServer as startHttp } from "../../../src/server/engine.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
@@ -7,6 +6,7 @@ import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
 import { chdb, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer, type RunningServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
+import { SECRET, trafficMix } from "../../helpers/traffic.ts";
 import { startEngine } from "../../helpers/engine.ts";
 
 /**
@@ -21,24 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake?.close());
 
-const SECRET = "call me at jane.doe@example.com or +1 415 555 0100";
-
-/** The same mix as the local-store tests: plain, streamed, tool calls, an unknown model. */
-async function traffic(baseURL: string) {
-  const client = new OpenAI({ baseURL, apiKey: "x", maxRetries: 0 });
-  const plain = await client.chat.completions.create({ model: "openai/gpt-4o", messages: [{ role: "user", content: SECRET }] }).withResponse();
-  const stream = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "streamed answer" }], stream: true });
-  let streamed = "";
-  let last: any;
-  for await (const c of stream) {
-    streamed += c.choices[0]?.delta.content ?? "";
-    last = c;
-  }
-  fake.script({ toolCalls: [{ name: "a", arguments: {} }, { name: "b", arguments: { x: 1 } }] });
-  await client.chat.completions.create({ model: "openai/gpt-4o", messages: [{ role: "user", content: "tools" }] });
-  await client.chat.completions.create({ model: "nope-model", messages: [{ role: "user", content: "x" }] }).catch(() => {});
-  return { plain, streamed, last };
-}
+/** The same mix as the local-store tests. */
+const traffic = (baseURL: string) => trafficMix(baseURL, fake);
 
 /** What the local-store test checks, against the records read back from ClickHouse. */
 function expectTraffic(traces: TraceRecord[], t: Awaited<ReturnType<typeof traffic>>, redacted = false) {
