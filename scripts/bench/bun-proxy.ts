@@ -2,8 +2,12 @@
 // parsing, routing, pricing or tracing. opentracy runs on the same runtime, so the gap between
 // this and opentracy is work opentracy chose to do.
 //
-//   bun scripts/bench/bun-proxy.ts --upstream http://127.0.0.1:P [--port 0]
+//   bun scripts/bench/bun-proxy.ts --upstream http://127.0.0.1:P [--port 0] [--js-stream]
 // Requests to /<path> go to <upstream>/<path> unchanged.
+//
+// --js-stream: the answer's bytes pass through a JavaScript ReadableStream instead of Bun's
+// native pipe, unchanged and unparsed. Any gateway that looks at a stream (to translate it, count
+// its tokens, trace it) pays at least this, so it is the ceiling for a gateway that does.
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -15,6 +19,20 @@ if (!upstream) {
   process.exit(2);
 }
 const origin = new URL(upstream).origin;
+const jsStream = process.argv.includes("--js-stream");
+
+/** The same bytes, read and re-enqueued one network read at a time. */
+function throughJs(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -29,7 +47,8 @@ const server = Bun.serve({
       signal: req.signal,
     });
     // Bun already decompressed nothing (the mock does not compress), so the headers still fit the body.
-    return new Response(res.body, { status: res.status, headers: res.headers });
+    const body = jsStream && res.body ? throughJs(res.body) : res.body;
+    return new Response(body, { status: res.status, headers: res.headers });
   },
 });
-process.stdout.write(`bun proxy listening on http://127.0.0.1:${server.port} -> ${origin}\n`);
+process.stdout.write(`bun proxy${jsStream ? " (js stream)" : ""} listening on http://127.0.0.1:${server.port} -> ${origin}\n`);

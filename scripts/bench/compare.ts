@@ -2,7 +2,9 @@
 // the steadiest figure on a noisy machine, where req/s moves ±20 % between runs of the same code.
 //
 //   bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic]
-//                                [--rounds 6] [--seconds 3]
+//                                [--rounds 6] [--seconds 3] [--env KEY=VALUE ...]
+// --env sets variables for this checkout's engine only, so a runtime setting (a BUN_JSC_ option,
+// say) can be judged with `--base HEAD`.
 // The base revision is checked out into a temporary git worktree (sharing this node_modules) and
 // removed afterwards. Each round runs both engines, one after the other, against the same mock.
 
@@ -14,7 +16,7 @@ import { parseArgs } from "node:util";
 import { cleanEnv, ROOT } from "./engine.ts";
 import { wrkGenerator } from "./load/wrk.ts";
 import { WRK_HINT } from "./load/index.ts";
-import { cpuMicros } from "./proc-stats.ts";
+import { cpuMicros, peakRssKb, resetPeakRss } from "./proc-stats.ts";
 import { spawnServer, stopAll } from "./spawn.ts";
 import { median } from "./stats.ts";
 import { JSON_CT, MODELS, openaiBody, scenario } from "./workload.ts";
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     dialect: { type: "string", default: "openai" },
     rounds: { type: "string", default: "6" },
     seconds: { type: "string", default: "3" },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 if (!values.base) {
@@ -43,7 +46,9 @@ const worktree = join(mkdtempSync(join(tmpdir(), "opentracy-base-")), "tree");
 execFileSync("git", ["worktree", "add", "--detach", worktree, values.base], { cwd: ROOT, stdio: "ignore" });
 symlinkSync(join(ROOT, "node_modules"), join(worktree, "node_modules"));
 const trees = { [`base (${values.base})`]: worktree, "this checkout": ROOT };
+const headEnv = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 const cpu: Record<string, number[]> = {};
+const rss: Record<string, number[]> = {};
 const rps: Record<string, number[]> = {};
 try {
   const mock = await spawnServer({ name: "mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: pin ? 0 : null, ready: /listening on (http:\/\/[^\s]+)/ });
@@ -57,15 +62,17 @@ try {
         cmd: [process.execPath, join(root, "bin/opentracy.ts"), "serve", "--port", "0"],
         cwd: root,
         core: pin ? 1 : null,
-        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key" }),
+        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key", ...(root === ROOT ? headEnv : {}) }),
         ready: /listening on (http:\/\/[^\s]+)/,
       });
       const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };
       await gen.run({ req, connections: 50, durationS: 1, core: pin ? 0 : null });
+      resetPeakRss(engine.pid);
       const c0 = cpuMicros(engine.pid);
       const r = await gen.run({ req, connections: 50, durationS: Number(values.seconds), core: pin ? 0 : null });
       (cpu[name] ??= []).push((cpuMicros(engine.pid) - c0) / r.requests);
       (rps[name] ??= []).push(r.rps);
+      (rss[name] ??= []).push(peakRssKb(engine.pid) / 1024);
       await engine.stop();
       rmSync(join(home, ".."), { recursive: true, force: true });
     }
@@ -77,6 +84,8 @@ try {
   execFileSync("git", ["worktree", "remove", "--force", worktree], { cwd: ROOT, stdio: "ignore" });
 }
 const [base, head] = Object.keys(trees) as [string, string];
-const line = (n: string) => `${n.padEnd(28)} CPU ${median(cpu[n]!).toFixed(0).padStart(4)} µs/req (min ${Math.min(...cpu[n]!).toFixed(0)})  ${Math.round(median(rps[n]!))} req/s`;
+const line = (n: string) => `${n.padEnd(28)} CPU ${median(cpu[n]!).toFixed(0).padStart(4)} µs/req (min ${Math.min(...cpu[n]!).toFixed(0)})  ${Math.round(median(rps[n]!))} req/s  peak RSS ${median(rss[n]!).toFixed(1)} MB`;
 process.stdout.write(`${dialect} ${mode}, ${values.rounds} interleaved rounds, medians\n${line(base)}\n${line(head)}\n`);
-process.stdout.write(`this checkout / base: CPU per request ${(median(cpu[head]!) / median(cpu[base]!)).toFixed(2)}×, req/s ${(median(rps[head]!) / median(rps[base]!)).toFixed(2)}×\n`);
+process.stdout.write(
+  `this checkout / base: CPU per request ${(median(cpu[head]!) / median(cpu[base]!)).toFixed(2)}×, req/s ${(median(rps[head]!) / median(rps[base]!)).toFixed(2)}×, peak RSS ${(median(rss[head]!) / median(rss[base]!)).toFixed(2)}×\n`,
+);

@@ -10,6 +10,7 @@ import { anthropicBody, ANTHROPIC_HEADERS, dialectPath, JSON_CT, MODELS, openaiB
 export const LABELS: Record<TargetId, string> = {
   direct: "(a) direct to mock",
   bunproxy: "(b) minimal Bun proxy",
+  "bunproxy-js": "(h) minimal Bun proxy, answer through a JS stream",
   opentracy: "(c) opentracy, local traces",
   "opentracy-ch": "(d) opentracy, ClickHouse traces",
   "opentracy-off": "(g) opentracy, traces off",
@@ -63,14 +64,14 @@ async function startMockTarget(ctx: TargetContext): Promise<Target> {
   return fromChild("direct", child, native(child.url, ctx.chunks), (d) => ({ shape: d, extras: false }));
 }
 
-async function startBunProxy(ctx: TargetContext): Promise<Target> {
+async function startBunProxy(id: "bunproxy" | "bunproxy-js", ctx: TargetContext): Promise<Target> {
   const child = await spawnServer({
-    name: "bun proxy",
-    cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", ctx.upstream],
+    name: LABELS[id],
+    cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", ctx.upstream, ...(id === "bunproxy-js" ? ["--js-stream"] : [])],
     core: ctx.core,
     ready: /listening on (http:\/\/[^\s]+)/,
   });
-  return fromChild("bunproxy", child, native(child.url, ctx.chunks), (d) => ({ shape: d, extras: false }));
+  return fromChild(id, child, native(child.url, ctx.chunks), (d) => ({ shape: d, extras: false }));
 }
 
 async function startOpentracy(id: "opentracy" | "opentracy-ch" | "opentracy-off", ctx: TargetContext): Promise<Started> {
@@ -138,7 +139,8 @@ export async function startTarget(id: TargetId, ctx: TargetContext): Promise<Sta
       case "direct":
         return await startMockTarget(ctx);
       case "bunproxy":
-        return await startBunProxy(ctx);
+      case "bunproxy-js":
+        return await startBunProxy(id, ctx);
       case "opentracy":
       case "opentracy-ch":
       case "opentracy-off":
