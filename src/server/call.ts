@@ -97,6 +97,10 @@ export class Call {
   finish(httpStatus: number, error: { type: string; message: string } | null): void {
     if (this.done) return;
     this.done = true;
+    if (this.writer.discards) {
+      this.onFinish?.();
+      return;
+    }
     const end = Date.now();
     const record: TraceRecord = {
       id: this.id,

@@ -222,7 +222,7 @@ function streamAnswer(call: Call, config: Config, engine: Engine, body: ChatRequ
     call,
     config,
     clientWantsUsage: body.stream_options?.include_usage === true,
-    keepText: engine.contentPolicy().content,
+    keepText: engine.contentPolicy().content && !engine.writer.discards,
     abort,
   });
   return new Response(stream, {

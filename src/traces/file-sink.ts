@@ -21,6 +21,8 @@ export interface TraceSink {
   start?(): void;
   /** Shutdown has begun: the final flush is next, so stop background work and do not wait long. */
   beginClose?(): void;
+  /** Keeps nothing (traces off): the writer then queues nothing, and callers build no record. */
+  readonly discards?: boolean;
   /** What /health shows about the sink beyond the writer's own counters. */
   status?(): Record<string, unknown>;
 }

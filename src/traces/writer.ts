@@ -66,6 +66,11 @@ export class TraceWriter {
     return { sink: this.sink.kind ?? "custom", queued: this.queued, written: this.written, dropped: this.dropped, ...this.sink.status?.() };
   }
 
+  /** Nothing will be stored (traces off): a caller can skip building the record. */
+  get discards(): boolean {
+    return this.sink.discards === true;
+  }
+
   get queued(): number {
     return this.queue.length;
   }

@@ -15,8 +15,9 @@ afterAll(() => fake?.close());
 async function traffic(env: Record<string, string> = {}) {
   const engine = await startEngine({ env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, ...env } });
   const t = await trafficMix(engine.baseURL, fake);
+  const health = (await (await fetch(`${engine.url}/health`)).json()) as { traces: Record<string, unknown> };
   expect(await engine.stop()).toBe(0);
-  return { home: engine.home, ...t, secret: SECRET };
+  return { home: engine.home, ...t, secret: SECRET, health };
 }
 
 describe("traces in the local store", () => {
@@ -64,7 +65,9 @@ describe("traces in the local store", () => {
   });
 
   test("OPENTRACY_TRACES=off: answers as usual with their extras, and nothing is recorded", async () => {
-    const { home, plain, streamed, last } = await traffic({ OPENTRACY_TRACES: "off" });
+    const { home, plain, streamed, last, health } = await traffic({ OPENTRACY_TRACES: "off" });
+    // Not written and then dropped: never built or queued at all.
+    expect(health.traces).toMatchObject({ sink: "off", queued: 0, written: 0, dropped: 0 });
     expect(plain.data.choices[0].message.content).toBeTruthy();
     expect((plain.data as any)._cost).toBeGreaterThan(0);
     expect(streamed.length).toBeGreaterThan(0);
