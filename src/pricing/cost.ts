@@ -40,45 +40,75 @@ const FREE_LOCAL_PROVIDERS: ReadonlySet<string> = new Set(["ollama"]);
 interface Resolved {
   provider: Provider;
   modelId: string;
-  /** Plain per-token rates when that is all the entry has: priced here without calcPrice (~70 µs). */
-  flat: FlatRates | null;
+  /** Per-token rates, plain or tiered by prompt size, when that is all the entry has: priced here without calcPrice (~70 µs). */
+  rates: TokenRates | null;
   /** When the memo entry stops being trusted: catalogue prices can change on a date. */
   until: number;
 }
 
-interface FlatRates {
-  input_mtok: number;
-  output_mtok: number;
-  cache_read_mtok?: number;
-  cache_write_mtok?: number;
+/** USD per million tokens: one rate, or a base rate that later tiers replace once the prompt is longer than their start. */
+type Rate = number | { base: number; tiers: readonly { start: number; price: number }[] };
+
+export interface TokenRates {
+  input_mtok: Rate;
+  output_mtok: Rate;
+  cache_read_mtok?: Rate;
+  cache_write_mtok?: Rate;
 }
 
-const FLAT_KEYS: ReadonlySet<string> = new Set(["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"]);
+const TOKEN_KEYS: ReadonlySet<string> = new Set(["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"]);
 // Rates for units our usage never reports (tool searches, 1-hour cache writes): they add nothing
 // to what calcPrice would compute from our usage, so they do not stop the fast path.
 const UNREPORTED_KEYS: ReadonlySet<string> = new Set(["web_searches_kcount", "storage_searches_kcount", "social_searches_kcount", "rerank_searches_kcount", "cache_write_1h_mtok"]);
 const MEMO_TTL_MS = 60 * 60 * 1000;
 
-/** The rates, when every price of the entry is a plain number of a kind we can apply ourselves. */
-function flatRates(prices: ModelPrice): FlatRates | null {
+/** The rates, when every price of the entry is a token rate (plain or tiered) we can apply ourselves. */
+export function tokenRates(prices: ModelPrice): TokenRates | null {
   for (const [k, v] of Object.entries(prices)) {
     if (v === undefined || UNREPORTED_KEYS.has(k)) continue;
-    if (!FLAT_KEYS.has(k) || typeof v !== "number") return null;
+    if (!TOKEN_KEYS.has(k) || !isRate(v)) return null;
   }
-  if (typeof prices.input_mtok !== "number" || typeof prices.output_mtok !== "number") return null;
-  return prices as unknown as FlatRates;
+  if (prices.input_mtok === undefined || prices.output_mtok === undefined) return null;
+  return prices as unknown as TokenRates;
 }
 
-/** The catalogue's own arithmetic for flat rates (and ours for overrides): cache parts at their rate, else the input rate. */
-function flatCost(r: FlatRates, u: Usage): number {
+function isRate(v: unknown): v is Rate {
+  if (typeof v === "number") return true;
+  const t = v as { base?: unknown; tiers?: unknown } | null;
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    typeof t.base === "number" &&
+    Array.isArray(t.tiers) &&
+    t.tiers.every((x: any) => typeof x?.start === "number" && typeof x?.price === "number")
+  );
+}
+
+/** The catalogue's tier rule: the rate of the highest tier whose start the prompt is longer than, else the base. */
+function rateFor(rate: Rate, promptTokens: number): number {
+  if (typeof rate === "number") return rate;
+  let price = rate.base;
+  let start = -Infinity;
+  for (const t of rate.tiers) {
+    if (promptTokens > t.start && t.start > start) {
+      price = t.price;
+      start = t.start;
+    }
+  }
+  return price;
+}
+
+/** The catalogue's own arithmetic (and ours for overrides): cache parts at their rate, else the input rate; tiers by the whole prompt. */
+export function tokenCost(r: TokenRates, u: Usage): number {
   const cacheRead = u.cache_read_tokens ?? 0;
   const cacheWrite = u.cache_write_tokens ?? 0;
   const uncached = u.input_tokens - cacheRead - cacheWrite;
+  const at = (rate: Rate) => rateFor(rate, u.input_tokens);
   return (
-    (uncached * r.input_mtok +
-      cacheRead * (r.cache_read_mtok ?? r.input_mtok) +
-      cacheWrite * (r.cache_write_mtok ?? r.input_mtok) +
-      u.output_tokens * r.output_mtok) /
+    (uncached * at(r.input_mtok) +
+      cacheRead * at(r.cache_read_mtok ?? r.input_mtok) +
+      cacheWrite * at(r.cache_write_mtok ?? r.input_mtok) +
+      u.output_tokens * at(r.output_mtok)) /
     1e6
   );
 }
@@ -106,7 +136,7 @@ export function costUSD(
 
   const resolved = resolve(provider, model);
   if (!resolved) return null;
-  if (resolved.flat) return killFloatNoise(flatCost(resolved.flat, usage));
+  if (resolved.rates) return killFloatNoise(tokenCost(resolved.rates, usage));
   try {
     const result = calcPrice(catalogueUsage(usage), resolved.modelId, { provider: resolved.provider });
     if (!result || !pricesTextTokens(result.model_price)) return null;
@@ -165,7 +195,7 @@ function usageIsValid(u: Usage): boolean {
 
 function costFromOverride(o: PriceOverride, u: Usage): number {
   // Reasoning is inside output_tokens and an override has one output rate, so it adds nothing here.
-  return flatCost({ input_mtok: o.input, output_mtok: o.output, cache_read_mtok: o.cache_read, cache_write_mtok: o.cache_write }, u);
+  return tokenCost({ input_mtok: o.input, output_mtok: o.output, cache_read_mtok: o.cache_read, cache_write_mtok: o.cache_write }, u);
 }
 
 function catalogueUsage(u: Usage): Record<string, number> {
@@ -234,7 +264,7 @@ function lookUp(provider: string, model: string): Resolved | null {
       api_pattern: found.provider.api_pattern,
       models: [{ ...found.model, match: { equals: modelId } }],
     },
-    flat: flatRates(found.model_price),
+    rates: tokenRates(found.model_price),
     until: Date.now() + MEMO_TTL_MS,
   };
 }

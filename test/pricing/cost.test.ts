@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { calcPrice, type ModelPrice } from "@pydantic/genai-prices";
-import { costUSD, pricePerMillion, type Usage } from "../../src/pricing/cost.ts";
+import { costUSD, pricePerMillion, tokenCost, tokenRates, type Usage } from "../../src/pricing/cost.ts";
 
 // Expected numbers come from the catalogue's own per-million rates, read now, so the tests follow
 // catalogue updates instead of pinning today's prices.
@@ -291,16 +291,38 @@ describe("pricePerMillion", () => {
   });
 });
 
-describe("fast path for flat rates", () => {
-  // costUSD applies plain per-token rates itself instead of calling calcPrice; it must agree
-  // with the catalogue's own arithmetic for every model it prices that way.
+describe("fast path for token rates", () => {
+  // costUSD applies per-token rates, plain or tiered by prompt size, itself instead of calling
+  // calcPrice (~70 µs a call); it must agree with the catalogue's own arithmetic for every model
+  // it prices that way.
+  test("covers tiered entries (long-context prices) and leaves other units to the catalogue", () => {
+    const tiered = catalogueRates("anthropic", "claude-sonnet-4-5");
+    expect(typeof tiered.input_mtok).toBe("object");
+    expect(tokenRates(tiered)).not.toBeNull();
+    expect(tokenRates({ input_mtok: 1, output_mtok: 2, input_audio_mtok: 3 })).toBeNull();
+    expect(tokenRates({ input_mtok: 1, output_mtok: 2, output_reasoning_mtok: 3 })).toBeNull();
+    expect(tokenRates({ input_mtok: { base: 1, tiers: [{ start: 10, price: "2" }] }, output_mtok: 2 } as any)).toBeNull();
+  });
+
+  test("the highest tier the prompt is longer than applies, whatever order the tiers are listed in", () => {
+    const rates = tokenRates({ input_mtok: { base: 1, tiers: [{ start: 200, price: 3 }, { start: 100, price: 2 }] }, output_mtok: 10 })!;
+    const perToken = (input: number) => (tokenCost(rates, { input_tokens: input, output_tokens: 0 }) * 1e6) / input;
+    expect(perToken(100)).toBeCloseTo(1, 12); // "longer than": a prompt of exactly `start` stays below
+    expect(perToken(101)).toBeCloseTo(2, 12);
+    expect(perToken(201)).toBeCloseTo(3, 12);
+    // Output is billed at the tier the prompt reached.
+    const tieredOutput = tokenRates({ input_mtok: 1, output_mtok: { base: 10, tiers: [{ start: 100, price: 20 }] } })!;
+    expect(tokenCost(tieredOutput, { input_tokens: 101, output_tokens: 1_000_000 })).toBeCloseTo(101 / 1e6 + 20, 9);
+  });
+
   test("agrees with calcPrice across the catalogue and random usage", async () => {
     const { calcPrice, findProvider } = await import("@pydantic/genai-prices");
     const fc = (await import("fast-check")).default;
     const providers: Record<string, string> = { openai: "openai", anthropic: "anthropic", gemini: "google", groq: "groq", mistral: "mistral", deepseek: "deepseek", xai: "x-ai" };
     let compared = 0;
     for (const [ours, theirs] of Object.entries(providers)) {
-      for (const m of findProvider({ providerId: theirs })!.models.slice(0, 40)) {
+      // Every model of these providers: tiered ones (long-context prices) included.
+      for (const m of findProvider({ providerId: theirs })!.models.slice(0, 100)) {
         fc.assert(
           fc.property(fc.nat(300_000), fc.nat(100_000), fc.nat(100), fc.nat(100), (input, output, readPct, writePct) => {
             const read = Math.floor((input * readPct) / 200);
