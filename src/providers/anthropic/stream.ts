@@ -10,6 +10,13 @@ import { mergeUsage, usageFrom } from "./usage.ts";
 import type { NativeUsage, ReasoningBlock, ThinkingBlock } from "./wire.ts";
 
 const PROVIDER = "anthropic";
+// A text chunk's JSON is textHead + the text as a JSON string + TEXT_TAIL, exactly as JSON.stringify writes it.
+const TEXT_TAIL = '},"logprobs":null,"finish_reason":null}]}';
+const textHead = (empty: ChatCompletionChunk) => {
+  const json = JSON.stringify(empty);
+  // The last "delta": is the choice's (id and model come before choices).
+  return `${json.slice(0, json.lastIndexOf('"delta":') + 8)}{"content":`;
+};
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type BlockState =
@@ -42,7 +49,7 @@ export async function* anthropicChunks(events: AsyncIterable<EventSourceMessage>
     } catch {
       throw badUpstream(PROVIDER, `stream event '${event.event ?? "message"}' is not JSON`);
     }
-    for (const chunk of translator.push(data)) yield { chunk };
+    for (const sc of translator.translate(data)) yield sc;
     if (translator.done) return;
   }
   throw badUpstream(PROVIDER, "the stream ended before message_stop");
@@ -60,14 +67,29 @@ export class StreamTranslator {
   private readonly blocks = new Map<number, BlockState>();
   private reasoning: ReasoningBlock[] = [];
   private toolCount = 0;
+  /** A text chunk's JSON up to its text: the same for every text delta of the answer. */
+  private textHead: string | null = null;
 
   /** The chunks one upstream event turns into (often none). */
   push(event: any): ChatCompletionChunk[] {
+    return this.translate(event).map((sc) => sc.chunk);
+  }
+
+  /**
+   * As `push`, with each text delta's JSON text made here from a fixed head and the text alone:
+   * text deltas are most of a stream, and this spares the relay serialising each one whole.
+   */
+  translate(event: any): StreamChunk[] {
     if (isErrorBody(event)) throw streamError(event);
-    const out: ChatCompletionChunk[] = [];
+    const out: StreamChunk[] = [];
     const emit = (delta: Delta) => {
-      if (!this.opened) out.push(this.open());
-      out.push(this.chunk(delta, null));
+      if (!this.opened) out.push({ chunk: this.open() });
+      out.push({ chunk: this.chunk(delta, null) });
+    };
+    const emitText = (text: string) => {
+      if (!this.opened) out.push({ chunk: this.open() });
+      this.textHead ??= textHead(this.chunk({}, null));
+      out.push({ chunk: this.chunk({ content: text }, null), raw: `${this.textHead}${JSON.stringify(text)}${TEXT_TAIL}` });
     };
     switch (event?.type) {
       case "message_start": {
@@ -75,14 +97,15 @@ export class StreamTranslator {
         if (typeof msg.id === "string") this.id = msg.id;
         if (typeof msg.model === "string") this.model = msg.model;
         this.usage = mergeUsage(this.usage, msg.usage);
-        if (!this.opened) out.push(this.open());
+        this.textHead = null;
+        if (!this.opened) out.push({ chunk: this.open() });
         break;
       }
       case "content_block_start":
-        this.startBlock(event.index, event.content_block ?? {}, emit);
+        this.startBlock(event.index, event.content_block ?? {}, emit, emitText);
         break;
       case "content_block_delta":
-        this.blockDelta(event.index, event.delta ?? {}, emit);
+        this.blockDelta(event.index, event.delta ?? {}, emit, emitText);
         break;
       case "content_block_stop":
         this.stopBlock(event.index, emit);
@@ -93,9 +116,9 @@ export class StreamTranslator {
         this.usage = mergeUsage(this.usage, event.usage);
         break;
       case "message_stop":
-        if (!this.opened) out.push(this.open());
-        out.push(this.chunk(this.refusal ? { refusal: this.refusal } : {}, finishReason(this.stopReason)));
-        out.push({ ...this.chunk({}, null), choices: [], usage: usageFrom(this.usage) });
+        if (!this.opened) out.push({ chunk: this.open() });
+        out.push({ chunk: this.chunk(this.refusal ? { refusal: this.refusal } : {}, finishReason(this.stopReason)) });
+        out.push({ chunk: { ...this.chunk({}, null), choices: [], usage: usageFrom(this.usage) } });
         this.done = true;
         break;
       // ping and event types added later carry nothing for the client.
@@ -103,11 +126,11 @@ export class StreamTranslator {
     return out;
   }
 
-  private startBlock(index: number, block: any, emit: (d: Delta) => void): void {
+  private startBlock(index: number, block: any, emit: (d: Delta) => void, emitText: (text: string) => void): void {
     switch (block.type) {
       case "text":
         this.blocks.set(index, { kind: "text" });
-        if (block.text) emit({ content: block.text });
+        if (typeof block.text === "string" && block.text) emitText(block.text);
         return;
       case "thinking": {
         const kept = this.keepsReasoning() ? { type: "thinking" as const, thinking: block.thinking ?? "", signature: block.signature ?? "" } : null;
@@ -134,11 +157,11 @@ export class StreamTranslator {
     }
   }
 
-  private blockDelta(index: number, delta: any, emit: (d: Delta) => void): void {
+  private blockDelta(index: number, delta: any, emit: (d: Delta) => void, emitText: (text: string) => void): void {
     const state = this.blocks.get(index);
     switch (delta.type) {
       case "text_delta":
-        if (delta.text) emit({ content: delta.text });
+        if (typeof delta.text === "string" && delta.text) emitText(delta.text);
         return;
       case "thinking_delta":
         if (state?.kind === "thinking" && state.block) state.block.thinking += delta.thinking ?? "";

@@ -252,6 +252,26 @@ describe("round trips", () => {
   });
 });
 
+describe("stream frames", () => {
+  test("a text delta's JSON text is exactly what JSON.stringify writes for its chunk, whatever the id, model and text", () => {
+    const anyText = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom('"delta":{', '\\"}', "\u2028", "\ud800", "</script>"));
+    fc.assert(
+      fc.property(anyText, anyText, fc.array(anyText.filter((t) => t !== ""), { minLength: 1, maxLength: 5 }), (id, model, texts) => {
+        const translator = new StreamTranslator();
+        const frames = [
+          { type: "message_start", message: { id, model, content: [], usage: { input_tokens: 1, output_tokens: 1 } } },
+          { type: "content_block_start", index: 0, content_block: { type: "text", text: texts[0] } },
+          ...texts.slice(1).map((t) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } })),
+        ].flatMap((e) => translator.translate(e));
+        const texted = frames.filter((f) => f.raw !== undefined);
+        expect(texted.map((f) => f.chunk.choices[0]!.delta.content)).toEqual(texts);
+        for (const f of texted) expect(f.raw).toBe(JSON.stringify(f.chunk));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 /** The documented event sequence for these blocks, with text, thinking and JSON cut into `cut`-sized deltas. */
 function streamOf(blocks: any[], stop: string, cut: number): unknown[] {
   const pieces = (s: string) => s.match(new RegExp(`[\\s\\S]{1,${cut}}`, "g")) ?? [];
