@@ -76,6 +76,7 @@ export class TraceWriter {
   }
 
   enqueue(record: TraceRecord): void {
+    if (this.discards) return;
     if (this.queue.length >= this.maxQueue) {
       // A bounded queue protects the engine's memory when the disk stalls; say so loudly.
       this.dropped++;
