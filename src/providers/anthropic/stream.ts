@@ -1,5 +1,6 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream } from "../errors.ts";
 import type { StreamChunk } from "../types.ts";
 import { isErrorBody, streamError } from "./errors.ts";
@@ -10,13 +11,6 @@ import { mergeUsage, usageFrom } from "./usage.ts";
 import type { NativeUsage, ReasoningBlock, ThinkingBlock } from "./wire.ts";
 
 const PROVIDER = "anthropic";
-// A text chunk's JSON is textHead + the text as a JSON string + TEXT_TAIL, exactly as JSON.stringify writes it.
-const TEXT_TAIL = '},"logprobs":null,"finish_reason":null}]}';
-const textHead = (empty: ChatCompletionChunk) => {
-  const json = JSON.stringify(empty);
-  // The last "delta": is the choice's (id and model come before choices).
-  return `${json.slice(0, json.lastIndexOf('"delta":') + 8)}{"content":`;
-};
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type BlockState =
@@ -67,8 +61,7 @@ export class StreamTranslator {
   private readonly blocks = new Map<number, BlockState>();
   private reasoning: ReasoningBlock[] = [];
   private toolCount = 0;
-  /** A text chunk's JSON up to its text: the same for every text delta of the answer. */
-  private textHead: string | null = null;
+  private readonly textFrames = new TextFrames();
 
   /** The chunks one upstream event turns into (often none). */
   push(event: any): ChatCompletionChunk[] {
@@ -76,8 +69,8 @@ export class StreamTranslator {
   }
 
   /**
-   * As `push`, with each text delta's JSON text made here from a fixed head and the text alone:
-   * text deltas are most of a stream, and this spares the relay serialising each one whole.
+   * As `push`, with each text delta's JSON text made here (TextFrames), so the relay does not
+   * serialise each one whole.
    */
   translate(event: any): StreamChunk[] {
     if (isErrorBody(event)) throw streamError(event);
@@ -88,8 +81,8 @@ export class StreamTranslator {
     };
     const emitText = (text: string) => {
       if (!this.opened) out.push({ chunk: this.open() });
-      this.textHead ??= textHead(this.chunk({}, null));
-      out.push({ chunk: this.chunk({ content: text }, null), raw: `${this.textHead}${JSON.stringify(text)}${TEXT_TAIL}` });
+      const chunk = this.chunk({ content: text }, null);
+      out.push({ chunk, raw: this.textFrames.json(chunk) });
     };
     switch (event?.type) {
       case "message_start": {
@@ -97,7 +90,6 @@ export class StreamTranslator {
         if (typeof msg.id === "string") this.id = msg.id;
         if (typeof msg.model === "string") this.model = msg.model;
         this.usage = mergeUsage(this.usage, msg.usage);
-        this.textHead = null;
         if (!this.opened) out.push({ chunk: this.open() });
         break;
       }

@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
 import type { StreamChunk, Target } from "../types.ts";
 import type { StreamBody } from "../upstream-body.ts";
@@ -44,6 +45,13 @@ export async function* converseChunks(body: StreamBody, target: Target): AsyncGe
     }
     return { chunk: { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } };
   };
+  const frames = new TextFrames();
+  const text = (content: string): StreamChunk => {
+    const sc = chunk({ content });
+    // The first chunk also carries the role: not a text-only delta.
+    if (sc.chunk.choices[0]!.delta.role === undefined) sc.raw = frames.json(sc.chunk);
+    return sc;
+  };
 
   const tools = new Map<number, { index: number; gotArguments: boolean }>();
   const reasoning = new Map<number, OpenReasoning>();
@@ -71,7 +79,7 @@ export async function* converseChunks(body: StreamBody, target: Target): AsyncGe
       case "contentBlockDelta": {
         const d = payload.delta ?? {};
         if (typeof d.text === "string") {
-          if (d.text) yield chunk({ content: d.text });
+          if (d.text) yield text(d.text);
         } else if (d.toolUse) {
           const tool = tools.get(blockIndex);
           if (!tool) throw badUpstream(provider, `tool input for content block ${blockIndex}, which no toolUse start opened`);

@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
 import { sseEvents } from "../sse.ts";
 import type { StreamChunk, Target } from "../types.ts";
@@ -27,6 +28,12 @@ export async function* cohereStreamChunks(body: StreamBody, target: Target): Asy
     chunk: { id, object: "chat.completion.chunk", created, model: target.model, choices, ...extra },
   });
   const delta = (d: Delta, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+  const frames = new TextFrames();
+  const text = (content: string): StreamChunk => {
+    const sc = delta({ content });
+    sc.raw = frames.json(sc.chunk);
+    return sc;
+  };
 
   for await (const sse of sseEvents(body)) {
     if (sse.data === "[DONE]") break;
@@ -39,7 +46,7 @@ export async function* cohereStreamChunks(body: StreamBody, target: Target): Asy
       case "content-start":
       case "content-delta": {
         const content = event.delta?.message?.content;
-        if (typeof content?.text === "string" && content.text) yield delta({ content: content.text });
+        if (typeof content?.text === "string" && content.text) yield text(content.text);
         if (typeof content?.thinking === "string" && content.thinking) yield delta({ reasoning_content: content.thinking });
         break;
       }

@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk, Usage } from "../../openai/schema.ts";
+import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream } from "../errors.ts";
 import { sseEvents } from "../sse.ts";
 import type { StreamChunk, Target } from "../types.ts";
@@ -26,6 +27,7 @@ export async function* streamGeminiChunks(body: StreamBody, target: Target): Asy
   let id: string | null = null;
   let model = target.model;
   const created = Math.floor(Date.now() / 1000);
+  const frames = new TextFrames();
   const chunk = (index: number, delta: Delta, finish: string | null = null): StreamChunk => ({
     chunk: { id: id!, object: "chat.completion.chunk", created, model, choices: [{ index, delta, finish_reason: finish }] },
   });
@@ -50,7 +52,12 @@ export async function* streamGeminiChunks(body: StreamBody, target: Target): Asy
       const index = typeof candidate.index === "number" ? candidate.index : position;
       let state = candidates.get(index);
       if (!state) candidates.set(index, (state = new CandidateStream()));
-      for (const delta of state.deltas(candidate.content?.parts ?? [])) yield chunk(index, delta);
+      for (const delta of state.deltas(candidate.content?.parts ?? [])) {
+        const sc = chunk(index, delta);
+        // Text alone (not the first delta, which also opens the message with its role).
+        if (typeof delta.content === "string" && delta.role === undefined) sc.raw = frames.json(sc.chunk);
+        yield sc;
+      }
       if (candidate.finishReason && !state.finished) {
         const closing = state.closeCall();
         if (closing) yield chunk(index, closing);

@@ -4,6 +4,7 @@ import type { ChatCompletionChunk, ChatRequestBody } from "../../../src/openai/s
 import { anthropicAdapter } from "../../../src/providers/anthropic/index.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
 import type { Target } from "../../../src/providers/types.ts";
+import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
 export const FIXTURES = join(import.meta.dir, "fixtures");
 
@@ -54,7 +55,5 @@ export function sseBody(events: unknown[], chunkSize = 37): ReadableStream<Uint8
 
 /** Every chunk the adapter makes of these upstream events. */
 export async function translate(events: unknown[]): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const { chunk } of anthropicAdapter.streamChunks(sseBody(events), target())) out.push(chunk);
-  return out;
+  return collectTranslated(anthropicAdapter.streamChunks(sseBody(events), target()));
 }

@@ -4,7 +4,8 @@ import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
-import type { StreamChunk, Target } from "../../../src/providers/types.ts";
+import type { Target } from "../../../src/providers/types.ts";
+import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -93,11 +94,7 @@ export function byteStream(frames: Uint8Array[], readSizes?: number[]): Readable
   });
 }
 
-export async function collect(it: AsyncIterable<StreamChunk>): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const c of it) out.push(c.chunk);
-  return out;
-}
+export const collect = collectTranslated;
 
 export function contentOf(chunks: ChatCompletionChunk[]): string {
   return chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");

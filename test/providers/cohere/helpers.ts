@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getProvider } from "../../../src/providers/registry.ts";
 import type { StreamChunk, Target } from "../../../src/providers/types.ts";
+import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
 export const FIXTURES = join(import.meta.dir, "fixtures");
 
@@ -42,8 +43,5 @@ export function sseBody(events: unknown[], opts: { done?: boolean; eventLines?: 
   });
 }
 
-export async function collect(chunks: AsyncIterable<StreamChunk>): Promise<any[]> {
-  const out: any[] = [];
-  for await (const c of chunks) out.push(c.chunk);
-  return out;
-}
+// Tests read the chunks loosely (any), as they come off the wire.
+export const collect = collectTranslated as (chunks: AsyncIterable<StreamChunk>) => Promise<any[]>;

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
-import type { StreamChunk, Target } from "../../../src/providers/types.ts";
+import type { Target } from "../../../src/providers/types.ts";
+import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
 export function target(model = "gemini-2.5-flash", key: string | null = "AIza-test"): Target {
   return { provider: getProvider("gemini")!, model, baseUrl: "https://generativelanguage.googleapis.com", key, headers: {}, secrets: {}, env: {} };
@@ -33,11 +34,7 @@ export function sseBody(events: unknown[], cut = 7): ReadableStream<Uint8Array> 
   });
 }
 
-export async function collect(chunks: AsyncIterable<StreamChunk>): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const c of chunks) out.push(c.chunk);
-  return out;
-}
+export const collect = collectTranslated;
 
 /** What an OpenAI client rebuilds from the chunks of one choice (like the SDK's accumulator). */
 export function accumulate(chunks: ChatCompletionChunk[], index = 0) {
