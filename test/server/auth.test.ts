@@ -103,7 +103,7 @@ describe("tokens", () => {
   });
 });
 
-/** The running engine's traces once one carrying a token name is on disk (the writer flushes within 20 ms). */
+/** The running engine's traces once one carrying a token name is on disk (the writer flushes within about 1 ms). */
 async function tracesWithTokenName(engine: RunningEngine) {
   const deadline = Date.now() + 3000;
   for (;;) {
