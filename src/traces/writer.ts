@@ -12,6 +12,8 @@ export interface ContentPolicy {
 
 export interface WriterOptions {
   flushMs?: number;
+  /** After a failed write, the next try waits this long (default 1000 ms), however short flushMs is. */
+  retryMs?: number;
   batchSize?: number;
   maxQueue?: number;
   log?: (line: string) => void;
@@ -28,6 +30,7 @@ export class TraceWriter {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private started = false;
   private readonly flushMs: number;
+  private readonly retryMs: number;
   private readonly batchSize: number;
   private readonly maxQueue: number;
   private readonly log: (line: string) => void;
@@ -41,6 +44,7 @@ export class TraceWriter {
     opts: WriterOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? sink.flushMs ?? 200;
+    this.retryMs = opts.retryMs ?? 1000;
     this.batchSize = opts.batchSize ?? 1000;
     this.maxQueue = opts.maxQueue ?? 100_000;
     this.log = opts.log ?? (() => {});
@@ -52,13 +56,20 @@ export class TraceWriter {
     this.arm();
   }
 
-  /** A flush `flushMs` from now, unless one is already due; again after it while traces remain (a failed write retries). */
+  /**
+   * A flush `flushMs` from now, unless one is already due; again after it while traces remain.
+   * While the sink fails, tries are `retryMs` apart: each try serialises the whole backlog again,
+   * and a 1 ms cadence against a full disk would spin a core.
+   */
   private arm(): void {
     if (this.timer || !this.started || !this.queue.length) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush().then(() => this.arm());
-    }, this.flushMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.flush().then(() => this.arm());
+      },
+      this.failing ? this.retryMs : this.flushMs,
+    );
   }
 
   /** The writer's counters plus whatever the sink reports (state, spool, last error). */

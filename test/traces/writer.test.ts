@@ -78,7 +78,7 @@ describe("TraceWriter", () => {
       wrote();
     };
     sink.failNext = 1;
-    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 10 });
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 10, retryMs: 20 });
     w.start();
     const t0 = performance.now();
     w.enqueue(makeTrace({ id: "a" }));
@@ -86,6 +86,30 @@ describe("TraceWriter", () => {
     await written;
     expect(ids(sink)).toEqual(["a"]);
     expect(performance.now() - t0).toBeLessThan(5_000);
+    await w.close();
+  });
+
+  test("while the sink fails, tries are retryMs apart, not flushMs: a backlog is not re-serialised every millisecond", async () => {
+    const sink = new MemorySink();
+    const tries: number[] = [];
+    let wrote!: () => void;
+    const written = new Promise<void>((r) => (wrote = r));
+    const write = sink.write.bind(sink);
+    sink.write = async (batch) => {
+      tries.push(performance.now());
+      await write(batch);
+      wrote();
+    };
+    sink.failNext = 2;
+    const w = new TraceWriter(sink, () => ({ content: true, redact: false }), { flushMs: 1, retryMs: 100 });
+    w.start();
+    w.enqueue(makeTrace({ id: "a" }));
+    await written;
+    expect(ids(sink)).toEqual(["a"]);
+    expect(tries).toHaveLength(3);
+    // A lower bound only: a slow machine can make the gaps longer, never shorter.
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(95);
+    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(95);
     await w.close();
   });
 
