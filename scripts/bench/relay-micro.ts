@@ -1,5 +1,5 @@
-// The stream relay alone, in process: the mock's SSE bytes through the OpenAI adapter and the relay
-// to a fully read client stream, timed per stream. No network, so the figure is our own JS work.
+// The stream relay alone, in process: the mock's SSE bytes through the adapter (OpenAI or Anthropic dialect) and
+// the relay to a fully read client stream, timed per stream. No network, so the figure is our own JS work.
 //   bun scripts/bench/relay-micro.ts [--dialect openai|anthropic] [--chunks 20] [--seconds 3]
 import { parseArgs } from "node:util";
 import { anthropicStreamEvents, openaiStreamEvents } from "./mock-bodies.ts";
