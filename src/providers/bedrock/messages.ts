@@ -1,5 +1,6 @@
 import { cacheControlOf, contentParts, contentText, systemTextPieces, type CacheControl, type ContentPart } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
+import { lookup } from "../lookup.ts";
 import { echoedReasoning, type ReasoningBlock } from "./reasoning.ts";
 
 const PROVIDER = "bedrock";
@@ -127,7 +128,7 @@ function userBlock(part: ContentPart, param: string, j: number): ContentBlock {
   if (part.type === "image_url") {
     throw rejectRequest(`Bedrock Converse needs image bytes and cannot fetch image URLs; send the image as a base64 data URL (data:image/png;base64,...)`, p);
   }
-  const format = IMAGE_FORMATS[part.mediaType.toLowerCase()];
+  const format = lookup(IMAGE_FORMATS, part.mediaType.toLowerCase());
   if (!format) throw rejectRequest(`image type '${part.mediaType}' is not supported by Bedrock; use png, jpeg, gif or webp`, p);
   return { image: { format, source: { bytes: part.data } } };
 }

@@ -50,6 +50,12 @@ describe("messages", () => {
     expect(err.mapped.error.message).toContain("base64 data URL");
     const tiff = rejected(() => build({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/tiff;base64,AAAA" } }] }] }));
     expect(tiff.mapped.error.message).toContain("png, jpeg, gif or webp");
+    // A media type spelling an Object.prototype member is an unsupported type, not a table hit.
+    for (const type of ["constructor", "__proto__", "toString"]) {
+      const odd = rejected(() => build({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `data:${type};base64,AAAA` } }] }] }));
+      expect(odd.mapped.status).toBe(400);
+      expect(odd.mapped.error.message).toContain("png, jpeg, gif or webp");
+    }
   });
 
   test("tool round trip: toolUse in the assistant turn, consecutive results merged into one user turn, next user text joins it", () => {
