@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { ROOT, serveHelp } from "./engine.ts";
 import { freePort, spawnServer, waitHttp, type Child } from "./spawn.ts";
 
-export type ClickhouseSetup = { url: string; how: string; stop(): Promise<void> } | { unavailable: string };
+/** `pid`: the server's process when this machine runs it, so its CPU can be measured. */
+export type ClickhouseSetup = { url: string; how: string; pid?: number; stop(): Promise<void> } | { unavailable: string };
 
 const DATABASE = "opentracy_bench";
 export const CLICKHOUSE_HINT = "on Debian: sudo apt-get install -y clickhouse-server, or set OPENTRACY_BENCH_CLICKHOUSE_URL";
@@ -98,12 +99,12 @@ export async function setupClickhouse(core: number | null): Promise<ClickhouseSe
           await server.stop();
           rmSync(server.dir, { recursive: true, force: true });
         };
-        return { url: `${server.url}/${DATABASE}`, how: `scripts/clickhouse-server.ts (ClickHouse ${server.version})`, stop };
+        return { url: `${server.url}/${DATABASE}`, how: `scripts/clickhouse-server.ts (ClickHouse ${server.version})`, pid: server.pid, stop };
       }
     }
     const { child, origin } = await startDebianServer(core);
     await createDatabase(origin);
-    return { url: `http://default:@127.0.0.1:${new URL(origin).port}/${DATABASE}`, how: "Debian clickhouse-server started by the bench", stop: () => child.stop() };
+    return { url: `http://default:@127.0.0.1:${new URL(origin).port}/${DATABASE}`, how: "Debian clickhouse-server started by the bench", pid: child.pid, stop: () => child.stop() };
   } catch (e: any) {
     return { unavailable: `no ClickHouse server: ${String(e?.message ?? e).split("\n")[0]}` };
   }

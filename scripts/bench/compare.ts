@@ -2,9 +2,10 @@
 // the steadiest figure on a noisy machine, where req/s moves ±20 % between runs of the same code.
 //
 //   bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic]
-//                                [--rounds 6] [--seconds 3] [--env KEY=VALUE ...]
-// --env sets variables for this checkout's engine only, so a runtime setting (a BUN_JSC_ option,
-// say) can be judged with `--base HEAD`.
+//                                [--rounds 6] [--seconds 3] [--env KEY=VALUE ...] [--base-env KEY=VALUE ...]
+// --env sets variables for this checkout's engine only, --base-env for the base's, so a runtime
+// setting (a BUN_JSC_ option, ClickHouse tracing against traces off) can be judged with
+// `--base HEAD`; give both the same OPENTRACY_CLICKHOUSE_URL to judge a change to ClickHouse tracing.
 // The base revision is checked out into a temporary git worktree (sharing this node_modules) and
 // removed afterwards. Each round runs both engines, one after the other, against the same mock.
 
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "6" },
     seconds: { type: "string", default: "3" },
     env: { type: "string", multiple: true, default: [] },
+    "base-env": { type: "string", multiple: true, default: [] },
   },
 });
 if (!values.base) {
@@ -46,10 +48,27 @@ const worktree = join(mkdtempSync(join(tmpdir(), "opentracy-base-")), "tree");
 execFileSync("git", ["worktree", "add", "--detach", worktree, values.base], { cwd: ROOT, stdio: "ignore" });
 symlinkSync(join(ROOT, "node_modules"), join(worktree, "node_modules"));
 const trees = { [`base (${values.base})`]: worktree, "this checkout": ROOT };
-const headEnv = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const envOf = (pairs: string[]) => Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const headEnv = envOf(values.env);
+const baseEnv = envOf(values["base-env"]);
 const cpu: Record<string, number[]> = {};
 const rss: Record<string, number[]> = {};
 const rps: Record<string, number[]> = {};
+/**
+ * A fresh engine's ClickHouse sink connects and checks its schema in the background, spooling
+ * what arrives meanwhile and replaying it after: a start-up cost, not the steady state measured.
+ */
+async function tracesReady(origin: string): Promise<void> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const health = (await (await fetch(`${origin}/health`)).json()) as { traces?: { state?: string } };
+    const state = health.traces?.state;
+    if (state === undefined || state === "ok") return;
+    if (Date.now() > until) throw new Error(`trace sink still "${state}" after 15 s`);
+    await Bun.sleep(50);
+  }
+}
+
 try {
   const mock = await spawnServer({ name: "mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: pin ? 0 : null, ready: /listening on (http:\/\/[^\s]+)/ });
   const prefix = `${mock.url}${scenario(20, 0)}`;
@@ -62,9 +81,10 @@ try {
         cmd: [process.execPath, join(root, "bin/opentracy.ts"), "serve", "--port", "0"],
         cwd: root,
         core: pin ? 1 : null,
-        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key", ...(root === ROOT ? headEnv : {}) }),
+        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key", ...(root === ROOT ? headEnv : baseEnv) }),
         ready: /listening on (http:\/\/[^\s]+)/,
       });
+      await tracesReady(engine.url);
       const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };
       await gen.run({ req, connections: 50, durationS: 1, core: pin ? 0 : null });
       resetPeakRss(engine.pid);

@@ -19,6 +19,8 @@ export interface Measurement {
   ttfbP50Us: number;
   ttfbP99Us: number;
   cpuUsPerReq: number;
+  /** CPU of the target's helper server (ClickHouse) per request over the same run; NaN without one */
+  helperCpuUsPerReq: number;
   peakRssKb: number;
   requests: number;
   non2xx: number;
@@ -76,10 +78,12 @@ export async function measure(t: Target, c: Case, deps: MatrixDeps): Promise<Mea
 
   resetPeakRss(t.pid);
   const cpu0 = cpuMicros(t.pid);
+  const helper0 = t.helperPid ? cpuMicros(t.helperPid) : NaN;
   const sampler = startSampler(req, exp, c.mode, opts.chunks, Math.max(50, durationMs / 12), 10);
   const load = await gen.run({ req, connections: opts.concurrency, durationS: opts.durationS, core: deps.loadCore });
   const tally = await sampler.stop();
   const cpu1 = cpuMicros(t.pid);
+  const helper1 = t.helperPid ? cpuMicros(t.helperPid) : NaN;
   const peak = peakRssKb(t.pid);
 
   // Concurrency 1: what one client waiting on each answer sees added by the gateway.
@@ -124,6 +128,7 @@ export async function measure(t: Target, c: Case, deps: MatrixDeps): Promise<Mea
     ttfbP50Us: ttfbP50,
     ttfbP99Us: ttfbP99,
     cpuUsPerReq: served ? (cpu1 - cpu0) / served : NaN,
+    helperCpuUsPerReq: served ? (helper1 - helper0) / served : NaN,
     peakRssKb: peak,
     requests: load.requests,
     non2xx: load.non2xx + c1Errors,
@@ -179,6 +184,7 @@ export function summarise(ms: Measurement[]): Measurement {
     ttfbP50Us: med((m) => m.ttfbP50Us),
     ttfbP99Us: med((m) => m.ttfbP99Us),
     cpuUsPerReq: med((m) => m.cpuUsPerReq),
+    helperCpuUsPerReq: med((m) => m.helperCpuUsPerReq),
     peakRssKb: Math.max(...ms.map((m) => m.peakRssKb)),
     requests: sum((m) => m.requests),
     non2xx: sum((m) => m.non2xx),

@@ -3,6 +3,8 @@
 //
 //   bun scripts/bench/profile.ts [--dialect openai|anthropic] [--mode nonstream|stream]
 //                                [--seconds 10] [--chunks 20] [--top 40] [--interval-us 200]
+//                                [--env KEY=VALUE ...]
+// --env sets variables for the engine (OPENTRACY_CLICKHOUSE_URL=… profiles ClickHouse tracing).
 // The raw .cpuprofile (open it in Chrome DevTools or speedscope) stays in the printed directory.
 
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     top: { type: "string", default: "40" },
     "interval-us": { type: "string", default: "200" },
     concurrency: { type: "string", default: "50" },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 const dialect = values.dialect === "anthropic" ? "anthropic" : "openai";
@@ -44,6 +47,7 @@ try {
     upstream: mock.url,
     chunks: Number(values.chunks),
     core: pin ? 1 : null,
+    env: Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     bunFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${values["interval-us"]}`],
   });
   const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };

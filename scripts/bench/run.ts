@@ -70,7 +70,7 @@ try {
         upstream: upstream.url,
         chunks: opts.chunks,
         core: cores.sut,
-        clickhouse: "url" in ch ? { url: ch.url } : ch,
+        clickhouse: "url" in ch ? { url: ch.url, pid: ch.pid } : ch,
       });
       if ("unavailable" in t) {
         log(`${id}: not available: ${t.unavailable}`);

@@ -23,6 +23,8 @@ export interface Target {
   label: string;
   /** the process whose CPU and memory are the target's cost */
   pid: number;
+  /** a server the target hands work to on another core (ClickHouse for (d)): its CPU is reported apart */
+  helperPid?: number;
   request(dialect: Dialect, mode: Mode): HttpRequest;
   expect(dialect: Dialect): Expectation;
   /** what the process printed, to explain failures in the report */
@@ -36,8 +38,8 @@ export interface TargetContext {
   chunks: number;
   /** core for the system under test */
   core: number | null;
-  /** URL for --clickhouse, or why ClickHouse tracing cannot be measured */
-  clickhouse: { url: string } | { unavailable: string };
+  /** URL for --clickhouse (and the server's pid when this machine runs it), or why ClickHouse tracing cannot be measured */
+  clickhouse: { url: string; pid?: number } | { unavailable: string };
 }
 
 export type Started = Target | { id: TargetId; unavailable: string };
@@ -83,7 +85,7 @@ async function startOpentracy(id: "opentracy" | "opentracy-ch" | "opentracy-off"
   // Traces off: the same engine minus tracing, so what tracing costs can be read off.
   const env = id === "opentracy-off" ? { OPENTRACY_TRACES: "off" } : undefined;
   const engine = await startEngine({ name: LABELS[id], upstream: ctx.upstream, chunks: ctx.chunks, core: ctx.core, args, env });
-  return fromChild(
+  const target = fromChild(
     id,
     engine,
     (dialect, mode) => ({
@@ -93,6 +95,8 @@ async function startOpentracy(id: "opentracy" | "opentracy-ch" | "opentracy-off"
     }),
     () => ({ shape: "openai", extras: true }),
   );
+  if (id === "opentracy-ch" && "url" in ctx.clickhouse) target.helperPid = ctx.clickhouse.pid;
+  return target;
 }
 
 /**

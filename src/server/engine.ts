@@ -6,6 +6,7 @@ import type { Paths } from "../config/paths.ts";
 import { errorJson } from "../openai/errors.ts";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { join } from "node:path";
+import { httpInserter } from "../traces/clickhouse/insert.ts";
 import { createTraceClient } from "../traces/clickhouse/client.ts";
 import { DiscardSink } from "../traces/discard-sink.ts";
 import { ClickHouseSink } from "../traces/clickhouse/sink.ts";
@@ -83,6 +84,7 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   return new ClickHouseSink({
     ...common,
     client: await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms }),
+    insert: httpInserter(target, t?.clickhouse_timeout_ms),
     database: target.database,
     display: target.display,
     scrub: (text) => scrub(text, target),

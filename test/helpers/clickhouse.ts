@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findServerBinary, startClickHouseServer, type ClickHouseServer } from "../../scripts/clickhouse-server.ts";
 import { createTraceClient } from "../../src/traces/clickhouse/client.ts";
+import { clientInserter, httpInserter, type Inserter } from "../../src/traces/clickhouse/insert.ts";
 import { parseClickHouseUrl } from "../../src/traces/clickhouse/url.ts";
 
 /**
@@ -107,6 +108,8 @@ export interface Backend {
   missing: string | null;
   /** A client for this backend; for the server, started on first use and shared by the file. */
   client(): Promise<ClickHouseClient>;
+  /** How the engine inserts into this backend: over HTTP with fetch for the server. */
+  inserter(database: string): Promise<Inserter>;
   /** The server, when the backend is one (fault injection needs its process). */
   server?: () => Promise<RunningServer>;
   close(): Promise<void>;
@@ -119,12 +122,13 @@ export function backends(): Backend[] {
   const getServer = () => (server ??= startServer());
   let serverClient: ClickHouseClient | null = null;
   return [
-    { name: "chDB (embedded ClickHouse 26.x)", missing: null, client: chdb, close: async () => {} },
+    { name: "chDB (embedded ClickHouse 26.x)", missing: null, client: chdb, inserter: async (db) => clientInserter(await chdb(), db), close: async () => {} },
     {
       name: "clickhouse-server (Debian package)",
       missing: HAVE_SERVER ? null : "clickhouse-server is not installed",
       server: getServer,
       client: async () => (serverClient ??= await (await getServer()).client()),
+      inserter: async (db) => httpInserter(parseClickHouseUrl(`${(await getServer()).url}/${db}`)),
       close: async () => {
         await serverClient?.close();
         if (server) await (await server).stop();

@@ -65,6 +65,13 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
   };
 }
 
+/** JSONEachRow text of the records, one line each, for one insert. */
+export function rowsText(records: readonly TraceRecord[], layout: Layout, batchId: string): string {
+  let text = "";
+  for (const r of records) text += JSON.stringify(toRow(r, layout, batchId)) + "\n";
+  return text;
+}
+
 /** The columns of `trace_records` that make a TraceRecord, in the record's order. */
 export const RECORD_COLUMNS = [
   "id", "ts_start", "ts_first_byte", "ts_end", "alias", "requested_model", "selected_model", "provider",

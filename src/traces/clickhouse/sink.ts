@@ -7,7 +7,8 @@ import type { TraceBatch } from "../batch.ts";
 import { TraceRecord } from "../record.ts";
 import type { Layout } from "./layout.ts";
 import { migrate, queryRows, type SchemaState } from "./migrate.ts";
-import { toRow, type Row } from "./rows.ts";
+import { clientInserter, type Inserter } from "./insert.ts";
+import { rowsText } from "./rows.ts";
 import { TABLE } from "./schema.ts";
 import { qualified, str, strList } from "./sql.ts";
 import { Spool } from "./spool.ts";
@@ -31,6 +32,8 @@ export type SinkState = "connecting" | "ok" | "down" | "replaying" | "closed";
 
 export interface ClickHouseSinkOptions {
   client: ClickHouseClient;
+  /** How rows go in (httpInserter for a URL); by default through `client`. */
+  insert?: Inserter;
   database: string;
   /** Folder of the spool (OPENTRACY_HOME/spool/clickhouse). */
   spoolDir: string;
@@ -77,6 +80,7 @@ function errorCode(e: unknown): number | null {
 export class ClickHouseSink implements TraceSink {
   readonly kind = "clickhouse";
   private readonly client: ClickHouseClient;
+  private readonly inserter: Inserter;
   private readonly spool: Spool;
   private readonly log: (line: string) => void;
   private readonly scrub: (text: string) => string;
@@ -98,6 +102,7 @@ export class ClickHouseSink implements TraceSink {
 
   constructor(private readonly opts: ClickHouseSinkOptions) {
     this.client = opts.client;
+    this.inserter = opts.insert ?? clientInserter(opts.client, opts.database);
     this.log = opts.log ?? (() => {});
     this.scrub = opts.scrub ?? ((t) => t);
     this.spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes });
@@ -138,7 +143,7 @@ export class ClickHouseSink implements TraceSink {
     if (this.state === "ok" && this.spool.batches === 0 && this.appendingCount === 0 && this.schema) {
       try {
         const signal = this.shutdown ? AbortSignal.timeout(Math.max(1, this.shutdown.deadline - Date.now())) : undefined;
-        await this.insert(batch.map((r) => toRow(r, this.schema!.layout, token)), token, token, signal);
+        await this.insert(rowsText(batch, this.schema.layout, token), token, token, signal);
         this.rowsWritten += batch.length;
         return;
       } catch (e) {
@@ -160,15 +165,12 @@ export class ClickHouseSink implements TraceSink {
     }
   }
 
-  private async insert(rows: Row[], queryToken: string, dedupToken: string, signal?: AbortSignal): Promise<void> {
-    await this.client.insert({
-      table: qualified(this.opts.database, TABLE.traces),
-      values: rows,
-      format: "JSONEachRow",
+  private async insert(rows: string, queryToken: string, dedupToken: string, signal?: AbortSignal): Promise<void> {
+    await this.inserter(TABLE.traces, rows, {
       // The query_id lets a later replay see that this insert is still running on the server.
-      query_id: `opentracy-${queryToken}`,
-      abort_signal: signal,
-      clickhouse_settings: this.schema?.layout === "modern" ? ({ insert_deduplication_token: dedupToken } as any) : undefined,
+      queryId: `opentracy-${queryToken}`,
+      dedupToken: this.schema?.layout === "modern" ? dedupToken : undefined,
+      signal,
     });
   }
 
@@ -278,7 +280,8 @@ export class ClickHouseSink implements TraceSink {
       landed.set(r.batch_id, Number(r.n));
     }
 
-    const rows: Row[] = [];
+    let rows = "";
+    let count = 0;
     for (const { frame, payload } of group) {
       const records = parseLines(payload);
       const already = landed.get(frame.token) ?? 0;
@@ -291,11 +294,12 @@ export class ClickHouseSink implements TraceSink {
         );
         todo = records.filter((r) => !have.has(r.id));
       }
-      for (const r of todo) rows.push(toRow(r, layout, frame.token));
+      rows += rowsText(todo, layout, frame.token);
+      count += todo.length;
     }
 
-    if (rows.length > 0) {
-      const groupToken = createHash("sha1").update(tokens.join(",")).update(String(rows.length)).digest("hex").slice(0, 20);
+    if (count > 0) {
+      const groupToken = createHash("sha1").update(tokens.join(",")).update(String(count)).digest("hex").slice(0, 20);
       this.inflight = new AbortController();
       try {
         await this.insert(rows, `${this.spool.id}-r${groupToken}`, `replay-${groupToken}`, this.inflight.signal);
@@ -305,7 +309,7 @@ export class ClickHouseSink implements TraceSink {
       } finally {
         this.inflight = null;
       }
-      this.rowsWritten += rows.length;
+      this.rowsWritten += count;
     }
     this.headFailures = { token: "", count: 0 };
     await this.spool.ack(group.length);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryRows } from "../../../src/traces/clickhouse/migrate.ts";
 import { TABLE } from "../../../src/traces/clickhouse/schema.ts";
+import { ClickHouseInsertError, type Inserter } from "../../../src/traces/clickhouse/insert.ts";
 import { ClickHouseSink } from "../../../src/traces/clickhouse/sink.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import { qualified } from "../../../src/traces/clickhouse/sql.ts";
@@ -26,40 +27,39 @@ function traceAt(ms: number, overrides: Partial<TraceRecord> = {}): TraceRecord 
 }
 
 /**
- * A client that fails on demand, the way a network or a server does: `down` refuses every call;
- * `lostReplies` lets an insert reach ClickHouse and then throws, as a timeout after success does.
+ * A client and inserter that fail on demand, the way a network or a server does: `down` refuses
+ * every call; `lostReplies` lets an insert reach ClickHouse and then throws, as a timeout after
+ * success does; `refuseId` refuses any insert holding that trace as bad data.
  */
-function flaky(client: ClickHouseClient) {
-  const ctl = { down: false, lostReplies: 0, inserts: 0, refuseId: "" };
+function flaky(client: ClickHouseClient, insert: Inserter) {
+  const ctl = { down: false, lostReplies: 0, refuseId: "" };
   const refuse = () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }));
   const proxy = new Proxy(client, {
     get(target, prop) {
       const v = Reflect.get(target, prop);
-      if (prop === "insert")
-        return async (params: any) => {
-          if (ctl.down) return refuse();
-          if (ctl.refuseId && params.values.some((r: any) => r.id === ctl.refuseId)) {
-            throw new Error("Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected , before: x");
-          }
-          ctl.inserts++;
-          const r = await target.insert(params);
-          if (ctl.lostReplies > 0) {
-            ctl.lostReplies--;
-            throw new Error("socket hang up");
-          }
-          return r;
-        };
       if (prop === "query" || prop === "command") return (params: any) => (ctl.down ? refuse() : (v as any).call(target, params));
       return typeof v === "function" ? v.bind(target) : v;
     },
   });
-  return { client: proxy, ctl };
+  const flakyInsert: Inserter = async (table, rows, o) => {
+    if (ctl.down) return refuse();
+    if (ctl.refuseId && rows.split("\n").some((line) => line !== "" && JSON.parse(line).id === ctl.refuseId)) {
+      throw new ClickHouseInsertError("Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected , before: x", 27);
+    }
+    await insert(table, rows, o);
+    if (ctl.lostReplies > 0) {
+      ctl.lostReplies--;
+      throw new Error("socket hang up");
+    }
+  };
+  return { client: proxy, insert: flakyInsert, ctl };
 }
 
-function newSink(client: ClickHouseClient, database: string, spoolDir = join(mkdtempSync(join(tmpdir(), "ch-sink-")), "spool")) {
+function newSink(client: ClickHouseClient, insert: Inserter, database: string, spoolDir = join(mkdtempSync(join(tmpdir(), "ch-sink-")), "spool")) {
   const logs: string[] = [];
   const sink = new ClickHouseSink({
     client,
+    insert,
     database,
     spoolDir,
     display: "http://default:***@test/db",
@@ -80,7 +80,7 @@ for (const b of backends()) {
     test("every field of every record is stored and read back unchanged", async () => {
       const client = await b.client();
       const db = uniqueDatabase();
-      const { sink } = newSink(client, db);
+      const { sink } = newSink(client, await b.inserter(db), db);
       const records = [
         traceAt(0, { request: [{ role: "user", content: "héllo ☃ \"quoted\" \\ back\nslash" }], response: [{ role: "assistant", content: "ok", reasoning_content: "thought" }] }),
         traceAt(1000, { stream: true, alias: "smart", reasoning_tokens: 7, cached_tokens: 3, finish_reason: "tool_calls", tool_calls: 2, cost_usd: 0.0000222 }),
@@ -102,7 +102,7 @@ for (const b of backends()) {
       const client = await b.client();
       for (const policy of [{ content: false, redact: false }, { content: true, redact: true }]) {
         const db = uniqueDatabase();
-        const { sink } = newSink(client, db);
+        const { sink } = newSink(client, await b.inserter(db), db);
         const writer = new TraceWriter(sink, () => policy);
         writer.start();
         writer.enqueue(traceAt(0, { request: [{ role: "user", content: "mail jane.doe@example.com, call +1 415 555 0100" }], error_message: null }));
@@ -122,7 +122,7 @@ for (const b of backends()) {
     test("the hourly aggregate per model: counts, errors, tokens, cost and latency quantiles", async () => {
       const client = await b.client();
       const db = uniqueDatabase();
-      const { sink } = newSink(client, db);
+      const { sink } = newSink(client, await b.inserter(db), db);
       const records: TraceRecord[] = [];
       // Hour 0, model A: 101 ok calls with latencies 1..101 ms, 10 in / 20 out tokens, $0.5 each.
       for (let i = 0; i < 101; i++) records.push(traceAt(i * 1000, { selected_model: "openai/a", latency_ms: i + 1, input_tokens: 10, output_tokens: 20, cached_tokens: 1, reasoning_tokens: null, cost_usd: 0.5 }));
@@ -157,9 +157,9 @@ for (const b of backends()) {
 
     test("ClickHouse down: batches are spooled to disk, then replayed in order once it answers", async () => {
       const real = await b.client();
-      const { client, ctl } = flaky(real);
       const db = uniqueDatabase();
-      const { sink, logs, spoolDir } = newSink(client, db);
+      const { client, insert, ctl } = flaky(real, await b.inserter(db));
+      const { sink, logs, spoolDir } = newSink(client, insert, db);
       ctl.down = true;
       sink.start();
       const records = Array.from({ length: 30 }, (_, i) => traceAt(i * 10));
@@ -185,9 +185,9 @@ for (const b of backends()) {
 
     test("an insert that succeeded but whose answer was lost is not written twice on replay", async () => {
       const real = await b.client();
-      const { client, ctl } = flaky(real);
       const db = uniqueDatabase();
-      const { sink } = newSink(client, db);
+      const { client, insert, ctl } = flaky(real, await b.inserter(db));
+      const { sink } = newSink(client, insert, db);
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       ctl.lostReplies = 1;
@@ -202,15 +202,15 @@ for (const b of backends()) {
 
     test("a new sink on the same spool (an engine killed and restarted) replays what the last one left", async () => {
       const real = await b.client();
-      const dead = flaky(real);
-      dead.ctl.down = true;
       const db = uniqueDatabase();
-      const first = newSink(dead.client, db);
+      const dead = flaky(real, await b.inserter(db));
+      dead.ctl.down = true;
+      const first = newSink(dead.client, dead.insert, db);
       first.sink.start();
       const records = Array.from({ length: 12 }, (_, i) => traceAt(i));
       for (let i = 0; i < 12; i += 4) await first.sink.write(batch(records.slice(i, i + 4)));
       // No close(): the process is gone. The next one starts on the same folder.
-      const second = newSink(real, db, first.spoolDir);
+      const second = newSink(real, await b.inserter(db), db, first.spoolDir);
       expect(second.logs.join("\n")).toContain("12 traces in 3 batches left by the last run");
       second.sink.start();
       await eventually(() => second.sink.status().state === "ok", 15_000, "replayed");
@@ -223,9 +223,9 @@ for (const b of backends()) {
 
     test("a batch ClickHouse keeps refusing as bad data is set aside, and the traces after it go in", async () => {
       const real = await b.client();
-      const { client, ctl } = flaky(real);
       const db = uniqueDatabase();
-      const { sink, logs, spoolDir } = newSink(client, db);
+      const { client, insert, ctl } = flaky(real, await b.inserter(db));
+      const { sink, logs, spoolDir } = newSink(client, insert, db);
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       const poison = traceAt(1, { id: "poison" });
