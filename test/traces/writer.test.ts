@@ -33,6 +33,32 @@ describe("TraceWriter", () => {
     expect(w.written).toBe(25);
   });
 
+  test("a flush writes what was queued when it began: traces arriving during a slow write wait for the next tick, not a write of their own", async () => {
+    const writes: number[] = [];
+    let release!: () => void;
+    const slow: TraceSink = {
+      async write(batch: TraceBatch) {
+        writes.push(batch.records.length);
+        if (writes.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      async close() {},
+    };
+    // Not started: no timer, so only the flushes this test makes happen.
+    const w = new TraceWriter(slow, () => ({ content: true, redact: false }), { batchSize: 3 });
+    for (let i = 0; i < 4; i++) w.enqueue(makeTrace({ id: `a${i}` }));
+    const first = w.flush();
+    for (let i = 0; i < 5; i++) w.enqueue(makeTrace({ id: `b${i}` }));
+    release();
+    await first;
+    // Four queued before the flush: two writes of at most batchSize. The five that came during
+    // the first write are still queued, to go as one batch later.
+    expect(writes).toEqual([3, 1]);
+    expect(w.queued).toBe(5);
+    await w.flush();
+    expect(writes).toEqual([3, 1, 3, 2]);
+    expect(w.queued).toBe(0);
+  });
+
   test("a failed write keeps the batch and the next flush writes it", async () => {
     const sink = new MemorySink();
     const logs: string[] = [];
