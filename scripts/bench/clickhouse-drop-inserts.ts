@@ -6,6 +6,8 @@
 //   bun scripts/bench/clickhouse-drop-inserts.ts http://127.0.0.1:8123      # prints its URL
 //   bun scripts/bench/compare.ts --base HEAD --env OPENTRACY_CLICKHOUSE_URL=http://default:PW@<its host:port>/db \
 //                                --base-env OPENTRACY_TRACES=off
+export {}; // a module, so its names stay its own
+
 const upstream = process.argv[2];
 if (!upstream) {
   process.stderr.write("usage: bun scripts/bench/clickhouse-drop-inserts.ts <http://host:port of a ClickHouse server>\n");

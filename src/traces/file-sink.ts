@@ -14,6 +14,8 @@ export interface TraceSink {
   readonly kind?: string;
   /** How long a trace may wait before the writer flushes, unless `traces.flush_ms` says (default 200). */
   readonly flushMs?: number;
+  /** Most traces per write, unless `traces.batch_size` says (default 1000). */
+  readonly batchSize?: number;
   /** Stores the batch (content policy already applied); resolves once it is durable. */
   write(batch: TraceBatch): Promise<void>;
   close(): Promise<void>;

@@ -45,7 +45,7 @@ export class TraceWriter {
   ) {
     this.flushMs = opts.flushMs ?? sink.flushMs ?? 200;
     this.retryMs = opts.retryMs ?? 1000;
-    this.batchSize = opts.batchSize ?? 1000;
+    this.batchSize = opts.batchSize ?? sink.batchSize ?? 1000;
     this.maxQueue = opts.maxQueue ?? 100_000;
     this.log = opts.log ?? (() => {});
   }

@@ -59,6 +59,20 @@ describe("TraceWriter", () => {
     expect(w.queued).toBe(0);
   });
 
+  test("the sink's own batch size applies unless one is configured", async () => {
+    const writes: number[] = [];
+    const sink: TraceSink = { batchSize: 2, async write(b: TraceBatch) { writes.push(b.records.length); }, async close() {} };
+    const fromSink = new TraceWriter(sink, () => ({ content: true, redact: false }));
+    for (let i = 0; i < 5; i++) fromSink.enqueue(makeTrace());
+    await fromSink.flush();
+    expect(writes).toEqual([2, 2, 1]);
+    writes.length = 0;
+    const configured = new TraceWriter(sink, () => ({ content: true, redact: false }), { batchSize: 4 });
+    for (let i = 0; i < 5; i++) configured.enqueue(makeTrace());
+    await configured.flush();
+    expect(writes).toEqual([4, 1]);
+  });
+
   test("a failed write keeps the batch and the next flush writes it", async () => {
     const sink = new MemorySink();
     const logs: string[] = [];

@@ -79,6 +79,10 @@ function errorCode(e: unknown): number | null {
 
 export class ClickHouseSink implements TraceSink {
   readonly kind = "clickhouse";
+  // ClickHouse's own guidance: about one insert per second, of 1,000 rows or (ideally) 10k-100k.
+  // Every insert is a part on disk for the server to merge, with several engines writing to one server.
+  readonly flushMs = 1000;
+  readonly batchSize = 10_000;
   private readonly client: ClickHouseClient;
   private readonly inserter: Inserter;
   private readonly spool: Spool;
