@@ -16,6 +16,13 @@ export interface RunningEngine {
   stop(): Promise<number>;
 }
 
+// A test that fails before its engine's stop() would otherwise leave that engine running after
+// the test run; test/setup.ts kills what is left (bun test fires no process "exit" event).
+const live = new Set<Subprocess>();
+export function killLeftoverEngines(): void {
+  for (const p of live) p.kill("SIGKILL");
+}
+
 /**
  * Starts `opentracy serve --port 0` as a real subprocess and waits for its "listening on" line,
  * which carries the port the OS chose: no fixed ports, no sleeps.
@@ -31,6 +38,8 @@ export async function startEngine(
     stdout: "pipe",
     stderr: "pipe",
   });
+  live.add(proc);
+  void proc.exited.then(() => live.delete(proc));
   let err = "";
   const waiters = new Set<{ from: number; pattern: RegExp; resolve: (line: string) => void }>();
   const check = () => {
