@@ -1,3 +1,4 @@
+import { nextTurn, SLICE } from "./next-turn.ts";
 import type { TraceRecord } from "./record.ts";
 
 /**
@@ -14,6 +15,19 @@ export class TraceBatch {
     if (this.text === null) {
       let s = "";
       for (const r of this.records) s += JSON.stringify(r) + "\n";
+      this.text = s;
+    }
+    return this.text;
+  }
+
+  /** The same text, made a slice at a time with requests served in between (a large batch). */
+  async linesInSlices(): Promise<string> {
+    if (this.text === null) {
+      let s = "";
+      for (let i = 0; i < this.records.length; i++) {
+        if (i > 0 && i % SLICE === 0) await nextTurn();
+        s += JSON.stringify(this.records[i]) + "\n";
+      }
       this.text = s;
     }
     return this.text;

@@ -2,6 +2,7 @@ import type { TraceRecord } from "./record.ts";
 import { redactValue } from "./redact.ts";
 import type { TraceSink } from "./file-sink.ts";
 import { TraceBatch } from "./batch.ts";
+import { nextTurn, SLICE } from "./next-turn.ts";
 
 export interface ContentPolicy {
   /** false: no prompt or answer text is stored. */
@@ -120,7 +121,7 @@ export class TraceWriter {
       this.queue = batch === this.queue ? [] : this.queue.slice(n);
       const policy = this.policy();
       try {
-        await this.sink.write(new TraceBatch(batch.map((r) => applyPolicy(r, policy))));
+        await this.sink.write(new TraceBatch(policy.content && !policy.redact ? batch : await withPolicy(batch, policy)));
         this.written += batch.length;
         due -= n;
         if (this.failing) this.log("trace writes recovered");
@@ -144,6 +145,16 @@ export class TraceWriter {
     await this.flush();
     await this.sink.close();
   }
+}
+
+/** applyPolicy over a batch; redaction a slice at a time, serving requests in between. */
+async function withPolicy(batch: TraceRecord[], policy: ContentPolicy): Promise<TraceRecord[]> {
+  const out: TraceRecord[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (i > 0 && i % SLICE === 0) await nextTurn();
+    out.push(applyPolicy(batch[i], policy));
+  }
+  return out;
 }
 
 export function applyPolicy(r: TraceRecord, policy: ContentPolicy): TraceRecord {

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { TraceBatch } from "../../src/traces/batch.ts";
 import type { TraceSink } from "../../src/traces/file-sink.ts";
-import { TraceWriter } from "../../src/traces/writer.ts";
+import { applyPolicy, TraceWriter } from "../../src/traces/writer.ts";
 import { makeTrace } from "../helpers/trace-factory.ts";
+import { turnsDuring } from "../helpers/turns.ts";
 
 class MemorySink implements TraceSink {
   lines: string[] = [];
@@ -36,26 +37,33 @@ describe("TraceWriter", () => {
   test("a flush writes what was queued when it began: traces arriving during a slow write wait for the next tick, not a write of their own", async () => {
     const writes: number[] = [];
     let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const firstWrite = new Promise<void>((r) => (started = r));
     const slow: TraceSink = {
       async write(batch: TraceBatch) {
         writes.push(batch.records.length);
-        if (writes.length === 1) await new Promise<void>((r) => (release = r));
+        if (writes.length === 1) {
+          started();
+          await released;
+        }
       },
       async close() {},
     };
     // Not started: no timer, so only the flushes this test makes happen.
-    const w = new TraceWriter(slow, () => ({ content: true, redact: false }), { batchSize: 3 });
+    const w = new TraceWriter(slow, () => ({ content: true, redact: false }), { batchSize: 10 });
     for (let i = 0; i < 4; i++) w.enqueue(makeTrace({ id: `a${i}` }));
     const first = w.flush();
+    await firstWrite;
     for (let i = 0; i < 5; i++) w.enqueue(makeTrace({ id: `b${i}` }));
     release();
     await first;
-    // Four queued before the flush: two writes of at most batchSize. The five that came during
-    // the first write are still queued, to go as one batch later.
-    expect(writes).toEqual([3, 1]);
+    // The four queued before the flush went as one write; the five that came during it are still
+    // queued, to go as one batch later.
+    expect(writes).toEqual([4]);
     expect(w.queued).toBe(5);
     await w.flush();
-    expect(writes).toEqual([3, 1, 3, 2]);
+    expect(writes).toEqual([4, 5]);
     expect(w.queued).toBe(0);
   });
 
@@ -95,6 +103,17 @@ describe("TraceWriter", () => {
     content = false;
     await w.flush();
     expect(JSON.parse(sink.lines[0]).request).toBeNull();
+  });
+
+  test("redaction of a large batch is done a slice at a time, and is the same as record by record", async () => {
+    const sink = new MemorySink();
+    const w = new TraceWriter(sink, () => ({ content: true, redact: true }));
+    const records = Array.from({ length: 450 }, (_, i) => makeTrace({ id: `r${i}`, request: [{ role: "user", content: `mail jane${i}@example.com` }] }));
+    for (const r of records) w.enqueue(r);
+    const { turns } = await turnsDuring(() => w.flush());
+    expect(sink.lines).toEqual(records.map((r) => JSON.stringify(applyPolicy(r, { content: true, redact: true }))));
+    expect(sink.lines.join("\n")).not.toContain("jane1@example.com");
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 
   test("the queue is bounded and counts what it had to drop", async () => {

@@ -8,7 +8,7 @@ import { TraceRecord } from "../record.ts";
 import type { Layout } from "./layout.ts";
 import { migrate, queryRows, type SchemaState } from "./migrate.ts";
 import { clientInserter, type Inserter } from "./insert.ts";
-import { rowsText } from "./rows.ts";
+import { rowsText, rowsTextInSlices } from "./rows.ts";
 import { TABLE } from "./schema.ts";
 import { qualified, str, strList } from "./sql.ts";
 import { Spool } from "./spool.ts";
@@ -146,15 +146,16 @@ export class ClickHouseSink implements TraceSink {
     const token = this.newToken();
     if (this.state === "ok" && this.spool.batches === 0 && this.appendingCount === 0 && this.schema) {
       try {
+        const rows = await rowsTextInSlices(batch, this.schema.layout, token);
         const signal = this.shutdown ? AbortSignal.timeout(Math.max(1, this.shutdown.deadline - Date.now())) : undefined;
-        await this.insert(rowsText(batch, this.schema.layout, token), token, token, signal);
+        await this.insert(rows, token, token, signal);
         this.rowsWritten += batch.length;
         return;
       } catch (e) {
         this.failed(e, "down");
       }
     }
-    await this.toSpool(token, traces.lines(), batch.length);
+    await this.toSpool(token, await traces.linesInSlices(), batch.length);
     this.kick();
   }
 
