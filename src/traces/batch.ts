@@ -1,4 +1,4 @@
-import { nextTurn, SLICE } from "./next-turn.ts";
+import { eachInSlices } from "./next-turn.ts";
 import type { TraceRecord } from "./record.ts";
 
 /**
@@ -24,10 +24,7 @@ export class TraceBatch {
   async linesInSlices(): Promise<string> {
     if (this.text === null) {
       let s = "";
-      for (let i = 0; i < this.records.length; i++) {
-        if (i > 0 && i % SLICE === 0) await nextTurn();
-        s += JSON.stringify(this.records[i]) + "\n";
-      }
+      await eachInSlices(this.records, (r) => (s += JSON.stringify(r) + "\n"));
       this.text = s;
     }
     return this.text;

@@ -38,7 +38,7 @@ export class FileSink implements TraceSink {
   // answer it holds) that outlives a young-generation collection is promoted, and the old
   // generation is the slow one to collect. Measured with compare.ts against 20 ms: 8–10 % less
   // CPU per request and 2–5 % lower peak RSS. Under load a batch is still whatever arrived in
-  // that millisecond. (ClickHouse keeps the writer's 200 ms: it wants fewer, larger inserts.)
+  // that millisecond. (The ClickHouse sink flushes once a second: it wants fewer, larger inserts.)
   readonly flushMs = 1;
   private handle: FileHandle | null = null;
   private day = "";

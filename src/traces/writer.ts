@@ -2,7 +2,7 @@ import type { TraceRecord } from "./record.ts";
 import { redactValue } from "./redact.ts";
 import type { TraceSink } from "./file-sink.ts";
 import { TraceBatch } from "./batch.ts";
-import { nextTurn, SLICE } from "./next-turn.ts";
+import { eachInSlices } from "./next-turn.ts";
 
 export interface ContentPolicy {
   /** false: no prompt or answer text is stored. */
@@ -150,10 +150,7 @@ export class TraceWriter {
 /** applyPolicy over a batch; redaction a slice at a time, serving requests in between. */
 async function withPolicy(batch: TraceRecord[], policy: ContentPolicy): Promise<TraceRecord[]> {
   const out: TraceRecord[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    if (i > 0 && i % SLICE === 0) await nextTurn();
-    out.push(applyPolicy(batch[i], policy));
-  }
+  await eachInSlices(batch, (r) => out.push(applyPolicy(r, policy)));
   return out;
 }
 

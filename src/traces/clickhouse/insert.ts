@@ -25,6 +25,15 @@ export class ClickHouseInsertError extends Error {
 }
 
 /**
+ * A ClickHouse error code: the one given (a header, a driver's `code`) or else the one in the
+ * text, which is the only place older servers put it ("Code: 27, e.displayText() = …").
+ */
+export function clickHouseCode(given: unknown, text: string): number | null {
+  const code = Number(given ?? /Code:\s*(\d+)/.exec(text)?.[1]);
+  return Number.isInteger(code) && code > 0 ? code : null;
+}
+
+/**
  * Inserts by POSTing the text to ClickHouse's HTTP interface with fetch. The official client
  * streams the body through node:http, which under Bun costs about as much CPU as building the rows
  * (18 against 10 µs per trace for batches of 800, measured in one process against Debian's
@@ -48,9 +57,7 @@ export function httpInserter(target: ClickHouseTarget, timeoutMs = DEFAULT_TIMEO
     });
     const text = await res.text();
     if (res.ok) return;
-    // Older servers put the code only in the text ("Code: 27, e.displayText() = …").
-    const code = Number(res.headers.get("x-clickhouse-exception-code") ?? /Code:\s*(\d+)/.exec(text)?.[1]);
-    throw new ClickHouseInsertError(text.trim() || `HTTP ${res.status}`, Number.isInteger(code) && code > 0 ? code : null);
+    throw new ClickHouseInsertError(text.trim() || `HTTP ${res.status}`, clickHouseCode(res.headers.get("x-clickhouse-exception-code"), text));
   };
 }
 

@@ -1,4 +1,4 @@
-import { nextTurn, SLICE } from "../next-turn.ts";
+import { eachInSlices } from "../next-turn.ts";
 import { TraceRecord } from "../record.ts";
 import type { Layout } from "./layout.ts";
 
@@ -66,10 +66,12 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
   };
 }
 
+const rowLine = (r: TraceRecord, layout: Layout, batchId: string) => JSON.stringify(toRow(r, layout, batchId)) + "\n";
+
 /** JSONEachRow text of the records, one line each, for one insert. */
 export function rowsText(records: readonly TraceRecord[], layout: Layout, batchId: string): string {
   let text = "";
-  for (const r of records) text += JSON.stringify(toRow(r, layout, batchId)) + "\n";
+  for (const r of records) text += rowLine(r, layout, batchId);
   return text;
 }
 
@@ -78,11 +80,8 @@ export function rowsText(records: readonly TraceRecord[], layout: Layout, batchI
  * requests per second is tens of milliseconds of encoding, which in one go is every request's p99.
  */
 export async function rowsTextInSlices(records: readonly TraceRecord[], layout: Layout, batchId: string): Promise<string> {
-  let text = rowsText(records.slice(0, SLICE), layout, batchId);
-  for (let i = SLICE; i < records.length; i += SLICE) {
-    await nextTurn();
-    text += rowsText(records.slice(i, i + SLICE), layout, batchId);
-  }
+  let text = "";
+  await eachInSlices(records, (r) => (text += rowLine(r, layout, batchId)));
   return text;
 }
 

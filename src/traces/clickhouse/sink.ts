@@ -7,7 +7,7 @@ import type { TraceBatch } from "../batch.ts";
 import { TraceRecord } from "../record.ts";
 import type { Layout } from "./layout.ts";
 import { migrate, queryRows, type SchemaState } from "./migrate.ts";
-import { clientInserter, type Inserter } from "./insert.ts";
+import { clickHouseCode, clientInserter, type Inserter } from "./insert.ts";
 import { rowsText, rowsTextInSlices } from "./rows.ts";
 import { TABLE } from "./schema.ts";
 import { qualified, str, strList } from "./sql.ts";
@@ -71,11 +71,7 @@ export type ClickHouseSinkStatus = {
 const DATA_ERRORS = new Set([6, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 349]);
 const QUARANTINE_AFTER = 5;
 
-function errorCode(e: unknown): number | null {
-  const m = /Code:\s*(\d+)/.exec(String((e as any)?.message ?? e));
-  const code = Number((e as any)?.code ?? m?.[1]);
-  return Number.isInteger(code) && code > 0 ? code : null;
-}
+const errorCode = (e: unknown) => clickHouseCode((e as any)?.code, String((e as any)?.message ?? e));
 
 export class ClickHouseSink implements TraceSink {
   readonly kind = "clickhouse";
