@@ -34,6 +34,11 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
   return env;
 }
 
+/** `KEY=VALUE` arguments (--env) as an environment; the value may itself hold "=". */
+export function envPairs(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}
+
 export interface Engine extends Child {
   home: string;
 }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { rankProfile } from "./cpuprofile.ts";
-import { ROOT, startEngine } from "./engine.ts";
+import { envPairs, ROOT, startEngine } from "./engine.ts";
 import { wrkGenerator } from "./load/wrk.ts";
 import { WRK_HINT } from "./load/index.ts";
 import { cpuMicros } from "./proc-stats.ts";
@@ -47,7 +47,7 @@ try {
     upstream: mock.url,
     chunks: Number(values.chunks),
     core: pin ? 1 : null,
-    env: Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+    env: envPairs(values.env),
     bunFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${values["interval-us"]}`],
   });
   const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };
