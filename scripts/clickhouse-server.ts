@@ -63,7 +63,7 @@ const xml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 /** Only the HTTP port: no native, interserver or MySQL ports that could collide with anything. */
 function writeConfig(dir: string, port: number, password: string): string {
-  const data = join(dir, "data") + "/";
+  const data = `${join(dir, "data")}/`;
   mkdirSync(join(dir, "data", "tmp"), { recursive: true });
   mkdirSync(join(dir, "data", "user_files"), { recursive: true });
   mkdirSync(join(dir, "data", "format_schemas"), { recursive: true });
@@ -131,7 +131,7 @@ export async function startClickHouseServer(opts: ServerOptions = {}): Promise<C
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "opentracy-clickhouse-"));
   mkdirSync(dir, { recursive: true });
   const port = opts.port ?? (await freePort());
-  const password = opts.password ?? "test-pw-" + Math.random().toString(36).slice(2, 10);
+  const password = opts.password ?? `test-pw-${Math.random().toString(36).slice(2, 10)}`;
   const config = writeConfig(dir, port, password);
   const out = openSync(join(dir, "stdout.log"), "a");
   const child = spawn(bin[0], [...bin.slice(1), `--config-file=${config}`], { cwd: dir, stdio: ["ignore", out, out], detached: true });
@@ -174,7 +174,7 @@ if (import.meta.main) {
   };
   if (cmd === "start") {
     const s = await startClickHouseServer({ dir: arg("--dir"), port: arg("--port") ? Number(arg("--port")) : undefined, password: arg("--password") });
-    process.stdout.write(JSON.stringify({ pid: s.pid, port: s.port, dir: s.dir, url: s.url, version: s.version }) + "\n");
+    process.stdout.write(`${JSON.stringify({ pid: s.pid, port: s.port, dir: s.dir, url: s.url, version: s.version })}\n`);
     process.exit(0);
   } else if (cmd === "stop" && rest[0]) {
     const pid = Number(rest[0]);

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { minutes: { type: "string", default: "10" }, concurrency: { type: "string", default: "16" }, every: { type: "string", default: "30" } } });
+const { values } = parseArgs({
+  options: { minutes: { type: "string", default: "10" }, concurrency: { type: "string", default: "16" }, every: { type: "string", default: "30" } },
+});
 const minutes = Number(values.minutes);
 const concurrency = Number(values.concurrency);
 const everyS = Number(values.every);
@@ -31,7 +33,14 @@ const upstream = Bun.serve({
     const body: any = await req.json();
     if (Math.random() < 0.05) return Response.json({ error: { message: "injected fault", type: "server_error", param: null, code: null } }, { status: 500 });
     if (!body.stream) {
-      return Response.json({ id: "c", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } });
+      return Response.json({
+        id: "c",
+        object: "chat.completion",
+        created: 1,
+        model: "gpt-4o-mini",
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+      });
     }
     return new Response(
       new ReadableStream({
@@ -68,11 +77,22 @@ const base = /listening on (http:\/\/\S+)/.exec(banner)![1];
 const proc = (name: string) => readFileSync(`/proc/${engine.pid}/${name}`, "utf8");
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(proc("status"))![1]) / 1024;
 const fds = () => readdirSync(`/proc/${engine.pid}/fd`).length;
-const sockets = () => readdirSync(`/proc/${engine.pid}/fd`).filter((f) => { try { return readlinkSync(`/proc/${engine.pid}/fd/${f}`).startsWith("socket:"); } catch { return false; } }).length;
+const sockets = () =>
+  readdirSync(`/proc/${engine.pid}/fd`).filter((f) => {
+    try {
+      return readlinkSync(`/proc/${engine.pid}/fd/${f}`).startsWith("socket:");
+    } catch {
+      return false;
+    }
+  }).length;
 
 // Warm up first: the trace file and the upstream pool are opened lazily by the first requests.
 for (let i = 0; i < 20; i++) {
-  await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "warm-up" }] }) }).then((r) => r.text());
+  await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "warm-up" }] }),
+  }).then((r) => r.text());
 }
 const files = () => fds() - sockets();
 const baseline = { files: files(), sockets: sockets() };
@@ -107,7 +127,10 @@ async function worker(): Promise<void> {
 }
 
 const samples: string[] = [];
-const sampler = setInterval(() => samples.push(`${((Date.now() - (deadline - minutes * 60_000)) / 60_000).toFixed(1)} min  RSS ${rssMb().toFixed(1)} MB  requests ${requests}`), everyS * 1000);
+const sampler = setInterval(
+  () => samples.push(`${((Date.now() - (deadline - minutes * 60_000)) / 60_000).toFixed(1)} min  RSS ${rssMb().toFixed(1)} MB  requests ${requests}`),
+  everyS * 1000,
+);
 await Promise.all(Array.from({ length: concurrency }, worker));
 clearInterval(sampler);
 samples.push(`end      RSS ${rssMb().toFixed(1)} MB  requests ${requests}`);
@@ -123,10 +146,17 @@ engine.kill("SIGTERM");
 await engine.exited;
 upstream.stop(true);
 let traces = 0; // includes the 20 warm-up requests
-for (const f of readdirSync(join(home, "traces"))) traces += readFileSync(join(home, "traces", f), "utf8").split("\n").filter(Boolean).length;
+for (const f of readdirSync(join(home, "traces")))
+  traces += readFileSync(join(home, "traces", f), "utf8")
+    .split("\n")
+    .filter(Boolean).length;
 
-console.log(`soak: ${minutes} min, concurrency ${concurrency}, ${requests} requests (${aborted} aborted by the client, ${errors} errors incl. injected upstream faults), ${upstreamCalls} upstream calls`);
+console.log(
+  `soak: ${minutes} min, concurrency ${concurrency}, ${requests} requests (${aborted} aborted by the client, ${errors} errors incl. injected upstream faults), ${upstreamCalls} upstream calls`,
+);
 console.log(samples.join("\n"));
-console.log(`descriptors (files + sockets): after warm-up ${baseline.files} + ${baseline.sockets}; right after load ${loaded.files} + ${loaded.sockets}; ${idle.afterS} s later ${idle.files} + ${idle.sockets}`);
+console.log(
+  `descriptors (files + sockets): after warm-up ${baseline.files} + ${baseline.sockets}; right after load ${loaded.files} + ${loaded.sockets}; ${idle.afterS} s later ${idle.files} + ${idle.sockets}`,
+);
 console.log(`traces ${traces} / requests ${requests} + 20 warm-up: ${traces === requests + 20 ? "equal" : "MISMATCH"}`);
 process.exit(traces === requests + 20 && idle.files <= baseline.files && idle.sockets <= baseline.sockets ? 0 : 1);

@@ -25,7 +25,11 @@ const server = Bun.serve({
       inserts++;
       return new Response("");
     }
-    const res = await fetch(`${upstream}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body: req.method === "POST" ? await req.arrayBuffer() : undefined });
+    const res = await fetch(`${upstream}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === "POST" ? await req.arrayBuffer() : undefined,
+    });
     return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
   },
 });

@@ -104,7 +104,12 @@ export async function setupClickhouse(core: number | null): Promise<ClickhouseSe
     }
     const { child, origin } = await startDebianServer(core);
     await createDatabase(origin);
-    return { url: `http://default:@127.0.0.1:${new URL(origin).port}/${DATABASE}`, how: "Debian clickhouse-server started by the bench", pid: child.pid, stop: () => child.stop() };
+    return {
+      url: `http://default:@127.0.0.1:${new URL(origin).port}/${DATABASE}`,
+      how: "Debian clickhouse-server started by the bench",
+      pid: child.pid,
+      stop: () => child.stop(),
+    };
   } catch (e: any) {
     return { unavailable: `no ClickHouse server: ${String(e?.message ?? e).split("\n")[0]}` };
   }

@@ -35,7 +35,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.base) {
-  process.stderr.write("usage: bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic] [--rounds N] [--seconds S]\n");
+  process.stderr.write(
+    "usage: bun scripts/bench/compare.ts --base <git rev> [--mode nonstream|stream] [--dialect openai|anthropic] [--rounds N] [--seconds S]\n",
+  );
   process.exit(2);
 }
 const mode = values.mode === "stream" ? "stream" : "nonstream";
@@ -69,7 +71,12 @@ async function tracesReady(origin: string): Promise<void> {
 }
 
 try {
-  const mock = await spawnServer({ name: "mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: pin ? 0 : null, ready: /listening on (http:\/\/[^\s]+)/ });
+  const mock = await spawnServer({
+    name: "mock",
+    cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")],
+    core: pin ? 0 : null,
+    ready: /listening on (http:\/\/[^\s]+)/,
+  });
   const prefix = `${mock.url}${scenario(20, 0)}`;
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const [name, root] of Object.entries(trees)) {
@@ -80,7 +87,15 @@ try {
         cmd: [process.execPath, join(root, "bin/opentracy.ts"), "serve", "--port", "0"],
         cwd: root,
         core: pin ? 1 : null,
-        env: cleanEnv({ OPENTRACY_HOME: home, NO_COLOR: "1", OPENAI_BASE_URL: `${prefix}/v1`, OPENAI_API_KEY: "sk-bench", ANTHROPIC_BASE_URL: prefix, ANTHROPIC_API_KEY: "bench-key", ...(root === ROOT ? headEnv : baseEnv) }),
+        env: cleanEnv({
+          OPENTRACY_HOME: home,
+          NO_COLOR: "1",
+          OPENAI_BASE_URL: `${prefix}/v1`,
+          OPENAI_API_KEY: "sk-bench",
+          ANTHROPIC_BASE_URL: prefix,
+          ANTHROPIC_API_KEY: "bench-key",
+          ...(root === ROOT ? headEnv : baseEnv),
+        }),
         ready: /listening on (http:\/\/[^\s]+)/,
       });
       await tracesReady(engine.url);
@@ -95,7 +110,11 @@ try {
       await engine.stop();
       rmSync(join(home, ".."), { recursive: true, force: true });
     }
-    process.stderr.write(`round ${round}: ${Object.keys(trees).map((n) => `${n} ${cpu[n]!.at(-1)!.toFixed(0)} µs`).join(", ")}\n`);
+    process.stderr.write(
+      `round ${round}: ${Object.keys(trees)
+        .map((n) => `${n} ${cpu[n]!.at(-1)!.toFixed(0)} µs`)
+        .join(", ")}\n`,
+    );
   }
   await mock.stop();
 } finally {
@@ -103,7 +122,8 @@ try {
   execFileSync("git", ["worktree", "remove", "--force", worktree], { cwd: ROOT, stdio: "ignore" });
 }
 const [base, head] = Object.keys(trees) as [string, string];
-const line = (n: string) => `${n.padEnd(28)} CPU ${median(cpu[n]!).toFixed(0).padStart(4)} µs/req (min ${Math.min(...cpu[n]!).toFixed(0)})  ${Math.round(median(rps[n]!))} req/s  peak RSS ${median(rss[n]!).toFixed(1)} MB`;
+const line = (n: string) =>
+  `${n.padEnd(28)} CPU ${median(cpu[n]!).toFixed(0).padStart(4)} µs/req (min ${Math.min(...cpu[n]!).toFixed(0)})  ${Math.round(median(rps[n]!))} req/s  peak RSS ${median(rss[n]!).toFixed(1)} MB`;
 process.stdout.write(`${dialect} ${mode}, ${values.rounds} interleaved rounds, medians\n${line(base)}\n${line(head)}\n`);
 process.stdout.write(
   `this checkout / base: CPU per request ${(median(cpu[head]!) / median(cpu[base]!)).toFixed(2)}×, req/s ${(median(rps[head]!) / median(rps[base]!)).toFixed(2)}×, peak RSS ${(median(rss[head]!) / median(rss[base]!)).toFixed(2)}×\n`,

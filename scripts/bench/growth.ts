@@ -48,7 +48,13 @@ function dirBytes(dir: string): number {
   }
 }
 
-export async function requestGrowth(opts: Options, gen: LoadGenerator, upstream: string, cores: { sut: number | null; load: number | null }, log: (l: string) => void): Promise<GrowthResult> {
+export async function requestGrowth(
+  opts: Options,
+  gen: LoadGenerator,
+  upstream: string,
+  cores: { sut: number | null; load: number | null },
+  log: (l: string) => void,
+): Promise<GrowthResult> {
   const engine = await startEngine({ name: "opentracy (growth)", upstream, chunks: opts.chunks, core: cores.sut });
   try {
     const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`openai/${MODELS.openai}`, "nonstream") };
@@ -105,8 +111,26 @@ export async function requestGrowth(opts: Options, gen: LoadGenerator, upstream:
       traces = { written: h.traces?.written, dropped: h.traces?.dropped, queued: h.traces?.queued };
     } catch {}
     // The load generator counts failures but cannot say what they were; the engine's log can.
-    if (errors && !firstError) firstError = engine.output().split("\n").find((l) => /error|refus|limit|timeout/i.test(l))?.slice(0, 300) ?? null;
-    return { startRssKb, points, idleRssKb: rssKb(engine.pid), errors, non2xx, socketErrors, timeouts, firstError, traces, traceBytes: dirBytes(join(engine.home, "traces")), cutShort };
+    if (errors && !firstError)
+      firstError =
+        engine
+          .output()
+          .split("\n")
+          .find((l) => /error|refus|limit|timeout/i.test(l))
+          ?.slice(0, 300) ?? null;
+    return {
+      startRssKb,
+      points,
+      idleRssKb: rssKb(engine.pid),
+      errors,
+      non2xx,
+      socketErrors,
+      timeouts,
+      firstError,
+      traces,
+      traceBytes: dirBytes(join(engine.home, "traces")),
+      cutShort,
+    };
   } finally {
     await engine.stop();
   }

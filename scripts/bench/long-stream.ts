@@ -34,7 +34,12 @@ async function measureStream(label: string, child: Child, req: HttpRequest, exp:
 
 export async function longStreams(upstream: string, chunks: number, core: number | null, dialects: Dialect[]): Promise<LongStreamResult[]> {
   const out: LongStreamResult[] = [];
-  const proxy = await spawnServer({ name: "bun proxy", cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", upstream], core, ready: /listening on (http:\/\/[^\s]+)/ });
+  const proxy = await spawnServer({
+    name: "bun proxy",
+    cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", upstream],
+    core,
+    ready: /listening on (http:\/\/[^\s]+)/,
+  });
   try {
     out.push(
       await measureStream(

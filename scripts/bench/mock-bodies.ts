@@ -31,7 +31,9 @@ export function openaiCompletion(chunks: number): string {
     object: "chat.completion",
     created: CREATED,
     model: OPENAI_MODEL,
-    choices: [{ index: 0, message: { role: "assistant", content: expectedText(chunks), refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
+    choices: [
+      { index: 0, message: { role: "assistant", content: expectedText(chunks), refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" },
+    ],
     usage: openaiUsage(chunks),
     service_tier: "default",
     system_fingerprint: "fp_bench",
@@ -84,7 +86,16 @@ const sse = (type: string, data: object) => `event: ${type}\ndata: ${JSON.string
 
 export function* anthropicStreamEvents(chunks: number): Generator<string> {
   yield sse("message_start", {
-    message: { model: ANTHROPIC_MODEL, id: "msg_bench", type: "message", role: "assistant", content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(1) },
+    message: {
+      model: ANTHROPIC_MODEL,
+      id: "msg_bench",
+      type: "message",
+      role: "assistant",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(1),
+    },
   });
   yield sse("content_block_start", { index: 0, content_block: { type: "text", text: "" } });
   yield sse("ping", {});

@@ -70,19 +70,26 @@ export function startMock(opts: MockOptions = {}) {
       const delayMs = Number(parts[2]);
       const dialect = parts[4] === "chat" && parts[5] === "completions" ? "openai" : parts[4] === "messages" && parts.length === 5 ? "anthropic" : null;
       if (req.method !== "POST" || !dialect || !Number.isInteger(chunks) || chunks < 1 || !Number.isFinite(delayMs) || delayMs < 0) {
-        return new Response(JSON.stringify({ error: { message: `mock: no route ${req.method} ${path}`, type: "invalid_request_error" } }), { status: 404, headers: JSON_HEADERS });
+        return new Response(JSON.stringify({ error: { message: `mock: no route ${req.method} ${path}`, type: "invalid_request_error" } }), {
+          status: 404,
+          headers: JSON_HEADERS,
+        });
       }
       const text = await req.text();
       const stream = text.includes('"stream":true');
       if (!stream) {
-        const body = dialect === "openai" ? cached(`o-json-${chunks}`, () => openaiCompletion(chunks)) : cached(`a-json-${chunks}`, () => anthropicMessage(chunks));
+        const body =
+          dialect === "openai" ? cached(`o-json-${chunks}`, () => openaiCompletion(chunks)) : cached(`a-json-${chunks}`, () => anthropicMessage(chunks));
         return new Response(body, { headers: JSON_HEADERS });
       }
       // OpenAI sends the usage chunk only when asked; the engine always asks, clients may not.
       const usage = dialect === "anthropic" || text.includes('"include_usage":true');
       const events = () => (dialect === "openai" ? openaiStreamEvents(chunks, usage) : anthropicStreamEvents(chunks));
       if (delayMs === 0 && chunks <= CACHE_MAX_CHUNKS) {
-        return new Response(cached(`${dialect}-sse-${chunks}-${usage}`, () => [...events()].join("")), { headers: SSE_HEADERS });
+        return new Response(
+          cached(`${dialect}-sse-${chunks}-${usage}`, () => [...events()].join("")),
+          { headers: SSE_HEADERS },
+        );
       }
       return new Response(generated(events(), delayMs), { headers: SSE_HEADERS });
     },

@@ -60,7 +60,10 @@ All traffic stays on 127.0.0.1; every loop is bounded in count and time.
 
 const list = <T extends string>(v: string | undefined, allowed: readonly T[], fallback: T[]): T[] => {
   if (!v) return fallback;
-  const items = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const i of items) if (!allowed.includes(i as T)) throw new Error(`unknown value '${i}': use ${allowed.join(", ")}`);
   return items as T[];
 };

@@ -41,7 +41,12 @@ if (!gen) throw new Error(WRK_HINT);
 const dir = mkdtempSync(join(tmpdir(), "opentracy-profile-"));
 const pin = Bun.which("taskset") !== null;
 try {
-  const mock = await spawnServer({ name: "mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: pin ? 0 : null, ready: /listening on (http:\/\/[^\s]+)/ });
+  const mock = await spawnServer({
+    name: "mock",
+    cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")],
+    core: pin ? 0 : null,
+    ready: /listening on (http:\/\/[^\s]+)/,
+  });
   const engine = await startEngine({
     name: "opentracy (profiled)",
     upstream: mock.url,
@@ -64,12 +69,18 @@ try {
   const requests = r.requests + Math.round(r.rps * 2); // the warm-up is in the profile too
   const fmt = (us: number) => `${(us / requests).toFixed(1).padStart(7)} µs/req ${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
   const top = Number(values.top);
-  process.stdout.write(`${dialect} ${mode}: ${Math.round(r.rps)} req/s under profiling, ${cpuPerReq.toFixed(0)} µs CPU per request (whole process, all threads)\n`);
+  process.stdout.write(
+    `${dialect} ${mode}: ${Math.round(r.rps)} req/s under profiling, ${cpuPerReq.toFixed(0)} µs CPU per request (whole process, all threads)\n`,
+  );
   process.stdout.write(`profile: ${join(dir, file)}; sampled JS-thread time ${(totalUs / 1e6).toFixed(1)} s over ~${requests} requests\n\n`);
   process.stdout.write("by self time\n");
   for (const row of [...rows].sort((a, b) => b.selfUs - a.selfUs).slice(0, top)) process.stdout.write(`  ${fmt(row.selfUs)}  ${row.key}\n`);
   process.stdout.write("\nby inclusive time (project code and its direct dependencies)\n");
-  for (const row of [...rows].filter((x) => /src\/|node_modules/.test(x.key)).sort((a, b) => b.totalUs - a.totalUs).slice(0, top)) process.stdout.write(`  ${fmt(row.totalUs)}  ${row.key}\n`);
+  for (const row of [...rows]
+    .filter((x) => /src\/|node_modules/.test(x.key))
+    .sort((a, b) => b.totalUs - a.totalUs)
+    .slice(0, top))
+    process.stdout.write(`  ${fmt(row.totalUs)}  ${row.key}\n`);
 } finally {
   await stopAll();
 }

@@ -22,19 +22,35 @@ const chunks = Number(values.chunks);
 const bytes = new TextEncoder().encode([...(anthropic ? anthropicStreamEvents(chunks) : openaiStreamEvents(chunks, true))].join(""));
 const adapter = anthropic ? anthropicAdapter : openaiCompatible;
 const config = Config.parse({});
-const target = { provider: PROVIDERS.get(anthropic ? "anthropic" : "openai")!, model: anthropic ? MODELS.anthropic : MODELS.openai, baseUrl: "http://x", key: "k", headers: {}, secrets: {}, env: {} };
+const target = {
+  provider: PROVIDERS.get(anthropic ? "anthropic" : "openai")!,
+  model: anthropic ? MODELS.anthropic : MODELS.openai,
+  baseUrl: "http://x",
+  key: "k",
+  headers: {},
+  secrets: {},
+  env: {},
+};
 const records: any[] = [];
 const writer: any = { enqueue: (r: any) => records.push(r) };
 
 async function once(): Promise<void> {
-  const src = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(bytes); c.close(); } });
+  const src = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
   const body = new UpstreamBody(src, { ms: 30_000, provider: target.provider.name });
   const call = new Call(writer);
   call.provider = target.provider.name;
   call.model = target.model;
   const rest = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
   const first = await rest.next();
-  const out = relayStream({ first: first.done ? null : first.value, rest, body }, { call, config, clientWantsUsage: false, keepText: true, abort: new AbortController() });
+  const out = relayStream(
+    { first: first.done ? null : first.value, rest, body },
+    { call, config, clientWantsUsage: false, keepText: true, abort: new AbortController() },
+  );
   const reader = out.getReader();
   for (;;) if ((await reader.read()).done) break;
   // What the writer does later, counted here too: it runs on the same core.
@@ -50,4 +66,4 @@ while (performance.now() < until) {
   await once();
   n++;
 }
-console.log(`${values.dialect}: ${((performance.now() - t0) * 1000 / n).toFixed(1)} µs per stream of ${values.chunks} chunks (${n} streams)`);
+console.log(`${values.dialect}: ${(((performance.now() - t0) * 1000) / n).toFixed(1)} µs per stream of ${values.chunks} chunks (${n} streams)`);

@@ -30,7 +30,8 @@ export interface ReportInput {
 const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : "–");
 const ms = (us: number, digits = 2) => (Number.isFinite(us) ? `${(us / 1000).toFixed(digits)} ms` : "–");
 const mb = (kb: number) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : "–");
-const ratio = (v: number, base: number | undefined) => (base !== undefined && Number.isFinite(v) && Number.isFinite(base) && base > 0 ? `${(v / base).toFixed(2)}×` : "–");
+const ratio = (v: number, base: number | undefined) =>
+  base !== undefined && Number.isFinite(v) && Number.isFinite(base) && base > 0 ? `${(v / base).toFixed(2)}×` : "–";
 const signed = (us: number) => (Number.isFinite(us) ? `${us >= 0 ? "+" : "−"}${Math.abs(us / 1000).toFixed(3)}` : "–");
 
 function withRatios(text: string, v: number, a: number | undefined, b: number | undefined): string {
@@ -48,13 +49,30 @@ function caseTable(c: Case, per: Map<TargetId, Measurement[]>, unavailable: Repo
   const a = s.get("direct");
   const b = s.get("bunproxy");
   const stream = c.mode === "stream";
-  const head = ["target", "req/s at c=N", "p50 at c=N", "p99 at c=N", "p50 at c=1 (added vs a)", "p99 at c=1 (added vs a)", ...(stream ? ["first byte p50 at c=1 (added vs a)"] : []), "proxy CPU per request", "peak RSS", "errors"];
+  const head = [
+    "target",
+    "req/s at c=N",
+    "p50 at c=N",
+    "p99 at c=N",
+    "p50 at c=1 (added vs a)",
+    "p99 at c=1 (added vs a)",
+    ...(stream ? ["first byte p50 at c=1 (added vs a)"] : []),
+    "proxy CPU per request",
+    "peak RSS",
+    "errors",
+  ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
   for (const id of order) {
     const m = s.get(id);
     if (!m) {
       const why = unavailable.find((u) => u.id === id && (!u.case || u.case === caseKey(c)))?.reason;
-      if (why) lines.push(`| ${LABELS[id]} | not available: ${why.replace(/\|/g, "/")} |${head.slice(2).map(() => "").join("|")}|`);
+      if (why)
+        lines.push(
+          `| ${LABELS[id]} | not available: ${why.replace(/\|/g, "/")} |${head
+            .slice(2)
+            .map(() => "")
+            .join("|")}|`,
+        );
       continue;
     }
     const broken = m.non2xx + m.socketErrors + m.samplesFailed > 0 ? " ⚠" : "";
@@ -95,7 +113,9 @@ function goals(input: ReportInput): string[] {
     const p = get(c, "portkey");
     if (p) {
       const ok = p.non2xx + p.socketErrors + p.samplesFailed === 0;
-      out.push(`| ${mode}: throughput ≥ 10× ${LABELS.portkey} | ${ok ? ratio(o.rps, p.rps) : "Portkey answers wrongly"} | ${verdict(ok ? o.rps >= 10 * p.rps : undefined)} |`);
+      out.push(
+        `| ${mode}: throughput ≥ 10× ${LABELS.portkey} | ${ok ? ratio(o.rps, p.rps) : "Portkey answers wrongly"} | ${verdict(ok ? o.rps >= 10 * p.rps : undefined)} |`,
+      );
     }
     // Not a target of the issue (which names Portkey as npx runs it): shown so Node's share is visible.
     // Not a target either: the same proxy with the answer passed through a JS stream, the least
@@ -107,18 +127,25 @@ function goals(input: ReportInput): string[] {
     if (a) {
       out.push(`| ${mode}: added p50 at c=1 ≤ 0.2 ms | ${signed(o.c1P50Us - a.c1P50Us)} ms | ${verdict(o.c1P50Us - a.c1P50Us <= 200)} |`);
       out.push(`| ${mode}: added p99 at c=1 ≤ 1 ms | ${signed(o.c1P99Us - a.c1P99Us)} ms | ${verdict(o.c1P99Us - a.c1P99Us <= 1000)} |`);
-      if (mode === "stream") out.push(`| stream: added first byte ≤ 0.3 ms | ${signed(o.ttfbP50Us - a.ttfbP50Us)} ms | ${verdict(o.ttfbP50Us - a.ttfbP50Us <= 300)} |`);
+      if (mode === "stream")
+        out.push(`| stream: added first byte ≤ 0.3 ms | ${signed(o.ttfbP50Us - a.ttfbP50Us)} ms | ${verdict(o.ttfbP50Us - a.ttfbP50Us <= 300)} |`);
     }
     out.push(`| ${mode}: peak RSS ≤ 100 MB at c=${input.opts.concurrency} | ${mb(o.peakRssKb)} | ${verdict(o.peakRssKb <= 100 * 1024)} |`);
     const ch = get(c, "opentracy-ch");
     const off = get(c, "opentracy-off");
     if (off) {
-      out.push(`| ${mode}: tracing to the local store costs ≤ 10 % (throughput ≥ 0.90× traces off) | ${ratio(o.rps, off.rps)} | ${verdict(o.rps >= 0.9 * off.rps)} |`);
-      if (ch) out.push(`| ${mode}: tracing to ClickHouse costs ≤ 15 % (throughput ≥ 0.85× traces off) | ${ratio(ch.rps, off.rps)} | ${verdict(ch.rps >= 0.85 * off.rps)} |`);
+      out.push(
+        `| ${mode}: tracing to the local store costs ≤ 10 % (throughput ≥ 0.90× traces off) | ${ratio(o.rps, off.rps)} | ${verdict(o.rps >= 0.9 * off.rps)} |`,
+      );
+      if (ch)
+        out.push(
+          `| ${mode}: tracing to ClickHouse costs ≤ 15 % (throughput ≥ 0.85× traces off) | ${ratio(ch.rps, off.rps)} | ${verdict(ch.rps >= 0.85 * off.rps)} |`,
+        );
       // The server ingests on the load generator's core here, where a deployment gives it a machine
       // of its own: the engine's share and the server's are shown apart.
       if (ch) out.push(`| ${mode}: for comparison, (d)'s own CPU per request × (g) | ${ratio(ch.cpuUsPerReq, off.cpuUsPerReq)} | – |`);
-      if (ch && Number.isFinite(ch.helperCpuUsPerReq)) out.push(`| ${mode}: for comparison, the ClickHouse server's CPU per trace during (d), on core 0 | ${Math.round(ch.helperCpuUsPerReq)} µs | – |`);
+      if (ch && Number.isFinite(ch.helperCpuUsPerReq))
+        out.push(`| ${mode}: for comparison, the ClickHouse server's CPU per trace during (d), on core 0 | ${Math.round(ch.helperCpuUsPerReq)} µs | – |`);
     } else if (ch) out.push(`| ${mode}: ClickHouse tracing ≥ 0.85× local-store throughput | ${ratio(ch.rps, o.rps)} | ${verdict(ch.rps >= 0.85 * o.rps)} |`);
     const an = get(`anthropic/${mode}`, "opentracy");
     if (an) out.push(`| ${mode}: Anthropic translation ≥ 0.8× OpenAI throughput | ${ratio(an.rps, o.rps)} | ${verdict(an.rps >= 0.8 * o.rps)} |`);
@@ -128,7 +155,9 @@ function goals(input: ReportInput): string[] {
     const first = g.points[0];
     const last = g.points.at(-1)!;
     // Peaks, not instants: one RSS reading lands anywhere in the garbage collector's cycle.
-    out.push(`| RSS flat from ${n0(first.requests)} to ${n0(last.requests)} requests (max RSS per interval, ≤ +10 %) | ${mb(first.maxRssKb)} → ${mb(last.maxRssKb)} | ${verdict(last.maxRssKb <= first.maxRssKb * 1.1)} |`);
+    out.push(
+      `| RSS flat from ${n0(first.requests)} to ${n0(last.requests)} requests (max RSS per interval, ≤ +10 %) | ${mb(first.maxRssKb)} → ${mb(last.maxRssKb)} | ${verdict(last.maxRssKb <= first.maxRssKb * 1.1)} |`,
+    );
   }
   return out.length ? ["| target (issue 7) | this run | verdict |", "|---|---|---|", ...out] : [];
 }
@@ -140,7 +169,9 @@ export function renderReport(input: ReportInput): string {
   L.push("");
   L.push("Produced by `npm run bench` (scripts/bench/; `-- --help` for options, `-- --full` for the 1M-request growth run).");
   L.push("");
-  L.push(`Machine: ${m.nproc} cores, ${m.cpu}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Bun ${m.bun}, Node ${m.node}. Run ${m.date}, ${input.minutes.toFixed(1)} min; 1-min load average ${input.load.start.toFixed(2)} before, ${input.load.end.toFixed(2)} after (anything above ~0 before the run is someone else's work skewing the numbers).`);
+  L.push(
+    `Machine: ${m.nproc} cores, ${m.cpu}, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}; Bun ${m.bun}, Node ${m.node}. Run ${m.date}, ${input.minutes.toFixed(1)} min; 1-min load average ${input.load.start.toFixed(2)} before, ${input.load.end.toFixed(2)} after (anything above ~0 before the run is someone else's work skewing the numbers).`,
+  );
   L.push("");
   L.push(
     `Load: ${input.loadgen}; c=N is ${opts.concurrency} connections, each run ${opts.durationS} s; medians of ${opts.rounds} rounds with the target order rotated per round (errors are summed). Streams carry ${opts.chunks} content chunks. ${input.pinning}`,
@@ -155,7 +186,9 @@ export function renderReport(input: ReportInput): string {
     for (const c of input.cases) {
       const per = input.results.get(caseKey(c));
       if (!per) continue;
-      L.push(`## ${c.dialect === "openai" ? "OpenAI-dialect upstream" : "Anthropic-dialect upstream (the gateways translate)"}, ${c.mode === "stream" ? "streaming" : "non-streaming"}`);
+      L.push(
+        `## ${c.dialect === "openai" ? "OpenAI-dialect upstream" : "Anthropic-dialect upstream (the gateways translate)"}, ${c.mode === "stream" ? "streaming" : "non-streaming"}`,
+      );
       L.push("");
       L.push(...caseTable(c, per, input.unavailable, order));
       L.push("");
@@ -175,7 +208,10 @@ export function renderReport(input: ReportInput): string {
     L.push("| after requests | RSS then | vs first reading | max RSS since the previous row | elapsed |");
     L.push("|---|---|---|---|---|");
     L.push(`| 20 (warm-up) | ${mb(g.startRssKb)} | | | |`);
-    for (const p of g.points) L.push(`| ${n0(p.requests)} (target ${n0(p.target)}) | ${mb(p.rssKb)} | ${ratio(p.rssKb, g.points[0].rssKb)} | ${mb(p.maxRssKb)} | ${p.elapsedS.toFixed(0)} s |`);
+    for (const p of g.points)
+      L.push(
+        `| ${n0(p.requests)} (target ${n0(p.target)}) | ${mb(p.rssKb)} | ${ratio(p.rssKb, g.points[0].rssKb)} | ${mb(p.maxRssKb)} | ${p.elapsedS.toFixed(0)} s |`,
+      );
     L.push(`| idle 1.5 s after the load | ${mb(g.idleRssKb)} | ${ratio(g.idleRssKb, g.points[0]?.rssKb)} | | |`);
     L.push("");
     L.push(
@@ -189,7 +225,9 @@ export function renderReport(input: ReportInput): string {
     L.push("| target | seconds | RSS before | max while streaming | after | growth | answer |");
     L.push("|---|---|---|---|---|---|---|");
     for (const s of input.longStreams) {
-      L.push(`| ${s.label} | ${s.seconds.toFixed(1)} s | ${mb(s.rssBeforeKb)} | ${mb(s.rssMaxKb)} | ${mb(s.rssAfterKb)} | ${mb(s.rssMaxKb - s.rssBeforeKb)} | ${s.error ? `**WRONG**: ${s.error}` : "checked, complete"} |`);
+      L.push(
+        `| ${s.label} | ${s.seconds.toFixed(1)} s | ${mb(s.rssBeforeKb)} | ${mb(s.rssMaxKb)} | ${mb(s.rssAfterKb)} | ${mb(s.rssMaxKb - s.rssBeforeKb)} | ${s.error ? `**WRONG**: ${s.error}` : "checked, complete"} |`,
+      );
     }
     L.push("");
   }

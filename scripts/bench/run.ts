@@ -31,7 +31,8 @@ const cores = canPin ? { load: 0, sut: 1 } : { load: null, sut: null };
 let pinning = "Not pinned (--no-pin, no taskset, or a single core).";
 if (canPin) {
   Bun.spawnSync(["taskset", "-a", "-p", "-c", "0", String(process.pid)], { stdout: "ignore" });
-  pinning = "Pinned with taskset: the target on core 1 alone; load generator, shared mock upstream, ClickHouse and the bench's own client on core 0. (a) is a second copy of the mock on core 1, so the limit is the same program on the same core every gateway gets.";
+  pinning =
+    "Pinned with taskset: the target on core 1 alone; load generator, shared mock upstream, ClickHouse and the bench's own client on core 0. (a) is a second copy of the mock on core 1, so the limit is the same program on the same core every gateway gets.";
 }
 
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -112,7 +113,14 @@ try {
       if (!bad) continue;
       const lines = t.output().split("\n");
       const i = lines.findIndex((l) => /error/i.test(l));
-      if (i >= 0) notes.push(`${LABELS[t.id]} answered wrongly; its own log says: \`${lines.slice(i, i + 4).map((l) => l.trim()).join(" ").slice(0, 400)}\``);
+      if (i >= 0)
+        notes.push(
+          `${LABELS[t.id]} answered wrongly; its own log says: \`${lines
+            .slice(i, i + 4)
+            .map((l) => l.trim())
+            .join(" ")
+            .slice(0, 400)}\``,
+        );
     }
     for (const t of targets) await t.stop();
     if ("stop" in ch) await ch.stop();
@@ -146,12 +154,24 @@ const report = renderReport({
   load: { start: loadStart, end: loadavg()[0] },
 });
 mkdirSync(dirname(opts.out), { recursive: true });
-writeFileSync(opts.out, report + "\n");
+writeFileSync(opts.out, `${report}\n`);
 // The raw per-round numbers beside the table, for anyone who wants to check a median.
 writeFileSync(
-  opts.out.replace(/\.md$/, "") + ".json",
-  JSON.stringify({ opts, results: results && Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), growth, longStreams: longs, slow, unavailable, notes }, null, 1) + "\n",
+  `${opts.out.replace(/\.md$/, "")}.json`,
+  `${JSON.stringify(
+    {
+      opts,
+      results: results && Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])),
+      growth,
+      longStreams: longs,
+      slow,
+      unavailable,
+      notes,
+    },
+    null,
+    1,
+  )}\n`,
 );
-process.stdout.write(report + "\n");
+process.stdout.write(`${report}\n`);
 log(`written to ${opts.out}`);
 process.exit(0);

@@ -16,7 +16,7 @@ const results = await Promise.all(
 const failed = results.filter((r) => r.error);
 const ttfb = results.filter((r) => !r.error).map((r) => r.ttfbUs / 1000);
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     ok: results.length - failed.length,
     failed: failed.length,
     firstError: failed[0]?.error ?? null,
@@ -24,5 +24,5 @@ process.stdout.write(
     ttfbP99Ms: percentile(ttfb, 99),
     ttfbMaxMs: percentile(ttfb, 100),
     totalS: (performance.now() - t0) / 1000,
-  }) + "\n",
+  })}\n`,
 );

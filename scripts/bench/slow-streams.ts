@@ -41,7 +41,15 @@ async function run(label: string, child: Child, req: HttpRequest, exp: Expectati
   try {
     r = JSON.parse(out.trim().split("\n").at(-1)!);
   } catch {
-    r = { ok: 0, failed: opts.slowStreams, firstError: `client gave no result: ${err.slice(0, 300)}`, ttfbP50Ms: NaN, ttfbP99Ms: NaN, ttfbMaxMs: NaN, totalS: NaN };
+    r = {
+      ok: 0,
+      failed: opts.slowStreams,
+      firstError: `client gave no result: ${err.slice(0, 300)}`,
+      ttfbP50Ms: NaN,
+      ttfbP99Ms: NaN,
+      ttfbMaxMs: NaN,
+      totalS: NaN,
+    };
   }
   return { label, streams: opts.slowStreams, ...r, idleRssKb: idle, maxRssKb: s.maxRssKb, maxFds: s.maxFds };
 }
@@ -50,11 +58,20 @@ export async function slowStreams(opts: Options, upstream: string, cores: { sut:
   const out: SlowStreamsResult[] = [];
   const sc = scenario(opts.slowChunks, opts.slowDelayMs);
   const raised = { BUN_CONFIG_MAX_HTTP_REQUESTS: String(opts.slowStreams + 64) };
-  const native = (url: string): HttpRequest => ({ url: `${url}${sc}${dialectPath("openai")}`, headers: OPENAI_HEADERS, body: openaiBody(MODELS.openai, "stream") });
+  const native = (url: string): HttpRequest => ({
+    url: `${url}${sc}${dialectPath("openai")}`,
+    headers: OPENAI_HEADERS,
+    body: openaiBody(MODELS.openai, "stream"),
+  });
   const plain: Expectation = { shape: "openai", extras: false };
 
   // The client and the mock alone: whatever first-byte delay shows here is the harness's own.
-  const direct = await spawnServer({ name: "direct mock", cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")], core: cores.sut, ready: /listening on (http:\/\/[^\s]+)/ });
+  const direct = await spawnServer({
+    name: "direct mock",
+    cmd: [process.execPath, join(import.meta.dir, "mock-upstream.ts")],
+    core: cores.sut,
+    ready: /listening on (http:\/\/[^\s]+)/,
+  });
   try {
     out.push(await run("(a) direct to mock", direct, native(direct.url), plain, opts, cores.load));
   } finally {

@@ -5,7 +5,18 @@ import { join } from "node:path";
 import { startEngine, ROOT } from "./engine.ts";
 import type { Dialect, Mode, TargetId } from "./options.ts";
 import { freePort, spawnServer, type Child } from "./spawn.ts";
-import { anthropicBody, ANTHROPIC_HEADERS, dialectPath, JSON_CT, MODELS, openaiBody, OPENAI_HEADERS, scenario, type Expectation, type HttpRequest } from "./workload.ts";
+import {
+  anthropicBody,
+  ANTHROPIC_HEADERS,
+  dialectPath,
+  JSON_CT,
+  MODELS,
+  openaiBody,
+  OPENAI_HEADERS,
+  scenario,
+  type Expectation,
+  type HttpRequest,
+} from "./workload.ts";
 
 export const LABELS: Record<TargetId, string> = {
   direct: "(a) direct to mock",
@@ -44,11 +55,13 @@ export interface TargetContext {
 
 export type Started = Target | { id: TargetId; unavailable: string };
 
-const native = (base: string, chunks: number) => (dialect: Dialect, mode: Mode): HttpRequest => ({
-  url: `${base}${scenario(chunks)}${dialectPath(dialect)}`,
-  headers: dialect === "openai" ? OPENAI_HEADERS : ANTHROPIC_HEADERS,
-  body: dialect === "openai" ? openaiBody(MODELS.openai, mode) : anthropicBody(MODELS.anthropic, mode),
-});
+const native =
+  (base: string, chunks: number) =>
+  (dialect: Dialect, mode: Mode): HttpRequest => ({
+    url: `${base}${scenario(chunks)}${dialectPath(dialect)}`,
+    headers: dialect === "openai" ? OPENAI_HEADERS : ANTHROPIC_HEADERS,
+    body: dialect === "openai" ? openaiBody(MODELS.openai, mode) : anthropicBody(MODELS.anthropic, mode),
+  });
 
 function fromChild(id: TargetId, child: Child, request: Target["request"], expect: Target["expect"]): Target {
   return { id, label: LABELS[id], pid: child.pid, request, expect, output: () => child.output(), stop: () => child.stop() };
@@ -154,6 +167,12 @@ export async function startTarget(id: TargetId, ctx: TargetContext): Promise<Sta
         return await startPortkey(id, ctx);
     }
   } catch (e: any) {
-    return { id, unavailable: `failed to start: ${String(e?.message ?? e).split("\n").slice(0, 3).join(" ")}` };
+    return {
+      id,
+      unavailable: `failed to start: ${String(e?.message ?? e)
+        .split("\n")
+        .slice(0, 3)
+        .join(" ")}`,
+    };
   }
 }

@@ -73,7 +73,11 @@ async function drive(url: string, seconds: number): Promise<{ latencies: number[
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
         const s = performance.now();
-        const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer x" }, body });
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer x" },
+          body,
+        });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`status ${res.status}`);
         latencies.push(performance.now() - s);
@@ -140,7 +144,8 @@ async function main() {
       const { readdirSync, readFileSync } = await import("node:fs");
       const dir = join(home, "spool", "clickhouse");
       let n = 0;
-      for (const f of readdirSync(dir).filter((f) => f.endsWith(".log"))) for (const m of readFileSync(join(dir, f), "latin1").matchAll(/^OTSPOOL1 \S+ (\d+) /gm)) n += Number(m[1]);
+      for (const f of readdirSync(dir).filter((f) => f.endsWith(".log")))
+        for (const m of readFileSync(join(dir, f), "latin1").matchAll(/^OTSPOOL1 \S+ (\d+) /gm)) n += Number(m[1]);
       return n;
     },
   });
@@ -151,7 +156,9 @@ async function main() {
       for (const cfg of configs) {
         const r = await runOne(cfg, upstream);
         results.get(cfg.name)!.push(r);
-        process.stderr.write(`round ${round} ${cfg.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.stored}/${r.requests} traces stored, stop ${r.stopMs.toFixed(0)} ms\n`);
+        process.stderr.write(
+          `round ${round} ${cfg.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.stored}/${r.requests} traces stored, stop ${r.stopMs.toFixed(0)} ms\n`,
+        );
       }
     }
   } finally {
@@ -163,13 +170,19 @@ async function main() {
   const base = results.get("local store")!;
   const baseRps = med(base.map((r) => r.rps));
   const baseP50 = med(base.map((r) => r.p50));
-  console.log(`\nengine throughput by trace sink (median of ${ROUNDS} rounds, ${SECONDS}s each, ${CONCURRENCY} concurrent clients, ${process.platform} ${navigator.hardwareConcurrency} cores)`);
+  console.log(
+    `\nengine throughput by trace sink (median of ${ROUNDS} rounds, ${SECONDS}s each, ${CONCURRENCY} concurrent clients, ${process.platform} ${navigator.hardwareConcurrency} cores)`,
+  );
   console.log("sink                                req/s   vs local   p50 ms  p99 ms   stored/requests (last round)");
   for (const [name, rs] of results) {
     const rps = med(rs.map((r) => r.rps));
     const last = rs.at(-1)!;
     console.log(
-      `${name.padEnd(34)} ${rps.toFixed(0).padStart(7)}   ${(rps / baseRps).toFixed(3).padStart(7)}   ${med(rs.map((r) => r.p50)).toFixed(2).padStart(6)}  ${med(rs.map((r) => r.p99)).toFixed(2).padStart(6)}   ${last.stored}/${last.requests}`,
+      `${name.padEnd(34)} ${rps.toFixed(0).padStart(7)}   ${(rps / baseRps).toFixed(3).padStart(7)}   ${med(rs.map((r) => r.p50))
+        .toFixed(2)
+        .padStart(6)}  ${med(rs.map((r) => r.p99))
+        .toFixed(2)
+        .padStart(6)}   ${last.stored}/${last.requests}`,
     );
   }
   console.log(`(p50 of the local store: ${baseP50.toFixed(2)} ms)`);

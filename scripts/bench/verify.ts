@@ -13,7 +13,8 @@ function dataLines(text: string): string[] {
 }
 
 function checkExtras(obj: any, where: string): string | null {
-  if (typeof obj?._cost !== "number" || !(obj._cost > 0)) return `${where}: _cost is ${JSON.stringify(obj?._cost)}, expected a positive number (the model is priced)`;
+  if (typeof obj?._cost !== "number" || !(obj._cost > 0))
+    return `${where}: _cost is ${JSON.stringify(obj?._cost)}, expected a positive number (the model is priced)`;
   if (!obj._routing || typeof obj._routing.selected_model !== "string") return `${where}: _routing.selected_model missing`;
   if (typeof obj._latency_ms !== "number") return `${where}: _latency_ms missing`;
   return null;

@@ -12,7 +12,7 @@ function describeTarget(t: Alias["targets"][number]): string {
 }
 
 export function registerAlias(program: Command): void {
-  const alias = program.command("alias").description("name a model (model=\"smart\") so the app never changes when the model does");
+  const alias = program.command("alias").description('name a model (model="smart") so the app never changes when the model does');
 
   alias
     .command("add <name> <target>")
@@ -68,7 +68,9 @@ export function registerAlias(program: Command): void {
       };
       if (opts.json) {
         for (const [name, a] of aliases) {
-          process.stdout.write(JSON.stringify({ name, strategy: a.strategy ?? "fallback", targets: a.targets, health: health ? a.targets.map(stateOf) : null }) + "\n");
+          process.stdout.write(
+            `${JSON.stringify({ name, strategy: a.strategy ?? "fallback", targets: a.targets, health: health ? a.targets.map(stateOf) : null })}\n`,
+          );
         }
         return;
       }

@@ -14,9 +14,14 @@ export function raiseFetchLimit(env: NodeJS.ProcessEnv = process.env): void {
   const compiled = Bun.main.includes("$bunfs") || Bun.main.includes("~BUN");
   const args = compiled ? process.argv.slice(2) : process.argv.slice(1);
   const warn = (why: string): void => {
-    process.stderr.write(`could not raise the upstream fetch limit (${why}); set BUN_CONFIG_MAX_HTTP_REQUESTS=${UPSTREAM_FETCH_LIMIT} to allow more than 256 concurrent upstream requests\n`);
+    process.stderr.write(
+      `could not raise the upstream fetch limit (${why}); set BUN_CONFIG_MAX_HTTP_REQUESTS=${UPSTREAM_FETCH_LIMIT} to allow more than 256 concurrent upstream requests\n`,
+    );
   };
-  if (typeof process.execve !== "function") return warn("this runtime has no execve");
+  if (typeof process.execve !== "function") {
+    warn("this runtime has no execve");
+    return;
+  }
   try {
     process.execve(process.execPath, [process.execPath, ...process.execArgv, ...args], { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(UPSTREAM_FETCH_LIMIT) });
   } catch (e: any) {

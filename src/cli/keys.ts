@@ -39,8 +39,12 @@ async function readFields(def: ProviderDef, fields: NonNullable<ProviderDef["cre
       if (!line || line.startsWith("#")) continue;
       const eq = line.indexOf("=");
       const name = eq > 0 ? line.slice(0, eq).trim() : "";
-      if (!known.has(name)) throw new CliError(`${def.name}: expected NAME=value lines with NAME one of ${[...known.keys()].join(", ")}; got '${name || line.slice(0, 20)}'`);
-      const value = line.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+      if (!known.has(name))
+        throw new CliError(`${def.name}: expected NAME=value lines with NAME one of ${[...known.keys()].join(", ")}; got '${name || line.slice(0, 20)}'`);
+      const value = line
+        .slice(eq + 1)
+        .trim()
+        .replace(/^(["'])(.*)\1$/, "$2");
       if (value) out[known.get(name)!] = value;
     }
   }
@@ -94,7 +98,7 @@ export function registerKeys(program: Command): void {
           return { provider: d.name, key: k ? maskKey(k.value) : null, source };
         });
       if (opts.json) {
-        for (const r of rows) process.stdout.write(JSON.stringify(r) + "\n");
+        for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
         return;
       }
       const w = Math.max(...rows.map((r) => r.provider.length));

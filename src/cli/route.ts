@@ -43,7 +43,7 @@ export function registerRoute(program: Command): void {
       });
       const out = { requested, alias: plan.alias, strategy: plan.strategy, retry: plan.retry, params: plan.params, targets };
       if (opts.json) {
-        process.stdout.write(JSON.stringify(out) + "\n");
+        process.stdout.write(`${JSON.stringify(out)}\n`);
         return;
       }
       const head = plan.alias ? `${requested}: alias, ${plan.strategy}` : `${requested}: direct`;

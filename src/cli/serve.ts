@@ -33,7 +33,11 @@ export function registerServe(program: Command): void {
       ensureHome(p);
       let engine;
       try {
-        engine = await createEngine(p, env, log, { clickhouseUrl: opts.clickhouse, listen: { host: opts.host, port: opts.port }, insecureNoAuth: opts.insecureNoAuth });
+        engine = await createEngine(p, env, log, {
+          clickhouseUrl: opts.clickhouse,
+          listen: { host: opts.host, port: opts.port },
+          insecureNoAuth: opts.insecureNoAuth,
+        });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
         if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
@@ -61,7 +65,9 @@ export function registerServe(program: Command): void {
       engine.settings.watch();
       engine.writer.start();
       // Tests and scripts read this line to learn the port when they asked for port 0.
-      process.stdout.write(`opentracy ${VERSION} listening on ${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`);
+      process.stdout.write(
+        `opentracy ${VERSION} listening on ${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`,
+      );
 
       let stopping = false;
       const shutdown = async (signal: string) => {
@@ -92,4 +98,3 @@ export function registerServe(program: Command): void {
       process.on("SIGTERM", () => void shutdown("SIGTERM"));
     });
 }
-

@@ -30,7 +30,7 @@ export function registerTokens(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const list = readTokens().tokens.map(({ hash: _hash, ...t }) => t);
       if (opts.json) {
-        for (const t of list) process.stdout.write(JSON.stringify(t) + "\n");
+        for (const t of list) process.stdout.write(`${JSON.stringify(t)}\n`);
         return;
       }
       if (!list.length) {
@@ -38,7 +38,9 @@ export function registerTokens(program: Command): void {
         return;
       }
       for (const t of list) {
-        process.stdout.write(`${t.id}  ${t.name.padEnd(20)}  ${t.admin ? "admin" : "     "}  created ${t.created_at}${t.revoked_at ? `  revoked ${t.revoked_at}` : ""}\n`);
+        process.stdout.write(
+          `${t.id}  ${t.name.padEnd(20)}  ${t.admin ? "admin" : "     "}  created ${t.created_at}${t.revoked_at ? `  revoked ${t.revoked_at}` : ""}\n`,
+        );
       }
     });
 

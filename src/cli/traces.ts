@@ -100,9 +100,9 @@ function lineOutput(json: boolean): (r: TraceRecord) => void {
     if (e.code === "EPIPE") process.exit(0);
     throw e;
   });
-  if (json) return (r) => process.stdout.write(JSON.stringify(r) + "\n");
-  process.stdout.write(plainHeader() + "\n");
-  return (r) => process.stdout.write(plainRow(r) + "\n");
+  if (json) return (r) => process.stdout.write(`${JSON.stringify(r)}\n`);
+  process.stdout.write(`${plainHeader()}\n`);
+  return (r) => process.stdout.write(`${plainRow(r)}\n`);
 }
 
 function reportSkipped(stats: ReadStats, dir: string): void {

@@ -63,5 +63,5 @@ export function writeFileAtomic(path: string, data: string, mode: number): void 
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode: number): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n", mode);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode);
 }

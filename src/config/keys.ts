@@ -22,7 +22,7 @@ export function resolveKey(def: ProviderDef, secrets: Secrets, env: NodeJS.Proce
 
 /** `sk-…abcd`: enough to tell two keys apart, never enough to use one. */
 export function maskKey(key: string): string {
-  if (key.length <= 8) return "…" + key.slice(-2);
+  if (key.length <= 8) return `…${key.slice(-2)}`;
   const dash = key.indexOf("-");
   const prefix = dash > 0 && dash <= 7 ? key.slice(0, dash + 1) : key.slice(0, 2);
   return `${prefix}…${key.slice(-4)}`;

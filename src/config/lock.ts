@@ -22,7 +22,8 @@ export function withFileLock<T>(path: string, fn: () => T): T {
       try {
         if (Date.now() - statSync(lock).mtimeMs > STALE_MS) unlinkSync(lock);
       } catch {}
-      if (Date.now() - started > WAIT_MS) throw new Error(`${path} is locked by another opentracy process (${lock}); remove the lock file if no other process is running`);
+      if (Date.now() - started > WAIT_MS)
+        throw new Error(`${path} is locked by another opentracy process (${lock}); remove the lock file if no other process is running`);
       // A CLI edit holds the lock for a millisecond or two: a short synchronous wait is enough.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }

@@ -86,66 +86,67 @@ export const PriceOverride = z.strictObject({
   cache_write: z.number().nonnegative().optional(),
 });
 
-export const Config = z.strictObject({
-  server: z
-    .strictObject({
-      host: z.string().min(1).optional(),
-      port: z.number().int().min(0).max(65535).optional(),
-      max_body_bytes: z.number().int().positive().optional(),
-      max_messages: z.number().int().positive().optional(),
-      max_json_depth: z.number().int().min(4).optional(),
-      /** A non-stream upstream answer larger than this is refused with 502. */
-      max_response_bytes: z.number().int().positive().optional(),
-      /** Requests being answered at once; more get 429 with Retry-After instead of a queue. */
-      max_concurrent_requests: z.number().int().positive().optional(),
-      /** Time allowed to send the request headers and body (slow senders are cut off). */
-      request_timeout_ms: z.number().int().positive().optional(),
-      /** SIGTERM waits this long for in-flight requests and streams before closing them. */
-      shutdown_timeout_ms: z.number().int().nonnegative().optional(),
-      /** Browser origins allowed to call the API (CORS); none by default, "*" for any. */
-      cors_origins: z.array(z.string().min(1)).optional(),
-      tls_cert: z.string().min(1).optional(),
-      tls_key: z.string().min(1).optional(),
-    })
-    .optional(),
-  aliases: z.record(AliasName, Alias).default({}),
-  routing: Routing.optional(),
-  providers: z.record(z.string(), ProviderOverride).default({}),
-  prices: z.record(ModelRef, PriceOverride).default({}),
-  traces: z
-    .strictObject({
-      /** false: no traces at all (OPENTRACY_TRACES wins over it). */
-      enabled: z.boolean().optional(),
-      content: z.boolean().optional(),
-      redact: z.boolean().optional(),
-      max_file_bytes: z.number().int().positive().optional(),
-      /** Background writer: a batch at least every flush_ms, and at most batch_size traces per batch. */
-      flush_ms: z.number().int().positive().optional(),
-      batch_size: z.number().int().positive().optional(),
-      /** Sends traces to ClickHouse instead of the local store; --clickhouse and OPENTRACY_CLICKHOUSE_URL win over it. */
-      clickhouse_url: z
-        .string()
-        .refine((v) => {
-          try {
-            parseClickHouseUrl(v);
-            return true;
-          } catch {
-            return false;
-          }
-        }, "must be http[s]://user:password@host:8123/database")
-        .optional(),
-      /** Days ClickHouse keeps traces (0 or absent: forever); servers older than 22.3 have no TTL. */
-      clickhouse_ttl_days: z.number().int().min(0).optional(),
-      /** Per-request timeout towards ClickHouse. */
-      clickhouse_timeout_ms: z.number().int().positive().optional(),
-    })
-    .optional(),
-}).superRefine(checkAliasGraph);
+export const Config = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        max_body_bytes: z.number().int().positive().optional(),
+        max_messages: z.number().int().positive().optional(),
+        max_json_depth: z.number().int().min(4).optional(),
+        /** A non-stream upstream answer larger than this is refused with 502. */
+        max_response_bytes: z.number().int().positive().optional(),
+        /** Requests being answered at once; more get 429 with Retry-After instead of a queue. */
+        max_concurrent_requests: z.number().int().positive().optional(),
+        /** Time allowed to send the request headers and body (slow senders are cut off). */
+        request_timeout_ms: z.number().int().positive().optional(),
+        /** SIGTERM waits this long for in-flight requests and streams before closing them. */
+        shutdown_timeout_ms: z.number().int().nonnegative().optional(),
+        /** Browser origins allowed to call the API (CORS); none by default, "*" for any. */
+        cors_origins: z.array(z.string().min(1)).optional(),
+        tls_cert: z.string().min(1).optional(),
+        tls_key: z.string().min(1).optional(),
+      })
+      .optional(),
+    aliases: z.record(AliasName, Alias).default({}),
+    routing: Routing.optional(),
+    providers: z.record(z.string(), ProviderOverride).default({}),
+    prices: z.record(ModelRef, PriceOverride).default({}),
+    traces: z
+      .strictObject({
+        /** false: no traces at all (OPENTRACY_TRACES wins over it). */
+        enabled: z.boolean().optional(),
+        content: z.boolean().optional(),
+        redact: z.boolean().optional(),
+        max_file_bytes: z.number().int().positive().optional(),
+        /** Background writer: a batch at least every flush_ms, and at most batch_size traces per batch. */
+        flush_ms: z.number().int().positive().optional(),
+        batch_size: z.number().int().positive().optional(),
+        /** Sends traces to ClickHouse instead of the local store; --clickhouse and OPENTRACY_CLICKHOUSE_URL win over it. */
+        clickhouse_url: z
+          .string()
+          .refine((v) => {
+            try {
+              parseClickHouseUrl(v);
+              return true;
+            } catch {
+              return false;
+            }
+          }, "must be http[s]://user:password@host:8123/database")
+          .optional(),
+        /** Days ClickHouse keeps traces (0 or absent: forever); servers older than 22.3 have no TTL. */
+        clickhouse_ttl_days: z.number().int().min(0).optional(),
+        /** Per-request timeout towards ClickHouse. */
+        clickhouse_timeout_ms: z.number().int().positive().optional(),
+      })
+      .optional(),
+  })
+  .superRefine(checkAliasGraph);
 export type Config = z.infer<typeof Config>;
 
 // The graph check runs even when fields failed their own checks: it must tolerate any shape.
-const refOf = (t: unknown): string | null =>
-  typeof t === "string" ? t : typeof (t as any)?.model === "string" ? (t as any).model : null;
+const refOf = (t: unknown): string | null => (typeof t === "string" ? t : typeof (t as any)?.model === "string" ? (t as any).model : null);
 
 /** Alias targets that name aliases must name existing ones, and no chain may lead back to itself. */
 function checkAliasGraph(c: { aliases: Record<string, Alias> }, ctx: z.RefinementCtx): void {

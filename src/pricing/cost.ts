@@ -59,7 +59,13 @@ export interface TokenRates {
 const TOKEN_KEYS: ReadonlySet<string> = new Set(["input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"]);
 // Rates for units our usage never reports (tool searches, 1-hour cache writes): they add nothing
 // to what calcPrice would compute from our usage, so they do not stop the fast path.
-const UNREPORTED_KEYS: ReadonlySet<string> = new Set(["web_searches_kcount", "storage_searches_kcount", "social_searches_kcount", "rerank_searches_kcount", "cache_write_1h_mtok"]);
+const UNREPORTED_KEYS: ReadonlySet<string> = new Set([
+  "web_searches_kcount",
+  "storage_searches_kcount",
+  "social_searches_kcount",
+  "rerank_searches_kcount",
+  "cache_write_1h_mtok",
+]);
 const MEMO_TTL_MS = 60 * 60 * 1000;
 
 /** The rates, when every price of the entry is a token rate (plain or tiered) we can apply ourselves. */
@@ -123,12 +129,7 @@ const PROBE_USAGE = { input_tokens: 0, output_tokens: 0 } as const;
  * USD for one call, or null when the model has no known price (unknown model, provider without a
  * catalogue entry, priced in units we do not measure, or inconsistent usage). Never a guess.
  */
-export function costUSD(
-  provider: string,
-  model: string,
-  usage: Usage,
-  overrides?: Record<string, PriceOverride>,
-): number | null {
+export function costUSD(provider: string, model: string, usage: Usage, overrides?: Record<string, PriceOverride>): number | null {
   if (!usageIsValid(usage)) return null;
   const override = overrides?.[`${provider}/${model}`];
   if (override) return killFloatNoise(costFromOverride(override, usage));
@@ -152,11 +153,7 @@ export function costUSD(
  * Rates in USD per million tokens in force now, for display. Tiered catalogue rates show their
  * base tier (the rate for prompts below the first threshold).
  */
-export function pricePerMillion(
-  provider: string,
-  model: string,
-  overrides?: Record<string, PriceOverride>,
-): PricePerMillion | null {
+export function pricePerMillion(provider: string, model: string, overrides?: Record<string, PriceOverride>): PricePerMillion | null {
   const override = overrides?.[`${provider}/${model}`];
   if (override) {
     return {

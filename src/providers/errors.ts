@@ -32,7 +32,7 @@ export function retryHeaders(headers: Headers): Record<string, string> {
 
 /** An upstream error body that is not OpenAI's shape still becomes one, with a readable message. */
 export function genericError(provider: string, status: number, text: string, headers: Headers): MappedError {
-  const snippet = text.length > 500 ? text.slice(0, 500) + "…" : text;
+  const snippet = text.length > 500 ? `${text.slice(0, 500)}…` : text;
   return {
     status,
     error: {

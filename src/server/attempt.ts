@@ -31,7 +31,11 @@ const mappedError = (status: number, message: string, type: string, code: string
 });
 
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
-export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "config" | "secrets">, env: NodeJS.ProcessEnv): { adapter: ProtocolAdapter; target: Target } | MappedError {
+export function prepareTarget(
+  planned: PlannedTarget,
+  settings: Pick<Settings, "config" | "secrets">,
+  env: NodeJS.ProcessEnv,
+): { adapter: ProtocolAdapter; target: Target } | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
   const key = resolveKey(provider, settings.secrets, env);
@@ -89,7 +93,11 @@ export async function attemptOnce(
     } catch (e: any) {
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };
-      return { ok: false, status: null, mapped: mappedError(502, `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`, "api_error", "upstream_unreachable") };
+      return {
+        ok: false,
+        status: null,
+        mapped: mappedError(502, `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`, "api_error", "upstream_unreachable"),
+      };
     }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
@@ -109,9 +117,23 @@ export async function attemptOnce(
       if (timedOut) return { ok: false, status: null, mapped: timeout() };
       if (abort.signal.aborted) return { ok: false, clientGone: true };
       if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
-      if (e instanceof BodyTimeout) return { ok: false, status: 504, mapped: mappedError(504, `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`, "upstream_error", "idle_timeout") };
-      if (e instanceof BodyTooLarge) return { ok: false, status: 502, mapped: mappedError(502, `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`, "upstream_error", "response_too_large") };
-      return { ok: false, status: null, mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted") };
+      if (e instanceof BodyTimeout)
+        return {
+          ok: false,
+          status: 504,
+          mapped: mappedError(504, `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`, "upstream_error", "idle_timeout"),
+        };
+      if (e instanceof BodyTooLarge)
+        return {
+          ok: false,
+          status: 502,
+          mapped: mappedError(502, `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`, "upstream_error", "response_too_large"),
+        };
+      return {
+        ok: false,
+        status: null,
+        mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted"),
+      };
     }
   } finally {
     clearTimeout(timer);

@@ -8,11 +8,7 @@ export class BodyTimeout extends Error {}
  * Content-Length over the limit is refused before reading anything; a chunked body is counted as
  * it arrives and cut off at the limit, so neither a huge nor a trickling body can pin the engine.
  */
-export async function readLimited(
-  source: Request | Response,
-  max: number,
-  opts: { deadline?: number } = {},
-): Promise<string> {
+export async function readLimited(source: Request | Response, max: number, opts: { deadline?: number } = {}): Promise<string> {
   const declaredHeader = source.headers.get("content-length");
   const declared = Number(declaredHeader ?? NaN);
   if (declared > max) throw new BodyTooLarge();

@@ -7,13 +7,7 @@ import { ChatRequest, paramPath, type ChatRequestBody } from "../openai/schema.t
 import type { ChatCompletion } from "../openai/schema.ts";
 import type { MappedError } from "../providers/types.ts";
 import { planRoute, UnknownModel, type RoutePlan } from "../routing/plan.ts";
-import {
-  backoffMs,
-  classify,
-  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  retryAfterMs,
-} from "../routing/policy.ts";
+import { backoffMs, classify, DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, retryAfterMs } from "../routing/policy.ts";
 import { attemptOnce, prepareTarget, type AttemptLimits } from "./attempt.ts";
 import { BodyTimeout, BodyTooLarge, exceedsDepth, readLimited } from "./body.ts";
 import { Call, type AttemptKind } from "./call.ts";
@@ -81,7 +75,8 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
     if (e instanceof BodyTooLarge) {
       return fail(413, `Request body is larger than the limit of ${limits.maxBodyBytes} bytes.`, "invalid_request_error", { code: "request_too_large" });
     }
-    if (e instanceof BodyTimeout) return fail(408, `The request body did not arrive within ${limits.requestTimeoutMs} ms.`, "invalid_request_error", { code: "request_timeout" });
+    if (e instanceof BodyTimeout)
+      return fail(408, `The request body did not arrive within ${limits.requestTimeoutMs} ms.`, "invalid_request_error", { code: "request_timeout" });
     return fail(400, "The request body could not be read.", "invalid_request_error");
   }
   // The request is in: from here the wait is the upstream's, which may take minutes.
@@ -106,7 +101,10 @@ async function handle(req: Request, engine: Engine, call: Call, server: Server<u
   // Forward the client's own object, not zod's copy: unknown fields must reach the upstream as sent.
   let body = raw as ChatRequestBody;
   if (body.messages.length > limits.maxMessages) {
-    return fail(400, `Too many messages: ${body.messages.length}, the limit is ${limits.maxMessages}.`, "invalid_request_error", { param: "messages", code: "too_many_messages" });
+    return fail(400, `Too many messages: ${body.messages.length}, the limit is ${limits.maxMessages}.`, "invalid_request_error", {
+      param: "messages",
+      code: "too_many_messages",
+    });
   }
   call.stream = body.stream === true;
   call.request = body.messages;

@@ -9,7 +9,9 @@ import { errorJson } from "../openai/errors.ts";
 export function checkOrigin(req: Request, allowed: readonly string[]): Response | null {
   const origin = req.headers.get("origin");
   if (origin === null || allowed.includes(origin) || allowed.includes("*")) return null;
-  return errorJson(403, `Origin ${origin} is not allowed; add it to server.cors_origins in config.json.`, "invalid_request_error", { code: "origin_not_allowed" });
+  return errorJson(403, `Origin ${origin} is not allowed; add it to server.cors_origins in config.json.`, "invalid_request_error", {
+    code: "origin_not_allowed",
+  });
 }
 
 /** Headers for an allowed origin (preflight and actual response); none otherwise. */

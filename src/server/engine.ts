@@ -39,8 +39,7 @@ export interface Engine {
   health: TargetHealth;
 }
 
-const envFlag = (v: string | undefined): boolean | undefined =>
-  v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v);
+const envFlag = (v: string | undefined): boolean | undefined => (v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v));
 
 export interface EngineOptions {
   /** Accept any key without tokens even off loopback (`serve --insecure-no-auth`). */
@@ -154,7 +153,9 @@ function guard(engine: Engine, handler: Handler) {
 function preflight(engine: Engine) {
   return (req: Request) => {
     const headers = corsHeaders(req, engine.corsOrigins);
-    return Object.keys(headers).length ? new Response(null, { status: 204, headers }) : checkOrigin(req, engine.corsOrigins) ?? new Response(null, { status: 204 });
+    return Object.keys(headers).length
+      ? new Response(null, { status: 204, headers })
+      : (checkOrigin(req, engine.corsOrigins) ?? new Response(null, { status: 204 }));
   };
 }
 
@@ -199,7 +200,12 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/health": { GET: health(engine) },
     },
     fetch(req) {
-      return errorJson(404, `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`, "invalid_request_error", { code: "unknown_url" });
+      return errorJson(
+        404,
+        `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`,
+        "invalid_request_error",
+        { code: "unknown_url" },
+      );
     },
     error(e) {
       // A bug must still answer in OpenAI's shape; the stack goes to the log, never to the client.

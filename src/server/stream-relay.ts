@@ -136,7 +136,11 @@ export function relayStream(upstream: UpstreamStream, opts: RelayOptions): Reada
         const mapped =
           e instanceof UpstreamError
             ? e.mapped
-            : { status: 502, error: { message: `upstream stream failed: ${e?.message ?? e}`, type: "upstream_error", param: null, code: "stream_interrupted" }, headers: {} };
+            : {
+                status: 502,
+                error: { message: `upstream stream failed: ${e?.message ?? e}`, type: "upstream_error", param: null, code: "stream_interrupted" },
+                headers: {},
+              };
         finishTrace(mapped.status, { type: mapped.error.type, message: mapped.error.message });
         // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
         if (held) out += frameOf(held);

@@ -14,7 +14,7 @@ export class TraceBatch {
   lines(): string {
     if (this.text === null) {
       let s = "";
-      for (const r of this.records) s += JSON.stringify(r) + "\n";
+      for (const r of this.records) s += `${JSON.stringify(r)}\n`;
       this.text = s;
     }
     return this.text;
@@ -24,7 +24,7 @@ export class TraceBatch {
   async linesInSlices(): Promise<string> {
     if (this.text === null) {
       let s = "";
-      await eachInSlices(this.records, (r) => (s += JSON.stringify(r) + "\n"));
+      await eachInSlices(this.records, (r) => (s += `${JSON.stringify(r)}\n`));
       this.text = s;
     }
     return this.text;

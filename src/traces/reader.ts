@@ -132,12 +132,7 @@ export interface LastRecords {
  * The last `n` records that match `filter`, oldest first, reading segments from the newest
  * backwards and stopping as soon as `n` are found.
  */
-export async function lastRecords(
-  dir: string,
-  n: number,
-  filter: TraceFilter = {},
-  stats: ReadStats = newStats(),
-): Promise<LastRecords> {
+export async function lastRecords(dir: string, n: number, filter: TraceFilter = {}, stats: ReadStats = newStats()): Promise<LastRecords> {
   const segments = listSegments(dir);
   const found: TraceRecord[] = [];
   let end: StorePosition | null = null;

@@ -27,17 +27,17 @@ const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0
 
 const PROVIDER_KEY = new RegExp(
   String.raw`(?<![A-Za-z0-9_-])(?:` +
-  [
-    // OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-…); a digit is required so
-    // hyphenated prose after "sk-" is left alone.
-    String.raw`sk-[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*`,
-    String.raw`(?:AKIA|ASIA)[A-Z0-9]{16}\b`, // AWS access key ids
-    String.raw`AIza[0-9A-Za-z_-]{30,}`, // Google API keys
-    String.raw`gh[pousr]_[A-Za-z0-9]{30,}`, // GitHub tokens
-    String.raw`github_pat_[A-Za-z0-9_]{22,}`,
-    String.raw`xox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
-  ].join("|") +
-  ")",
+    [
+      // OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-…); a digit is required so
+      // hyphenated prose after "sk-" is left alone.
+      String.raw`sk-[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*`,
+      String.raw`(?:AKIA|ASIA)[A-Z0-9]{16}\b`, // AWS access key ids
+      String.raw`AIza[0-9A-Za-z_-]{30,}`, // Google API keys
+      String.raw`gh[pousr]_[A-Za-z0-9]{30,}`, // GitHub tokens
+      String.raw`github_pat_[A-Za-z0-9_]{22,}`,
+      String.raw`xox[abprs]-[A-Za-z0-9-]{10,}`, // Slack tokens
+    ].join("|") +
+    ")",
   "g",
 );
 const SK_MIN_LENGTH = 23; // "sk-" + 20
@@ -114,7 +114,7 @@ const PHONE_INTERNATIONAL = /(?<![\w+])\+\d(?:[ .()/-]{0,2}\d){7,14}(?![ .-]?\d)
 const PHONE_NANP = /(?<![\w.+-])(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)/g;
 // Trunk-prefix national numbers (020 7946 0958, 01 23 45 67 89, 030/12345678). One separator
 // throughout, and 9+ digits, so dates such as 01.02.2024 or 05-06-2024 stay dates.
-const PHONE_TRUNK = /(?<![\w.+-])0\d{1,4}([ .\/-])\d{2,8}(?:\1\d{2,8}){0,4}(?![\w-]|\.\d)/g;
+const PHONE_TRUNK = /(?<![\w.+-])0\d{1,4}([ ./-])\d{2,8}(?:\1\d{2,8}){0,4}(?![\w-]|\.\d)/g;
 
 // Inline images and files are base64 blobs: nothing readable to mask, and masking would only
 // corrupt them (and cost a dozen passes over megabytes).

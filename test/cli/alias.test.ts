@@ -8,13 +8,21 @@ const configOf = (home: string) => JSON.parse(readFileSync(join(home, "config.js
 describe("opentracy alias", () => {
   test("add, list, replace, rm", async () => {
     const home = tempHome();
-    const add = await runCli(["alias", "add", "smart", "openai/gpt-4o", "--fallback", "anthropic/claude-sonnet-4-6", "--fallback", "groq/llama-3.3-70b-versatile"], { home });
+    const add = await runCli(
+      ["alias", "add", "smart", "openai/gpt-4o", "--fallback", "anthropic/claude-sonnet-4-6", "--fallback", "groq/llama-3.3-70b-versatile"],
+      { home },
+    );
     expect(add.code).toBe(0);
     expect(configOf(home).aliases.smart).toEqual({ targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-6", "groq/llama-3.3-70b-versatile"] });
     await runCli(["alias", "add", "fast", "groq/llama-3.1-8b-instant"], { home });
 
     const list = await runCli(["alias", "list", "--json"], { home });
-    expect(list.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
+    expect(
+      list.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { name: "smart", strategy: "fallback", targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-6", "groq/llama-3.3-70b-versatile"], health: null },
       { name: "fast", strategy: "fallback", targets: ["groq/llama-3.1-8b-instant"], health: null },
     ]);
@@ -58,10 +66,16 @@ describe("opentracy alias", () => {
   test("aliases of aliases, weights and strategy; cycles and dangling references refused", async () => {
     const home = tempHome();
     expect((await runCli(["alias", "add", "base", "openai/gpt-4o"], { home })).code).toBe(0);
-    const w = await runCli(["alias", "add", "mix", "groq/llama-3.3-70b-versatile", "--fallback", "base", "--weight", "3", "--weight", "1", "--strategy", "weighted"], { home });
+    const w = await runCli(
+      ["alias", "add", "mix", "groq/llama-3.3-70b-versatile", "--fallback", "base", "--weight", "3", "--weight", "1", "--strategy", "weighted"],
+      { home },
+    );
     expect(w.code).toBe(0);
     expect(configOf(home).aliases.mix).toEqual({
-      targets: [{ model: "groq/llama-3.3-70b-versatile", weight: 3 }, { model: "base", weight: 1 }],
+      targets: [
+        { model: "groq/llama-3.3-70b-versatile", weight: 3 },
+        { model: "base", weight: 1 },
+      ],
       strategy: "weighted",
     });
     const before = readFileSync(join(home, "config.json"), "utf8");

@@ -57,7 +57,10 @@ describe("opentracy keys", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("file-secret");
     expect(r.stdout).not.toContain("env_secret");
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(rows.find((x) => x.provider === "openai")).toEqual({ provider: "openai", key: "sk-…abcd", source: "file" });
     expect(rows.find((x) => x.provider === "groq")).toEqual({ provider: "groq", key: expect.stringContaining("9876"), source: "env GROQ_API_KEY" });
     expect(rows.find((x) => x.provider === "mistral")).toEqual({ provider: "mistral", key: null, source: null });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { startFakeOpenAI } from "../fakes/openai-upstream.ts";
-import { runCli, tempHome } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 import { pricePerMillion } from "../../src/pricing/cost.ts";
 

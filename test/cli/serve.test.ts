@@ -9,7 +9,10 @@ import { startEngine } from "../helpers/engine.ts";
 
 describe("opentracy serve", () => {
   test("--help names every option and shows no secret", async () => {
-    const r = await runCli(["serve", "--help"], { home: tempHome(), env: { OPENAI_API_KEY: "sk-help-secret-1234", OPENTRACY_CLICKHOUSE_URL: "http://u:pw-secret@h:8123/db" } });
+    const r = await runCli(["serve", "--help"], {
+      home: tempHome(),
+      env: { OPENAI_API_KEY: "sk-help-secret-1234", OPENTRACY_CLICKHOUSE_URL: "http://u:pw-secret@h:8123/db" },
+    });
     expect(r.code).toBe(0);
     for (const flag of ["--port", "--host", "--clickhouse", "--tls-cert", "--tls-key", "--insecure-no-auth"]) expect(r.stdout).toContain(flag);
     expect(r.stdout).not.toContain("sk-help-secret");
@@ -30,7 +33,27 @@ describe("opentracy serve", () => {
     const dir = mkdtempSync(join(tmpdir(), "opentracy-tls-"));
     const cert = join(dir, "cert.pem");
     const key = join(dir, "key.pem");
-    const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stderr: "pipe" });
+    const gen = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stderr: "pipe" },
+    );
     expect(gen.exitCode).toBe(0);
     const fake = await startFakeOpenAI();
     const engine = await startEngine({ args: ["--tls-cert", cert, "--tls-key", key], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });

@@ -24,7 +24,7 @@ beforeAll(() => {
   mkdirSync(dir);
   writeFileSync(join(dir, segmentName("2025-03-01", 1)), toLines(history.slice(0, 2)));
   // The newest segment ends with a write in progress, which must not show up.
-  writeFileSync(join(dir, segmentName("2025-03-01", 2)), toLines(history.slice(2)) + '{"id":"half-writ');
+  writeFileSync(join(dir, segmentName("2025-03-01", 2)), `${toLines(history.slice(2))}{"id":"half-writ`);
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -42,11 +42,7 @@ function spawnTail(args: string[], env: Record<string, string> = {}) {
 async function runTail(args: string[], ms = 15_000) {
   const proc = spawnTail(args);
   const timer = setTimeout(() => proc.kill(), ms);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
   return { stdout, stderr, code, killed: proc.signalCode !== null };
 }

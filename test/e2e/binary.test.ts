@@ -38,7 +38,9 @@ describe("compiled binary", () => {
   test("serve, one chat request, traces tail --json and the live view", async () => {
     const engine = await startEngine({ command: [bin], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
     const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
-    const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "from the binary" }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "from the binary" }] })
+      .withResponse();
     expect(data.choices[0].message.content).toContain("from the binary");
     // The binary replaced itself with Bun's fetch limit raised (its arguments survived, or it would not serve).
     expect(readFileSync(`/proc/${engine.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
@@ -46,7 +48,10 @@ describe("compiled binary", () => {
 
     const tail = await run([bin, "traces", "tail", "--json", "-n", "5"], engine.home);
     expect(tail.code).toBe(0);
-    const lines = tail.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = tail.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0].id).toBe(response.headers.get("x-opentracy-trace-id")!);
     expect(lines[0].selected_model).toBe("openai/gpt-4o-mini");
@@ -79,7 +84,11 @@ describe("compiled binary", () => {
         },
       });
       const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
-      const stream = await client.chat.completions.create({ model: "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", messages: [{ role: "user", content: "streamed from the binary" }], stream: true });
+      const stream = await client.chat.completions.create({
+        model: "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+        messages: [{ role: "user", content: "streamed from the binary" }],
+        stream: true,
+      });
       let text = "";
       for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
       expect(text).toContain("streamed from the binary");

@@ -53,14 +53,16 @@ export function cacheControlProblem(body: Json): string | null {
   });
   const top = body.cache_control;
   if (top != null && !problem) {
-    if (typeof top !== "object" || top.type !== "ephemeral") problem = `cache_control: Input tag '${top?.type}' found using 'type' does not match any of the expected tags: 'ephemeral'`;
+    if (typeof top !== "object" || top.type !== "ephemeral")
+      problem = `cache_control: Input tag '${top?.type}' found using 'type' does not match any of the expected tags: 'ephemeral'`;
     else if (top.ttl !== undefined && !TTLS.has(top.ttl)) problem = "cache_control.ephemeral.ttl: Input should be '5m' or '1h'";
     else found.push(top.ttl ?? "5m"); // automatic caching: one more breakpoint, on the last block
   }
   if (problem) return problem;
   if (found.length > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${found.length}.`;
   const firstShort = found.indexOf("5m");
-  if (firstShort >= 0 && found.indexOf("1h", firstShort) >= 0) return "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block (approx.)";
+  if (firstShort >= 0 && found.indexOf("1h", firstShort) >= 0)
+    return "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block (approx.)";
   return null;
 }
 
@@ -95,7 +97,7 @@ function breakpoints(body: Json): Breakpoint[] {
   let key = `${body.model}\n`;
   let chars = 0;
   walk(body, (holder, at) => {
-    key += JSON.stringify(holder) + "\n";
+    key += `${JSON.stringify(holder)}\n`;
     chars += at.startsWith("tools.") ? JSON.stringify(holder).length : typeof holder?.text === "string" ? holder.text.length : 0;
     const cc = holder?.cache_control;
     if (cc?.type === "ephemeral") out.push({ key, tokens: Math.ceil(chars / 4), ttl: cc.ttl === "1h" ? "1h" : "5m" });

@@ -91,7 +91,10 @@ describe("answers like the recorded messages", () => {
     const recordedText = recordedEvents("anthropic-text.chunks.txt");
     expect(shape(frames[0]![1])).toEqual(shape(recordedText[0]));
     expect(shape(frames.at(-2)![1])).toEqual(shape(recordedText.at(-2)));
-    const deltas = frames.filter(([n]) => n === "content_block_delta").map(([, d]) => d.delta.text).join("");
+    const deltas = frames
+      .filter(([n]) => n === "content_block_delta")
+      .map(([, d]) => d.delta.text)
+      .join("");
     expect(deltas).toBe(text);
 
     const stream = client.messages.stream({ model: MODEL, max_tokens: 256, messages: [{ role: "user", content: text }] });
@@ -112,7 +115,9 @@ describe("answers like the recorded messages", () => {
       { name: "get_weather", input_schema: { type: "object" as const, properties: { city: { type: "string" } } } },
       { name: "get_time", input_schema: { type: "object" as const, properties: { tz: { type: "string" } } } },
     ];
-    const first = await client.messages.stream({ model: MODEL, max_tokens: 256, tools, messages: [{ role: "user", content: "weather and time" }] }).finalMessage();
+    const first = await client.messages
+      .stream({ model: MODEL, max_tokens: 256, tools, messages: [{ role: "user", content: "weather and time" }] })
+      .finalMessage();
     expect(first.stop_reason).toBe("tool_use");
     const uses = first.content.filter((b) => b.type === "tool_use") as Anthropic.ToolUseBlock[];
     expect(uses.map((u) => [u.name, u.input])).toEqual([
@@ -139,7 +144,9 @@ describe("answers like the recorded messages", () => {
     fake.script({ thinking: "Let me think about it.", toolUses: [{ name: "lookup", input: { q: "x" } }] });
     const tools = [{ name: "lookup", input_schema: { type: "object" as const, properties: { q: { type: "string" } } } }];
     const thinking = { type: "enabled" as const, budget_tokens: 1024 };
-    const first = await client.messages.stream({ model: MODEL, max_tokens: 2048, thinking, tools, messages: [{ role: "user", content: "look it up" }] }).finalMessage();
+    const first = await client.messages
+      .stream({ model: MODEL, max_tokens: 2048, thinking, tools, messages: [{ role: "user", content: "look it up" }] })
+      .finalMessage();
     const block = first.content[0] as Anthropic.ThinkingBlock;
     expect(block.type).toBe("thinking");
     expect(block.thinking).toBe("Let me think about it.");
@@ -149,7 +156,13 @@ describe("answers like the recorded messages", () => {
     const result = { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: use.id, content: "42" }] };
     const ask = { role: "user" as const, content: "look it up" };
 
-    const ok = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking, tools, messages: [ask, { role: "assistant", content: first.content as any }, result] });
+    const ok = await client.messages.create({
+      model: MODEL,
+      max_tokens: 2048,
+      thinking,
+      tools,
+      messages: [ask, { role: "assistant", content: first.content as any }, result],
+    });
     expect(ok.stop_reason).toBe("end_turn");
 
     const tampered = { ...block, thinking: "something else" };
@@ -159,7 +172,9 @@ describe("answers like the recorded messages", () => {
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
     expect(bad.message).toContain("Invalid `signature` in `thinking` block");
 
-    const missing = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking, tools, messages: [ask, { role: "assistant", content: [use] }, result] }).catch((e) => e);
+    const missing = await client.messages
+      .create({ model: MODEL, max_tokens: 2048, thinking, tools, messages: [ask, { role: "assistant", content: [use] }, result] })
+      .catch((e) => e);
     expect(missing).toBeInstanceOf(Anthropic.BadRequestError);
     expect(missing.message).toContain("a final `assistant` message must start with a thinking block");
   });
@@ -175,7 +190,12 @@ describe("answers like the recorded messages", () => {
   });
 
   test("a stop sequence and max_tokens cut the text with their stop reasons", async () => {
-    const stopped = await client.messages.create({ model: MODEL, max_tokens: 256, stop_sequences: ["STOP"], messages: [{ role: "user", content: "one two STOP three" }] });
+    const stopped = await client.messages.create({
+      model: MODEL,
+      max_tokens: 256,
+      stop_sequences: ["STOP"],
+      messages: [{ role: "user", content: "one two STOP three" }],
+    });
     expect(stopped.stop_reason).toBe("stop_sequence");
     expect(stopped.stop_sequence).toBe("STOP");
     expect(stopped.content).toEqual([{ type: "text", text: "one two " } as any]);
@@ -226,7 +246,15 @@ describe("errors like the real API", () => {
   });
 
   test("conversation rules: system role, orphan tool_result, empty content, tool_result order", async () => {
-    await invalid(base({ messages: [{ role: "user", content: "a" }, { role: "system", content: "b" }] }), "messages.1: role 'system' is not supported on this model");
+    await invalid(
+      base({
+        messages: [
+          { role: "user", content: "a" },
+          { role: "system", content: "b" },
+        ],
+      }),
+      "messages.1: role 'system' is not supported on this model",
+    );
     const orphan = [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01abc", content: "x" }] }];
     await invalid(base({ messages: orphan }), "unexpected `tool_use_id` found in `tool_result` blocks: toolu_01abc");
     const unanswered = [
@@ -241,15 +269,37 @@ describe("errors like the real API", () => {
     const late = [
       { role: "user", content: "a" },
       { role: "assistant", content: [{ type: "tool_use", id: "toolu_01y", name: "f", input: {} }] },
-      { role: "user", content: [{ type: "text", text: "see" }, { type: "tool_result", tool_use_id: "toolu_01y" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "see" },
+          { type: "tool_result", tool_use_id: "toolu_01y" },
+        ],
+      },
     ];
     await invalid(base({ messages: late }), "`tool_result` blocks must come before any other content");
   });
 
   test("what the API accepts: an assistant turn first, consecutive same-role turns, a system turn on Opus 4.8", async () => {
-    const ok = await post(base({ messages: [{ role: "assistant", content: "Hello!" }, { role: "user", content: "a" }, { role: "user", content: "b" }] }));
+    const ok = await post(
+      base({
+        messages: [
+          { role: "assistant", content: "Hello!" },
+          { role: "user", content: "a" },
+          { role: "user", content: "b" },
+        ],
+      }),
+    );
     expect(ok.status).toBe(200);
-    const mid = await post(base({ model: "claude-opus-4-8", messages: [{ role: "user", content: "a" }, { role: "system", content: "be terse" }] }));
+    const mid = await post(
+      base({
+        model: "claude-opus-4-8",
+        messages: [
+          { role: "user", content: "a" },
+          { role: "system", content: "be terse" },
+        ],
+      }),
+    );
     expect(mid.status).toBe(200);
   });
 
@@ -257,16 +307,25 @@ describe("errors like the real API", () => {
     await invalid(base({ temperature: 0.5 }), "temperature: Extra inputs are not permitted", { "anthropic-version": "2026-10-21" });
     await invalid(base({ model: "claude-opus-4-7", temperature: 0.5 }), "`temperature` is deprecated for this model.");
     await invalid(base({ temperature: 0.5, top_p: 0.9 }), "`temperature` and `top_p` cannot both be specified for this model.");
-    await invalid(base({ max_tokens: 2048, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 1024 } }), "`temperature` may only be set to 1 when thinking is enabled");
+    await invalid(
+      base({ max_tokens: 2048, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 1024 } }),
+      "`temperature` may only be set to 1 when thinking is enabled",
+    );
     await invalid(base({ temperature: 1.5 }), "temperature: Input should be less than or equal to 1");
   });
 
   test("thinking: budget rules, adaptive-only models, forced tool choice", async () => {
     await invalid(base({ max_tokens: 1024, thinking: { type: "enabled", budget_tokens: 1024 } }), "`max_tokens` must be greater than `thinking.budget_tokens`");
     await invalid(base({ max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 500 } }), "greater than or equal to 1024");
-    await invalid(base({ model: "claude-sonnet-5", max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 2048 } }), '"thinking.type.enabled" is not supported for this model');
+    await invalid(
+      base({ model: "claude-sonnet-5", max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 2048 } }),
+      '"thinking.type.enabled" is not supported for this model',
+    );
     const tools = [{ name: "f", input_schema: { type: "object" } }];
-    await invalid(base({ max_tokens: 4096, tools, tool_choice: { type: "any" }, thinking: { type: "enabled", budget_tokens: 2048 } }), "Thinking may not be enabled when tool_choice forces tool use.");
+    await invalid(
+      base({ max_tokens: 4096, tools, tool_choice: { type: "any" }, thinking: { type: "enabled", budget_tokens: 2048 } }),
+      "Thinking may not be enabled when tool_choice forces tool use.",
+    );
   });
 
   test("a 429 carries retry-after and the rate-limit headers", async () => {
@@ -303,9 +362,14 @@ describe("errors like the real API", () => {
 });
 
 describe("prompt caching like the real API", () => {
-  const manual = () => `Manual ${crypto.randomUUID()}. ` + "Every rule, in order. ".repeat(250);
+  const manual = () => `Manual ${crypto.randomUUID()}. ${"Every rule, in order. ".repeat(250)}`;
   const ask = (system: string, cache_control: Anthropic.CacheControlEphemeral = { type: "ephemeral" }) =>
-    client.messages.create({ model: MODEL, max_tokens: 50, system: [{ type: "text", text: system, cache_control }], messages: [{ role: "user", content: said() }] });
+    client.messages.create({
+      model: MODEL,
+      max_tokens: 50,
+      system: [{ type: "text", text: system, cache_control }],
+      messages: [{ role: "user", content: said() }],
+    });
 
   test("the first call writes the prefix, the next reads it; only what follows the breakpoint is input", async () => {
     const system = manual();
@@ -330,17 +394,29 @@ describe("prompt caching like the real API", () => {
 
   test("five breakpoints, a bad ttl, a 1h after a 5m: 400s", async () => {
     const part = { type: "text" as const, text: "x", cache_control: { type: "ephemeral" as const } };
-    const five = await client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: "user", content: [part, part, part, part, part] }] }).catch((e) => e);
+    const five = await client.messages
+      .create({ model: MODEL, max_tokens: 5, messages: [{ role: "user", content: [part, part, part, part, part] }] })
+      .catch((e) => e);
     expect(five).toBeInstanceOf(Anthropic.BadRequestError);
     expect(five.message).toContain("A maximum of 4 blocks with cache_control may be provided. Found 5.");
     // The top-level (automatic) breakpoint counts as one of the four.
-    const auto = await post({ model: MODEL, max_tokens: 5, cache_control: { type: "ephemeral" }, messages: [{ role: "user", content: [part, part, part, part] }] });
+    const auto = await post({
+      model: MODEL,
+      max_tokens: 5,
+      cache_control: { type: "ephemeral" },
+      messages: [{ role: "user", content: [part, part, part, part] }],
+    });
     expect(((await auto.json()) as any).error.message).toContain("Found 5.");
     const ttl = await ask("x", { type: "ephemeral", ttl: "2h" } as any).catch((e) => e);
     expect(ttl.status).toBe(400);
     expect(ttl.message).toContain("system.0.cache_control.ephemeral.ttl");
     const order = await client.messages
-      .create({ model: MODEL, max_tokens: 5, system: [{ ...part, cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: [{ ...part, cache_control: { type: "ephemeral", ttl: "1h" } }] }] })
+      .create({
+        model: MODEL,
+        max_tokens: 5,
+        system: [{ ...part, cache_control: { type: "ephemeral" } }],
+        messages: [{ role: "user", content: [{ ...part, cache_control: { type: "ephemeral", ttl: "1h" } }] }],
+      })
       .catch((e) => e);
     expect(order.status).toBe(400);
     const inner = await post({

@@ -85,12 +85,7 @@ export function startFakeAnthropic(opts: FakeAnthropicOptions = {}): Promise<Fak
 }
 
 /** Any Anthropic error, in its `{"type":"error","error":{...},"request_id"}` body. */
-export function anthropicError(
-  status: number,
-  type: string,
-  message: string,
-  opts: { headers?: Record<string, string>; times?: number } = {},
-): ScriptedError {
+export function anthropicError(status: number, type: string, message: string, opts: { headers?: Record<string, string>; times?: number } = {}): ScriptedError {
   return { error: { status, type, message, headers: opts.headers }, times: opts.times };
 }
 
@@ -147,7 +142,13 @@ interface ModelSpec {
   display: "summarized" | "omitted";
 }
 
-function spec(reported: string, maxOutput: number, thinking: ModelSpec["thinking"], sampling: ModelSpec["sampling"], extra: Partial<ModelSpec> = {}): ModelSpec {
+function spec(
+  reported: string,
+  maxOutput: number,
+  thinking: ModelSpec["thinking"],
+  sampling: ModelSpec["sampling"],
+  extra: Partial<ModelSpec> = {},
+): ModelSpec {
   return { reported, maxOutput, thinking, sampling, prefill: true, midSystem: false, display: "summarized", ...extra };
 }
 
@@ -202,7 +203,14 @@ interface Plan {
   stopReason: string;
   stopSequence: string | null;
   stopDetails?: Record<string, unknown>;
-  usage: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; cache_creation_1h_input_tokens: number; output_tokens: number; thinking_tokens: number };
+  usage: {
+    input_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_1h_input_tokens: number;
+    output_tokens: number;
+    thinking_tokens: number;
+  };
   /** pieces of each block as it is streamed: text/thinking deltas, tool input fragments */
   pieces: string[][];
 }
@@ -423,7 +431,8 @@ function checkTools(body: Json): Problem | null {
     return invalid("tool_choice: Input tag found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
   }
   if (choice.type === "tool" && !names.has(choice.name)) return invalid(`tool_choice.tool.name: no tool named '${choice.name}' in tools (approx.)`);
-  if (choice.type === "none" && choice.disable_parallel_tool_use !== undefined) return invalid("tool_choice.none.disable_parallel_tool_use: Extra inputs are not permitted");
+  if (choice.type === "none" && choice.disable_parallel_tool_use !== undefined)
+    return invalid("tool_choice.none.disable_parallel_tool_use: Extra inputs are not permitted");
   return null;
 }
 
@@ -442,13 +451,17 @@ function checkThinking(body: Json, model: ModelSpec): Problem | null {
   }
   if (type === "enabled") {
     if (model.thinking === "adaptive" || model.thinking === "always") {
-      return invalid('"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.');
+      return invalid(
+        '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.',
+      );
     }
     if (model.thinking === "none") return invalid(`thinking: extended thinking is not supported by ${model.reported} (approx.)`);
     if (!Number.isInteger(thinking.budget_tokens)) return invalid("thinking.enabled.budget_tokens: Field required");
     if (thinking.budget_tokens < 1024) return invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
     if (body.max_tokens <= thinking.budget_tokens) {
-      return invalid(`\`max_tokens\` must be greater than \`thinking.budget_tokens\`. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#max-tokens-and-context-window-size`);
+      return invalid(
+        `\`max_tokens\` must be greater than \`thinking.budget_tokens\`. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#max-tokens-and-context-window-size`,
+      );
     }
   }
   if (type === "adaptive" && (model.thinking === "none" || model.thinking === "budget")) {
@@ -460,10 +473,14 @@ function checkThinking(body: Json, model: ModelSpec): Problem | null {
   if (type === "disabled" && model.thinking === "always") return invalid('"thinking.type.disabled" is not supported for this model. (approx.)');
   if (type !== "disabled") {
     if (body.temperature !== undefined && body.temperature !== 1) {
-      return invalid(`\`temperature\` may only be set to 1 when thinking is enabled. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#feature-compatibility`);
+      return invalid(
+        `\`temperature\` may only be set to 1 when thinking is enabled. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#feature-compatibility`,
+      );
     }
     if (body.top_p !== undefined && body.top_p < 0.95) {
-      return invalid(`\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#feature-compatibility`);
+      return invalid(
+        `\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. Please consult our documentation at ${EXTENDED_THINKING_DOCS}#feature-compatibility`,
+      );
     }
     if (body.tool_choice?.type === "any" || body.tool_choice?.type === "tool") {
       return invalid("Thinking may not be enabled when tool_choice forces tool use.");
@@ -509,7 +526,8 @@ function checkMessages(body: Json, model: ModelSpec): Problem | null {
   if (last.role === "assistant") {
     if (!model.prefill) return invalid("This model does not support assistant message prefill. The conversation must end with a user message. (approx.)");
     const lastBlock = typeof last.content === "string" ? { type: "text", text: last.content } : last.content.at(-1);
-    if (lastBlock?.type === "text" && TRAILING_SPACE.test(lastBlock.text)) return invalid("messages: final assistant content cannot end with trailing whitespace");
+    if (lastBlock?.type === "text" && TRAILING_SPACE.test(lastBlock.text))
+      return invalid("messages: final assistant content cannot end with trailing whitespace");
   }
 
   const turns = combined(messages).filter((t) => t.role !== "system");
@@ -564,18 +582,22 @@ function checkMessage(m: Json, i: number, isLast: boolean, previous: Json | unde
   if (empty && !(isLast && m.role === "assistant")) {
     return invalid(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`);
   }
-  if (typeof content === "string") return NON_BLANK.test(content) || content === "" ? null : invalid("messages: text content blocks must contain non-whitespace text");
+  if (typeof content === "string")
+    return NON_BLANK.test(content) || content === "" ? null : invalid("messages: text content blocks must contain non-whitespace text");
   if (!Array.isArray(content)) return invalid(`messages.${i}.content: Input should be a valid string or a valid list`);
   const allowed = m.role === "assistant" ? ASSISTANT_BLOCKS : m.role === "system" ? new Set(["text"]) : USER_BLOCKS;
   let seenOther = false;
   for (const [j, block] of content.entries()) {
     const at = `messages.${i}.content.${j}`;
     if (!block || typeof block !== "object" || !allowed.has(block.type)) {
-      return invalid(`${at}: Input tag '${block?.type}' found using 'type' does not match any of the expected tags: ${[...allowed].map((t) => `'${t}'`).join(", ")}`);
+      return invalid(
+        `${at}: Input tag '${block?.type}' found using 'type' does not match any of the expected tags: ${[...allowed].map((t) => `'${t}'`).join(", ")}`,
+      );
     }
     const problem = checkBlock(block, at);
     if (problem) return problem;
-    if (block.type === "tool_result" && seenOther) return invalid(`messages.${i}: \`tool_result\` blocks must come before any other content in a user message (approx.)`);
+    if (block.type === "tool_result" && seenOther)
+      return invalid(`messages.${i}: \`tool_result\` blocks must come before any other content in a user message (approx.)`);
     if (block.type !== "tool_result") seenOther = true;
   }
   return null;
@@ -602,7 +624,8 @@ function checkBlock(block: Json, at: string): Problem | null {
     case "tool_use":
       if (typeof block.id !== "string" || !TOOL_ID.test(block.id)) return invalid(`${at}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`);
       if (typeof block.name !== "string") return invalid(`${at}.tool_use.name: Field required`);
-      if (!block.input || typeof block.input !== "object" || Array.isArray(block.input)) return invalid(`${at}.tool_use.input: Input should be a valid dictionary`);
+      if (!block.input || typeof block.input !== "object" || Array.isArray(block.input))
+        return invalid(`${at}.tool_use.input: Input should be a valid dictionary`);
       return null;
     case "tool_result": {
       if (typeof block.tool_use_id !== "string") return invalid(`${at}.tool_result.tool_use_id: Field required`);
@@ -610,7 +633,8 @@ function checkBlock(block: Json, at: string): Problem | null {
       if (c === undefined || typeof c === "string") return null;
       if (!Array.isArray(c)) return invalid(`${at}.tool_result.content: Input should be a valid string or a valid list`);
       for (const [k, inner] of c.entries()) {
-        if (inner?.type !== "text" && inner?.type !== "image") return invalid(`${at}.tool_result.content.${k}: Input tag '${inner?.type}' does not match 'text', 'image'`);
+        if (inner?.type !== "text" && inner?.type !== "image")
+          return invalid(`${at}.tool_result.content.${k}: Input tag '${inner?.type}' does not match 'text', 'image'`);
         const problem = checkBlock(inner, `${at}.tool_result.content.${k}`);
         if (problem) return problem;
       }
@@ -655,7 +679,10 @@ function makePlan(body: Json, script: ScriptedAnswer, cache: PromptCache): Plan 
   let stopReason = toolUses.length ? "tool_use" : "end_turn";
   let stopSequence: string | null = null;
   const stops: string[] = Array.isArray(body.stop_sequences) ? body.stop_sequences : [];
-  const hit = stops.map((s) => ({ s, at: text.indexOf(s) })).filter((h) => h.at >= 0).sort((a, b) => a.at - b.at)[0];
+  const hit = stops
+    .map((s) => ({ s, at: text.indexOf(s) }))
+    .filter((h) => h.at >= 0)
+    .sort((a, b) => a.at - b.at)[0];
   if (hit && !toolUses.length) {
     text = text.slice(0, hit.at);
     stopReason = "stop_sequence";
@@ -814,7 +841,13 @@ function lastUserText(messages: Json[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== "user") continue;
-    const text = typeof m.content === "string" ? m.content : m.content.filter((b: Json) => b.type === "text").map((b: Json) => b.text).join("");
+    const text =
+      typeof m.content === "string"
+        ? m.content
+        : m.content
+            .filter((b: Json) => b.type === "text")
+            .map((b: Json) => b.text)
+            .join("");
     if (text) return text;
   }
   return "";

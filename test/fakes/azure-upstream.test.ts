@@ -48,7 +48,12 @@ describe("dated API through AzureOpenAI", () => {
     expect(chunks[0]).toMatchObject({ choices: [], created: 0, id: "", model: "", object: "" });
     expect(chunks[0].prompt_filter_results).toHaveLength(1);
     expect(chunks[1].choices[0].delta).toEqual({ content: "", refusal: null, role: "assistant" });
-    expect(chunks.slice(1, -1).map((c) => c.choices[0].delta.content ?? "").join("")).toBe(text);
+    expect(
+      chunks
+        .slice(1, -1)
+        .map((c) => c.choices[0].delta.content ?? "")
+        .join(""),
+    ).toBe(text);
     expect(chunks.at(-2).choices[0].finish_reason).toBe("stop");
     expect(chunks.at(-1).choices).toEqual([]);
     expect(chunks.at(-1).usage.total_tokens).toBeGreaterThan(0);
@@ -57,14 +62,23 @@ describe("dated API through AzureOpenAI", () => {
   test("asynchronous filtering adds annotation chunks whose choices have no delta", async () => {
     fake.script({ content: "all fine here", asyncFilter: true });
     const res = await post(DATED_PATH, { messages: ask("x"), stream: true });
-    const chunks = (await res.text()).split("\n\n").filter(Boolean).slice(0, -1).map((e) => JSON.parse(e.slice(6)));
+    const chunks = (await res.text())
+      .split("\n\n")
+      .filter(Boolean)
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.slice(6)));
     const annotation = chunks.find((c) => c.choices[0]?.content_filter_offsets);
     expect(annotation.id).toBe("");
     expect("delta" in annotation.choices[0]).toBe(false);
   });
 
   test("two tool calls stream on their own indexes and accumulate in the SDK helper", async () => {
-    fake.script({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }, { name: "get_time", arguments: { tz: "CET" } }] });
+    fake.script({
+      toolCalls: [
+        { name: "get_weather", arguments: { city: "Paris" } },
+        { name: "get_time", arguments: { tz: "CET" } },
+      ],
+    });
     const final = await azure.chat.completions
       .stream({
         model: DEPLOYMENT,
@@ -91,7 +105,13 @@ describe("dated API through AzureOpenAI", () => {
 
   test("tool messages must answer an earlier assistant tool call, as OpenAI requires", async () => {
     const error = await azure.chat.completions
-      .create({ model: DEPLOYMENT, messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "call_nope", content: "r" }] })
+      .create({
+        model: DEPLOYMENT,
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", tool_call_id: "call_nope", content: "r" },
+        ],
+      })
       .catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.param).toBe("messages.[1].role");

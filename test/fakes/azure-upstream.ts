@@ -121,9 +121,17 @@ const DEFAULT_DEPLOYMENTS: Record<string, string> = {
 
 // Dated data-plane inference versions the fake serves (GA and preview); anything else is a 404.
 const API_VERSIONS = new Set([
-  "2023-05-15", "2024-02-01", "2024-06-01", "2024-10-21",
-  "2024-08-01-preview", "2024-09-01-preview", "2024-10-01-preview", "2024-12-01-preview", "2025-01-01-preview",
-  "2025-03-01-preview", "2025-04-01-preview",
+  "2023-05-15",
+  "2024-02-01",
+  "2024-06-01",
+  "2024-10-21",
+  "2024-08-01-preview",
+  "2024-09-01-preview",
+  "2024-10-01-preview",
+  "2024-12-01-preview",
+  "2025-01-01-preview",
+  "2025-03-01-preview",
+  "2025-04-01-preview",
 ]);
 const STREAM_OPTIONS_SINCE = "2024-09-01";
 
@@ -138,7 +146,8 @@ const ACCESS_DENIED = {
 const DEPLOYMENT_NOT_FOUND = {
   error: {
     code: "DeploymentNotFound",
-    message: "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+    message:
+      "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
   },
 };
 const SERVER_ERROR = { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } };
@@ -236,12 +245,23 @@ class Fake {
   private async answer(body: Json, route: Route, script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest): Promise<Response> {
     const plan = this.plan(body, route, script);
     if (!(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
-    const headers = { ...commonHeaders(), "x-ms-rai-invoked": "true", "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", ...script.headers };
+    const headers = {
+      ...commonHeaders(),
+      "x-ms-rai-invoked": "true",
+      "x-ratelimit-remaining-requests": "99",
+      "x-ratelimit-remaining-tokens": "99000",
+      ...script.headers,
+    };
     if (body.stream !== true) return Response.json(this.completion(plan), { headers });
     const events = this.chunks(plan, script).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
     if (script.failAfter === undefined) events.push("data: [DONE]\n\n");
     const encoder = new TextEncoder();
-    const stream = gatedStream(events.map((event) => encoder.encode(event)), script.gate, signal, () => this.log.markAborted(received));
+    const stream = gatedStream(
+      events.map((event) => encoder.encode(event)),
+      script.gate,
+      signal,
+      () => this.log.markAborted(received),
+    );
     return new Response(stream, { headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
   }
 
@@ -268,7 +288,12 @@ class Fake {
       includeUsage: body.stream_options?.include_usage === true,
       usage: {
         completion_tokens: completionTokens,
-        completion_tokens_details: { accepted_prediction_tokens: 0, audio_tokens: 0, reasoning_tokens: script.usage?.reasoning_tokens ?? 0, rejected_prediction_tokens: 0 },
+        completion_tokens_details: {
+          accepted_prediction_tokens: 0,
+          audio_tokens: 0,
+          reasoning_tokens: script.usage?.reasoning_tokens ?? 0,
+          rejected_prediction_tokens: 0,
+        },
         prompt_tokens: promptTokens,
         prompt_tokens_details: { audio_tokens: 0, cached_tokens: script.usage?.cached_tokens ?? 0 },
         total_tokens: promptTokens + completionTokens,
@@ -364,11 +389,14 @@ interface Plan {
 
 // OpenAI's validation, as Azure passes it on: messages and codes as the OpenAI API words them.
 function validate(body: unknown, apiVersion: string | null): Json | null {
-  const bad = (message: string, param: string | null = null, code: string | null = null) => ({ error: { message, type: "invalid_request_error", param, code } });
+  const bad = (message: string, param: string | null = null, code: string | null = null) => ({
+    error: { message, type: "invalid_request_error", param, code },
+  });
   if (!body || typeof body !== "object" || Array.isArray(body)) return bad("We could not parse the JSON body of your request.");
   const b = body as Json;
   if (!Array.isArray(b.messages)) return bad("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-  if (b.messages.length === 0) return bad("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
+  if (b.messages.length === 0)
+    return bad("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
   const callIds = new Set<string>();
   for (const [i, m] of b.messages.entries()) {
     if (m?.role === "assistant") for (const c of Array.isArray(m.tool_calls) ? m.tool_calls : []) callIds.add(c?.id);
@@ -380,7 +408,8 @@ function validate(body: unknown, apiVersion: string | null): Json | null {
     if (apiVersion !== null && apiVersion.slice(0, 10) < STREAM_OPTIONS_SINCE) return bad("Unrecognized request argument supplied: stream_options");
     if (b.stream !== true) return bad("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
   }
-  if (b.n != null && (!Number.isInteger(b.n) || b.n < 1 || b.n > 128)) return bad(`Invalid 'n': expected an integer between 1 and 128, but got ${b.n} instead.`, "n");
+  if (b.n != null && (!Number.isInteger(b.n) || b.n < 1 || b.n > 128))
+    return bad(`Invalid 'n': expected an integer between 1 and 128, but got ${b.n} instead.`, "n");
   return null;
 }
 

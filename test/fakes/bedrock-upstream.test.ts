@@ -2,13 +2,7 @@
 // signs requests the fake accepts, parses its answers and event streams, and raises the same
 // exceptions it raises against AWS.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  ConverseStreamCommand,
-  type ConverseStreamOutput,
-  type Message,
-} from "@aws-sdk/client-bedrock-runtime";
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type ConverseStreamOutput, type Message } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { startFakeBedrock, streamGate, throttled, type FakeBedrock, type FakeBedrockCredential } from "./bedrock-upstream.ts";
 
@@ -93,12 +87,16 @@ describe("Converse through the AWS SDK", () => {
     expect(unknown.$metadata.httpStatusCode).toBe(403);
     expect(unknown.message).toBe("The security token included in the request is invalid.");
     const { sessionToken: _, ...withoutToken } = fake.temporaryCredentials;
-    const noToken = await client(withoutToken).send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] })).catch((e) => e);
+    const noToken = await client(withoutToken)
+      .send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] }))
+      .catch((e) => e);
     expect(noToken.name).toBe("UnrecognizedClientException");
   });
 
   test("a request scoped to another region is refused", async () => {
-    const err = await client(fake.credentials, "eu-west-1").send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] })).catch((e) => e);
+    const err = await client(fake.credentials, "eu-west-1")
+      .send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] }))
+      .catch((e) => e);
     expect(err.name).toBe("InvalidSignatureException");
     expect(err.message).toContain("valid region");
   });
@@ -125,12 +123,18 @@ describe("Converse through the AWS SDK", () => {
   test("tool use: a toolUse answer, then toolResult accepted; toolResult without toolUse or toolConfig refused", async () => {
     const c = client();
     fake.script({ toolCalls: [{ name: "get_weather", input: { city: "Paris" }, id: "tooluse_abc" }] });
-    const first = await c.send(new ConverseCommand({ modelId: MODEL, messages: [user("weather?")], toolConfig: { tools: [weatherTool], toolChoice: { auto: {} } } }));
+    const first = await c.send(
+      new ConverseCommand({ modelId: MODEL, messages: [user("weather?")], toolConfig: { tools: [weatherTool], toolChoice: { auto: {} } } }),
+    );
     expect(first.stopReason).toBe("tool_use");
     const use = first.output!.message!.content![0].toolUse!;
     expect(use).toEqual({ toolUseId: "tooluse_abc", name: "get_weather", input: { city: "Paris" } });
 
-    const history: Message[] = [user("weather?"), first.output!.message!, { role: "user", content: [{ toolResult: { toolUseId: "tooluse_abc", content: [{ text: "sunny" }] } }] }];
+    const history: Message[] = [
+      user("weather?"),
+      first.output!.message!,
+      { role: "user", content: [{ toolResult: { toolUseId: "tooluse_abc", content: [{ text: "sunny" }] } }] },
+    ];
     const second = await c.send(new ConverseCommand({ modelId: MODEL, messages: history, toolConfig: { tools: [weatherTool] } }));
     expect(second.output!.message!.content![0].text).toBe("Done: sunny");
 
@@ -138,7 +142,13 @@ describe("Converse through the AWS SDK", () => {
     expect(noConfig.message).toBe("The toolConfig field must be defined when using toolUse and toolResult content blocks.");
 
     const orphan = await c
-      .send(new ConverseCommand({ modelId: MODEL, messages: [{ role: "user", content: [{ toolResult: { toolUseId: "tooluse_x", content: [{ text: "r" }] } }] }], toolConfig: { tools: [weatherTool] } }))
+      .send(
+        new ConverseCommand({
+          modelId: MODEL,
+          messages: [{ role: "user", content: [{ toolResult: { toolUseId: "tooluse_x", content: [{ text: "r" }] } }] }],
+          toolConfig: { tools: [weatherTool] },
+        }),
+      )
       .catch((e) => e);
     expect(orphan.name).toBe("ValidationException");
     expect(orphan.message).toBe("The number of toolResult blocks at messages.0.content exceeds the number of toolUse blocks of previous turn.");
@@ -146,7 +156,9 @@ describe("Converse through the AWS SDK", () => {
 
   test("429 ThrottlingException", async () => {
     fake.script(throttled());
-    const err = await client().send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] })).catch((e) => e);
+    const err = await client()
+      .send(new ConverseCommand({ modelId: MODEL, messages: [user("x")] }))
+      .catch((e) => e);
     expect(err.name).toBe("ThrottlingException");
     expect(err.$metadata.httpStatusCode).toBe(429);
     expect(err.message).toBe("Too many requests, please wait before trying again.");
@@ -201,7 +213,16 @@ describe("ConverseStream through the AWS SDK", () => {
   });
 
   test("a mid-stream exception frame raises the modeled exception in the SDK", async () => {
-    fake.script({ content: "a b c d e", streamError: { afterFrames: 3, exceptionType: "modelStreamErrorException", message: "Model stream failed", originalStatusCode: 500, originalMessage: "boom" } });
+    fake.script({
+      content: "a b c d e",
+      streamError: {
+        afterFrames: 3,
+        exceptionType: "modelStreamErrorException",
+        message: "Model stream failed",
+        originalStatusCode: 500,
+        originalMessage: "boom",
+      },
+    });
     const res = await client().send(new ConverseStreamCommand({ modelId: MODEL, messages: [user("x")] }));
     const seen: ConverseStreamOutput[] = [];
     const err = await (async () => {

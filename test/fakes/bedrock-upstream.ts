@@ -132,18 +132,30 @@ const INVALID_TOKEN = "The security token included in the request is invalid.";
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
-const AUTH_HEADER = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH_HEADER =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MODEL_ID = /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.:-]*$/;
-const MODEL_ARN = /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(?:\d{12})?:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model-deployment)\/.+$/;
+const MODEL_ARN =
+  /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(?:\d{12})?:(?:foundation-model|inference-profile|application-inference-profile|provisioned-model|custom-model-deployment)\/.+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const BLANK = /^\s*$/;
 const ANTHROPIC = /(^|[.:/])anthropic\./;
 
 const TOP_LEVEL = new Set([
-  "messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields",
-  "promptVariables", "additionalModelResponseFieldPaths", "requestMetadata", "performanceConfig", "serviceTier", "outputConfig",
+  "messages",
+  "system",
+  "inferenceConfig",
+  "toolConfig",
+  "guardrailConfig",
+  "additionalModelRequestFields",
+  "promptVariables",
+  "additionalModelResponseFieldPaths",
+  "requestMetadata",
+  "performanceConfig",
+  "serviceTier",
+  "outputConfig",
 ]);
 const INFERENCE_KEYS = new Set(["maxTokens", "temperature", "topP", "stopSequences"]);
 const USER_BLOCKS = new Set(["text", "image", "document", "video", "toolResult", "cachePoint", "guardContent"]);
@@ -246,7 +258,8 @@ class Fake {
     if (!cred) return new Rejection(403, "UnrecognizedClientException", INVALID_TOKEN, CORAL_ERROR_NS);
     const token = headers["x-amz-security-token"];
     if ((cred.sessionToken ?? null) !== (token ?? null)) return new Rejection(403, "UnrecognizedClientException", INVALID_TOKEN, CORAL_ERROR_NS);
-    if (service !== SERVICE) return new Rejection(403, "InvalidSignatureException", `Credential should be scoped to correct service: '${SERVICE}'. `, CORAL_ERROR_NS);
+    if (service !== SERVICE)
+      return new Rejection(403, "InvalidSignatureException", `Credential should be scoped to correct service: '${SERVICE}'. `, CORAL_ERROR_NS);
     if (region !== this.region) return new Rejection(403, "InvalidSignatureException", `Credential should be scoped to a valid region. `, CORAL_ERROR_NS);
     const signed = signedList.split(";");
     if (!signed.includes("host")) {
@@ -255,11 +268,21 @@ class Fake {
     const amzDate = headers["x-amz-date"];
     const when = amzDate ? AMZ_DATE.exec(amzDate) : null;
     if (!amzDate || !when || !signed.includes("x-amz-date")) {
-      return new Rejection(403, "IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.", CORAL_ERROR_NS);
+      return new Rejection(
+        403,
+        "IncompleteSignatureException",
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        CORAL_ERROR_NS,
+      );
     }
     const signingDate = new Date(Date.UTC(+when[1], +when[2] - 1, +when[3], +when[4], +when[5], +when[6]));
     if (Math.abs(Date.now() - signingDate.getTime()) > MAX_SKEW_MS) {
-      return new Rejection(403, "InvalidSignatureException", `Signature expired: ${amzDate} is now earlier than ${amzDate.slice(0, 8)} (15 min.)`, CORAL_ERROR_NS);
+      return new Rejection(
+        403,
+        "InvalidSignatureException",
+        `Signature expired: ${amzDate} is now earlier than ${amzDate.slice(0, 8)} (15 min.)`,
+        CORAL_ERROR_NS,
+      );
     }
     if (scopeDate !== amzDate.slice(0, 8)) return new Rejection(403, "InvalidSignatureException", SIGNATURE_MISMATCH, CORAL_ERROR_NS);
     // The service hashes the body it received; a client's own x-amz-content-sha256 must agree.
@@ -284,7 +307,16 @@ class Fake {
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));
     const recomputed = await signer.sign(
-      { method, protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query, headers: toSign, body } as any,
+      {
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query,
+        headers: toSign,
+        body,
+      } as any,
       { signingDate, signableHeaders: new Set(signed) },
     );
     const expected = AUTH_HEADER.exec(String((recomputed.headers as Record<string, string>).authorization ?? ""));
@@ -301,7 +333,11 @@ class Fake {
       return invalid("The provided model identifier is invalid.");
     }
     if (body === undefined || body === null || typeof body !== "object" || Array.isArray(body)) {
-      return new Rejection(400, "SerializationException", text.trim() ? "Malformed input request, please reformat your input and try again." : "Request body is empty.");
+      return new Rejection(
+        400,
+        "SerializationException",
+        text.trim() ? "Malformed input request, please reformat your input and try again." : "Request body is empty.",
+      );
     }
     const b = body as Json;
     for (const key of Object.keys(b)) {
@@ -320,17 +356,26 @@ class Fake {
     }
     const inference = b.inferenceConfig;
     if (inference !== undefined) {
-      for (const key of Object.keys(inference)) if (!INFERENCE_KEYS.has(key)) return invalid(`Malformed input request: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
+      for (const key of Object.keys(inference))
+        if (!INFERENCE_KEYS.has(key))
+          return invalid(`Malformed input request: extraneous key [${key}] is not permitted, please reformat your input and try again.`);
       if (inference.maxTokens !== undefined && !(Number.isInteger(inference.maxTokens) && inference.maxTokens >= 1)) {
-        return invalid(`1 validation error detected: Value '${inference.maxTokens}' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+        return invalid(
+          `1 validation error detected: Value '${inference.maxTokens}' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+        );
       }
       for (const key of ["temperature", "topP"]) {
         const v = inference[key];
         if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= 1)) {
-          return invalid(`1 validation error detected: Value '${v}' at 'inferenceConfig.${key}' failed to satisfy constraint: Member must have value less than or equal to 1`);
+          return invalid(
+            `1 validation error detected: Value '${v}' at 'inferenceConfig.${key}' failed to satisfy constraint: Member must have value less than or equal to 1`,
+          );
         }
       }
-      if (inference.stopSequences !== undefined && !(Array.isArray(inference.stopSequences) && inference.stopSequences.every((s: unknown) => typeof s === "string" && s))) {
+      if (
+        inference.stopSequences !== undefined &&
+        !(Array.isArray(inference.stopSequences) && inference.stopSequences.every((s: unknown) => typeof s === "string" && s))
+      ) {
         return invalid("Malformed input request: stopSequences must be a list of non-empty strings.");
       }
     }
@@ -338,7 +383,9 @@ class Fake {
     if (b.toolConfig !== undefined) {
       const tc = b.toolConfig;
       if (!Array.isArray(tc?.tools) || tc.tools.length === 0) {
-        return invalid("1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        return invalid(
+          "1 validation error detected: Value '[]' at 'toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        );
       }
       for (const [k, tool] of tc.tools.entries()) {
         const spec = tool?.toolSpec;
@@ -347,7 +394,9 @@ class Fake {
           return invalid(`Malformed input request: toolConfig.tools.${k} must contain a toolSpec.`);
         }
         if (typeof spec.name !== "string" || !TOOL_NAME.test(spec.name)) {
-          return invalid(`1 validation error detected: Value '${spec.name}' at 'toolConfig.tools.${k}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`);
+          return invalid(
+            `1 validation error detected: Value '${spec.name}' at 'toolConfig.tools.${k}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`,
+          );
         }
         if (!spec.inputSchema || typeof spec.inputSchema.json !== "object" || spec.inputSchema.json === null) {
           return invalid(`Malformed input request: toolConfig.tools.${k}.toolSpec.inputSchema.json must be a JSON object.`);
@@ -360,7 +409,8 @@ class Fake {
       const choice = tc.toolChoice;
       if (choice !== undefined) {
         const keys = Object.keys(choice ?? {});
-        if (keys.length !== 1 || !["auto", "any", "tool"].includes(keys[0])) return invalid("Malformed input request: toolChoice must have exactly one of auto, any or tool.");
+        if (keys.length !== 1 || !["auto", "any", "tool"].includes(keys[0]))
+          return invalid("Malformed input request: toolChoice must have exactly one of auto, any or tool.");
         if (keys[0] === "tool" && !toolNames.has(choice.tool?.name)) {
           return invalid(`The model returned the following errors: Tool '${choice.tool?.name}' not found in provided tools`);
         }
@@ -370,16 +420,21 @@ class Fake {
     const thinking = b.additionalModelRequestFields?.thinking;
     const thinkingOn = thinking?.type === "enabled";
     if (thinking !== undefined) {
-      if (!ANTHROPIC.test(modelId)) return invalid("The model returned the following errors: Malformed input request: extraneous key [thinking] is not permitted");
+      if (!ANTHROPIC.test(modelId))
+        return invalid("The model returned the following errors: Malformed input request: extraneous key [thinking] is not permitted");
       if (thinkingOn) {
         if (!(Number.isInteger(thinking.budget_tokens) && thinking.budget_tokens >= 1024)) {
           return invalid("The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
         }
         if (inference?.maxTokens !== undefined && inference.maxTokens <= thinking.budget_tokens) {
-          return invalid("The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size");
+          return invalid(
+            "The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
+          );
         }
         if (inference?.temperature !== undefined && inference.temperature !== 1) {
-          return invalid("The model returned the following errors: `temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility");
+          return invalid(
+            "The model returned the following errors: `temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility",
+          );
         }
       }
     }
@@ -391,13 +446,17 @@ class Fake {
     let usesTools = false;
     for (const [i, m] of messages.entries()) {
       if (m?.role !== "user" && m?.role !== "assistant") {
-        return invalid(`1 validation error detected: Value '${m?.role}' at 'messages.${i + 1}.member.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]`);
+        return invalid(
+          `1 validation error detected: Value '${m?.role}' at 'messages.${i + 1}.member.role' failed to satisfy constraint: Member must satisfy enum value set: [user, assistant]`,
+        );
       }
       if (i === 0 && m.role !== "user") {
         return invalid("A conversation must start with a user message. Try again with a conversation that starts with a user message.");
       }
       if (i > 0 && messages[i - 1].role === m.role) {
-        return invalid("A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.");
+        return invalid(
+          "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.",
+        );
       }
       if (!Array.isArray(m.content) || m.content.length === 0) {
         return invalid(`The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`);
@@ -408,15 +467,21 @@ class Fake {
         if (keys.length !== 1) return invalid(`Malformed input request: messages.${i}.content.${j} must have exactly one member.`);
         const kind = keys[0];
         if (!allowed.has(kind)) {
-          return invalid(`Malformed input request: messages.${i}.content.${j}: ${kind} blocks are not permitted in ${m.role} messages, please reformat your input and try again.`);
+          return invalid(
+            `Malformed input request: messages.${i}.content.${j}: ${kind} blocks are not permitted in ${m.role} messages, please reformat your input and try again.`,
+          );
         }
         if (kind === "text" && (typeof block.text !== "string" || BLANK.test(block.text))) {
           return invalid(`The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`);
         }
         if (kind === "image") {
           const img = block.image;
-          if (!IMAGE_FORMATS.has(img?.format)) return invalid(`1 validation error detected: Value '${img?.format}' at 'messages.${i + 1}.member.content.${j + 1}.member.image.format' failed to satisfy constraint: Member must satisfy enum value set: [gif, jpeg, png, webp]`);
-          if (typeof img?.source?.bytes !== "string" || !BASE64.test(img.source.bytes)) return invalid("Malformed input request: image source bytes must be base64, please reformat your input and try again.");
+          if (!IMAGE_FORMATS.has(img?.format))
+            return invalid(
+              `1 validation error detected: Value '${img?.format}' at 'messages.${i + 1}.member.content.${j + 1}.member.image.format' failed to satisfy constraint: Member must satisfy enum value set: [gif, jpeg, png, webp]`,
+            );
+          if (typeof img?.source?.bytes !== "string" || !BASE64.test(img.source.bytes))
+            return invalid("Malformed input request: image source bytes must be base64, please reformat your input and try again.");
         }
         if (kind === "toolUse" || kind === "toolResult") usesTools = true;
         if (kind === "reasoningContent") {
@@ -425,7 +490,8 @@ class Fake {
           if (signature !== undefined && !this.signatures.has(signature)) {
             return invalid(`The model returned the following errors: messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`);
           }
-          if (!rc?.reasoningText && typeof rc?.redactedContent !== "string") return invalid(`Malformed input request: messages.${i}.content.${j}.reasoningContent must have reasoningText or redactedContent.`);
+          if (!rc?.reasoningText && typeof rc?.redactedContent !== "string")
+            return invalid(`Malformed input request: messages.${i}.content.${j}.reasoningContent must have reasoningText or redactedContent.`);
         }
       }
       if (m.role === "user") {
@@ -436,7 +502,9 @@ class Fake {
         }
         const unknown = results.filter((id: string) => !previous.includes(id));
         if (unknown.length) {
-          return invalid(`The model returned the following errors: messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unknown[0]}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
+          return invalid(
+            `The model returned the following errors: messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${unknown[0]}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+          );
         }
       } else {
         const uses = m.content.filter((b: Json) => b.toolUse).map((b: Json) => String(b.toolUse.toolUseId));
@@ -477,7 +545,9 @@ class Fake {
     const thinkingOn = body.additionalModelRequestFields?.thinking?.type === "enabled";
     const lastUser = [...body.messages].reverse().find((m: Json) => m.role === "user");
     const texts = lastUser.content.filter((b: Json) => typeof b.text === "string").map((b: Json) => b.text);
-    const results = lastUser.content.filter((b: Json) => b.toolResult).map((b: Json) => (b.toolResult.content ?? []).map((c: Json) => c.text ?? JSON.stringify(c.json)).join(""));
+    const results = lastUser.content
+      .filter((b: Json) => b.toolResult)
+      .map((b: Json) => (b.toolResult.content ?? []).map((c: Json) => c.text ?? JSON.stringify(c.json)).join(""));
     const toolCalls = (script.toolCalls ?? []).map((c) => ({
       id: c.id ?? `tooluse_${randomString(ALNUM, 22)}`,
       name: c.name,
@@ -491,7 +561,8 @@ class Fake {
       return { text: r.text, signature };
     });
     const promptChars = JSON.stringify(body.messages).length + JSON.stringify(body.system ?? []).length;
-    const outputChars = content.length + toolCalls.reduce((n, c) => n + c.input.length + c.name.length, 0) + reasoning.reduce((n, r) => n + ("text" in r ? r.text.length : 0), 0);
+    const outputChars =
+      content.length + toolCalls.reduce((n, c) => n + c.input.length + c.name.length, 0) + reasoning.reduce((n, r) => n + ("text" in r ? r.text.length : 0), 0);
     const cacheRead = script.usage?.cacheReadInputTokens ?? 0;
     const cacheWrite = script.usage?.cacheWriteInputTokens ?? 0;
     const input = script.usage?.inputTokens ?? Math.max(1, Math.ceil(promptChars / 4) - cacheRead - cacheWrite);

@@ -34,7 +34,10 @@ afterAll(() => fake.close());
 const said = () => `ping ${crypto.randomUUID()} over`;
 const MODEL = "command-a-03-2025";
 const weatherTools = [
-  { type: "function" as const, function: { name: "weather", description: "Weather in a place", parameters: { type: "object", properties: { location: { type: "string" } } } } },
+  {
+    type: "function" as const,
+    function: { name: "weather", description: "Weather in a place", parameters: { type: "object", properties: { location: { type: "string" } } } },
+  },
   { type: "function" as const, function: { name: "cityAttractions", parameters: { type: "object", properties: { city: { type: "string" } } } } },
 ];
 
@@ -53,7 +56,13 @@ async function rawStream(body: unknown): Promise<string[]> {
 describe("chat", () => {
   test("answers like the recorded response, echoing the last user message", async () => {
     const text = said();
-    const res = await co.chat({ model: MODEL, messages: [{ role: "system", content: "be brief" }, { role: "user", content: text }] });
+    const res = await co.chat({
+      model: MODEL,
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: text },
+      ],
+    });
     expect(res.message.content?.[0]).toEqual({ type: "text", text });
     expect(res.finishReason).toBe("COMPLETE");
     expect(res.usage?.billedUnits?.inputTokens).toBeGreaterThan(0);
@@ -72,7 +81,12 @@ describe("chat", () => {
   });
 
   test("tool calls come back as the recorded tool-call response", async () => {
-    fake.script({ toolCalls: [{ name: "weather", arguments: { location: "San Francisco" } }, { name: "cityAttractions", arguments: { city: "San Francisco" } }] });
+    fake.script({
+      toolCalls: [
+        { name: "weather", arguments: { location: "San Francisco" } },
+        { name: "cityAttractions", arguments: { city: "San Francisco" } },
+      ],
+    });
     const res = await co.chat({ model: MODEL, messages: [{ role: "user", content: "weather and sights?" }], tools: weatherTools });
     expect(res.finishReason).toBe("TOOL_CALL");
     expect(res.message.toolPlan).toContain("weather");
@@ -95,7 +109,11 @@ describe("chat", () => {
       model: MODEL,
       messages: [
         { role: "user", content: "weather?" },
-        { role: "assistant", toolPlan: "I will look it up.", toolCalls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] },
+        {
+          role: "assistant",
+          toolPlan: "I will look it up.",
+          toolCalls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }],
+        },
         { role: "tool", toolCallId: "weather_1", content: "sunny" },
       ],
       tools: weatherTools,
@@ -103,13 +121,23 @@ describe("chat", () => {
     });
     expect(res.finishReason).toBe("COMPLETE");
     const sent = fake.requests.at(-1)!.body as any;
-    expect(sent.messages[1]).toEqual({ role: "assistant", tool_plan: "I will look it up.", tool_calls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] });
+    expect(sent.messages[1]).toEqual({
+      role: "assistant",
+      tool_plan: "I will look it up.",
+      tool_calls: [{ id: "weather_1", type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }],
+    });
     expect(sent.messages[2]).toEqual({ role: "tool", tool_call_id: "weather_1", content: "sunny" });
     expect(sent.tool_choice).toBe("NONE");
   });
 
   test("thinking and citations come back where the SDK reads them", async () => {
-    const citation = { start: 0, end: 4, text: "Four", sources: [{ type: "document", id: "doc:0", document: { id: "doc:0", text: "2+2=4" } }], type: "TEXT_CONTENT" };
+    const citation = {
+      start: 0,
+      end: 4,
+      text: "Four",
+      sources: [{ type: "document", id: "doc:0", document: { id: "doc:0", text: "2+2=4" } }],
+      type: "TEXT_CONTENT",
+    };
     fake.script({ content: "Four.", thinking: "Two plus two.", citations: [citation] });
     const res = await co.chat({ model: "command-a-reasoning-08-2025", messages: [{ role: "user", content: "2+2?" }], thinking: { type: "enabled" } });
     expect(res.message.content).toEqual([
@@ -125,8 +153,19 @@ describe("chatStream", () => {
     const text = said();
     const events: any[] = [];
     for await (const event of await co.chatStream({ model: MODEL, messages: [{ role: "user", content: text }] })) events.push(event);
-    expect(events.map((e) => e.type)).toEqual(["message-start", "content-start", ...Array(textPieceCount(text)).fill("content-delta"), "content-end", "message-end"]);
-    expect(events.filter((e) => e.type === "content-delta").map((e) => e.delta.message.content.text).join("")).toBe(text);
+    expect(events.map((e) => e.type)).toEqual([
+      "message-start",
+      "content-start",
+      ...Array(textPieceCount(text)).fill("content-delta"),
+      "content-end",
+      "message-end",
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === "content-delta")
+        .map((e) => e.delta.message.content.text)
+        .join(""),
+    ).toBe(text);
     expect(events.at(-1).delta.finishReason).toBe("COMPLETE");
     expect((fake.requests.at(-1)!.body as any).stream).toBe(true);
 
@@ -146,7 +185,12 @@ describe("chatStream", () => {
   });
 
   test("tool calls stream as the recorded tool-call events, one index per call", async () => {
-    const script = { toolCalls: [{ name: "weather", arguments: { location: "San Francisco" } }, { name: "cityAttractions", arguments: { city: "San Francisco" } }] };
+    const script = {
+      toolCalls: [
+        { name: "weather", arguments: { location: "San Francisco" } },
+        { name: "cityAttractions", arguments: { city: "San Francisco" } },
+      ],
+    };
     fake.script(script);
     const events: any[] = [];
     for await (const event of await co.chatStream({ model: MODEL, messages: [{ role: "user", content: "x" }], tools: weatherTools })) events.push(event);
@@ -156,7 +200,10 @@ describe("chatStream", () => {
       [1, "cityAttractions"],
     ]);
     for (const index of [0, 1]) {
-      const args = events.filter((e) => e.type === "tool-call-delta" && e.index === index).map((e) => e.delta.message.toolCalls.function.arguments).join("");
+      const args = events
+        .filter((e) => e.type === "tool-call-delta" && e.index === index)
+        .map((e) => e.delta.message.toolCalls.function.arguments)
+        .join("");
       expect(JSON.parse(args)).toEqual(script.toolCalls[index].arguments);
     }
     expect(events.at(-1).delta.finishReason).toBe("TOOL_CALL");
@@ -201,7 +248,11 @@ describe("chatStream", () => {
 });
 
 describe("errors in Cohere's shape", () => {
-  const errorOf = (p: Promise<unknown>): Promise<any> => p.then(() => null, (e) => e);
+  const errorOf = (p: Promise<unknown>): Promise<any> =>
+    p.then(
+      () => null,
+      (e) => e,
+    );
 
   test("a wrong key is UnauthorizedError 'invalid api token'; no key is 'no api key supplied'", async () => {
     const wrong = new CohereClientV2({ token: "co-wrong", environment: fake.url, maxRetries: 0 });
@@ -225,7 +276,9 @@ describe("errors in Cohere's shape", () => {
     const tool = { type: "function", function: { name: "f", parameters: { type: "object" }, strict: true } };
     const error = await errorOf(co.chat({ model: MODEL, messages: [{ role: "user", content: "x" }], tools: [tool as any] }));
     expect(error).toBeInstanceOf(Cohere.UnprocessableEntityError);
-    expect(error.body.message).toBe("unknown field: parameter 'strict' is not a valid field. For proper usage, please refer to https://docs.cohere.com/reference/chat");
+    expect(error.body.message).toBe(
+      "unknown field: parameter 'strict' is not a valid field. For proper usage, please refer to https://docs.cohere.com/reference/chat",
+    );
     const named = await fetch(`${fake.url}/v2/chat`, {
       method: "POST",
       headers: { authorization: `Bearer ${fake.apiKey}` },
@@ -239,7 +292,13 @@ describe("errors in Cohere's shape", () => {
     const cases: unknown[] = [
       { model: MODEL, messages: [{ role: "user", content: "x" }], tool_choice: "REQUIRED" },
       { model: MODEL, messages: [{ role: "user", content: "x" }], p: 1 },
-      { model: MODEL, messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "nope", content: "r" }] },
+      {
+        model: MODEL,
+        messages: [
+          { role: "user", content: "x" },
+          { role: "tool", tool_call_id: "nope", content: "r" },
+        ],
+      },
       { model: MODEL, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }] },
     ];
     for (const body of cases) {

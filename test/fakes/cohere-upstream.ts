@@ -113,9 +113,27 @@ const DOCS_LINK = "For proper usage, please refer to https://docs.cohere.com/ref
 
 // Every field Cohere's v2 chat request defines, per object (the cohere-ai SDK's serializers).
 const REQUEST_FIELDS = new Set([
-  "model", "messages", "stream", "tools", "strict_tools", "documents", "citation_options", "response_format", "safety_mode",
-  "max_tokens", "stop_sequences", "temperature", "seed", "frequency_penalty", "presence_penalty", "k", "p", "logprobs",
-  "tool_choice", "thinking", "priority",
+  "model",
+  "messages",
+  "stream",
+  "tools",
+  "strict_tools",
+  "documents",
+  "citation_options",
+  "response_format",
+  "safety_mode",
+  "max_tokens",
+  "stop_sequences",
+  "temperature",
+  "seed",
+  "frequency_penalty",
+  "presence_penalty",
+  "k",
+  "p",
+  "logprobs",
+  "tool_choice",
+  "thinking",
+  "priority",
 ]);
 const MESSAGE_FIELDS: Record<string, Set<string>> = {
   system: new Set(["role", "content"]),
@@ -223,7 +241,8 @@ class Fake {
     if (b.temperature !== undefined && (typeof b.temperature !== "number" || b.temperature < 0)) return bad("temperature must be a non-negative number");
     if (b.max_tokens !== undefined && (!Number.isInteger(b.max_tokens) || b.max_tokens < 1)) return bad("max_tokens must be a positive integer");
     if (b.stop_sequences !== undefined) {
-      if (!Array.isArray(b.stop_sequences) || b.stop_sequences.some((s: unknown) => typeof s !== "string")) return bad("stop_sequences must be a list of strings");
+      if (!Array.isArray(b.stop_sequences) || b.stop_sequences.some((s: unknown) => typeof s !== "string"))
+        return bad("stop_sequences must be a list of strings");
       if (b.stop_sequences.length > 5) return bad("stop_sequences can contain at most 5 sequences");
     }
     if (b.response_format !== undefined) {
@@ -248,7 +267,12 @@ class Fake {
     }
     const events = streamEvents(plan, script);
     const encoder = new TextEncoder();
-    const stream = gatedStream(events.map((event) => encoder.encode(event)), script.gate, signal, () => this.log.markAborted(received));
+    const stream = gatedStream(
+      events.map((event) => encoder.encode(event)),
+      script.gate,
+      signal,
+      () => this.log.markAborted(received),
+    );
     return new Response(stream, {
       headers: { ...commonHeaders(), "content-type": "text/event-stream", "cache-control": "no-cache", ...script.headers },
     });
@@ -265,7 +289,10 @@ class Fake {
     const billedInput = script.usage?.billedInput ?? body.messages.reduce((n: number, m: Json) => n + Math.ceil(messageText(m).length / 4) + 1, 0);
     const billedOutput =
       script.usage?.billedOutput ??
-      textPieces(content).length + textPieces(toolPlan).length + textPieces(script.thinking ?? "").length + toolCalls.reduce((n, c) => n + 3 + argumentPieces(c.arguments).length, 0);
+      textPieces(content).length +
+        textPieces(toolPlan).length +
+        textPieces(script.thinking ?? "").length +
+        toolCalls.reduce((n, c) => n + 3 + argumentPieces(c.arguments).length, 0);
     const input = script.usage?.input ?? billedInput + TEMPLATE_TOKENS + (Array.isArray(body.tools) ? 50 * body.tools.length : 0);
     return {
       id: crypto.randomUUID(),
@@ -326,7 +353,11 @@ function streamEvents(plan: Plan, script: ScriptedAnswer): string[] {
   if (plan.thinking) contentBlock("thinking", plan.thinking);
   for (const piece of textPieces(plan.toolPlan)) events.push({ type: "tool-plan-delta", delta: { message: { tool_plan: piece } } });
   plan.toolCalls.forEach((call, index) => {
-    events.push({ type: "tool-call-start", index, delta: { message: { tool_calls: { id: call.id, type: "function", function: { name: call.name, arguments: "" } } } } });
+    events.push({
+      type: "tool-call-start",
+      index,
+      delta: { message: { tool_calls: { id: call.id, type: "function", function: { name: call.name, arguments: "" } } } },
+    });
     for (const piece of argumentPieces(call.arguments)) {
       events.push({ type: "tool-call-delta", index, delta: { message: { tool_calls: { function: { arguments: piece } } } } });
     }

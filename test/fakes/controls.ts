@@ -23,7 +23,11 @@ export interface FakeControls<R extends ReceivedRequest, S extends ScriptedCommo
   close(): Promise<void>;
 }
 
-export function controls<R extends ReceivedRequest, S extends ScriptedCommon>(server: LocalServer, log: RequestLog<R>, scripts: ScriptQueue<S>): FakeControls<R, S> {
+export function controls<R extends ReceivedRequest, S extends ScriptedCommon>(
+  server: LocalServer,
+  log: RequestLog<R>,
+  scripts: ScriptQueue<S>,
+): FakeControls<R, S> {
   return {
     requests: log.requests,
     script: (next) => scripts.push(next),

@@ -20,7 +20,11 @@ afterAll(async () => {
 
 const last = () => fake.requests.at(-1)!;
 const post = (path: string, body: unknown, headers: Record<string, string> = { "x-goog-api-key": fake.apiKey }) =>
-  fetch(`${fake.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  fetch(`${fake.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 const generate = (model: string, body: unknown, headers?: Record<string, string>) => post(`/v1beta/models/${model}:generateContent`, body, headers);
 const weatherTool: Tool = {
   functionDeclarations: [
@@ -42,7 +46,9 @@ describe("answers the SDK understands", () => {
   });
 
   test("streamGenerateContent?alt=sse: data lines framed by \\r\\n\\r\\n, text in pieces, usage on every event", async () => {
-    const res = await post("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", { contents: [{ role: "user", parts: [{ text: "one two three four five six" }] }] });
+    const res = await post("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", {
+      contents: [{ role: "user", parts: [{ text: "one two three four five six" }] }],
+    });
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const raw = await res.text();
     const frames = raw.split("\r\n\r\n").filter(Boolean);
@@ -57,7 +63,8 @@ describe("answers the SDK understands", () => {
     expect(events.map((e) => e.candidates[0].finishReason ?? null)).toEqual([null, null, "STOP"]);
 
     let text = "";
-    for await (const chunk of await ai.models.generateContentStream({ model: "gemini-2.5-flash", contents: "alpha beta gamma delta" })) text += chunk.text ?? "";
+    for await (const chunk of await ai.models.generateContentStream({ model: "gemini-2.5-flash", contents: "alpha beta gamma delta" }))
+      text += chunk.text ?? "";
     expect(text).toBe("alpha beta gamma delta");
     expect(last().path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
   });
@@ -73,7 +80,11 @@ describe("answers the SDK understands", () => {
 
   test("thoughts come back as thought parts only when includeThoughts is set; they are counted either way", async () => {
     fake.script({ text: "42", thoughts: "Let me think about it.", times: 2 });
-    const withThoughts = await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "q", config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } } });
+    const withThoughts = await ai.models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: "q",
+      config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } },
+    });
     expect(withThoughts.candidates![0].content!.parts).toEqual([{ text: "Let me think about it.", thought: true }, { text: "42" }]);
     const without = await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "q" });
     expect(without.candidates![0].content!.parts).toEqual([{ text: "42" }]);
@@ -105,7 +116,9 @@ describe("answers the SDK understands", () => {
   });
 
   test("a recorded stream replays event for event", async () => {
-    const lines = readFileSync(join(import.meta.dir, "../providers/gemini/fixtures/google-reasoning-gemini3.chunks.txt"), "utf8").trim().split("\n");
+    const lines = readFileSync(join(import.meta.dir, "../providers/gemini/fixtures/google-reasoning-gemini3.chunks.txt"), "utf8")
+      .trim()
+      .split("\n");
     fake.script({ replay: lines.map((l) => JSON.parse(l)) });
     let text = "";
     for await (const c of await ai.models.generateContentStream({ model: "gemini-3-pro-preview", contents: "strawberry" })) text += c.text ?? "";
@@ -132,10 +145,7 @@ describe("function calling and thought signatures", () => {
     expect(parts[1].thoughtSignature).toBeUndefined();
 
     const second = await chat.sendMessage({
-      message: [
-        { functionResponse: { name: "get_weather", response: { temp: 21 } } },
-        { functionResponse: { name: "get_time", response: { time: "12:00" } } },
-      ],
+      message: [{ functionResponse: { name: "get_weather", response: { temp: 21 } } }, { functionResponse: { name: "get_time", response: { time: "12:00" } } }],
     });
     expect(second.text).toBe('Done: [{"temp":21},{"time":"12:00"}]');
     const sent = last().body.contents;
@@ -195,7 +205,10 @@ describe("function calling and thought signatures", () => {
   test("streamed arguments (Vertex's partialArgs) come as the recorded fixture shows them", async () => {
     fake.script({ functionCalls: [{ name: "getWeather", args: { location: "Boston" } }], streamArguments: true });
     const res = await post("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", { contents: [{ role: "user", parts: [{ text: "weather" }] }] });
-    const events = (await res.text()).split("\r\n\r\n").filter(Boolean).map((f) => JSON.parse(f.slice(6)));
+    const events = (await res.text())
+      .split("\r\n\r\n")
+      .filter(Boolean)
+      .map((f) => JSON.parse(f.slice(6)));
     expect(events.map((e) => e.candidates[0].content.parts[0].functionCall)).toEqual([
       { name: "getWeather", willContinue: true },
       { partialArgs: [{ jsonPath: "$.location", stringValue: "Bos", willContinue: true }], willContinue: true },
@@ -215,7 +228,8 @@ describe("requests the real API refuses", () => {
     expect(none.status).toBe(403);
     expect(((await none.json()) as any).error).toEqual({
       code: 403,
-      message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      message:
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
       status: "PERMISSION_DENIED",
     });
     const bearer = await generate("gemini-2.5-flash", hi, { authorization: `Bearer ${fake.apiKey}` });
@@ -255,7 +269,9 @@ describe("requests the real API refuses", () => {
     const noParts = await generate("gemini-2.5-flash", { contents: [{ role: "user", parts: [] }] });
     expect(((await noParts.json()) as any).error.message).toBe("* GenerateContentRequest.contents[0].parts: contents.parts must not be empty.\n");
     const noData = await generate("gemini-2.5-flash", { contents: [{ role: "user", parts: [{ thought: true }] }] });
-    expect(((await noData.json()) as any).error.message).toBe("* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n");
+    expect(((await noData.json()) as any).error.message).toBe(
+      "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one initialized field\n",
+    );
   });
 
   test("JSON Schema keywords outside Gemini's Schema (additionalProperties, $schema) are unknown fields", async () => {
@@ -290,19 +306,36 @@ describe("requests the real API refuses", () => {
   });
 
   test("unknown type names, arrays without items, objects without properties", async () => {
-    const badType = await generate("gemini-2.5-flash", { ...hi, tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: { a: { type: "strin" } } } }] }] });
+    const badType = await generate("gemini-2.5-flash", {
+      ...hi,
+      tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "object", properties: { a: { type: "strin" } } } }] }],
+    });
     expect(((await badType.json()) as any).error.message).toBe(
       `Invalid value at 'tools[0].function_declarations[0].parameters.properties[0].value.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), "strin"`,
     );
-    const noItems = await generate("gemini-2.5-flash", { ...hi, tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { tags: { type: "ARRAY" } } } }] }] });
-    expect(((await noItems.json()) as any).error.message).toBe("* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[tags].items: missing field.\n");
-    const noProps = await generate("gemini-2.5-flash", { ...hi, tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: {} } }] }] });
-    expect(((await noProps.json()) as any).error.message).toBe("* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n");
+    const noItems = await generate("gemini-2.5-flash", {
+      ...hi,
+      tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: { tags: { type: "ARRAY" } } } }] }],
+    });
+    expect(((await noItems.json()) as any).error.message).toBe(
+      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties[tags].items: missing field.\n",
+    );
+    const noProps = await generate("gemini-2.5-flash", {
+      ...hi,
+      tools: [{ functionDeclarations: [{ name: "f", parameters: { type: "OBJECT", properties: {} } }] }],
+    });
+    expect(((await noProps.json()) as any).error.message).toBe(
+      "* GenerateContentRequest.tools[0].function_declarations[0].parameters.properties: should be non-empty for OBJECT type\n",
+    );
   });
 
   test("Gemma takes neither system instructions nor tools", async () => {
     const system = await generate("gemma-3-27b-it", { ...hi, systemInstruction: { parts: [{ text: "be brief" }] } });
-    expect(((await system.json()) as any).error).toEqual({ code: 400, message: "Developer instruction is not enabled for models/gemma-3-27b-it", status: "INVALID_ARGUMENT" });
+    expect(((await system.json()) as any).error).toEqual({
+      code: 400,
+      message: "Developer instruction is not enabled for models/gemma-3-27b-it",
+      status: "INVALID_ARGUMENT",
+    });
     const tools = await generate("gemma-3-27b-it", { ...hi, tools: [{ functionDeclarations: [{ name: "f" }] }] });
     expect(((await tools.json()) as any).error.message).toBe("Function calling is not enabled for models/gemma-3-27b-it");
   });

@@ -78,7 +78,12 @@ export function startFakeGemini(opts: FakeGeminiOptions = {}): Promise<FakeGemin
 }
 
 /** An error with Google's body for this status name. */
-export function googleError(code: number, status: string, message: string, opts: { details?: unknown[]; headers?: Record<string, string>; times?: number } = {}): ScriptedError {
+export function googleError(
+  code: number,
+  status: string,
+  message: string,
+  opts: { details?: unknown[]; headers?: Record<string, string>; times?: number } = {},
+): ScriptedError {
   return { error: { code, message, status, ...(opts.details ? { details: opts.details } : {}) }, headers: opts.headers, times: opts.times };
 }
 
@@ -118,7 +123,7 @@ const DEFAULT_MODELS = [
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 const enc = new TextEncoder();
 const sseFrame = (json: unknown) => enc.encode(`data: ${JSON.stringify(json)}\r\n\r\n`);
-const pretty = (json: unknown) => JSON.stringify(json, null, 2) + "\n";
+const pretty = (json: unknown) => `${JSON.stringify(json, null, 2)}\n`;
 
 class Fake {
   readonly apiKey: string;
@@ -150,7 +155,12 @@ class Fake {
       request.signal,
     );
     const { headers, bodyText, body } = read;
-    const common = { server: "scaffolding on HTTPServer2", "x-content-type-options": "nosniff", vary: "Origin, X-Origin, Referer", "server-timing": `gfet4t7; dur=${Math.round(performance.now() - started)}` };
+    const common = {
+      server: "scaffolding on HTTPServer2",
+      "x-content-type-options": "nosniff",
+      vary: "Origin, X-Origin, Referer",
+      "server-timing": `gfet4t7; dur=${Math.round(performance.now() - started)}`,
+    };
     const fail = (status: GoogleStatus, httpStatus = status.code, extra: Record<string, string> = {}) =>
       new Response(pretty({ error: status }), { status: httpStatus, headers: { ...common, "content-type": "application/json; charset=UTF-8", ...extra } });
 
@@ -257,12 +267,19 @@ class Fake {
           message:
             "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
           status: "UNAUTHENTICATED",
-          details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", metadata: { service: "generativelanguage.googleapis.com", method: "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent" } }],
+          details: [
+            {
+              "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+              reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+              metadata: { service: "generativelanguage.googleapis.com", method: "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent" },
+            },
+          ],
         };
       }
       return {
         code: 403,
-        message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        message:
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
         status: "PERMISSION_DENIED",
       };
     }
@@ -272,7 +289,12 @@ class Fake {
         message: "API key not valid. Please pass a valid API key.",
         status: "INVALID_ARGUMENT",
         details: [
-          { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com", metadata: { service: "generativelanguage.googleapis.com" } },
+          {
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            reason: "API_KEY_INVALID",
+            domain: "googleapis.com",
+            metadata: { service: "generativelanguage.googleapis.com" },
+          },
           { "@type": "type.googleapis.com/google.rpc.LocalizedMessage", locale: "en-US", message: "API key not valid. Please pass a valid API key." },
         ],
       };

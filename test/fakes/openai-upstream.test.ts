@@ -4,13 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  openAIError,
-  rateLimited,
-  startFakeOpenAI,
-  streamGate,
-  type FakeOpenAI,
-} from "./openai-upstream";
+import { openAIError, rateLimited, startFakeOpenAI, streamGate, type FakeOpenAI } from "./openai-upstream";
 
 // Real captures (shared/fixtures/recorded/openai, from the Vercel AI SDK fixtures, Apache-2.0).
 const RECORDED = join(import.meta.dir, "fixtures/openai");
@@ -211,9 +205,7 @@ describe("stream", () => {
 
   test("n > 1 interleaves choices and the SDK helper accumulates each", async () => {
     const text = said();
-    const final = await client.chat.completions
-      .stream({ model: "gpt-4o", n: 2, messages: [{ role: "user", content: text }] })
-      .finalChatCompletion();
+    const final = await client.chat.completions.stream({ model: "gpt-4o", n: 2, messages: [{ role: "user", content: text }] }).finalChatCompletion();
     expect(final.choices.map((choice) => choice.message.content)).toEqual([text, `${text} (choice 1)`]);
     expect(final.choices.every((choice) => choice.finish_reason === "stop")).toBe(true);
   });

@@ -138,12 +138,7 @@ export function serverError(opts: { times?: number } = {}): ScriptedError {
 // ---------------------------------------------------------------------------------------------
 
 const ORGANIZATION = "org-fakeopentracy";
-const SERVER_ERROR_BODY = errorBody(
-  "The server had an error while processing your request. Sorry about that!",
-  "server_error",
-  null,
-  null,
-);
+const SERVER_ERROR_BODY = errorBody("The server had an error while processing your request. Sorry about that!", "server_error", null, null);
 
 // Snapshot ids as OpenAI reports them in `model` when asked for the alias.
 const DEFAULT_MODELS: Record<string, string> = {
@@ -269,7 +264,9 @@ class Fake {
     }
     const fields = body as Json;
     if (!this.acceptUnknown) {
-      const unknown = Object.keys(fields).filter((key) => !KNOWN_PARAMS.has(key)).sort();
+      const unknown = Object.keys(fields)
+        .filter((key) => !KNOWN_PARAMS.has(key))
+        .sort();
       if (unknown.length === 1) return bad(`Unrecognized request argument supplied: ${unknown[0]}`);
       if (unknown.length > 1) return bad(`Unrecognized request arguments supplied: ${unknown.join(", ")}`);
     }
@@ -282,11 +279,7 @@ class Fake {
       return bad(invalidType("messages", "an array of objects", fields.messages), "messages", "invalid_type");
     }
     if (fields.messages.length === 0) {
-      return bad(
-        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-        "messages",
-        "empty_array",
-      );
+      return bad("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
     }
     for (const [i, message] of fields.messages.entries()) {
       const param = `messages[${i}]`;
@@ -297,7 +290,9 @@ class Fake {
       if (role === undefined) return bad(`Missing required parameter: '${param}.role'.`, `${param}.role`, "missing_required_parameter");
       if (typeof role !== "string" || !ROLES.includes(role)) {
         return bad(
-          `Invalid value: '${String(role)}'. Supported values are: ${ROLES.slice(0, -1).map((r) => `'${r}'`).join(", ")}, and '${ROLES.at(-1)}'.`,
+          `Invalid value: '${String(role)}'. Supported values are: ${ROLES.slice(0, -1)
+            .map((r) => `'${r}'`)
+            .join(", ")}, and '${ROLES.at(-1)}'.`,
           `${param}.role`,
           "invalid_value",
         );
@@ -352,13 +347,7 @@ class Fake {
     };
   }
 
-  private async answer(
-    body: ChatRequest,
-    script: ScriptedAnswer,
-    signal: AbortSignal,
-    received: ReceivedRequest,
-    started: number,
-  ): Promise<Response> {
+  private async answer(body: ChatRequest, script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest, started: number): Promise<Response> {
     const plan = this.plan(body, script);
     const gate = script.gate;
     if (!(await passGate(gate, signal))) return new Response(null, { status: 499 });
@@ -369,7 +358,12 @@ class Fake {
     const events = this.chunks(plan).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
     events.push("data: [DONE]\n\n");
     const encoder = new TextEncoder();
-    const stream = gatedStream(events.map((event) => encoder.encode(event)), gate, signal, () => this.log.markAborted(received));
+    const stream = gatedStream(
+      events.map((event) => encoder.encode(event)),
+      gate,
+      signal,
+      () => this.log.markAborted(received),
+    );
     return new Response(stream, {
       headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...script.headers },
     });

@@ -66,7 +66,7 @@ export interface RunningServer extends ClickHouseServer {
 
 /** Debian's server on a free port with a throwaway data directory. */
 export async function startServer(): Promise<RunningServer> {
-  let s = await startClickHouseServer({ password: "pw-" + Math.random().toString(36).slice(2, 10) + "@x" });
+  let s = await startClickHouseServer({ password: `pw-${Math.random().toString(36).slice(2, 10)}@x` });
   const server: RunningServer = {
     ...s,
     client: () => createTraceClient(parseClickHouseUrl(`${s.url}/default`)),

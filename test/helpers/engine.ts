@@ -28,7 +28,12 @@ export function killLeftoverEngines(): void {
  * which carries the port the OS chose: no fixed ports, no sleeps.
  */
 export async function startEngine(
-  opts: { home?: string; env?: Record<string, string | undefined>; args?: string[]; /** the program, default bun + bin/opentracy.ts */ command?: string[] } = {},
+  opts: {
+    home?: string;
+    env?: Record<string, string | undefined>;
+    args?: string[] /** the program, default bun + bin/opentracy.ts */;
+    command?: string[];
+  } = {},
 ): Promise<RunningEngine> {
   const home = opts.home ?? tempHome();
   const proc = Bun.spawn([...(opts.command ?? [process.execPath, BIN]), "serve", "--port", "0", ...(opts.args ?? [])], {
@@ -44,7 +49,10 @@ export async function startEngine(
   const waiters = new Set<{ from: number; pattern: RegExp; resolve: (line: string) => void }>();
   const check = () => {
     for (const w of waiters) {
-      const line = err.slice(w.from).split("\n").find((l) => w.pattern.test(l));
+      const line = err
+        .slice(w.from)
+        .split("\n")
+        .find((l) => w.pattern.test(l));
       if (line !== undefined) {
         waiters.delete(w);
         w.resolve(line);

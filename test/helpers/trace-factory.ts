@@ -66,5 +66,5 @@ export function makeErrorTrace(overrides: Partial<TraceRecord> = {}): TraceRecor
 
 /** The bytes the writer appends for these records. */
 export function toLines(records: TraceRecord[]): string {
-  return records.map((r) => JSON.stringify(r) + "\n").join("");
+  return records.map((r) => `${JSON.stringify(r)}\n`).join("");
 }

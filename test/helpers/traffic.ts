@@ -18,7 +18,12 @@ export async function trafficMix(baseURL: string, fake: FakeOpenAI) {
     streamed += c.choices[0]?.delta.content ?? "";
     last = c;
   }
-  fake.script({ toolCalls: [{ name: "a", arguments: {} }, { name: "b", arguments: { x: 1 } }] });
+  fake.script({
+    toolCalls: [
+      { name: "a", arguments: {} },
+      { name: "b", arguments: { x: 1 } },
+    ],
+  });
   await client.chat.completions.create({ model: "openai/gpt-4o", messages: [{ role: "user", content: "tools" }] });
   await client.chat.completions.create({ model: "nope-model", messages: [{ role: "user", content: "x" }] }).catch(() => {});
   return { plain, streamed, last };

@@ -6,8 +6,18 @@ const cc = { type: "ephemeral", ttl: "1h" };
 
 describe("content parts", () => {
   test("a part's cache_control is kept, as given; a part without one has none", () => {
-    const parts = contentParts([{ type: "text", text: "a", cache_control: cc }, { type: "text", text: "b" }], "messages[0].content", "x");
-    expect(parts).toEqual([{ type: "text", text: "a", cacheControl: cc }, { type: "text", text: "b" }]);
+    const parts = contentParts(
+      [
+        { type: "text", text: "a", cache_control: cc },
+        { type: "text", text: "b" },
+      ],
+      "messages[0].content",
+      "x",
+    );
+    expect(parts).toEqual([
+      { type: "text", text: "a", cacheControl: cc },
+      { type: "text", text: "b" },
+    ]);
   });
 
   test("a cache_control that is not an object with a type is a 400 naming where it is", () => {
@@ -25,11 +35,27 @@ describe("content parts", () => {
   });
 
   test("system text: joined without breakpoints, one piece per part with one; blank pieces dropped", () => {
-    expect(systemTextPieces([{ type: "text", text: "a" }, { type: "text", text: "b" }], "p", "x")).toEqual([{ text: "ab" }]);
+    expect(
+      systemTextPieces(
+        [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+        "p",
+        "x",
+      ),
+    ).toEqual([{ text: "ab" }]);
     expect(systemTextPieces("  ", "p", "x")).toEqual([]);
-    expect(systemTextPieces([{ type: "text", text: "a" }, { type: "text", text: " " }, { type: "text", text: "b", cache_control: cc }], "p", "x")).toEqual([
-      { text: "a" },
-      { text: "b", cacheControl: cc },
-    ]);
+    expect(
+      systemTextPieces(
+        [
+          { type: "text", text: "a" },
+          { type: "text", text: " " },
+          { type: "text", text: "b", cache_control: cc },
+        ],
+        "p",
+        "x",
+      ),
+    ).toEqual([{ text: "a" }, { text: "b", cacheControl: cc }]);
   });
 });

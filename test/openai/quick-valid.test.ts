@@ -19,7 +19,10 @@ const body = fc.record(
     model: often(fc.constantFrom("openai/gpt-4o", "smart"), fc.oneof(fc.constant(""), fc.integer())),
     messages: often(fc.array(message, { minLength: 1, maxLength: 4 }), fc.oneof(fc.constant([]), fc.jsonValue())),
     stream: often(fc.oneof(fc.boolean(), fc.constant(null)), fc.string()),
-    stream_options: often(fc.oneof(fc.constant(null), fc.record({ include_usage: fc.boolean() }, { requiredKeys: [] })), fc.oneof(fc.record({ include_usage: fc.string() }), fc.jsonValue())),
+    stream_options: often(
+      fc.oneof(fc.constant(null), fc.record({ include_usage: fc.boolean() }, { requiredKeys: [] })),
+      fc.oneof(fc.record({ include_usage: fc.string() }), fc.jsonValue()),
+    ),
     n: often(fc.integer({ min: 1, max: 128 }), fc.oneof(fc.integer({ min: -2, max: 200 }), fc.double())),
     temperature: often(fc.double({ min: 0, max: 2, noNaN: true }), fc.oneof(fc.double({ min: -1, max: 3 }), fc.string())),
     top_p: often(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: -1, max: 2 })),
@@ -46,6 +49,17 @@ test("whatever the quick check accepts, the full schema accepts", () => {
 });
 
 test("the common request is recognised", () => {
-  expect(obviouslyValid({ model: "gpt-4o", messages: [{ role: "system", content: "s" }, { role: "user", content: "hi" }], temperature: 0.2, stream: true, stream_options: { include_usage: true } })).toBe(true);
+  expect(
+    obviouslyValid({
+      model: "gpt-4o",
+      messages: [
+        { role: "system", content: "s" },
+        { role: "user", content: "hi" },
+      ],
+      temperature: 0.2,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  ).toBe(true);
   expect(obviouslyValid({ model: "gpt-4o", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] })).toBe(false);
 });

@@ -19,7 +19,13 @@ function chunkOf(s: string, id: string, created: number, model: string, index: n
 
 describe("TextFrames", () => {
   test("writes exactly what JSON.stringify writes, across texts, ids, models, times and choice indexes", () => {
-    const step = fc.record({ id: fc.oneof(text, fc.constant("msg_1")), model: fc.oneof(text, fc.constant("m")), created: fc.constantFrom(1, 1770000000), index: fc.nat(2), content: text });
+    const step = fc.record({
+      id: fc.oneof(text, fc.constant("msg_1")),
+      model: fc.oneof(text, fc.constant("m")),
+      created: fc.constantFrom(1, 1770000000),
+      index: fc.nat(2),
+      content: text,
+    });
     fc.assert(
       fc.property(shape, fc.array(step, { minLength: 1, maxLength: 12 }), (s, steps) => {
         const frames = new TextFrames();

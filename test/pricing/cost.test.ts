@@ -21,13 +21,7 @@ function expectedUSD(p: ModelPrice, u: Usage): number {
   const cw = u.cache_write_tokens ?? 0;
   const cacheRead = p.cache_read_mtok !== undefined ? rate(p, "cache_read_mtok") : rate(p, "input_mtok");
   const cacheWrite = p.cache_write_mtok !== undefined ? rate(p, "cache_write_mtok") : rate(p, "input_mtok");
-  return (
-    ((u.input_tokens - cr - cw) * rate(p, "input_mtok") +
-      cr * cacheRead +
-      cw * cacheWrite +
-      u.output_tokens * rate(p, "output_mtok")) /
-    1e6
-  );
+  return ((u.input_tokens - cr - cw) * rate(p, "input_mtok") + cr * cacheRead + cw * cacheWrite + u.output_tokens * rate(p, "output_mtok")) / 1e6;
 }
 
 describe("costUSD from the catalogue", () => {
@@ -75,7 +69,7 @@ describe("costUSD from the catalogue", () => {
     const cost = costUSD("perplexity", "sonar-deep-research", u)!;
     const expected =
       (1_000 * rate(p, "input_mtok") + 500 * rate(p, "output_mtok") + 1_500 * reasoningRate) / 1e6 +
-      (calcPrice({ input_tokens: 0, output_tokens: 0 }, "sonar-deep-research", { providerId: "perplexity" })!.total_price);
+      calcPrice({ input_tokens: 0, output_tokens: 0 }, "sonar-deep-research", { providerId: "perplexity" })!.total_price;
     expect(cost).toBeCloseTo(expected, 12);
   });
 
@@ -148,10 +142,7 @@ describe("model matching", () => {
     expect(costUSD("gemini", "gemini-2.5-pro-preview-05-06", u)).toBe(costUSD("gemini", "gemini-2.5-pro", u));
     expect(costUSD("gemini", "gemini-2.0-flash-001", u)).toBe(costUSD("gemini", "gemini-2.0-flash", u));
     expect(costUSD("cohere", "command-r-plus-08-2024", u)).toBe(costUSD("cohere", "command-r-plus", u));
-    expect(costUSD("anthropic", "claude-sonnet-4-5-20250929", u)).toBeCloseTo(
-      expectedUSD(catalogueRates("anthropic", "claude-sonnet-4-5"), u),
-      9,
-    );
+    expect(costUSD("anthropic", "claude-sonnet-4-5-20250929", u)).toBeCloseTo(expectedUSD(catalogueRates("anthropic", "claude-sonnet-4-5"), u), 9);
   });
 
   test("provider-specific ids: Bedrock, Together, Fireworks, OpenRouter, Groq", () => {
@@ -305,7 +296,16 @@ describe("fast path for token rates", () => {
   });
 
   test("the highest tier the prompt is longer than applies, whatever order the tiers are listed in", () => {
-    const rates = tokenRates({ input_mtok: { base: 1, tiers: [{ start: 200, price: 3 }, { start: 100, price: 2 }] }, output_mtok: 10 })!;
+    const rates = tokenRates({
+      input_mtok: {
+        base: 1,
+        tiers: [
+          { start: 200, price: 3 },
+          { start: 100, price: 2 },
+        ],
+      },
+      output_mtok: 10,
+    })!;
     const perToken = (input: number) => (tokenCost(rates, { input_tokens: input, output_tokens: 0 }) * 1e6) / input;
     expect(perToken(100)).toBeCloseTo(1, 12); // "longer than": a prompt of exactly `start` stays below
     expect(perToken(101)).toBeCloseTo(2, 12);
@@ -318,7 +318,15 @@ describe("fast path for token rates", () => {
   test("agrees with calcPrice across the catalogue and random usage", async () => {
     const { calcPrice, findProvider } = await import("@pydantic/genai-prices");
     const fc = (await import("fast-check")).default;
-    const providers: Record<string, string> = { openai: "openai", anthropic: "anthropic", gemini: "google", groq: "groq", mistral: "mistral", deepseek: "deepseek", xai: "x-ai" };
+    const providers: Record<string, string> = {
+      openai: "openai",
+      anthropic: "anthropic",
+      gemini: "google",
+      groq: "groq",
+      mistral: "mistral",
+      deepseek: "deepseek",
+      xai: "x-ai",
+    };
     let compared = 0;
     for (const [ours, theirs] of Object.entries(providers)) {
       // Every model of these providers: tiered ones (long-context prices) included.

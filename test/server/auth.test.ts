@@ -64,7 +64,12 @@ describe("tokens", () => {
     expect(stored).not.toContain(secret);
     const list = await runCli(["tokens", "list", "--json"], { home: engine.home });
     expect(list.stdout).not.toContain(secret);
-    expect(list.stdout.trim().split("\n").map((l) => JSON.parse(l).name)).toEqual(["ci-bot", "ops"]);
+    expect(
+      list.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(["ci-bot", "ops"]);
     expect((await runCli(["tokens", "create", "--name", "ops"], { home: engine.home })).code).not.toBe(0);
   });
 
@@ -136,7 +141,11 @@ describe("browsers", () => {
 
       const pre = await fetch(`${engine.baseURL}/chat/completions`, {
         method: "OPTIONS",
-        headers: { origin: "http://localhost:3000", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type, x-stainless-os" },
+        headers: {
+          origin: "http://localhost:3000",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, content-type, x-stainless-os",
+        },
       });
       expect(pre.status).toBe(204);
       expect(pre.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");

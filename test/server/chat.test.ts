@@ -55,7 +55,11 @@ describe("non-stream", () => {
       messages: [
         { role: "system", content: "be brief" },
         { role: "user", content: [{ type: "text", text: "weather?" }] },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, provider_extra: { sig: "abc" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, provider_extra: { sig: "abc" } }],
+        },
         { role: "tool", tool_call_id: "call_1", content: "sunny" },
       ],
       seed: 7,

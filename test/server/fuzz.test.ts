@@ -21,10 +21,25 @@ afterAll(async () => {
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
 
 // Bodies near the real shape reach deeper code than uniformly random JSON.
-const message = fc.record({ role: fc.oneof(fc.constantFrom("user", "system", "assistant", "tool", "developer"), fc.string()), content: fc.oneof(fc.string(), fc.json(), fc.constant(null)) }, { requiredKeys: [] });
+const message = fc.record(
+  {
+    role: fc.oneof(fc.constantFrom("user", "system", "assistant", "tool", "developer"), fc.string()),
+    content: fc.oneof(fc.string(), fc.json(), fc.constant(null)),
+  },
+  { requiredKeys: [] },
+);
 const body = fc.oneof(
   fc.json().map((j) => j),
-  fc.record({ model: fc.oneof(fc.constantFrom("openai/gpt-4o", "nope", "gpt-4o", "openai/", "/x"), fc.string()), messages: fc.oneof(fc.array(message, { maxLength: 4 }), fc.jsonValue()), stream: fc.oneof(fc.boolean(), fc.jsonValue()) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+  fc
+    .record(
+      {
+        model: fc.oneof(fc.constantFrom("openai/gpt-4o", "nope", "gpt-4o", "openai/", "/x"), fc.string()),
+        messages: fc.oneof(fc.array(message, { maxLength: 4 }), fc.jsonValue()),
+        stream: fc.oneof(fc.boolean(), fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => JSON.stringify(o)),
   fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString("latin1")),
 );
 

@@ -27,20 +27,44 @@ test("no provider key or engine token appears in anything the engine writes, ans
   const groq = await startFakeOpenAI({ apiKey: "gsk_other_key_the_fake_wants" });
   const home = tempHome();
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  writeFileSync(join(home, "secrets.json"), JSON.stringify({ openai_api_key: fileKey, anthropic_api_key: wrongKey, aws_access_key_id: "AKIAKEYLEAKTEST00001", aws_secret_access_key: awsSecret, aws_region: "us-east-1" }), { mode: 0o600 });
+  writeFileSync(
+    join(home, "secrets.json"),
+    JSON.stringify({
+      openai_api_key: fileKey,
+      anthropic_api_key: wrongKey,
+      aws_access_key_id: "AKIAKEYLEAKTEST00001",
+      aws_secret_access_key: awsSecret,
+      aws_region: "us-east-1",
+    }),
+    { mode: 0o600 },
+  );
   writeFileSync(join(home, "config.json"), JSON.stringify({ routing: { retry: { max_attempts: 1 } } }));
   const token = (await runCli(["tokens", "create", "--name", "leaktest", "--admin"], { home })).stdout.trim();
   const engine = await startEngine({
     home,
-    env: { OPENAI_BASE_URL: openai.url, GROQ_BASE_URL: groq.url, GROQ_API_KEY: envKey, ANTHROPIC_BASE_URL: openai.url.replace("/v1", ""), AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "http://127.0.0.1:9" },
+    env: {
+      OPENAI_BASE_URL: openai.url,
+      GROQ_BASE_URL: groq.url,
+      GROQ_API_KEY: envKey,
+      ANTHROPIC_BASE_URL: openai.url.replace("/v1", ""),
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "http://127.0.0.1:9",
+    },
   });
   const client = new OpenAI({ baseURL: engine.baseURL, apiKey: token, maxRetries: 0 });
   const answers: string[] = [];
-  const keep = async (p: Promise<unknown>) => answers.push(JSON.stringify(await p.catch((e) => ({ status: e.status, message: e.message, error: e.error, headers: e.headers && Object.fromEntries(e.headers) }))));
+  const keep = async (p: Promise<unknown>) =>
+    answers.push(
+      JSON.stringify(await p.catch((e) => ({ status: e.status, message: e.message, error: e.error, headers: e.headers && Object.fromEntries(e.headers) }))),
+    );
   const ask = (model: string, content = "hi") => ({ model, messages: [{ role: "user" as const, content }] });
 
   await keep(client.chat.completions.create(ask("openai/gpt-4o")));
-  await keep(client.chat.completions.create({ ...ask("openai/gpt-4o"), stream: true }).then(async (s) => { for await (const _ of s); return "streamed"; }));
+  await keep(
+    client.chat.completions.create({ ...ask("openai/gpt-4o"), stream: true }).then(async (s) => {
+      for await (const _ of s);
+      return "streamed";
+    }),
+  );
   // The groq fake wants another key: an upstream 401 that quotes the key it was given (masked, like OpenAI).
   await keep(client.chat.completions.create(ask("groq/gpt-4o")));
   openai.script(rateLimited(90));

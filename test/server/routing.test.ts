@@ -233,7 +233,15 @@ describe("cooldown", () => {
 describe("weighted", () => {
   test("spreads requests by weight (3:1) within statistical bounds", async () => {
     const { engine, client } = await engineWith({
-      aliases: { w: { strategy: "weighted", targets: [{ model: "openai/gpt-4o", weight: 3 }, { model: "groq/gpt-4o-mini", weight: 1 }] } },
+      aliases: {
+        w: {
+          strategy: "weighted",
+          targets: [
+            { model: "openai/gpt-4o", weight: 3 },
+            { model: "groq/gpt-4o-mini", weight: 1 },
+          ],
+        },
+      },
     });
     try {
       const n = 400;

@@ -15,10 +15,15 @@ describe("spliceExtras", () => {
 
   test("any object, however spaced, parses to the object plus the extras; a member of the same name is ours", () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.constantFrom(undefined, 1, 2, "\t"), fc.constantFrom("", "\n", " \r\n"), (obj, indent, trailing) => {
-        const text = JSON.stringify(obj, null, indent) + trailing;
-        expect(JSON.parse(spliceExtras(text, extras)!)).toEqual(JSON.parse(JSON.stringify({ ...obj, ...extras })));
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.constantFrom(undefined, 1, 2, "\t"),
+        fc.constantFrom("", "\n", " \r\n"),
+        (obj, indent, trailing) => {
+          const text = JSON.stringify(obj, null, indent) + trailing;
+          expect(JSON.parse(spliceExtras(text, extras)!)).toEqual(JSON.parse(JSON.stringify({ ...obj, ...extras })));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -15,7 +15,11 @@ const event = (content: string | null, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
 const usage = `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;
 
-const contents = (written: string) => written.split("\n\n").filter(Boolean).map((f) => JSON.parse(f.slice(6)).choices[0].delta.content);
+const contents = (written: string) =>
+  written
+    .split("\n\n")
+    .filter(Boolean)
+    .map((f) => JSON.parse(f.slice(6)).choices[0].delta.content);
 
 /** The relay over an upstream the test feeds by hand, read by a client the test drives. */
 async function relay(opening = event("", null)) {
@@ -30,7 +34,10 @@ async function relay(opening = event("", null)) {
   const rest = openaiCompatible.streamChunks(body, target)[Symbol.asyncIterator]();
   send(opening);
   const first = await rest.next();
-  const out = relayStream({ first: first.done ? null : first.value, rest, body }, { call, config: Config.parse({}), clientWantsUsage: false, keepText: true, abort: new AbortController() });
+  const out = relayStream(
+    { first: first.done ? null : first.value, rest, body },
+    { call, config: Config.parse({}), clientWantsUsage: false, keepText: true, abort: new AbortController() },
+  );
   return { send, end: () => controller.close(), client: out.getReader(), traces };
 }
 
@@ -58,7 +65,7 @@ describe("stream relay", () => {
       seen.push(...contents((await client.read()).value!));
     }
     expect(seen).toEqual(["", "one", "two", "three"]);
-    send(event(null, "stop") + usage + "data: [DONE]\n\n");
+    send(`${event(null, "stop") + usage}data: [DONE]\n\n`);
     end();
     let rest = "";
     for (let n = await client.read(); !n.done; n = await client.read()) rest += n.value;

@@ -61,7 +61,12 @@ describe("traces in the local store", () => {
 
     const tail = await runCli(["traces", "tail", "--json", "-n", "2"], { home });
     expect(tail.code).toBe(0);
-    expect(tail.stdout.trim().split("\n").map((l) => JSON.parse(l).id)).toEqual([t.id, bad.id]);
+    expect(
+      tail.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([t.id, bad.id]);
   });
 
   test("OPENTRACY_TRACES=off: answers as usual with their extras, and nothing is recorded", async () => {
@@ -87,7 +92,9 @@ describe("traces in the local store", () => {
     expect(traces[2].tool_calls).toBe(2);
     const { readdirSync, readFileSync } = await import("node:fs");
     const dir = `${home}/traces`;
-    const bytes = readdirSync(dir).map((f) => readFileSync(`${dir}/${f}`, "utf8")).join("");
+    const bytes = readdirSync(dir)
+      .map((f) => readFileSync(`${dir}/${f}`, "utf8"))
+      .join("");
     expect(bytes).not.toContain("jane.doe");
     expect(bytes).not.toContain(secret);
   });

@@ -18,10 +18,17 @@ const http = (status: string, type: string, body: string) =>
 const BEHAVIOURS: Record<string, (sock: Socket) => void> = {
   "not-json": (s) => s.end(http("200 OK", "application/json", "{this is not json")),
   "html-503": (s) => s.end(http("503 Service Unavailable", "text/html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")),
-  "error-200": (s) => s.end(http("200 OK", "application/json", JSON.stringify({ error: { message: "quota exhausted upstream", type: "insufficient_quota", code: "insufficient_quota" } }))),
+  "error-200": (s) =>
+    s.end(
+      http(
+        "200 OK",
+        "application/json",
+        JSON.stringify({ error: { message: "quota exhausted upstream", type: "insufficient_quota", code: "insufficient_quota" } }),
+      ),
+    ),
   "json-for-stream": (s) => s.end(http("200 OK", "application/json", JSON.stringify({ id: "x", object: "chat.completion", choices: [] }))),
   "reset-mid-body": (s) => {
-    s.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{\"id\":\"x\",");
+    s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"id":"x",');
     setImmediate(() => s.resetAndDestroy());
   },
   "stream-no-done": (s) => s.end(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n${chunk("Hel")}${chunk("lo")}`),
@@ -30,7 +37,13 @@ const BEHAVIOURS: Record<string, (sock: Socket) => void> = {
     setTimeout(() => s.resetAndDestroy(), 50);
   },
   enormous: (s) => {
-    const body = JSON.stringify({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "x".repeat(300_000) }, finish_reason: "stop" }] });
+    const body = JSON.stringify({
+      id: "x",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: "x".repeat(300_000) }, finish_reason: "stop" }],
+    });
     s.end(http("200 OK", "application/json", body));
   },
 };

@@ -12,7 +12,12 @@ describe("TraceBatch", () => {
     expect(stringified).toBe(0); // nothing serialised until a sink asks
     const text = batch.lines();
     expect(text.endsWith("\n")).toBe(true);
-    expect(text.trimEnd().split("\n").map((l) => JSON.parse(l).id)).toEqual(records.map((r) => r.id));
+    expect(
+      text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(records.map((r) => r.id));
     expect(batch.lines()).toBe(text);
     expect(stringified).toBe(2);
   });

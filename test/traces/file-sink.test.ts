@@ -24,7 +24,12 @@ describe("FileSink", () => {
       expect(statSync(s).size).toBeLessThanOrEqual(200);
       expect(statSync(s).mode & 0o777).toBe(0o600);
     }
-    const all = segs.flatMap((s) => readFileSync(s, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).i));
+    const all = segs.flatMap((s) =>
+      readFileSync(s, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).i),
+    );
     expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 

@@ -127,10 +127,7 @@ describe("lastRecords", () => {
   test("skips and counts lines that are not JSON or not a trace", async () => {
     const [a, b] = [makeTrace(), makeTrace()];
     const bad = { ...makeTrace(), status: "maybe" };
-    writeFileSync(
-      segment(1),
-      toLines([a]) + "{not json\n" + "\n" + JSON.stringify(bad) + "\n" + JSON.stringify([1, 2]) + "\n" + toLines([b]),
-    );
+    writeFileSync(segment(1), `${toLines([a])}{not json\n\n${JSON.stringify(bad)}\n${JSON.stringify([1, 2])}\n${toLines([b])}`);
     const stats = newStats();
     expect(ids((await lastRecords(dir, 10, {}, stats)).records)).toEqual([a.id, b.id]);
     expect(stats.skipped).toBe(3);
@@ -138,7 +135,7 @@ describe("lastRecords", () => {
 
   test("keeps fields a newer writer added", async () => {
     const r = { ...makeTrace(), future_field: { x: 1 } };
-    writeFileSync(segment(1), JSON.stringify(r) + "\n");
+    writeFileSync(segment(1), `${JSON.stringify(r)}\n`);
     expect((await lastRecords(dir, 1)).records[0]).toEqual(r);
   });
 
@@ -200,7 +197,7 @@ describe("followRecords", () => {
     const it = followRecords(dir, { from: await storeEnd(dir), signal: ac.signal, stats })[Symbol.asyncIterator]();
     // Longer than the follower's read chunk, so it is also split inside a single read pass.
     const r = makeTrace({ response: { content: "x".repeat(100_000) } });
-    const line = JSON.stringify(r) + "\n";
+    const line = `${JSON.stringify(r)}\n`;
     const next = nextRecord(it);
     const before = stats.bytesRead;
     appendFileSync(segment(1), line.slice(0, 70_000));
@@ -212,7 +209,7 @@ describe("followRecords", () => {
   });
 
   test("from storeEnd it skips history; a line half written at that moment counts as new", async () => {
-    const pending = JSON.stringify(makeTrace()) + "\n";
+    const pending = `${JSON.stringify(makeTrace())}\n`;
     writeFileSync(segment(1), toLines([makeTrace(), makeTrace()]) + pending.slice(0, 50));
     const ac = new AbortController();
     const it = followRecords(dir, { from: await storeEnd(dir), signal: ac.signal })[Symbol.asyncIterator]();
@@ -227,12 +224,10 @@ describe("followRecords", () => {
   test("applies the filter and skips bad lines", async () => {
     const ac = new AbortController();
     const stats = newStats();
-    const it = followRecords(dir, { from: null, signal: ac.signal, filter: { status: "error" }, stats })[
-      Symbol.asyncIterator
-    ]();
+    const it = followRecords(dir, { from: null, signal: ac.signal, filter: { status: "error" }, stats })[Symbol.asyncIterator]();
     const e = makeErrorTrace();
     const next = nextRecord(it);
-    writeFileSync(segment(1), toLines([makeTrace()]) + "garbage\n" + toLines([e]));
+    writeFileSync(segment(1), `${toLines([makeTrace()])}garbage\n${toLines([e])}`);
     expect((await next).id).toBe(e.id);
     expect(stats.skipped).toBe(1);
     await stop(ac, it);

@@ -69,7 +69,13 @@ describe("TraceWriter", () => {
 
   test("the sink's own batch size applies unless one is configured", async () => {
     const writes: number[] = [];
-    const sink: TraceSink = { batchSize: 2, async write(b: TraceBatch) { writes.push(b.records.length); }, async close() {} };
+    const sink: TraceSink = {
+      batchSize: 2,
+      async write(b: TraceBatch) {
+        writes.push(b.records.length);
+      },
+      async close() {},
+    };
     const fromSink = new TraceWriter(sink, () => ({ content: true, redact: false }));
     for (let i = 0; i < 5; i++) fromSink.enqueue(makeTrace());
     await fromSink.flush();

@@ -33,7 +33,10 @@ export function wrkGenerator(): LoadGenerator | null {
   const bin = Bun.which("wrk");
   if (!bin) return null;
   const v = Bun.spawnSync([bin, "--version"]);
-  const version = (v.stdout.toString() + v.stderr.toString()).split("\n")[0].replace(/\s*Copyright.*/, "").trim();
+  const version = (v.stdout.toString() + v.stderr.toString())
+    .split("\n")[0]
+    .replace(/\s*Copyright.*/, "")
+    .trim();
   const dir = mkdtempSync(join(tmpdir(), "opentracy-bench-wrk-"));
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   let n = 0;

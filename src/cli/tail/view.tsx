@@ -1,18 +1,7 @@
 import { useEffect, useReducer, useRef } from "react";
 import { Box, Text, useApp, useInput, useStdin, useWindowSize } from "ink";
 import type { TraceRecord } from "../../traces/record.ts";
-import {
-  addToTotals,
-  clockTime,
-  costLabel,
-  latencyLabel,
-  modelLabel,
-  NO_TOTALS,
-  statusLabel,
-  tokensLabel,
-  totalsLine,
-  type Totals,
-} from "./format.ts";
+import { addToTotals, clockTime, costLabel, latencyLabel, modelLabel, NO_TOTALS, statusLabel, tokensLabel, totalsLine, type Totals } from "./format.ts";
 
 /** Rows kept in memory: far more than any terminal shows, so a long session stays small. */
 export const MAX_ROWS = 1000;
@@ -115,15 +104,7 @@ export function TailView({ rows, totals, following, columns, height, error }: Ta
           columns={columns}
           modelWidth={modelWidth}
           statusColor={r.status === "ok" ? "green" : "red"}
-          cells={[
-            clockTime(r.ts_start),
-            modelLabel(r),
-            r.provider ?? "—",
-            statusLabel(r),
-            latencyLabel(r),
-            tokensLabel(r),
-            costLabel(r.cost_usd),
-          ]}
+          cells={[clockTime(r.ts_start), modelLabel(r), r.provider ?? "—", statusLabel(r), latencyLabel(r), tokensLabel(r), costLabel(r.cost_usd)]}
         />
       ))}
       {error ? <Text color="red">{error}</Text> : null}
@@ -202,14 +183,5 @@ export function LiveTail({ initial, feed, height }: LiveTailProps) {
     };
   }, [feed]);
 
-  return (
-    <TailView
-      rows={state.rows}
-      totals={state.totals}
-      following={feed !== null}
-      columns={size.columns}
-      height={height ?? size.rows}
-      error={state.error}
-    />
-  );
+  return <TailView rows={state.rows} totals={state.totals} following={feed !== null} columns={size.columns} height={height ?? size.rows} error={state.error} />;
 }

@@ -65,7 +65,9 @@ export function toConversation(messages: ChatRequestBody["messages"]): Conversat
 }
 
 function systemBlocks(content: unknown, param: string): TextBlock[] {
-  return systemTextPieces(content, param, PROVIDER).map((p) => (p.cacheControl ? { type: "text", text: p.text, cache_control: p.cacheControl } : { type: "text", text: p.text }));
+  return systemTextPieces(content, param, PROVIDER).map((p) =>
+    p.cacheControl ? { type: "text", text: p.text, cache_control: p.cacheControl } : { type: "text", text: p.text },
+  );
 }
 
 /**

@@ -15,12 +15,7 @@ import type { ModelTraits } from "./models.ts";
  * OpenAI's temperature range is 0–2 and Anthropic's 0–1; a value above 1 is sent as is and the
  * API's own 400 names it, rather than being rescaled into a different meaning.
  */
-export function samplingFields(
-  body: Record<string, unknown>,
-  model: string,
-  traits: ModelTraits,
-  thinks: boolean,
-): { temperature?: number; top_p?: number } {
+export function samplingFields(body: Record<string, unknown>, model: string, traits: ModelTraits, thinks: boolean): { temperature?: number; top_p?: number } {
   if (traits.rejectsSampling) return {};
   let temperature = typeof body.temperature === "number" && !thinks ? body.temperature : undefined;
   let topP = typeof body.top_p === "number" && (!thinks || body.top_p >= 0.95) ? body.top_p : undefined;

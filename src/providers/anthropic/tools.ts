@@ -52,5 +52,8 @@ function toolChoice(choice: unknown): ToolChoice | undefined {
   if (named && typeof named === "object" && named.type === "function" && typeof named.function?.name === "string") {
     return { type: "tool", name: named.function.name };
   }
-  throw rejectRequest(`this tool_choice is not supported by ${PROVIDER}; use "auto", "none", "required" or {"type":"function","function":{"name":...}}`, "tool_choice");
+  throw rejectRequest(
+    `this tool_choice is not supported by ${PROVIDER}; use "auto", "none", "required" or {"type":"function","function":{"name":...}}`,
+    "tool_choice",
+  );
 }

@@ -40,9 +40,7 @@ export type ToolChoice =
   | { type: "tool"; name: string; disable_parallel_tool_use?: boolean }
   | { type: "none" };
 
-export type ThinkingConfig =
-  | { type: "enabled"; budget_tokens: number }
-  | { type: "adaptive"; display?: "summarized" | "omitted" };
+export type ThinkingConfig = { type: "enabled"; budget_tokens: number } | { type: "adaptive"; display?: "summarized" | "omitted" };
 
 export type Effort = "low" | "medium" | "high" | "xhigh" | "max";
 

@@ -30,7 +30,8 @@ export const azureAdapter: ProtocolAdapter = {
   missingCredentials(target: Target): string | null {
     const { baseUrlEnv, keyEnv, name } = target.provider;
     const missing: string[] = [];
-    if (!target.baseUrl) missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);
+    if (!target.baseUrl)
+      missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);
     if (!target.key) missing.push(`add its API key with \`opentracy keys set ${name}\` or set ${keyEnv}`);
     return missing.length ? `Azure OpenAI is not configured: ${missing.join("; ")}.` : null;
   },

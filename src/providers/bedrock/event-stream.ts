@@ -10,7 +10,10 @@ async function loadCodec(): Promise<EventStreamCodec> {
     // The codec wants its UTF-8 coders passed in; the platform's are the ones to use.
     const decoder = new TextDecoder();
     const encoder = new TextEncoder();
-    codec = new EventStreamCodec((bytes) => decoder.decode(bytes), (text) => encoder.encode(text));
+    codec = new EventStreamCodec(
+      (bytes) => decoder.decode(bytes),
+      (text) => encoder.encode(text),
+    );
   }
   return codec;
 }

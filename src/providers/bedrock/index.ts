@@ -19,7 +19,11 @@ export const bedrockAdapter: ProtocolAdapter = {
     const lookup = lookUpCredentials(target);
     // The chat handler asks missingCredentials first; this only guards a caller that did not.
     if (!lookup.ok) {
-      throw new UpstreamError({ status: 401, error: { message: lookup.missing, type: "authentication_error", param: null, code: "missing_api_key" }, headers: {} });
+      throw new UpstreamError({
+        status: 401,
+        error: { message: lookup.missing, type: "authentication_error", param: null, code: "missing_api_key" },
+        headers: {},
+      });
     }
     const creds = lookup.credentials;
     const url = converseUrl(target.baseUrl, creds.region, target.model, stream);

@@ -91,9 +91,13 @@ function toolConfigFor(body: ChatRequestBody): ConverseBody["toolConfig"] {
   }
   if (choice === "none") return undefined;
   const entries = tools.flatMap((t, i): ToolEntry[] => {
-    if (t.type !== "function" || !t.function) throw rejectRequest(`only function tools are supported by bedrock; tools[${i}] is '${t.type}'`, `tools[${i}].type`);
+    if (t.type !== "function" || !t.function)
+      throw rejectRequest(`only function tools are supported by bedrock; tools[${i}] is '${t.type}'`, `tools[${i}].type`);
     const f = t.function;
-    const spec: Extract<ToolEntry, { toolSpec: unknown }>["toolSpec"] = { name: f.name, inputSchema: { json: f.parameters ?? { type: "object", properties: {} } } };
+    const spec: Extract<ToolEntry, { toolSpec: unknown }>["toolSpec"] = {
+      name: f.name,
+      inputSchema: { json: f.parameters ?? { type: "object", properties: {} } },
+    };
     if (typeof f.description === "string" && f.description) spec.description = f.description;
     if (typeof f.strict === "boolean") spec.strict = f.strict;
     const cc = cacheControlOf(t, `tools[${i}]`);

@@ -42,7 +42,8 @@ export function parseConverse(text: string, target: Target): ChatCompletion {
       if (rc.reasoningText && typeof rc.reasoningText.text === "string") {
         sawReasoning = true;
         reasoning += rc.reasoningText.text;
-        if (typeof rc.reasoningText.signature === "string") pending.push({ reasoningText: { text: rc.reasoningText.text, signature: rc.reasoningText.signature } });
+        if (typeof rc.reasoningText.signature === "string")
+          pending.push({ reasoningText: { text: rc.reasoningText.text, signature: rc.reasoningText.signature } });
       } else if (typeof rc.redactedContent === "string") {
         pending.push({ redactedContent: rc.redactedContent });
       }

@@ -63,7 +63,10 @@ function refuseUnsupported(body: ChatRequestBody): void {
     throw rejectRequest(`${PROVIDER} does not produce audio`, body.audio != null ? "audio" : "modalities");
   }
   if (body.functions != null || body.function_call != null) {
-    throw rejectRequest(`the legacy 'functions' parameters are not supported for ${PROVIDER}; use 'tools'`, body.functions != null ? "functions" : "function_call");
+    throw rejectRequest(
+      `the legacy 'functions' parameters are not supported for ${PROVIDER}; use 'tools'`,
+      body.functions != null ? "functions" : "function_call",
+    );
   }
   if (body.logit_bias && typeof body.logit_bias === "object" && Object.keys(body.logit_bias).length > 0) {
     throw rejectRequest(`${PROVIDER} does not support logit_bias`, "logit_bias");

@@ -17,7 +17,10 @@ const GEMMA = /^(?:models\/)?gemma-/;
  *   matching tool call; consecutive turns of one role merge into one Content, so parallel results
  *   travel together and the roles alternate as older Gemini models require.
  */
-export function toContents(messages: Array<Record<string, unknown> & { role: string }>, model: string): {
+export function toContents(
+  messages: Array<Record<string, unknown> & { role: string }>,
+  model: string,
+): {
   contents: Content[];
   systemInstruction?: { parts: Part[] };
 } {
@@ -41,7 +44,10 @@ export function toContents(messages: Array<Record<string, unknown> & { role: str
         break;
       }
       case "user":
-        push("user", contentParts(m.content, `${param}.content`, PROVIDER).flatMap((p, j) => userPart(p, `${param}.content[${j}]`)));
+        push(
+          "user",
+          contentParts(m.content, `${param}.content`, PROVIDER).flatMap((p, j) => userPart(p, `${param}.content[${j}]`)),
+        );
         break;
       case "assistant":
         push("model", assistantParts(m, param, callNames));

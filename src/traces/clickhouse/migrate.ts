@@ -129,7 +129,10 @@ async function reconcileTtl(client: ClickHouseClient, db: string, layout: Layout
     if (days > 0) log(`clickhouse: this server has no TTL (legacy layout); traces are kept until their monthly partitions are dropped by hand`);
     return;
   }
-  const [row] = await queryRows<{ engine_full: string }>(client, `SELECT engine_full FROM system.tables WHERE database = ${str(db)} AND name = ${str(TABLE.traces)}`);
+  const [row] = await queryRows<{ engine_full: string }>(
+    client,
+    `SELECT engine_full FROM system.tables WHERE database = ${str(db)} AND name = ${str(TABLE.traces)}`,
+  );
   const current = /toIntervalDay\((\d+)\)/.exec(/\bTTL\b(.*?)(\bSETTINGS\b|$)/.exec(row?.engine_full ?? "")?.[1] ?? "");
   const currentDays = current ? Number(current[1]) : 0;
   if (currentDays === Math.floor(days)) return;

@@ -66,7 +66,7 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
   };
 }
 
-const rowLine = (r: TraceRecord, layout: Layout, batchId: string) => JSON.stringify(toRow(r, layout, batchId)) + "\n";
+const rowLine = (r: TraceRecord, layout: Layout, batchId: string) => `${JSON.stringify(toRow(r, layout, batchId))}\n`;
 
 /** JSONEachRow text of the records, one line each, for one insert. */
 export function rowsText(records: readonly TraceRecord[], layout: Layout, batchId: string): string {
@@ -87,10 +87,32 @@ export async function rowsTextInSlices(records: readonly TraceRecord[], layout: 
 
 /** The columns of `trace_records` that make a TraceRecord, in the record's order. */
 export const RECORD_COLUMNS = [
-  "id", "ts_start", "ts_first_byte", "ts_end", "alias", "requested_model", "selected_model", "provider",
-  "status", "http_status", "error_type", "error_message", "stream", "input_tokens", "output_tokens",
-  "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "ttft_ms", "finish_reason", "tool_calls",
-  "attempts", "request", "response", "token_name",
+  "id",
+  "ts_start",
+  "ts_first_byte",
+  "ts_end",
+  "alias",
+  "requested_model",
+  "selected_model",
+  "provider",
+  "status",
+  "http_status",
+  "error_type",
+  "error_message",
+  "stream",
+  "input_tokens",
+  "output_tokens",
+  "cached_tokens",
+  "reasoning_tokens",
+  "cost_usd",
+  "latency_ms",
+  "ttft_ms",
+  "finish_reason",
+  "tool_calls",
+  "attempts",
+  "request",
+  "response",
+  "token_name",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().

@@ -203,7 +203,11 @@ export const MIGRATIONS: readonly Migration[] = [
       // Backfill before the view exists, so rows already in `traces` count once and rows
       // inserted from here on are counted by the view alone (this engine writes nothing until
       // its migrations are done).
-      { kind: "insert_once", sql: `INSERT INTO ${qualified(db, TABLE.hourly)} ${hourlySelect(db, layout)}`.replace(/\s+/g, " "), token: "opentracy-migration-2-backfill" },
+      {
+        kind: "insert_once",
+        sql: `INSERT INTO ${qualified(db, TABLE.hourly)} ${hourlySelect(db, layout)}`.replace(/\s+/g, " "),
+        token: "opentracy-migration-2-backfill",
+      },
       sql(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(db, TABLE.hourlyMv)} TO ${qualified(db, TABLE.hourly)} AS ${hourlySelect(db, layout)}`),
       sql(hourlyStatsView(db)),
     ],

@@ -331,7 +331,9 @@ export class ClickHouseSink implements TraceSink {
     appendFileSync(path, group[0].payload, { mode: 0o600 });
     const rows = parseLines(group[0].payload).length;
     this.rejectedRows += rows;
-    this.log(`trace sink ${this.opts.display}: ClickHouse refused ${rows} traces ${QUARANTINE_AFTER} times (${this.scrub(String((e as any)?.message).split("\n")[0])}); moved to ${path}`);
+    this.log(
+      `trace sink ${this.opts.display}: ClickHouse refused ${rows} traces ${QUARANTINE_AFTER} times (${this.scrub(String((e as any)?.message).split("\n")[0])}); moved to ${path}`,
+    );
     this.headFailures = { token: "", count: 0 };
     await this.spool.ack(1);
     return true;

@@ -76,7 +76,9 @@ export class ClickHouseTraceSource {
       // Most tails are about today: try recent days before the whole table.
       for (const days of [1, 31, null]) {
         const recent = days === null ? "" : ` AND day >= today() - ${days}`;
-        rows = await this.rows(`SELECT ${COLUMNS}, inserted_ms FROM ${this.view} WHERE ${where}${recent} ORDER BY ts_start_ms DESC, id DESC LIMIT ${Math.floor(n)}`);
+        rows = await this.rows(
+          `SELECT ${COLUMNS}, inserted_ms FROM ${this.view} WHERE ${where}${recent} ORDER BY ts_start_ms DESC, id DESC LIMIT ${Math.floor(n)}`,
+        );
         if (rows.length >= n) break;
       }
       this.stats.rowsFetched += rows.length;

@@ -86,12 +86,14 @@ export class Spool {
       if (/^[a-z0-9]{8,32}$/.test(id)) return id;
     } catch {}
     const id = randomBytes(6).toString("hex");
-    writeAtomic(path, id + "\n");
+    writeAtomic(path, `${id}\n`);
     return id;
   }
 
   private scan(): void {
-    const names = readdirSync(this.dir).filter((n) => SEGMENT.test(n)).sort((a, b) => seqOf(a) - seqOf(b));
+    const names = readdirSync(this.dir)
+      .filter((n) => SEGMENT.test(n))
+      .sort((a, b) => seqOf(a) - seqOf(b));
     let ack: { segment: string; offset: number } | null = null;
     try {
       const [segment, offset] = readFileSync(join(this.dir, "ack"), "utf8").trim().split(" ");
@@ -119,7 +121,11 @@ export class Spool {
       const start = nl + 1;
       const length = Number(bytes);
       const ok =
-        parts.length === 5 && magic === MAGIC && /^\d+$/.test(rows) && /^\d+$/.test(bytes) && start + length <= buf.length &&
+        parts.length === 5 &&
+        magic === MAGIC &&
+        /^\d+$/.test(rows) &&
+        /^\d+$/.test(bytes) &&
+        start + length <= buf.length &&
         crc32(buf.subarray(start, start + length)) === Number.parseInt(crc, 16);
       if (!ok) {
         this.torn.push(`${name}@${pos}`);

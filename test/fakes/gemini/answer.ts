@@ -59,7 +59,9 @@ export function randomSignature(): string {
 }
 
 export function responseId(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url").slice(0, 22);
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(16)))
+    .toString("base64url")
+    .slice(0, 22);
 }
 
 const AFTER_SPACE = /(?<= )/;
@@ -120,7 +122,8 @@ export function buildAnswer(script: AnswerScript, request: Json, model: string):
   const fullCandidates = texts.map((text, index) => {
     const parts: Json[] = [];
     if (script.thoughts && includeThoughts) parts.push({ text: script.thoughts, thought: true });
-    for (const c of calls) parts.push({ functionCall: { name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) });
+    for (const c of calls)
+      parts.push({ functionCall: { name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) });
     if (!calls.length && text) parts.push({ text, ...(textSignature ? { thoughtSignature: textSignature } : {}) });
     const candidate: Json = parts.length ? { content: { parts, role: "model" } } : {};
     candidate.finishReason = finishReason;
@@ -143,7 +146,9 @@ export function buildAnswer(script: AnswerScript, request: Json, model: string):
         out.push([{ functionCall: {} }]);
       }
     } else if (calls.length) {
-      out.push(calls.map((c) => ({ functionCall: { name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) })));
+      out.push(
+        calls.map((c) => ({ functionCall: { name: c.name, args: c.args ?? {} }, ...(c.thoughtSignature ? { thoughtSignature: c.thoughtSignature } : {}) })),
+      );
     } else {
       for (const t of split(text, 3)) out.push([{ text: t }]);
     }

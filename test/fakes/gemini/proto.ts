@@ -135,7 +135,10 @@ const GenerationConfig = (): Message => ({
   speechConfig: "value",
   thinkingConfig: msg(ThinkingConfig),
   imageConfig: "value",
-  mediaResolution: { enum: `${PKG}.GenerationConfig.MediaResolution`, values: ["MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH"] },
+  mediaResolution: {
+    enum: `${PKG}.GenerationConfig.MediaResolution`,
+    values: ["MEDIA_RESOLUTION_UNSPECIFIED", "MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH"],
+  },
 });
 
 const GenerateContentRequest = (): Message => ({

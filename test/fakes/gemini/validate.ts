@@ -38,7 +38,10 @@ export function semanticProblem(body: Json, model: string): string | null {
       const path = `tools[${t}].function_declarations[${d}]`;
       const name = field<string>(decl, "name");
       if (!name || !FUNCTION_NAME.test(name)) {
-        line(`${path}.name`, "Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:) or dashes (-), with a maximum length of 128.");
+        line(
+          `${path}.name`,
+          "Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:) or dashes (-), with a maximum length of 128.",
+        );
       }
       const params = field<Json>(decl, "parameters");
       if (params) checkSchema(params, `${path}.parameters`, line, true);

@@ -35,7 +35,11 @@ const ask = (text: string) => [{ role: "user" as const, content: text }];
 const tools = [
   {
     type: "function" as const,
-    function: { name: "get_weather", description: "Current weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+    function: {
+      name: "get_weather",
+      description: "Current weather",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    },
   },
   { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
 ];
@@ -108,7 +112,12 @@ describe("text", () => {
 
   test("cached input: prompt_tokens counts cache reads and writes, _cost prices each at its own rate", async () => {
     const usage = { input_tokens: 120, cache_read_input_tokens: 4000, cache_creation_input_tokens: 900, output_tokens: 40 };
-    const expected = costUSD("anthropic", "claude-haiku-4-5", { input_tokens: 120 + 4000 + 900, output_tokens: 40, cache_read_tokens: 4000, cache_write_tokens: 900 });
+    const expected = costUSD("anthropic", "claude-haiku-4-5", {
+      input_tokens: 120 + 4000 + 900,
+      output_tokens: 40,
+      cache_read_tokens: 4000,
+      cache_write_tokens: 900,
+    });
     expect(expected).toBeGreaterThan(0);
 
     fake.script({ text: "cached answer", usage });
@@ -125,7 +134,9 @@ describe("text", () => {
     expect(full._cost).toBeLessThan(costUSD("anthropic", "claude-haiku-4-5", { input_tokens: 5020, output_tokens: 40 })!);
 
     fake.script({ text: "cached answer", usage });
-    const chunks = await collect(await client.chat.completions.create({ model: MODEL, messages: ask("long document…"), stream: true, stream_options: { include_usage: true } }));
+    const chunks = await collect(
+      await client.chat.completions.create({ model: MODEL, messages: ask("long document…"), stream: true, stream_options: { include_usage: true } }),
+    );
     const last = chunks.at(-1);
     expect(last.choices).toEqual([]);
     expect(last.usage.prompt_tokens_details.cached_tokens).toBe(4000);
@@ -155,7 +166,7 @@ describe("prompt caching", () => {
   });
 
   test("automatic caching: a top-level cache_control reaches Anthropic, which caches the whole prompt", async () => {
-    const messages = [{ role: "user" as const, content: manual + " And a question." }];
+    const messages = [{ role: "user" as const, content: `${manual} And a question.` }];
     const first = (await client.chat.completions.create({ model: MODEL, messages, cache_control: { type: "ephemeral" } } as any)) as any;
     expect(upstreamBody().cache_control).toEqual({ type: "ephemeral" });
     expect(first.usage.prompt_tokens_details.cache_write_tokens).toBeGreaterThan(1000);
@@ -295,7 +306,12 @@ describe("reasoning", () => {
 
   test("an adaptive model gets adaptive thinking, a summarized display and an effort", async () => {
     fake.script({ thinking: "Deep thought.", text: "42" });
-    const res = (await client.chat.completions.create({ model: "anthropic/claude-opus-4-7", messages: ask("meaning of life?"), reasoning_effort: "high", temperature: 0.5 })) as any;
+    const res = (await client.chat.completions.create({
+      model: "anthropic/claude-opus-4-7",
+      messages: ask("meaning of life?"),
+      reasoning_effort: "high",
+      temperature: 0.5,
+    })) as any;
     const sent = upstreamBody();
     expect(sent.thinking).toEqual({ type: "adaptive", display: "summarized" });
     expect(sent.output_config).toEqual({ effort: "high" });

@@ -45,7 +45,10 @@ describe("Anthropic errors → OpenAI's shape", () => {
   });
 
   test("an error_code in the details becomes the code", () => {
-    const text = JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "limit", details: { error_code: "contract_spend_limit_reached" } } });
+    const text = JSON.stringify({
+      type: "error",
+      error: { type: "invalid_request_error", message: "limit", details: { error_code: "contract_spend_limit_reached" } },
+    });
     expect(map(400, text).error.code).toBe("contract_spend_limit_reached");
   });
 

@@ -34,7 +34,11 @@ export function target(model = "claude-haiku-4-5", extra: Partial<Target> = {}):
 }
 
 /** The native request body the adapter builds, parsed. */
-export async function nativeBody(body: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }, model = "claude-haiku-4-5", stream = false): Promise<any> {
+export async function nativeBody(
+  body: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] },
+  model = "claude-haiku-4-5",
+  stream = false,
+): Promise<any> {
   const req = await anthropicAdapter.buildRequest({ model: `anthropic/${model}`, ...body } as ChatRequestBody, target(model), stream);
   return JSON.parse(req.init.body as string);
 }

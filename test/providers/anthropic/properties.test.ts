@@ -7,7 +7,16 @@ import { parseMessage } from "../../../src/providers/anthropic/response.ts";
 import { StreamTranslator } from "../../../src/providers/anthropic/stream.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
 
-const MODELS = ["claude-haiku-4-5", "claude-sonnet-4-20250514", "claude-opus-4-1", "claude-sonnet-4-6", "claude-opus-4-7", "claude-fable-5", "claude-3-5-haiku-latest", "proxy-model"];
+const MODELS = [
+  "claude-haiku-4-5",
+  "claude-sonnet-4-20250514",
+  "claude-opus-4-1",
+  "claude-sonnet-4-6",
+  "claude-opus-4-7",
+  "claude-fable-5",
+  "claude-3-5-haiku-latest",
+  "proxy-model",
+];
 const NON_BLANK = /\S/;
 
 // --- arbitrary OpenAI requests (any shape the engine's schema lets through) ----------------------
@@ -29,7 +38,11 @@ const args = fc.oneof(
   { arbitrary: fc.dictionary(fc.constantFrom("a", "b", "city"), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.stringify(o)), weight: 8 },
   fc.constantFrom("", "{}", "not json", "[1,2]", '"str"'),
 );
-const toolCall = fc.record({ id: toolId, type: fc.constantFrom(...Array(9).fill("function"), "custom"), function: fc.record({ name: fc.constantFrom("f", "get_weather"), arguments: args }) });
+const toolCall = fc.record({
+  id: toolId,
+  type: fc.constantFrom(...Array(9).fill("function"), "custom"),
+  function: fc.record({ name: fc.constantFrom("f", "get_weather"), arguments: args }),
+});
 const thinkingBlocks = fc.array(
   fc.oneof(
     { arbitrary: fc.record({ type: fc.constant("thinking"), thinking: text, signature: fc.constantFrom("EqQBa==", "EqQBb==") }), weight: 8 },
@@ -53,7 +66,16 @@ const message = fc.oneof(
   fc.record({ role: fc.constant("tool"), tool_call_id: toolId, content }),
 );
 const tool = fc.oneof(
-  { arbitrary: fc.record({ type: fc.constant("function"), function: fc.record({ name: fc.constantFrom("f", "get_weather"), parameters: fc.constantFrom(undefined, { type: "object", properties: { city: { type: "string" } } }, {}) }, { requiredKeys: ["name"] }) }), weight: 9 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant("function"),
+      function: fc.record(
+        { name: fc.constantFrom("f", "get_weather"), parameters: fc.constantFrom(undefined, { type: "object", properties: { city: { type: "string" } } }, {}) },
+        { requiredKeys: ["name"] },
+      ),
+    }),
+    weight: 9,
+  },
   fc.constant({ type: "custom", custom: { name: "x" } }),
 );
 const request = fc.record(
@@ -71,7 +93,12 @@ const request = fc.record(
     tools: fc.array(tool, { maxLength: 2 }),
     tool_choice: fc.constantFrom("auto", "none", "required", { type: "function", function: { name: "f" } }, { type: "allowed_tools" }),
     parallel_tool_calls: fc.boolean(),
-    response_format: fc.constantFrom({ type: "text" }, { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } }, { type: "json_schema", json_schema: { name: "y", schema: { type: "object" } } }, { type: "json_object" }),
+    response_format: fc.constantFrom(
+      { type: "text" },
+      { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } },
+      { type: "json_schema", json_schema: { name: "y", schema: { type: "object" } } },
+      { type: "json_object" },
+    ),
     logprobs: fc.constantFrom(false, false, false, false, false, false, true),
     seed: fc.integer(),
   },
@@ -135,12 +162,16 @@ const exchange = fc.oneof(
   word.map((t) => [{ role: "developer", content: [{ type: "text", text: t }] }]),
   word.map((t) => [{ role: "user", content: t }]),
   fc
-    .record({ text: fc.option(word, { nil: null }), calls: fc.array(fc.record({ name: fc.constantFrom("a", "b"), input: jsonObject, result: word }), { maxLength: 3 }) })
+    .record({
+      text: fc.option(word, { nil: null }),
+      calls: fc.array(fc.record({ name: fc.constantFrom("a", "b"), input: jsonObject, result: word }), { maxLength: 3 }),
+    })
     .filter((a) => a.text !== null || a.calls.length > 0)
     .map((a) => {
       const ids = a.calls.map(() => `toolu_01${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`);
       const assistant: Record<string, unknown> = { role: "assistant", content: a.text };
-      if (a.calls.length) assistant.tool_calls = a.calls.map((c, i) => ({ id: ids[i], type: "function", function: { name: c.name, arguments: JSON.stringify(c.input) } }));
+      if (a.calls.length)
+        assistant.tool_calls = a.calls.map((c, i) => ({ id: ids[i], type: "function", function: { name: c.name, arguments: JSON.stringify(c.input) } }));
       return [assistant, ...a.calls.map((c, i) => ({ role: "tool", tool_call_id: ids[i], content: c.result }))];
     }),
 );
@@ -191,7 +222,11 @@ describe("round trips", () => {
   const answer = fc.record({
     reasoning: fc.array(
       fc.oneof(
-        fc.record({ type: fc.constant("thinking" as const), thinking: fc.string({ maxLength: 20 }), signature: fc.base64String({ minLength: 4, maxLength: 24 }) }),
+        fc.record({
+          type: fc.constant("thinking" as const),
+          thinking: fc.string({ maxLength: 20 }),
+          signature: fc.base64String({ minLength: 4, maxLength: 24 }),
+        }),
         fc.record({ type: fc.constant("redacted_thinking" as const), data: fc.base64String({ minLength: 4, maxLength: 24 }) }),
       ),
       { maxLength: 3 },
@@ -205,7 +240,15 @@ describe("round trips", () => {
     ...a.uses.map((u: any, i: number) => ({ type: "tool_use", id: `toolu_01X${i}`, name: u.name, input: u.input })),
   ];
   const responseText = (blocks: unknown[], stop: string) =>
-    JSON.stringify({ model: "claude-haiku-4-5-20251001", id: "msg_01P", type: "message", role: "assistant", content: blocks, stop_reason: stop, usage: { input_tokens: 3, output_tokens: 9 } });
+    JSON.stringify({
+      model: "claude-haiku-4-5-20251001",
+      id: "msg_01P",
+      type: "message",
+      role: "assistant",
+      content: blocks,
+      stop_reason: stop,
+      usage: { input_tokens: 3, output_tokens: 9 },
+    });
 
   test("Anthropic answer → OpenAI message → sent back → the same blocks, thinking and signatures included", () => {
     fc.assert(
@@ -243,7 +286,9 @@ describe("round trips", () => {
         const message = full.choices[0]!.message;
         expect(acc.content).toBe(message.content ?? "");
         expect(acc.reasoning).toBe((message.reasoning_content as string | undefined) ?? "");
-        expect(acc.toolCalls).toEqual(((message.tool_calls ?? []) as any[]).map((c) => ({ ...c, function: { ...c.function, arguments: JSON.parse(c.function.arguments) } })));
+        expect(acc.toolCalls).toEqual(
+          ((message.tool_calls ?? []) as any[]).map((c) => ({ ...c, function: { ...c.function, arguments: JSON.parse(c.function.arguments) } })),
+        );
         expect(acc.finish).toBe(full.choices[0]!.finish_reason);
         expect(chunks.at(-1)!.usage).toEqual(full.usage);
       }),
@@ -256,17 +301,25 @@ describe("stream frames", () => {
   test("a text delta's JSON text is exactly what JSON.stringify writes for its chunk, whatever the id, model and text", () => {
     const anyText = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom('"delta":{', '\\"}', "\u2028", "\ud800", "</script>"));
     fc.assert(
-      fc.property(anyText, anyText, fc.array(anyText.filter((t) => t !== ""), { minLength: 1, maxLength: 5 }), (id, model, texts) => {
-        const translator = new StreamTranslator();
-        const frames = [
-          { type: "message_start", message: { id, model, content: [], usage: { input_tokens: 1, output_tokens: 1 } } },
-          { type: "content_block_start", index: 0, content_block: { type: "text", text: texts[0] } },
-          ...texts.slice(1).map((t) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } })),
-        ].flatMap((e) => translator.translate(e));
-        const texted = frames.filter((f) => f.raw !== undefined);
-        expect(texted.map((f) => f.chunk.choices[0]!.delta.content)).toEqual(texts);
-        for (const f of texted) expect(f.raw).toBe(JSON.stringify(f.chunk));
-      }),
+      fc.property(
+        anyText,
+        anyText,
+        fc.array(
+          anyText.filter((t) => t !== ""),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (id, model, texts) => {
+          const translator = new StreamTranslator();
+          const frames = [
+            { type: "message_start", message: { id, model, content: [], usage: { input_tokens: 1, output_tokens: 1 } } },
+            { type: "content_block_start", index: 0, content_block: { type: "text", text: texts[0] } },
+            ...texts.slice(1).map((t) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } })),
+          ].flatMap((e) => translator.translate(e));
+          const texted = frames.filter((f) => f.raw !== undefined);
+          expect(texted.map((f) => f.chunk.choices[0]!.delta.content)).toEqual(texts);
+          for (const f of texted) expect(f.raw).toBe(JSON.stringify(f.chunk));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -275,7 +328,9 @@ describe("stream frames", () => {
 /** The documented event sequence for these blocks, with text, thinking and JSON cut into `cut`-sized deltas. */
 function streamOf(blocks: any[], stop: string, cut: number): unknown[] {
   const pieces = (s: string) => s.match(new RegExp(`[\\s\\S]{1,${cut}}`, "g")) ?? [];
-  const events: unknown[] = [{ type: "message_start", message: { id: "msg_01P", model: "claude-haiku-4-5-20251001", content: [], usage: { input_tokens: 3, output_tokens: 1 } } }];
+  const events: unknown[] = [
+    { type: "message_start", message: { id: "msg_01P", model: "claude-haiku-4-5-20251001", content: [], usage: { input_tokens: 3, output_tokens: 1 } } },
+  ];
   blocks.forEach((b, index) => {
     const delta = (d: unknown) => events.push({ type: "content_block_delta", index, delta: d });
     if (b.type === "thinking") {

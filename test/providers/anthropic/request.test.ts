@@ -65,7 +65,13 @@ describe("messages", () => {
       messages: [
         { role: "system", content: "first" },
         { role: "user", content: "q1" },
-        { role: "developer", content: [{ type: "text", text: "second" }, { type: "text", text: " part" }] },
+        {
+          role: "developer",
+          content: [
+            { type: "text", text: "second" },
+            { type: "text", text: " part" },
+          ],
+        },
         { role: "assistant", content: "a1" },
         { role: "system", content: "third" },
         { role: "user", content: "q2" },
@@ -87,14 +93,26 @@ describe("messages", () => {
     const sent = await nativeBody({
       messages: [
         { role: "user", content: "a" },
-        { role: "user", content: [{ type: "text", text: "b" }, { type: "text", text: "  " }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "b" },
+            { type: "text", text: "  " },
+          ],
+        },
         { role: "user", content: "" },
         { role: "assistant", content: "" },
         { role: "assistant", content: "c" },
       ],
     });
     expect(sent.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "a" },
+          { type: "text", text: "b" },
+        ],
+      },
       { role: "assistant", content: [{ type: "text", text: "c" }] },
     ]);
     expect(sent.system).toBeUndefined();
@@ -180,7 +198,12 @@ describe("messages", () => {
     const messageLevel = await nativeBody({
       messages: [
         { role: "user", content: "q" },
-        { role: "assistant", content: null, thinking_blocks: blocks, tool_calls: [{ id: "toolu_01A", type: "function", function: { name: "f", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          thinking_blocks: blocks,
+          tool_calls: [{ id: "toolu_01A", type: "function", function: { name: "f", arguments: "{}" } }],
+        },
         { role: "tool", tool_call_id: "toolu_01A", content: "42" },
       ],
     });
@@ -189,12 +212,22 @@ describe("messages", () => {
 
   test("what cannot be translated is a 400 naming the parameter", async () => {
     const badThinking = await refused({
-      messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" }, thinking_blocks: [{ type: "thinking" }] }] }],
+      messages: [
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" }, thinking_blocks: [{ type: "thinking" }] }],
+        },
+      ],
     });
     expect(badThinking.param).toBe("messages[0].tool_calls[0].thinking_blocks[0]");
-    const badArgs = await refused({ messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{oops" } }] }] });
+    const badArgs = await refused({
+      messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{oops" } }] }],
+    });
     expect(badArgs.param).toBe("messages[0].tool_calls[0].function.arguments");
-    const arrayArgs = await refused({ messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "[1]" } }] }] });
+    const arrayArgs = await refused({
+      messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "[1]" } }] }],
+    });
     expect(arrayArgs.param).toBe("messages[0].tool_calls[0].function.arguments");
     const audio = await refused({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "x", format: "wav" } }] }] });
     expect(audio.param).toBe("messages[0].content[0].type");
@@ -212,8 +245,20 @@ describe("prompt caching (cache_control)", () => {
   test("a breakpoint on a content part, a whole message, a system part or a tool stays where the client put it", async () => {
     const sent = await nativeBody({
       messages: [
-        { role: "system", content: [{ type: "text", text: "rules " }, { type: "text", text: "and a long manual", cache_control: hour }] },
-        { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "rules " },
+            { type: "text", text: "and a long manual", cache_control: hour },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "document", cache_control: cc },
+            { type: "text", text: "question" },
+          ],
+        },
         { role: "assistant", content: "answer", cache_control: cc },
         { role: "user", content: "follow-up" },
       ],
@@ -224,7 +269,13 @@ describe("prompt caching (cache_control)", () => {
       { type: "text", text: "and a long manual", cache_control: hour },
     ]);
     expect(sent.messages).toEqual([
-      { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "document", cache_control: cc },
+          { type: "text", text: "question" },
+        ],
+      },
       { role: "assistant", content: [{ type: "text", text: "answer", cache_control: cc }] },
       { role: "user", content: [{ type: "text", text: "follow-up" }] },
     ]);
@@ -248,19 +299,40 @@ describe("prompt caching (cache_control)", () => {
       messages: [
         { role: "user", content: "q" },
         { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "f", arguments: "{}" } }] },
-        { role: "tool", tool_call_id: "toolu_1", content: [{ type: "text", text: "page one" }, { type: "text", text: "page two", cache_control: cc }] },
+        {
+          role: "tool",
+          tool_call_id: "toolu_1",
+          content: [
+            { type: "text", text: "page one" },
+            { type: "text", text: "page two", cache_control: cc },
+          ],
+        },
       ],
     } as any);
     expect(sent.messages[2].content[0]).toEqual({
       type: "tool_result",
       tool_use_id: "toolu_1",
-      content: [{ type: "text", text: "page one" }, { type: "text", text: "page two" }],
+      content: [
+        { type: "text", text: "page one" },
+        { type: "text", text: "page two" },
+      ],
       cache_control: cc,
     });
   });
 
   test("without breakpoints nothing changes: system parts are still joined into one block", async () => {
-    const sent = await nativeBody({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, ...ask()] });
+    const sent = await nativeBody({
+      messages: [
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "a" },
+            { type: "text", text: "b" },
+          ],
+        },
+        ...ask(),
+      ],
+    });
     expect(sent.system).toEqual([{ type: "text", text: "ab" }]);
     expect(JSON.stringify(sent)).not.toContain("cache_control");
   });
@@ -302,12 +374,25 @@ describe("parameters", () => {
 
   test("tools and tool_choice", async () => {
     const tools = [
-      { type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true } },
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Weather now",
+          parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+          strict: true,
+        },
+      },
       { type: "function", function: { name: "ping" } },
     ];
     const sent = await nativeBody({ messages: ask(), tools });
     expect(sent.tools).toEqual([
-      { name: "get_weather", description: "Weather now", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true },
+      {
+        name: "get_weather",
+        description: "Weather now",
+        input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        strict: true,
+      },
       { name: "ping", input_schema: { type: "object", properties: {} } },
     ]);
     expect(sent.tool_choice).toBeUndefined();
@@ -315,11 +400,17 @@ describe("parameters", () => {
       ["auto", { type: "auto" }],
       ["none", { type: "none" }],
       ["required", { type: "any" }],
-      [{ type: "function", function: { name: "ping" } }, { type: "tool", name: "ping" }],
+      [
+        { type: "function", function: { name: "ping" } },
+        { type: "tool", name: "ping" },
+      ],
     ];
     for (const [choice, native] of choices) expect((await nativeBody({ messages: ask(), tools, tool_choice: choice })).tool_choice).toEqual(native);
     expect((await nativeBody({ messages: ask(), tools, parallel_tool_calls: false })).tool_choice).toEqual({ type: "auto", disable_parallel_tool_use: true });
-    expect((await nativeBody({ messages: ask(), tools, tool_choice: "required", parallel_tool_calls: false })).tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
+    expect((await nativeBody({ messages: ask(), tools, tool_choice: "required", parallel_tool_calls: false })).tool_choice).toEqual({
+      type: "any",
+      disable_parallel_tool_use: true,
+    });
     expect((await nativeBody({ messages: ask(), tools, tool_choice: "none", parallel_tool_calls: false })).tool_choice).toEqual({ type: "none" });
     expect((await nativeBody({ messages: ask(), tool_choice: "required" })).tool_choice).toBeUndefined();
     expect((await refused({ messages: ask(), tools: [{ type: "custom", custom: { name: "x" } }] })).param).toBe("tools[0].type");

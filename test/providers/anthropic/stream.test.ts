@@ -36,7 +36,8 @@ describe("recorded streams → OpenAI chunks", () => {
     const chunks = await translate(fixtureEvents("anthropic-text.chunks.txt"));
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
     expect(contentOf(chunks)).toBe("Hello! I'm doing well, thank you for asking. How are you doing today? Is there anything I can help you with?");
-    for (const c of chunks) expect(c).toMatchObject({ id: "msg_01QC4g3HwBThD4BaNtBckFDJ", object: "chat.completion.chunk", model: "claude-sonnet-4-5-20250929" });
+    for (const c of chunks)
+      expect(c).toMatchObject({ id: "msg_01QC4g3HwBThD4BaNtBckFDJ", object: "chat.completion.chunk", model: "claude-sonnet-4-5-20250929" });
     const finish = withChoices(chunks).at(-1)!;
     expect(finish.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
     expect(withChoices(chunks).filter((c) => c.choices[0]!.finish_reason)).toHaveLength(1);
@@ -82,7 +83,16 @@ describe("recorded streams → OpenAI chunks", () => {
 describe("streams the recordings do not cover", () => {
   const start = (usage: Record<string, number> = { input_tokens: 20, output_tokens: 1 }) => ({
     type: "message_start",
-    message: { model: "claude-haiku-4-5-20251001", id: "msg_01S", type: "message", role: "assistant", content: [], stop_reason: null, stop_sequence: null, usage },
+    message: {
+      model: "claude-haiku-4-5-20251001",
+      id: "msg_01S",
+      type: "message",
+      role: "assistant",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage,
+    },
   });
   const block = (index: number, content_block: unknown) => ({ type: "content_block_start", index, content_block });
   const delta = (index: number, d: unknown) => ({ type: "content_block_delta", index, delta: d });

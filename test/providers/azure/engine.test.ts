@@ -73,7 +73,9 @@ describe("text", () => {
     expect(last.usage.completion_tokens).toBe(full.usage.completion_tokens);
     expect(last._cost).toBeCloseTo(full._cost, 12);
 
-    const withUsage = await drain(await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true, stream_options: { include_usage: true } }));
+    const withUsage = await drain(
+      await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true, stream_options: { include_usage: true } }),
+    );
     expect(withUsage.at(-1).choices).toEqual([]);
     expect(withUsage.at(-1)._cost).toBeCloseTo(full._cost, 12);
     expect(withUsage.slice(0, -1).every((c) => c.choices.length > 0)).toBe(true);
@@ -104,7 +106,13 @@ describe("text", () => {
 describe("tools", () => {
   test("a two-step round trip reaches Azure exactly as the client wrote it", async () => {
     fake.script({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" }, id: "call_paris" }] });
-    const first = await client.chat.completions.create({ model: MODEL, messages: ask("weather in Paris?"), tools, tool_choice: "auto", parallel_tool_calls: true });
+    const first = await client.chat.completions.create({
+      model: MODEL,
+      messages: ask("weather in Paris?"),
+      tools,
+      tool_choice: "auto",
+      parallel_tool_calls: true,
+    });
     const message = first.choices[0].message;
     expect(message.tool_calls).toEqual([{ id: "call_paris", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
     expect(first.choices[0].finish_reason).toBe("tool_calls");
@@ -125,7 +133,12 @@ describe("tools", () => {
   });
 
   test("two parallel tool calls in one stream, each on its own index", async () => {
-    fake.script({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }, { name: "get_time", arguments: { tz: "CET" } }] });
+    fake.script({
+      toolCalls: [
+        { name: "get_weather", arguments: { city: "Paris" } },
+        { name: "get_time", arguments: { tz: "CET" } },
+      ],
+    });
     const stream = client.chat.completions.stream({ model: MODEL, messages: ask("weather and time"), tools });
     const indexes = new Set<number>();
     stream.on("chunk", (c) => c.choices[0]?.delta.tool_calls?.forEach((t) => indexes.add(t.index)));
@@ -163,7 +176,8 @@ describe("errors", () => {
     fake.script({ content: "one two three four five", failAfter: 4 });
     const seen: string[] = [];
     const err = await (async () => {
-      for await (const c of await client.chat.completions.create({ model: MODEL, messages: ask("x"), stream: true })) seen.push(c.choices[0]?.delta.content ?? "");
+      for await (const c of await client.chat.completions.create({ model: MODEL, messages: ask("x"), stream: true }))
+        seen.push(c.choices[0]?.delta.content ?? "");
     })().catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.message).toContain("The server had an error");

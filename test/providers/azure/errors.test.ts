@@ -12,7 +12,14 @@ describe("Azure errors in OpenAI's shape", () => {
       content_filter_result: { hate: { filtered: false, severity: "safe" }, jailbreak: { detected: true, filtered: true } },
     };
     const mapped = map(400, {
-      error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: "prompt", code: "content_filter", status: 400, innererror },
+      error: {
+        message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+        type: null,
+        param: "prompt",
+        code: "content_filter",
+        status: 400,
+        innererror,
+      },
     });
     expect(mapped).toEqual({
       status: 400,
@@ -39,11 +46,20 @@ describe("Azure errors in OpenAI's shape", () => {
       code: "DeploymentNotFound",
     });
     expect(map(404, { error: { code: "404", message: "Resource not found" } }).error.message).toBe("Resource not found");
-    expect(map(400, { error: { message: "bad", type: "invalid_request_error", param: "n", code: null } }).error).toEqual({ message: "bad", type: "invalid_request_error", param: "n", code: null });
+    expect(map(400, { error: { message: "bad", type: "invalid_request_error", param: "n", code: null } }).error).toEqual({
+      message: "bad",
+      type: "invalid_request_error",
+      param: "n",
+      code: null,
+    });
   });
 
   test("429: retry-after, retry-after-ms and rate-limit headers reach the client", () => {
-    const mapped = map(429, { error: { code: "429", message: "Please retry after 6 seconds." } }, { "retry-after": "6", "retry-after-ms": "6000", "x-ratelimit-remaining-tokens": "0", "apim-request-id": "x" });
+    const mapped = map(
+      429,
+      { error: { code: "429", message: "Please retry after 6 seconds." } },
+      { "retry-after": "6", "retry-after-ms": "6000", "x-ratelimit-remaining-tokens": "0", "apim-request-id": "x" },
+    );
     expect(mapped.status).toBe(429);
     expect(mapped.error.type).toBe("rate_limit_error");
     expect(mapped.headers).toEqual({ "retry-after": "6", "retry-after-ms": "6000", "x-ratelimit-remaining-tokens": "0" });

@@ -18,7 +18,10 @@ describe("route", () => {
   });
 
   test("AZURE_OPENAI_API_VERSION picks the version; before 2024-09-01 there is no stream_options", () => {
-    expect(azureRoute(ENDPOINT, "d", "2025-04-01-preview")).toMatchObject({ url: `${ENDPOINT}/openai/deployments/d/chat/completions?api-version=2025-04-01-preview`, streamOptions: true });
+    expect(azureRoute(ENDPOINT, "d", "2025-04-01-preview")).toMatchObject({
+      url: `${ENDPOINT}/openai/deployments/d/chat/completions?api-version=2025-04-01-preview`,
+      streamOptions: true,
+    });
     expect(azureRoute(ENDPOINT, "d", "2024-06-01").streamOptions).toBe(false);
     expect(azureRoute(ENDPOINT, "d", "2024-08-01-preview").streamOptions).toBe(false);
     expect(azureRoute(ENDPOINT, "d", "2024-09-01-preview").streamOptions).toBe(true);

@@ -38,7 +38,12 @@ describe("stream", () => {
     const out = await stream(recordedChunks);
     const annotation: any = out.find((c) => (c.chunk.choices[0] as any)?.content_filter_offsets)!.chunk;
     expect(annotation.choices[0].delta).toEqual({});
-    expect(annotation).toMatchObject({ id: "chatcmpl-AkQ2f0Ht7WbNc4jYg2L1oUpSrXvTz", model: "gpt-4o-2024-08-06", object: "chat.completion.chunk", created: 1735689601 });
+    expect(annotation).toMatchObject({
+      id: "chatcmpl-AkQ2f0Ht7WbNc4jYg2L1oUpSrXvTz",
+      model: "gpt-4o-2024-08-06",
+      object: "chat.completion.chunk",
+      created: 1735689601,
+    });
     expect(annotation.choices[0].content_filter_results.violence.filtered).toBe(false);
   });
 

@@ -20,13 +20,22 @@ const look = (env: Record<string, string>, secrets: Record<string, string> = {},
 
 describe("sources, in the AWS SDKs' order", () => {
   test("the environment wins, session token included", () => {
-    const r = look({ ...NO_FILES, AWS_ACCESS_KEY_ID: "AKENV", AWS_SECRET_ACCESS_KEY: "senv", AWS_SESSION_TOKEN: "tok", AWS_REGION: "eu-west-1" }, { aws_access_key_id: "AKFILE", aws_secret_access_key: "sfile" });
-    expect(r).toEqual({ ok: true, credentials: { accessKeyId: "AKENV", secretAccessKey: "senv", sessionToken: "tok", region: "eu-west-1", source: "environment" } });
+    const r = look(
+      { ...NO_FILES, AWS_ACCESS_KEY_ID: "AKENV", AWS_SECRET_ACCESS_KEY: "senv", AWS_SESSION_TOKEN: "tok", AWS_REGION: "eu-west-1" },
+      { aws_access_key_id: "AKFILE", aws_secret_access_key: "sfile" },
+    );
+    expect(r).toEqual({
+      ok: true,
+      credentials: { accessKeyId: "AKENV", secretAccessKey: "senv", sessionToken: "tok", region: "eu-west-1", source: "environment" },
+    });
   });
 
   test("secrets.json next, with its region and token", () => {
     const r = look(NO_FILES, { aws_access_key_id: "AKFILE", aws_secret_access_key: "sfile", aws_session_token: "t2", aws_region: "us-west-2" });
-    expect(r).toEqual({ ok: true, credentials: { accessKeyId: "AKFILE", secretAccessKey: "sfile", sessionToken: "t2", region: "us-west-2", source: "secrets.json" } });
+    expect(r).toEqual({
+      ok: true,
+      credentials: { accessKeyId: "AKFILE", secretAccessKey: "sfile", sessionToken: "t2", region: "us-west-2", source: "secrets.json" },
+    });
   });
 
   test("then the shared credentials file: AWS_PROFILE picks the section, ~/.aws/config gives its region", () => {

@@ -43,7 +43,11 @@ const lastUpstream = () => fake.requests.at(-1)!;
 const upstreamBody = () => lastUpstream().body as any;
 const weatherTool = {
   type: "function" as const,
-  function: { name: "get_weather", description: "Current weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  function: {
+    name: "get_weather",
+    description: "Current weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
 };
 const timeTool = { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } };
 
@@ -60,7 +64,12 @@ describe("text", () => {
     const res = (await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask(question) })) as any;
     expect(res.choices[0].message).toMatchObject({ role: "assistant", content: question });
     expect(res.choices[0].finish_reason).toBe("stop");
-    expect(res.usage).toMatchObject({ prompt_tokens: 460, completion_tokens: 25, total_tokens: 485, prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 40 } });
+    expect(res.usage).toMatchObject({
+      prompt_tokens: 460,
+      completion_tokens: 25,
+      total_tokens: 485,
+      prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 40 },
+    });
     const expected = costUSD("bedrock", MODEL, { input_tokens: 460, output_tokens: 25, cache_read_tokens: 300, cache_write_tokens: 40 });
     expect(expected).toBeGreaterThan(0);
     expect(res._cost).toBeCloseTo(expected!, 12);
@@ -105,7 +114,12 @@ describe("text", () => {
 
   test("with include_usage, the usage chunk has empty choices and the cached tokens", async () => {
     fake.script({ usage: { inputTokens: 10, outputTokens: 3, cacheReadInputTokens: 90 } });
-    const stream = await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask("a b c"), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: `bedrock/${MODEL}`,
+      messages: ask("a b c"),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: any[] = [];
     for await (const c of stream) chunks.push(c);
     const last = chunks.at(-1);
@@ -122,7 +136,13 @@ describe("tools", () => {
       { role: "system", content: "You are terse." },
       { role: "user", content: "Weather in Paris?" },
     ];
-    const first = await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages, tools: [weatherTool], temperature: 0.2, max_completion_tokens: 300 });
+    const first = await client.chat.completions.create({
+      model: `bedrock/${MODEL}`,
+      messages,
+      tools: [weatherTool],
+      temperature: 0.2,
+      max_completion_tokens: 300,
+    });
     expect(first.choices[0].finish_reason).toBe("tool_calls");
     const assistant = first.choices[0].message;
     expect(assistant.content).toBeNull();
@@ -136,7 +156,13 @@ describe("tools", () => {
     });
 
     messages.push(assistant, { role: "tool", tool_call_id: "tooluse_paris01", content: "18°C, sunny" });
-    const second = await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages, tools: [weatherTool], temperature: 0.2, max_completion_tokens: 300 });
+    const second = await client.chat.completions.create({
+      model: `bedrock/${MODEL}`,
+      messages,
+      tools: [weatherTool],
+      temperature: 0.2,
+      max_completion_tokens: 300,
+    });
     expect(second.choices[0].message.content).toBe("Done: 18°C, sunny");
     expect(second.choices[0].finish_reason).toBe("stop");
     expect(upstreamBody()).toEqual({
@@ -158,7 +184,12 @@ describe("tools", () => {
         { name: "get_time", input: { tz: "Europe/Paris" } },
       ],
     });
-    const stream = client.chat.completions.stream({ model: `bedrock/${MODEL}`, messages: ask("weather and time"), tools: [weatherTool, timeTool], tool_choice: "required" });
+    const stream = client.chat.completions.stream({
+      model: `bedrock/${MODEL}`,
+      messages: ask("weather and time"),
+      tools: [weatherTool, timeTool],
+      tool_choice: "required",
+    });
     const idsByIndex = new Map<number, string>();
     stream.on("chunk", (c) => c.choices[0]?.delta.tool_calls?.forEach((t) => t.id && idsByIndex.set(t.index, t.id)));
     const final = await stream.finalChatCompletion();
@@ -180,7 +211,11 @@ describe("tools", () => {
       tool_choice: "none",
       messages: [
         { role: "user", content: "Weather in Paris?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "tooluse_x", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "tooluse_x", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+        },
         { role: "tool", tool_call_id: "tooluse_x", content: "sunny" },
         { role: "user", content: "Summarise without tools." },
       ],
@@ -248,7 +283,16 @@ describe("errors", () => {
   });
 
   test("a mid-stream exception frame makes the openai client throw, after the text it already got", async () => {
-    fake.script({ content: "alpha beta gamma delta epsilon", streamError: { afterFrames: 3, exceptionType: "modelStreamErrorException", message: "Model stream failed", originalStatusCode: 500, originalMessage: "overloaded" } });
+    fake.script({
+      content: "alpha beta gamma delta epsilon",
+      streamError: {
+        afterFrames: 3,
+        exceptionType: "modelStreamErrorException",
+        message: "Model stream failed",
+        originalStatusCode: 500,
+        originalMessage: "overloaded",
+      },
+    });
     const stream = await client.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask("x"), stream: true });
     let text = "";
     const err = await (async () => {
@@ -281,7 +325,13 @@ describe("errors", () => {
 
   test("Bedrock's own validation errors come back as 400 with its message", async () => {
     const err = await client.chat.completions
-      .create({ model: `bedrock/${MODEL}`, messages: [{ role: "assistant", content: "I start" }, { role: "user", content: "x" }] })
+      .create({
+        model: `bedrock/${MODEL}`,
+        messages: [
+          { role: "assistant", content: "I start" },
+          { role: "user", content: "x" },
+        ],
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.message).toContain("A conversation must start with a user message.");
@@ -327,7 +377,12 @@ describe("credentials", () => {
     const t = fake.temporaryCredentials;
     writeFileSync(
       join(home, "secrets.json"),
-      JSON.stringify({ aws_access_key_id: t.accessKeyId, aws_secret_access_key: t.secretAccessKey, aws_session_token: t.sessionToken, aws_region: fake.region }),
+      JSON.stringify({
+        aws_access_key_id: t.accessKeyId,
+        aws_secret_access_key: t.secretAccessKey,
+        aws_session_token: t.sessionToken,
+        aws_region: fake.region,
+      }),
       { mode: 0o600 },
     );
     const c = await engineWith({}, home);
@@ -342,7 +397,10 @@ describe("credentials", () => {
     mkdirSync(dir, { recursive: true });
     const credentials = join(dir, "credentials");
     const config = join(dir, "config");
-    writeFileSync(credentials, `[default]\naws_access_key_id = AKIAWRONG\naws_secret_access_key = wrong\n\n[work]\naws_access_key_id = ${fake.credentials.accessKeyId}\naws_secret_access_key = ${fake.credentials.secretAccessKey}\n`);
+    writeFileSync(
+      credentials,
+      `[default]\naws_access_key_id = AKIAWRONG\naws_secret_access_key = wrong\n\n[work]\naws_access_key_id = ${fake.credentials.accessKeyId}\naws_secret_access_key = ${fake.credentials.secretAccessKey}\n`,
+    );
     writeFileSync(config, `[profile work]\nregion = ${fake.region}\n`);
     const c = await engineWith({ AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config, AWS_PROFILE: "work" });
     const res = await c.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask("from a profile") });

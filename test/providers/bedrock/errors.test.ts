@@ -37,7 +37,10 @@ describe("HTTP errors", () => {
   });
 
   test("without the header, the body's __type names the exception", () => {
-    const m = map(403, null, { __type: "com.amazon.coral.service#UnrecognizedClientException", message: "The security token included in the request is invalid." });
+    const m = map(403, null, {
+      __type: "com.amazon.coral.service#UnrecognizedClientException",
+      message: "The security token included in the request is invalid.",
+    });
     expect(m.status).toBe(401);
     expect(m.error.code).toBe("UnrecognizedClientException");
   });

@@ -15,7 +15,9 @@ const anyText = fc.string({ maxLength: 40 });
 const solidText = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
 const toolName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,20}$/);
 const toolId = fc.stringMatching(/^tooluse_[A-Za-z0-9]{4,12}$/);
-const args = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 3 });
+const args = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null)), {
+  maxKeys: 3,
+});
 const reasoningBlock = fc.oneof(
   fc.record({ reasoningText: fc.record({ text: solidText, signature: fc.base64String({ minLength: 4, maxLength: 40 }) }) }),
   fc.record({ redactedContent: fc.base64String({ minLength: 4, maxLength: 40 }) }),
@@ -24,7 +26,16 @@ const image = fc.constantFrom("png", "jpeg", "gif", "webp").map((f) => ({ type: 
 
 /** One exchange: a user message, then an assistant answer — text, or tool calls followed by their results. */
 function exchange(text: fc.Arbitrary<string>) {
-  const userContent = fc.oneof(text, fc.array(fc.oneof(text.map((t) => ({ type: "text", text: t })), image), { minLength: 1, maxLength: 3 }));
+  const userContent = fc.oneof(
+    text,
+    fc.array(
+      fc.oneof(
+        text.map((t) => ({ type: "text", text: t })),
+        image,
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  );
   const call = fc.record({ id: toolId, name: toolName, args, reasoning: fc.array(reasoningBlock, { maxLength: 2 }) });
   const assistant = fc.oneof(
     text.map((t) => ({ text: t, calls: [] as { id: string; name: string; args: Record<string, unknown>; reasoning: unknown[] }[], results: [] as string[] })),
@@ -60,7 +71,11 @@ function exchange(text: fc.Arbitrary<string>) {
 function conversation(text: fc.Arbitrary<string>) {
   return fc
     .record({ system: fc.array(text, { maxLength: 2 }), exchanges: fc.array(exchange(text), { minLength: 1, maxLength: 4 }), last: text })
-    .map(({ system, exchanges, last }) => [...system.map((s): Msg => ({ role: "system", content: s })), ...exchanges.flat(), { role: "user", content: last } as Msg]);
+    .map(({ system, exchanges, last }) => [
+      ...system.map((s): Msg => ({ role: "system", content: s })),
+      ...exchanges.flat(),
+      { role: "user", content: last } as Msg,
+    ]);
 }
 
 const tools = fc.array(
@@ -74,7 +89,10 @@ const mostly = <T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>) => fc.on
 const options = fc.record(
   {
     tools,
-    tool_choice: fc.oneof(fc.constantFrom("auto", "required", "none"), toolName.map((name) => ({ type: "function", function: { name } }))),
+    tool_choice: fc.oneof(
+      fc.constantFrom("auto", "required", "none"),
+      toolName.map((name) => ({ type: "function", function: { name } })),
+    ),
     // (tool_choice without tools is one of the refusals this property exercises: tools are optional too)
     temperature: mostly(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 1.01, max: 2, noNaN: true })),
     top_p: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -84,7 +102,10 @@ const options = fc.record(
     reasoning_effort: mostly(fc.constantFrom("none", "minimal", "low", "medium", "high"), fc.constant("extreme")),
     logprobs: mostly(fc.constant(false), fc.constant(true)),
     seed: fc.integer(),
-    response_format: mostly(fc.constantFrom({ type: "text" }, { type: "json_schema", json_schema: { name: "s", schema: { type: "object" } } }), fc.constant({ type: "json_object" })),
+    response_format: mostly(
+      fc.constantFrom({ type: "text" }, { type: "json_schema", json_schema: { name: "s", schema: { type: "object" } } }),
+      fc.constant({ type: "json_object" }),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -93,31 +114,38 @@ describe("any valid OpenAI request translates, or is refused with a 400", () => 
   test("property", () => {
     let translated = 0;
     fc.assert(
-      fc.property(conversation(anyText), options, mostly(fc.constantFrom(MODEL, `us.${MODEL}`), fc.constantFrom("amazon.nova-pro-v1:0", "meta.llama3-70b-instruct-v1:0")), fc.boolean(), (messages, opts, model, stream) => {
-        let body;
-        try {
-          body = converseBody({ model: `bedrock/${model}`, messages, ...opts } as ChatRequestBody, model, stream);
-        } catch (e) {
-          expect(e).toBeInstanceOf(UpstreamError);
-          expect((e as UpstreamError).mapped.status).toBe(400);
-          expect((e as UpstreamError).mapped.error.param).toBeTruthy();
-          return;
-        }
-        // What Converse requires of any request we send:
-        body.messages.forEach((turn, i) => {
-          if (i > 0) expect(turn.role).not.toBe(body.messages[i - 1].role);
-          expect(turn.content.length).toBeGreaterThan(0);
-          for (const block of turn.content) expect(Object.keys(block)).toHaveLength(1);
-          if (turn.role === "assistant") for (const b of turn.content) if ("text" in b) expect(b.text.trim()).not.toBe("");
-        });
-        const text = JSON.stringify(body.messages);
-        if (!body.toolConfig) {
-          expect(text).not.toContain('"toolUse"');
-          expect(text).not.toContain('"toolResult"');
-        }
-        if (body.additionalModelRequestFields) expect(body.inferenceConfig!.maxTokens!).toBeGreaterThan((body.additionalModelRequestFields as any).thinking.budget_tokens);
-        translated++;
-      }),
+      fc.property(
+        conversation(anyText),
+        options,
+        mostly(fc.constantFrom(MODEL, `us.${MODEL}`), fc.constantFrom("amazon.nova-pro-v1:0", "meta.llama3-70b-instruct-v1:0")),
+        fc.boolean(),
+        (messages, opts, model, stream) => {
+          let body;
+          try {
+            body = converseBody({ model: `bedrock/${model}`, messages, ...opts } as ChatRequestBody, model, stream);
+          } catch (e) {
+            expect(e).toBeInstanceOf(UpstreamError);
+            expect((e as UpstreamError).mapped.status).toBe(400);
+            expect((e as UpstreamError).mapped.error.param).toBeTruthy();
+            return;
+          }
+          // What Converse requires of any request we send:
+          body.messages.forEach((turn, i) => {
+            if (i > 0) expect(turn.role).not.toBe(body.messages[i - 1].role);
+            expect(turn.content.length).toBeGreaterThan(0);
+            for (const block of turn.content) expect(Object.keys(block)).toHaveLength(1);
+            if (turn.role === "assistant") for (const b of turn.content) if ("text" in b) expect(b.text.trim()).not.toBe("");
+          });
+          const text = JSON.stringify(body.messages);
+          if (!body.toolConfig) {
+            expect(text).not.toContain('"toolUse"');
+            expect(text).not.toContain('"toolResult"');
+          }
+          if (body.additionalModelRequestFields)
+            expect(body.inferenceConfig!.maxTokens!).toBeGreaterThan((body.additionalModelRequestFields as any).thinking.budget_tokens);
+          translated++;
+        },
+      ),
       { numRuns: 400 },
     );
     // Most generated requests are honourable; the property is not just a tour of refusals.

@@ -5,7 +5,8 @@ import { converseBody } from "../../../src/providers/bedrock/request.ts";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const req = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }): ChatRequestBody => ({ model: `bedrock/${CLAUDE}`, ...over });
-const build = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }, model = CLAUDE, stream = false) => converseBody(req(over), model, stream);
+const build = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }, model = CLAUDE, stream = false) =>
+  converseBody(req(over), model, stream);
 const rejected = (f: () => unknown): UpstreamError => {
   try {
     f();
@@ -16,7 +17,14 @@ const rejected = (f: () => unknown): UpstreamError => {
   throw new Error("expected a 400");
 };
 
-const weatherTool = { type: "function", function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+const weatherTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
 
 describe("messages", () => {
   test("system and developer messages, wherever they are, become system blocks in order", () => {
@@ -41,7 +49,15 @@ describe("messages", () => {
 
   test("a data-URL image becomes image bytes; an http URL is a 400 naming the part", () => {
     const body = build({
-      messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "data:image/jpg;base64,AAAA" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image_url", image_url: { url: "data:image/jpg;base64,AAAA" } },
+          ],
+        },
+      ],
     });
     expect(body.messages[0].content).toEqual([{ text: "what is this?" }, { image: { format: "jpeg", source: { bytes: "AAAA" } } }]);
     const err = rejected(() => build({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] }));
@@ -115,7 +131,12 @@ describe("messages", () => {
               function: { name: "get_weather", arguments: '{"city":"Paris"}' },
               reasoning_blocks: [{ reasoningText: { text: "think", signature: "S1" } }, { redactedContent: "UkVE" }],
             },
-            { id: "t2", type: "function", function: { name: "get_weather", arguments: "" }, reasoning_blocks: [{ reasoningText: { text: "again", signature: "S2" } }] },
+            {
+              id: "t2",
+              type: "function",
+              function: { name: "get_weather", arguments: "" },
+              reasoning_blocks: [{ reasoningText: { text: "again", signature: "S2" } }],
+            },
           ],
         },
         { role: "tool", tool_call_id: "t1", content: "sunny" },
@@ -132,22 +153,53 @@ describe("messages", () => {
     ]);
     expect(body.messages[2].content[1]).toEqual({ toolResult: { toolUseId: "t2", content: [] } });
     const tampered = rejected(() =>
-      build({ tools: [weatherTool], messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" }, reasoning_blocks: [{ reasoningText: { text: "no signature" } }] }] }] }),
+      build({
+        tools: [weatherTool],
+        messages: [
+          { role: "user", content: "x" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "t", type: "function", function: { name: "f", arguments: "{}" }, reasoning_blocks: [{ reasoningText: { text: "no signature" } }] },
+            ],
+          },
+        ],
+      }),
     );
     expect(tampered.mapped.error.param).toBe("messages[1].tool_calls[0].reasoning_blocks[0]");
   });
 
   test("blank assistant text is dropped, and an empty assistant message disappears", () => {
-    const body = build({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "  " }, { role: "user", content: "b" }] });
+    const body = build({
+      messages: [
+        { role: "user", content: "a" },
+        { role: "assistant", content: "  " },
+        { role: "user", content: "b" },
+      ],
+    });
     expect(body.messages).toEqual([{ role: "user", content: [{ text: "a" }, { text: "b" }] }]);
   });
 
   test("bad tool arguments and the legacy function role are 400s naming the field", () => {
     const args = rejected(() =>
-      build({ tools: [weatherTool], messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{not json" } }] }] }),
+      build({
+        tools: [weatherTool],
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{not json" } }] },
+        ],
+      }),
     );
     expect(args.mapped.error.param).toBe("messages[1].tool_calls[0].function.arguments");
-    const fn = rejected(() => build({ messages: [{ role: "user", content: "x" }, { role: "function", name: "f", content: "r" }] }));
+    const fn = rejected(() =>
+      build({
+        messages: [
+          { role: "user", content: "x" },
+          { role: "function", name: "f", content: "r" },
+        ],
+      }),
+    );
     expect(fn.mapped.error.param).toBe("messages[1].role");
   });
 });
@@ -159,8 +211,20 @@ describe("prompt caching (cache_control → cachePoint)", () => {
   test("a cachePoint follows what the client marked: a system part, a user part, a whole message, a tool; the TTL is kept", () => {
     const body = build({
       messages: [
-        { role: "system", content: [{ type: "text", text: "rules" }, { type: "text", text: "long manual", cache_control: { type: "ephemeral", ttl: "1h" } }] },
-        { role: "user", content: [{ type: "text", text: "document", cache_control: cc }, { type: "text", text: "question" }] },
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "rules" },
+            { type: "text", text: "long manual", cache_control: { type: "ephemeral", ttl: "1h" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "document", cache_control: cc },
+            { type: "text", text: "question" },
+          ],
+        },
         { role: "assistant", content: "answer", cache_control: cc },
         { role: "user", content: "follow-up" },
       ] as any,
@@ -179,8 +243,19 @@ describe("prompt caching (cache_control → cachePoint)", () => {
     const body = build({
       messages: [
         { role: "user", content: "q" },
-        { role: "assistant", content: [{ type: "text", text: "let me look", cache_control: cc }], tool_calls: [{ id: "t1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
-        { role: "tool", tool_call_id: "t1", content: [{ type: "text", text: "sunny" }, { type: "text", text: " all week", cache_control: cc }] },
+        {
+          role: "assistant",
+          content: [{ type: "text", text: "let me look", cache_control: cc }],
+          tool_calls: [{ id: "t1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+        },
+        {
+          role: "tool",
+          tool_call_id: "t1",
+          content: [
+            { type: "text", text: "sunny" },
+            { type: "text", text: " all week", cache_control: cc },
+          ],
+        },
       ] as any,
       tools: [weatherTool] as any,
     });
@@ -195,7 +270,18 @@ describe("prompt caching (cache_control → cachePoint)", () => {
   });
 
   test("without cache_control nothing changes: system parts are joined into one block", () => {
-    const body = build({ messages: [{ role: "system", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }, { role: "user", content: "q" }] as any });
+    const body = build({
+      messages: [
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "a" },
+            { type: "text", text: "b" },
+          ],
+        },
+        { role: "user", content: "q" },
+      ] as any,
+    });
     expect(body.system).toEqual([{ text: "ab" }]);
     expect(JSON.stringify(body)).not.toContain("cachePoint");
   });
@@ -266,7 +352,17 @@ describe("parameters", () => {
   });
 
   test("parameters that only concern OpenAI's bookkeeping are ignored, not sent", () => {
-    const body = build({ messages, n: 1, seed: 3, user: "u", metadata: { a: "b" }, store: false, parallel_tool_calls: true, logprobs: false, presence_penalty: 0 });
+    const body = build({
+      messages,
+      n: 1,
+      seed: 3,
+      user: "u",
+      metadata: { a: "b" },
+      store: false,
+      parallel_tool_calls: true,
+      logprobs: false,
+      presence_penalty: 0,
+    });
     expect(Object.keys(body)).toEqual(["messages"]);
   });
 
@@ -284,7 +380,9 @@ describe("reasoning_effort", () => {
     const body = build({ messages, reasoning_effort: "medium" });
     expect(body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 8192 } });
     expect(body.inferenceConfig!.maxTokens).toBe(8192 + 4096);
-    expect(build({ messages, reasoning_effort: "low" }, `us.${CLAUDE}`).additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 2048 } });
+    expect(build({ messages, reasoning_effort: "low" }, `us.${CLAUDE}`).additionalModelRequestFields).toEqual({
+      thinking: { type: "enabled", budget_tokens: 2048 },
+    });
   });
 
   test("the client's max_tokens is kept; the budget is at most half of it", () => {

@@ -89,7 +89,9 @@ describe("reasoning blocks ride on the tool call that follows them", () => {
 
   test("server-side tool uses are not handed to the client", () => {
     const body = {
-      output: { message: { role: "assistant", content: [{ toolUse: { toolUseId: "s", name: "web", input: {}, type: "server_tool_use" } }, { text: "found it" }] } },
+      output: {
+        message: { role: "assistant", content: [{ toolUse: { toolUseId: "s", name: "web", input: {}, type: "server_tool_use" } }, { text: "found it" }] },
+      },
       stopReason: "end_turn",
     };
     const m = parseConverse(JSON.stringify(body), target).choices[0].message;

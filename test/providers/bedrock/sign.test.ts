@@ -19,7 +19,13 @@ async function expectValidSignature(url: string, init: RequestInit, secret: stri
   const toSign: Record<string, string> = {};
   for (const name of signed) toSign[name] = name === "host" ? u.host : headers.get(name)!;
   const d = AMZ_DATE.exec(headers.get("x-amz-date")!)!;
-  const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey: secret, sessionToken }, region, service, sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey: secret, sessionToken },
+    region,
+    service,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const out = await signer.sign(
     { method: "POST", protocol: u.protocol, hostname: u.hostname, path: u.pathname, query: {}, headers: toSign, body: init.body } as any,
     { signingDate: new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6])), signableHeaders: new Set(signed) },
@@ -30,7 +36,9 @@ async function expectValidSignature(url: string, init: RequestInit, secret: stri
 
 describe("endpoint", () => {
   test("the regional default, the China partition, and a custom endpoint", () => {
-    expect(converseUrl("", "eu-west-3", "amazon.nova-pro-v1:0", false)).toBe("https://bedrock-runtime.eu-west-3.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse");
+    expect(converseUrl("", "eu-west-3", "amazon.nova-pro-v1:0", false)).toBe(
+      "https://bedrock-runtime.eu-west-3.amazonaws.com/model/amazon.nova-pro-v1%3A0/converse",
+    );
     expect(converseUrl("", "cn-north-1", "m.x", true)).toBe("https://bedrock-runtime.cn-north-1.amazonaws.com.cn/model/m.x/converse-stream");
     expect(converseUrl("http://127.0.0.1:9", "us-east-1", "m.x", true)).toBe("http://127.0.0.1:9/model/m.x/converse-stream");
   });

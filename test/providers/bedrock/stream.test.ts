@@ -6,7 +6,11 @@ import { bedrockTarget, byteStream, collect, concat, contentOf, eventFrame, exce
 
 const target = bedrockTarget();
 const run = (frames: Uint8Array[], reads?: number[]) => collect(converseChunks(byteStream(frames, reads), target));
-const failure = (p: Promise<unknown>) => p.then(() => null, (e) => e as UpstreamError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e) => e as UpstreamError,
+  );
 
 const recordedDeltas = (name: string, pick: (delta: any) => string | undefined) =>
   fixture(name)
@@ -48,7 +52,10 @@ describe("recorded ConverseStream events", () => {
       role: "assistant",
       tool_calls: [{ index: 0, id: "tool-use-id", type: "function", function: { name: "test-tool", arguments: "" } }],
     });
-    const args = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((t) => t.function?.arguments ?? "").join("");
+    const args = chunks
+      .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+      .map((t) => t.function?.arguments ?? "")
+      .join("");
     expect(JSON.parse(args)).toEqual({ value: "Sparkle Day" });
     expect(chunks.find((c) => c.choices[0]?.finish_reason)!.choices[0].finish_reason).toBe("tool_calls");
     expect(chunks.find((c) => c.usage)!.usage!.prompt_tokens).toBe(125);
@@ -132,7 +139,11 @@ describe("exception frames", () => {
     ["serviceUnavailableException", 503, "ServiceUnavailableException"],
     ["internalServerException", 500, "InternalServerException"],
   ])("%s mid-stream → UpstreamError %d after the chunks already sent", async (type, status, code) => {
-    const frames = [eventFrame("messageStart", { role: "assistant" }), eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "partial" } }), exceptionFrame(type, { message: "it broke" })];
+    const frames = [
+      eventFrame("messageStart", { role: "assistant" }),
+      eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "partial" } }),
+      exceptionFrame(type, { message: "it broke" }),
+    ];
     const seen: string[] = [];
     const err = await failure(
       (async () => {
@@ -147,7 +158,9 @@ describe("exception frames", () => {
   });
 
   test("ModelStreamErrorException keeps the model's own message", async () => {
-    const err = await failure(run([exceptionFrame("modelStreamErrorException", { message: "Model failed", originalStatusCode: 400, originalMessage: "bad tokens" })]));
+    const err = await failure(
+      run([exceptionFrame("modelStreamErrorException", { message: "Model failed", originalStatusCode: 400, originalMessage: "bad tokens" })]),
+    );
     expect(err!.mapped.error.message).toBe("Model failed (model said: bad tokens)");
   });
 });

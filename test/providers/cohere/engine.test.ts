@@ -24,7 +24,10 @@ const MODEL = "command-a-03-2025";
 const ask = (text: string) => [{ role: "user" as const, content: text }];
 const lastUpstream = () => fake.requests.at(-1)!;
 const tools = [
-  { type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+  {
+    type: "function" as const,
+    function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
+  },
   { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
 ];
 
@@ -37,7 +40,11 @@ async function drain(stream: AsyncIterable<any>): Promise<any[]> {
 describe("text", () => {
   test("a plain question: OpenAI's shape, Cohere's request on the wire, usage priced from billed units", async () => {
     const question = `hello ${crypto.randomUUID()}`;
-    const data: any = await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: [{ role: "system", content: "be brief" }, ...ask(question)], temperature: 0.2 });
+    const data: any = await client.chat.completions.create({
+      model: `cohere/${MODEL}`,
+      messages: [{ role: "system", content: "be brief" }, ...ask(question)],
+      temperature: 0.2,
+    });
     expect(data.object).toBe("chat.completion");
     expect(data.model).toBe(MODEL);
     expect(data.choices[0].message).toEqual({ role: "assistant", content: question });
@@ -47,7 +54,15 @@ describe("text", () => {
     const seen = lastUpstream();
     expect(seen.path).toBe("/v2/chat");
     expect(seen.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
-    expect(seen.body).toEqual({ model: MODEL, messages: [{ role: "system", content: "be brief" }, { role: "user", content: question }], stream: false, temperature: 0.2 });
+    expect(seen.body).toEqual({
+      model: MODEL,
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: question },
+      ],
+      stream: false,
+      temperature: 0.2,
+    });
 
     const u = data.usage;
     expect(u.total_tokens).toBe(u.prompt_tokens + u.completion_tokens);
@@ -85,7 +100,11 @@ describe("text", () => {
   });
 
   test("finish reasons: MAX_TOKENS → length, STOP_SEQUENCE → stop, TIMEOUT → length", async () => {
-    for (const [native, openai] of [["MAX_TOKENS", "length"], ["STOP_SEQUENCE", "stop"], ["TIMEOUT", "length"]] as const) {
+    for (const [native, openai] of [
+      ["MAX_TOKENS", "length"],
+      ["STOP_SEQUENCE", "stop"],
+      ["TIMEOUT", "length"],
+    ] as const) {
       fake.script({ content: "cut short", finishReason: native });
       const data = await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask("x"), max_tokens: 2, stop: ["END"] });
       expect(data.choices[0].finish_reason).toBe(openai);
@@ -108,13 +127,18 @@ describe("tools", () => {
     const message = first.choices[0].message;
     expect(first.choices[0].finish_reason).toBe("tool_calls");
     expect(message.content).toBe("I will check the weather.");
-    expect(message.tool_calls).toEqual([{ id: "get_weather_abc123def456", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
+    expect(message.tool_calls).toEqual([
+      { id: "get_weather_abc123def456", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+    ]);
     expect(lastUpstream().body).toEqual({
       model: MODEL,
       messages: [{ role: "user", content: "weather in Paris?" }],
       stream: false,
       tools: [
-        { type: "function", function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+        {
+          type: "function",
+          function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
+        },
         { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
       ],
       tool_choice: "REQUIRED",
@@ -142,7 +166,12 @@ describe("tools", () => {
   });
 
   test("two parallel tool calls in one stream, each on its own index, assembled by the SDK helper", async () => {
-    fake.script({ toolCalls: [{ name: "get_weather", arguments: { city: "Paris" } }, { name: "get_time", arguments: { tz: "Europe/Paris" } }] });
+    fake.script({
+      toolCalls: [
+        { name: "get_weather", arguments: { city: "Paris" } },
+        { name: "get_time", arguments: { tz: "Europe/Paris" } },
+      ],
+    });
     const stream = client.chat.completions.stream({ model: `cohere/${MODEL}`, messages: ask("weather and time"), tools });
     const indexes = new Set<number>();
     stream.on("chunk", (c) => c.choices[0]?.delta.tool_calls?.forEach((t) => indexes.add(t.index)));
@@ -172,7 +201,8 @@ describe("errors", () => {
     fake.script({ content: "one two three four five", failAfter: 4, errorText: "model overloaded" });
     const seen: string[] = [];
     const err = await (async () => {
-      for await (const c of await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask("x"), stream: true })) seen.push(c.choices[0]?.delta.content ?? "");
+      for await (const c of await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask("x"), stream: true }))
+        seen.push(c.choices[0]?.delta.content ?? "");
     })().catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.message).toContain("model overloaded");

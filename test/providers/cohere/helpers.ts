@@ -27,9 +27,7 @@ export function cohereTarget(model = "command-a-03-2025"): Target {
  * the end, cut into pieces of `pieceSize` bytes to exercise events split across network reads.
  */
 export function sseBody(events: unknown[], opts: { done?: boolean; eventLines?: boolean; pieceSize?: number } = {}): ReadableStream<Uint8Array> {
-  let text = events
-    .map((e: any) => `${opts.eventLines === false ? "" : `event: ${e.type}\n`}data: ${JSON.stringify(e)}\n\n`)
-    .join("");
+  let text = events.map((e: any) => `${opts.eventLines === false ? "" : `event: ${e.type}\n`}data: ${JSON.stringify(e)}\n\n`).join("");
   if (opts.done !== false) text += "data: [DONE]\n\n";
   const bytes = new TextEncoder().encode(text);
   const size = opts.pieceSize ?? 7;

@@ -6,15 +6,30 @@ import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 const text = fc.string({ maxLength: 40 });
 const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,15}$/);
 const callId = fc.stringMatching(/^call_[A-Za-z0-9]{6,12}$/);
-const args = fc.oneof(fc.constant(""), fc.dictionary(name, fc.oneof(fc.integer(), text, fc.boolean()), { maxKeys: 3 }).map((o) => JSON.stringify(o)));
+const args = fc.oneof(
+  fc.constant(""),
+  fc.dictionary(name, fc.oneof(fc.integer(), text, fc.boolean()), { maxKeys: 3 }).map((o) => JSON.stringify(o)),
+);
 
-const textParts = fc.array(text.map((t) => ({ type: "text", text: t })), { minLength: 1, maxLength: 3 });
+const textParts = fc.array(
+  text.map((t) => ({ type: "text", text: t })),
+  { minLength: 1, maxLength: 3 },
+);
 const textContent = fc.oneof(text, textParts);
 const image = fc.oneof(
   fc.constant({ type: "image_url", image_url: { url: "https://example.com/a.png" } }),
   fc.constantFrom("auto", "low", "high").map((detail) => ({ type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ", detail } })),
 );
-const userContent = fc.oneof(text, fc.array(fc.oneof(text.map((t) => ({ type: "text", text: t })), image), { minLength: 1, maxLength: 3 }));
+const userContent = fc.oneof(
+  text,
+  fc.array(
+    fc.oneof(
+      text.map((t) => ({ type: "text", text: t })),
+      image,
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
+);
 
 const toolCall = fc.record({ id: callId, type: fc.constant("function"), function: fc.record({ name, arguments: args }) });
 
@@ -66,7 +81,10 @@ const params = fc.record(
     logprobs: fc.boolean(),
     user: text,
     tools: fc.uniqueArray(tool, { minLength: 1, maxLength: 3, selector: (t) => t.function.name }),
-    tool_choice: fc.oneof(fc.constantFrom("auto", "none", "required"), name.map((n) => ({ type: "function", function: { name: n } }))),
+    tool_choice: fc.oneof(
+      fc.constantFrom("auto", "none", "required"),
+      name.map((n) => ({ type: "function", function: { name: n } })),
+    ),
     parallel_tool_calls: fc.boolean(),
     response_format: fc.oneof(
       fc.constant({ type: "text" }),

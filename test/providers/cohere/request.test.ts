@@ -77,10 +77,21 @@ describe("messages", () => {
       messages: [
         { role: "user", content: "2+2?" },
         { role: "assistant", content: "4", reasoning_content: "two and two" },
-        { role: "assistant", content: null, reasoning_content: "need the time", tool_calls: [{ id: "t1", type: "function", function: { name: "now", arguments: "" } }] },
+        {
+          role: "assistant",
+          content: null,
+          reasoning_content: "need the time",
+          tool_calls: [{ id: "t1", type: "function", function: { name: "now", arguments: "" } }],
+        },
       ],
     });
-    expect(out.messages[1]).toEqual({ role: "assistant", content: [{ type: "thinking", thinking: "two and two" }, { type: "text", text: "4" }] });
+    expect(out.messages[1]).toEqual({
+      role: "assistant",
+      content: [
+        { type: "thinking", thinking: "two and two" },
+        { type: "text", text: "4" },
+      ],
+    });
     expect(out.messages[2]).toEqual({
       role: "assistant",
       tool_calls: [{ id: "t1", type: "function", function: { name: "now", arguments: "{}" } }],
@@ -89,10 +100,13 @@ describe("messages", () => {
   });
 
   test("refused: function messages, audio parts, non-function tool calls", () => {
-    expect(rejection(() => build({ messages: [{ role: "function", name: "f", content: "x" }] }))).toMatchObject({ status: 400, error: { param: "messages[0].role" } });
-    expect(rejection(() => build({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }] })).error.param).toBe(
-      "messages[0].content[0].type",
-    );
+    expect(rejection(() => build({ messages: [{ role: "function", name: "f", content: "x" }] }))).toMatchObject({
+      status: 400,
+      error: { param: "messages[0].role" },
+    });
+    expect(
+      rejection(() => build({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }] }] })).error.param,
+    ).toBe("messages[0].content[0].type");
     const custom = { role: "assistant", content: null, tool_calls: [{ id: "c", type: "custom", function: { name: "x", arguments: "{}" } }] };
     expect(rejection(() => build({ messages: [{ role: "user", content: "x" }, custom] })).error.param).toBe("messages[1].tool_calls[0].type");
   });
@@ -136,9 +150,14 @@ describe("parameters", () => {
   test("response_format: json_object as is, json_schema as json_object with its schema, text as nothing", () => {
     const schema = { type: "object", properties: { a: { type: "number" } }, required: ["a"] };
     expect(build({ response_format: { type: "json_object" } }).response_format).toEqual({ type: "json_object" });
-    expect(build({ response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } } }).response_format).toEqual({ type: "json_object", json_schema: schema });
+    expect(build({ response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } } }).response_format).toEqual({
+      type: "json_object",
+      json_schema: schema,
+    });
     expect(build({ response_format: { type: "text" } }).response_format).toBeUndefined();
-    expect(rejection(() => build({ response_format: { type: "json_schema", json_schema: { name: "x" } } })).error.param).toBe("response_format.json_schema.schema");
+    expect(rejection(() => build({ response_format: { type: "json_schema", json_schema: { name: "x" } } })).error.param).toBe(
+      "response_format.json_schema.schema",
+    );
     expect(rejection(() => build({ response_format: { type: "grammar" } })).error.param).toBe("response_format.type");
   });
 
@@ -163,7 +182,10 @@ describe("parameters", () => {
 
 describe("tools", () => {
   const tools = [
-    { type: "function", function: { name: "weather", description: "Weather now", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: true } },
+    {
+      type: "function",
+      function: { name: "weather", description: "Weather now", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: true },
+    },
     { type: "function", function: { name: "now" } },
   ];
 

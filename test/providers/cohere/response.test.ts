@@ -9,7 +9,9 @@ describe("recorded responses", () => {
   test("text: content, stop, usage from billed units with Cohere's own counts kept", () => {
     const out = parse(fixtureText("cohere-text.json"));
     expect(out).toMatchObject({ id: "e7592632-1e3d-424f-b129-bd5f9f980f7b", object: "chat.completion", model: "command-a-03-2025" });
-    expect(out.choices).toEqual([{ index: 0, message: { role: "assistant", content: "The capital of France is Paris." }, logprobs: null, finish_reason: "stop" }]);
+    expect(out.choices).toEqual([
+      { index: 0, message: { role: "assistant", content: "The capital of France is Paris." }, logprobs: null, finish_reason: "stop" },
+    ]);
     expect(out.usage).toEqual({
       prompt_tokens: 12,
       completion_tokens: 7,
@@ -42,20 +44,39 @@ describe("recorded responses", () => {
 });
 
 describe("other shapes", () => {
-  const base = { id: "x", finish_reason: "COMPLETE", usage: { billed_units: { input_tokens: 3, output_tokens: 2 }, tokens: { input_tokens: 9, output_tokens: 4 } } };
+  const base = {
+    id: "x",
+    finish_reason: "COMPLETE",
+    usage: { billed_units: { input_tokens: 3, output_tokens: 2 }, tokens: { input_tokens: 9, output_tokens: 4 } },
+  };
 
   test("thinking parts are reasoning_content; citations stay on the message", () => {
     const citations = [{ start: 0, end: 1, text: "4", sources: [], type: "TEXT_CONTENT" }];
     const out = parse({
       ...base,
-      message: { role: "assistant", content: [{ type: "thinking", thinking: "two and two" }, { type: "text", text: "4" }], citations },
+      message: {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "two and two" },
+          { type: "text", text: "4" },
+        ],
+        citations,
+      },
     });
     expect(out.choices[0].message).toEqual({ role: "assistant", content: "4", reasoning_content: "two and two", citations });
   });
 
   test("a call without arguments gets {}; a tool-only answer has content null", () => {
-    const out = parse({ ...base, finish_reason: "TOOL_CALL", message: { role: "assistant", tool_calls: [{ id: "t", type: "function", function: { name: "now" } }] } });
-    expect(out.choices[0].message).toEqual({ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "now", arguments: "{}" } }] });
+    const out = parse({
+      ...base,
+      finish_reason: "TOOL_CALL",
+      message: { role: "assistant", tool_calls: [{ id: "t", type: "function", function: { name: "now" } }] },
+    });
+    expect(out.choices[0].message).toEqual({
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "t", type: "function", function: { name: "now", arguments: "{}" } }],
+    });
   });
 
   test("finish reasons: STOP_SEQUENCE → stop, TIMEOUT → length; no billed units → tokens", () => {

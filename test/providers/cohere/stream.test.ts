@@ -78,7 +78,10 @@ describe("other streams", () => {
       { type: "tool-call-end", index: 0 },
       end("TOOL_CALL"),
     ]);
-    const args = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((tc: any) => tc.function.arguments).join("");
+    const args = chunks
+      .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+      .map((tc: any) => tc.function.arguments)
+      .join("");
     expect(args).toBe("{}");
   });
 
@@ -115,9 +118,14 @@ describe("other streams", () => {
   });
 
   test("a failed generation, an error object, a cut stream and a broken event are errors, not a short answer", async () => {
-    expect(await failure([start, end("ERROR", { error: "model crashed" })])).toMatchObject({ status: 502, error: { message: "cohere could not finish the answer: model crashed" } });
+    expect(await failure([start, end("ERROR", { error: "model crashed" })])).toMatchObject({
+      status: 502,
+      error: { message: "cohere could not finish the answer: model crashed" },
+    });
     expect(await failure([start, { id: "e", message: "internal server error" }])).toMatchObject({ status: 502, error: { message: "internal server error" } });
-    expect((await failure([start, { type: "content-delta", index: 0, delta: { message: { content: { text: "half" } } } }])).error.message).toContain("before its message-end");
+    expect((await failure([start, { type: "content-delta", index: 0, delta: { message: { content: { text: "half" } } } }])).error.message).toContain(
+      "before its message-end",
+    );
     expect((await failure([start], { done: true })).error.code).toBe("bad_upstream_response");
     const broken = new ReadableStream<Uint8Array>({
       start(c) {

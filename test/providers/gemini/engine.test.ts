@@ -33,8 +33,18 @@ const priced = (model: string, u: OpenAI.CompletionUsage) =>
   });
 
 const tools: OpenAI.ChatCompletionTool[] = [
-  { type: "function", function: { name: "get_weather", description: "Weather now", parameters: z.toJSONSchema(z.object({ city: z.string(), unit: z.enum(["c", "f"]).optional() })) as any } },
-  { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } }, required: ["tz"], additionalProperties: false } } },
+  {
+    type: "function",
+    function: {
+      name: "get_weather",
+      description: "Weather now",
+      parameters: z.toJSONSchema(z.object({ city: z.string(), unit: z.enum(["c", "f"]).optional() })) as any,
+    },
+  },
+  {
+    type: "function",
+    function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } }, required: ["tz"], additionalProperties: false } },
+  },
 ];
 
 describe("text", () => {
@@ -90,7 +100,12 @@ describe("text", () => {
   });
 
   test("with include_usage the usage chunk comes last, with the extras", async () => {
-    const stream = await client.chat.completions.create({ model: "gemini/gemini-2.5-flash", messages: ask("usage please"), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "gemini/gemini-2.5-flash",
+      messages: ask("usage please"),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: any[] = [];
     for await (const c of stream) chunks.push(c);
     const last = chunks.at(-1);
@@ -108,12 +123,23 @@ describe("tools", () => {
       { role: "system", content: "Answer briefly." },
       { role: "user", content: "Weather in Paris?" },
     ];
-    const first = await client.chat.completions.create({ model: "gemini/gemini-3-pro-preview", messages, tools, tool_choice: "auto", temperature: 0.3, max_tokens: 200 });
+    const first = await client.chat.completions.create({
+      model: "gemini/gemini-3-pro-preview",
+      messages,
+      tools,
+      tool_choice: "auto",
+      temperature: 0.3,
+      max_tokens: 200,
+    });
     expect(first.choices[0].finish_reason).toBe("tool_calls");
     const msg = first.choices[0].message;
     expect(msg.content).toBeNull();
     const call = msg.tool_calls![0] as any;
-    expect(call).toMatchObject({ type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "c2lnbmF0dXJlLTE=" } } });
+    expect(call).toMatchObject({
+      type: "function",
+      function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+      extra_content: { google: { thought_signature: "c2lnbmF0dXJlLTE=" } },
+    });
     expect(call.id).toMatch(/^call_/);
     expect(lastUpstream().body).toEqual({
       contents: [{ role: "user", parts: [{ text: "Weather in Paris?" }] }],
@@ -121,7 +147,11 @@ describe("tools", () => {
       tools: [
         {
           functionDeclarations: [
-            { name: "get_weather", description: "Weather now", parameters: { type: "OBJECT", properties: { city: { type: "STRING" }, unit: { type: "STRING", enum: ["c", "f"] } }, required: ["city"] } },
+            {
+              name: "get_weather",
+              description: "Weather now",
+              parameters: { type: "OBJECT", properties: { city: { type: "STRING" }, unit: { type: "STRING", enum: ["c", "f"] } }, required: ["city"] },
+            },
             { name: "get_time", parameters: { type: "OBJECT", properties: { tz: { type: "STRING" } }, required: ["tz"] } },
           ],
         },
@@ -154,7 +184,11 @@ describe("tools", () => {
         model: "gemini/gemini-3-pro-preview",
         messages: [
           { role: "user", content: "Weather?" },
-          { role: "assistant", content: null, tool_calls: [{ id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } }] },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } }],
+          },
           { role: "tool", tool_call_id: "call_x", content: "cold" },
         ],
         tools,
@@ -206,7 +240,12 @@ describe("tools", () => {
     fake.script({ functionCalls: [{ name: "get_time", args: { tz: "UTC" } }], times: 2 });
     await client.chat.completions.create({ model: "gemini/gemini-2.5-flash", messages: ask("t"), tools, tool_choice: "required" });
     expect(lastUpstream().body.toolConfig).toEqual({ functionCallingConfig: { mode: "ANY" } });
-    await client.chat.completions.create({ model: "gemini/gemini-2.5-flash", messages: ask("t"), tools, tool_choice: { type: "function", function: { name: "get_time" } } });
+    await client.chat.completions.create({
+      model: "gemini/gemini-2.5-flash",
+      messages: ask("t"),
+      tools,
+      tool_choice: { type: "function", function: { name: "get_time" } },
+    });
     expect(lastUpstream().body.toolConfig).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_time"] } });
   });
 });
@@ -227,7 +266,12 @@ describe("usage, reasoning and finish reasons", () => {
     expect(expected).toBeLessThan(uncachedPrice);
     expect((res as any)._cost).toBeCloseTo(expected, 12);
 
-    const stream = await client.chat.completions.create({ model: "gemini/gemini-2.5-flash", messages: ask("long context"), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "gemini/gemini-2.5-flash",
+      messages: ask("long context"),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let last: any;
     for await (const c of stream) last = c;
     expect(last.usage).toEqual(res.usage);

@@ -4,7 +4,9 @@ import { fixtureText, target } from "./helpers.ts";
 
 const map = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   geminiAdapter.mapError(status, typeof body === "string" ? body : JSON.stringify(body), new Headers(headers), target());
-const google = (code: number, status: string, message = `${status} happened`, details?: unknown[]) => ({ error: { code, message, status, ...(details ? { details } : {}) } });
+const google = (code: number, status: string, message = `${status} happened`, details?: unknown[]) => ({
+  error: { code, message, status, ...(details ? { details } : {}) },
+});
 
 describe("Google error bodies → OpenAI errors", () => {
   test("the recorded 429: RetryInfo's 34.4s becomes Retry-After 35 (and retry-after-ms 34400)", () => {
@@ -43,10 +45,18 @@ describe("Google error bodies → OpenAI errors", () => {
     const m = map(
       400,
       google(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", [
-        { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com", metadata: { service: "generativelanguage.googleapis.com" } },
+        {
+          "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+          reason: "API_KEY_INVALID",
+          domain: "googleapis.com",
+          metadata: { service: "generativelanguage.googleapis.com" },
+        },
       ]),
     );
-    expect(m).toMatchObject({ status: 401, error: { type: "authentication_error", code: "invalid_api_key", message: "API key not valid. Please pass a valid API key." } });
+    expect(m).toMatchObject({
+      status: 401,
+      error: { type: "authentication_error", code: "invalid_api_key", message: "API key not valid. Please pass a valid API key." },
+    });
   });
 
   test("the array form (streamGenerateContent without alt=sse) and non-JSON pages", () => {

@@ -14,13 +14,26 @@ const MODEL = "gemini-3-pro-preview";
 const text = fc.string({ maxLength: 30 });
 const nonEmpty = fc.string({ minLength: 1, maxLength: 30 });
 const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,12}$/);
-const args = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })), { maxKeys: 3 });
+const args = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 6 }),
+  fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })),
+  { maxKeys: 3 },
+);
 const signature = fc.base64String({ minLength: 4, maxLength: 40 }).filter((s) => s.length > 0);
 const image = fc.oneof(
   fc.base64String({ minLength: 4, maxLength: 16 }).map((d) => ({ type: "image_url", image_url: { url: `data:image/png;base64,${d}` } })),
   fc.constantFrom("https://x.test/a.png", "https://x.test/b.jpeg?v=1").map((url) => ({ type: "image_url", image_url: { url } })),
 );
-const userContent = fc.oneof(nonEmpty, fc.array(fc.oneof(nonEmpty.map((t) => ({ type: "text", text: t })), image), { minLength: 1, maxLength: 3 }));
+const userContent = fc.oneof(
+  nonEmpty,
+  fc.array(
+    fc.oneof(
+      nonEmpty.map((t) => ({ type: "text", text: t })),
+      image,
+    ),
+    { minLength: 1, maxLength: 3 },
+  ),
+);
 
 /** One step of a well-formed conversation: a user message, or an assistant answer (its calls answered). */
 const step = fc.oneof(
@@ -29,7 +42,17 @@ const step = fc.oneof(
   fc
     .record({
       content: fc.option(text, { nil: null }),
-      calls: fc.array(fc.record({ name, args, result: fc.oneof(text, args.map((a) => JSON.stringify(a))) }), { minLength: 1, maxLength: 3 }),
+      calls: fc.array(
+        fc.record({
+          name,
+          args,
+          result: fc.oneof(
+            text,
+            args.map((a) => JSON.stringify(a)),
+          ),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
       sig: signature,
       order: fc.func(fc.integer()),
     })
@@ -46,14 +69,19 @@ const step = fc.oneof(
         })),
       };
       // Results may come back in any order; each names its call by id.
-      const results = calls.map((c, i) => ({ role: "tool", tool_call_id: ids[i], content: c.result })).sort((a, b) => order(a.tool_call_id) - order(b.tool_call_id));
+      const results = calls
+        .map((c, i) => ({ role: "tool", tool_call_id: ids[i], content: c.result }))
+        .sort((a, b) => order(a.tool_call_id) - order(b.tool_call_id));
       return [assistant, ...results];
     }),
 );
 
 const conversation = fc
   .record({
-    system: fc.array(fc.constantFrom("system", "developer").chain((role) => nonEmpty.map((content) => ({ role, content }))), { maxLength: 2 }),
+    system: fc.array(
+      fc.constantFrom("system", "developer").chain((role) => nonEmpty.map((content) => ({ role, content }))),
+      { maxLength: 2 },
+    ),
     first: userContent,
     steps: fc.array(step, { maxLength: 5 }),
   })
@@ -67,7 +95,8 @@ const conversation = fc
     return messages;
   });
 
-const build = (body: Record<string, unknown>) => geminiAdapter.buildRequest({ model: `gemini/${MODEL}`, ...body } as ChatRequestBody, target(MODEL), false) as { init: RequestInit };
+const build = (body: Record<string, unknown>) =>
+  geminiAdapter.buildRequest({ model: `gemini/${MODEL}`, ...body } as ChatRequestBody, target(MODEL), false) as { init: RequestInit };
 
 test("property: a well-formed conversation translates to a request the API accepts", () => {
   fc.assert(
@@ -95,8 +124,16 @@ test("property: request → native → response keeps every message", () => {
         const answer = { candidates: [{ content: modelTurns[i], finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 1, totalTokenCount: 1 } };
         const back = geminiAdapter.parseResponse(JSON.stringify(answer), target(MODEL)).choices[0].message as any;
         expect(back.content).toBe(original.content || (original.tool_calls ? null : original.content));
-        const calls = (original.tool_calls ?? []).map((c: any) => [c.function.name, JSON.parse(c.function.arguments), c.extra_content?.google.thought_signature]);
-        const backCalls = (back.tool_calls ?? []).map((c: any) => [c.function.name, JSON.parse(c.function.arguments), c.extra_content?.google.thought_signature]);
+        const calls = (original.tool_calls ?? []).map((c: any) => [
+          c.function.name,
+          JSON.parse(c.function.arguments),
+          c.extra_content?.google.thought_signature,
+        ]);
+        const backCalls = (back.tool_calls ?? []).map((c: any) => [
+          c.function.name,
+          JSON.parse(c.function.arguments),
+          c.extra_content?.google.thought_signature,
+        ]);
         expect(backCalls).toEqual(calls);
       });
 
@@ -142,7 +179,20 @@ const anyMessage = fc.oneof(
     role: fc.constant("assistant"),
     content: anyContent,
     tool_calls: fc.option(
-      fc.array(fc.record({ id: fc.constantFrom("a", "b"), type: fc.constantFrom("function", "custom"), function: fc.record({ name, arguments: fc.oneof(args.map((a) => JSON.stringify(a)), fc.constantFrom("", "[1]", "{bad", "null")) }) }), { maxLength: 2 }),
+      fc.array(
+        fc.record({
+          id: fc.constantFrom("a", "b"),
+          type: fc.constantFrom("function", "custom"),
+          function: fc.record({
+            name,
+            arguments: fc.oneof(
+              args.map((a) => JSON.stringify(a)),
+              fc.constantFrom("", "[1]", "{bad", "null"),
+            ),
+          }),
+        }),
+        { maxLength: 2 },
+      ),
       { nil: undefined },
     ),
   }),
@@ -159,8 +209,19 @@ const anyParams = fc.record(
     seed: fc.integer(),
     logprobs: fc.boolean(),
     reasoning_effort: fc.constantFrom("none", "minimal", "low", "medium", "high", "xhigh", "bogus"),
-    response_format: fc.constantFrom({ type: "text" }, { type: "json_object" }, { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { a: { type: "string" } } } } }, { type: "other" }),
-    tools: fc.array(fc.record({ type: fc.constantFrom("function", "web_search"), function: fc.record({ name, parameters: fc.constant({ type: "object", properties: { q: { type: "string" } }, additionalProperties: false }) }) }), { maxLength: 2 }),
+    response_format: fc.constantFrom(
+      { type: "text" },
+      { type: "json_object" },
+      { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { a: { type: "string" } } } } },
+      { type: "other" },
+    ),
+    tools: fc.array(
+      fc.record({
+        type: fc.constantFrom("function", "web_search"),
+        function: fc.record({ name, parameters: fc.constant({ type: "object", properties: { q: { type: "string" } }, additionalProperties: false }) }),
+      }),
+      { maxLength: 2 },
+    ),
     tool_choice: fc.constantFrom("auto", "none", "required", { type: "function", function: { name: "x" } }),
     parallel_tool_calls: fc.boolean(),
   },
@@ -169,18 +230,25 @@ const anyParams = fc.record(
 
 test("property: any request the OpenAI schema accepts translates, or is refused with a 400", () => {
   fc.assert(
-    fc.property(fc.array(anyMessage, { minLength: 1, maxLength: 6 }), anyParams, fc.constantFrom("gemini-2.5-flash", "gemini-3-flash-preview", "gemma-3-27b-it"), (messages, params, model) => {
-      try {
-        const req = geminiAdapter.buildRequest({ model: `gemini/${model}`, messages, ...params } as ChatRequestBody, target(model), true) as { init: RequestInit };
-        const body = JSON.parse(req.init.body as string);
-        // Whatever is sent parses as Gemini's request message.
-        expect(protoProblems(body).messages).toEqual([]);
-      } catch (e) {
-        if (!(e instanceof UpstreamError)) throw e;
-        expect(e.mapped.status).toBe(400);
-        expect(e.mapped.error.param).toBeTruthy();
-      }
-    }),
+    fc.property(
+      fc.array(anyMessage, { minLength: 1, maxLength: 6 }),
+      anyParams,
+      fc.constantFrom("gemini-2.5-flash", "gemini-3-flash-preview", "gemma-3-27b-it"),
+      (messages, params, model) => {
+        try {
+          const req = geminiAdapter.buildRequest({ model: `gemini/${model}`, messages, ...params } as ChatRequestBody, target(model), true) as {
+            init: RequestInit;
+          };
+          const body = JSON.parse(req.init.body as string);
+          // Whatever is sent parses as Gemini's request message.
+          expect(protoProblems(body).messages).toEqual([]);
+        } catch (e) {
+          if (!(e instanceof UpstreamError)) throw e;
+          expect(e.mapped.status).toBe(400);
+          expect(e.mapped.error.param).toBeTruthy();
+        }
+      },
+    ),
     { numRuns: 500 },
   );
 });

@@ -45,7 +45,13 @@ describe("messages → contents", () => {
         { role: "user", content: "hi" },
         { role: "assistant", content: "hello" },
         { role: "developer", content: [{ type: "text", text: "and kind" }] },
-        { role: "user", content: [{ type: "text", text: "how" }, { type: "text", text: " are you" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "how" },
+            { type: "text", text: " are you" },
+          ],
+        },
       ],
     });
     expect(body.systemInstruction).toEqual({ parts: [{ text: "be brief" }, { text: "and kind" }] });
@@ -57,13 +63,27 @@ describe("messages → contents", () => {
   });
 
   test("Gemma takes no systemInstruction: the instructions open the first user turn", () => {
-    const body = native({ messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }] }, "gemma-3-27b-it");
+    const body = native(
+      {
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: "hi" },
+        ],
+      },
+      "gemma-3-27b-it",
+    );
     expect(body.systemInstruction).toBeUndefined();
     expect(body.contents).toEqual([{ role: "user", parts: [{ text: "be brief" }, { text: "hi" }] }]);
   });
 
   test("consecutive messages of one role share a turn; empty text is not sent", () => {
-    const body = native({ messages: [{ role: "user", content: "a" }, { role: "user", content: "" }, { role: "user", content: "b" }] });
+    const body = native({
+      messages: [
+        { role: "user", content: "a" },
+        { role: "user", content: "" },
+        { role: "user", content: "b" },
+      ],
+    });
     expect(body.contents).toEqual([{ role: "user", parts: [{ text: "a" }, { text: "b" }] }]);
   });
 
@@ -111,7 +131,12 @@ describe("tool round trip", () => {
       role: "assistant",
       content: null,
       tool_calls: [
-        { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "c2lnLTE=" } } },
+        {
+          id: "call_a",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          extra_content: { google: { thought_signature: "c2lnLTE=" } },
+        },
         { id: "call_b", type: "function", function: { name: "get_time", arguments: "" } },
       ],
     },
@@ -126,7 +151,10 @@ describe("tool round trip", () => {
       { role: "user", parts: [{ text: "weather and time in Paris?" }] },
       {
         role: "model",
-        parts: [{ functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "c2lnLTE=" }, { functionCall: { name: "get_time", args: {} } }],
+        parts: [
+          { functionCall: { name: "get_weather", args: { city: "Paris" } }, thoughtSignature: "c2lnLTE=" },
+          { functionCall: { name: "get_time", args: {} } },
+        ],
       },
       {
         role: "user",
@@ -140,13 +168,21 @@ describe("tool round trip", () => {
   });
 
   test("a tool result must answer a call made earlier", () => {
-    const m = refusal({ messages: [{ role: "user", content: "x" }, { role: "tool", tool_call_id: "call_zzz", content: "1" }] });
+    const m = refusal({
+      messages: [
+        { role: "user", content: "x" },
+        { role: "tool", tool_call_id: "call_zzz", content: "1" },
+      ],
+    });
     expect(m.error.param).toBe("messages[1].tool_call_id");
   });
 
   test("arguments must be a JSON object", () => {
     const m = refusal({
-      messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1]" } }] }],
+      messages: [
+        { role: "user", content: "x" },
+        { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1]" } }] },
+      ],
     });
     expect(m.error.param).toBe("messages[1].tool_calls[0].function.arguments");
   });
@@ -192,7 +228,13 @@ describe("tools and tool_choice", () => {
         name: "get_weather",
         description: "Weather now",
         strict: true,
-        parameters: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+        parameters: {
+          $schema: "https://json-schema.org/draft/2020-12/schema",
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+          additionalProperties: false,
+        },
       },
     },
     { type: "function", function: { name: "ping", parameters: { type: "object", properties: {} } } },
@@ -213,9 +255,18 @@ describe("tools and tool_choice", () => {
     ["auto", { mode: "AUTO" }],
     ["none", { mode: "NONE" }],
     ["required", { mode: "ANY" }],
-    [{ type: "function", function: { name: "ping" } }, { mode: "ANY", allowedFunctionNames: ["ping"] }],
-    [{ type: "allowed_tools", allowed_tools: { mode: "auto", tools: [{ type: "function", function: { name: "ping" } }] } }, { mode: "VALIDATED", allowedFunctionNames: ["ping"] }],
-    [{ type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "ping" } }] } }, { mode: "ANY", allowedFunctionNames: ["ping"] }],
+    [
+      { type: "function", function: { name: "ping" } },
+      { mode: "ANY", allowedFunctionNames: ["ping"] },
+    ],
+    [
+      { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [{ type: "function", function: { name: "ping" } }] } },
+      { mode: "VALIDATED", allowedFunctionNames: ["ping"] },
+    ],
+    [
+      { type: "allowed_tools", allowed_tools: { mode: "required", tools: [{ type: "function", function: { name: "ping" } }] } },
+      { mode: "ANY", allowedFunctionNames: ["ping"] },
+    ],
   ])("tool_choice %j → %j", (choice, config) => {
     expect(native({ messages: ask("x"), tools, tool_choice: choice }).toolConfig).toEqual({ functionCallingConfig: config });
   });
@@ -263,10 +314,12 @@ describe("generationConfig", () => {
   test("response_format: json_object and json_schema (cleaned)", () => {
     expect(native({ messages: ask("x"), response_format: { type: "json_object" } }).generationConfig).toEqual({ responseMimeType: "application/json" });
     const schema = { type: "object", properties: { n: { type: ["integer", "null"] } }, additionalProperties: false, required: ["n"] };
-    expect(native({ messages: ask("x"), response_format: { type: "json_schema", json_schema: { name: "r", strict: true, schema } } }).generationConfig).toEqual({
-      responseMimeType: "application/json",
-      responseSchema: { type: "OBJECT", properties: { n: { type: "INTEGER", nullable: true } }, required: ["n"] },
-    });
+    expect(native({ messages: ask("x"), response_format: { type: "json_schema", json_schema: { name: "r", strict: true, schema } } }).generationConfig).toEqual(
+      {
+        responseMimeType: "application/json",
+        responseSchema: { type: "OBJECT", properties: { n: { type: "INTEGER", nullable: true } }, required: ["n"] },
+      },
+    );
   });
 
   test.each([

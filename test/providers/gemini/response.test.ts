@@ -3,7 +3,8 @@ import { UpstreamError } from "../../../src/providers/errors.ts";
 import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { fixtureText, target } from "./helpers.ts";
 
-const parse = (body: unknown, model = "gemini-3-pro-preview") => geminiAdapter.parseResponse(typeof body === "string" ? body : JSON.stringify(body), target(model));
+const parse = (body: unknown, model = "gemini-3-pro-preview") =>
+  geminiAdapter.parseResponse(typeof body === "string" ? body : JSON.stringify(body), target(model));
 const failure = (body: unknown) => {
   try {
     parse(body);
@@ -93,7 +94,10 @@ describe("parts and candidates", () => {
   });
 
   test("cached tokens are part of the prompt and reported as cached_tokens", () => {
-    const res = parse({ ...candidate([{ text: "x" }]), usageMetadata: { promptTokenCount: 1000, cachedContentTokenCount: 800, candidatesTokenCount: 10, thoughtsTokenCount: 5, totalTokenCount: 1015 } });
+    const res = parse({
+      ...candidate([{ text: "x" }]),
+      usageMetadata: { promptTokenCount: 1000, cachedContentTokenCount: 800, candidatesTokenCount: 10, thoughtsTokenCount: 5, totalTokenCount: 1015 },
+    });
     expect(res.usage).toEqual({
       prompt_tokens: 1000,
       completion_tokens: 15,

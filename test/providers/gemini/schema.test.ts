@@ -8,7 +8,10 @@ import { semanticProblem } from "../../fakes/gemini/validate.ts";
 
 /** What the fake (and so, we claim, the real API) says about these parameters in a request. */
 function apiVerdict(parameters: unknown): string | null {
-  const body = { contents: [{ role: "user", parts: [{ text: "x" }] }], tools: [{ functionDeclarations: [{ name: "f", ...(parameters ? { parameters } : {}) }] }] };
+  const body = {
+    contents: [{ role: "user", parts: [{ text: "x" }] }],
+    tools: [{ functionDeclarations: [{ name: "f", ...(parameters ? { parameters } : {}) }] }],
+  };
   const parsed = protoProblems(body);
   if (parsed.messages.length) return parsed.messages.join("\n");
   return semanticProblem(body, "gemini-2.5-flash");
@@ -112,7 +115,15 @@ describe("JSON Schema keywords", () => {
 
   test("allOf is merged", () => {
     expect(
-      geminiSchema({ allOf: [{ type: "object", properties: { a: { type: "string" } }, required: ["a"] }, { properties: { b: { type: "number" } }, required: ["b"] }] }, "p"),
+      geminiSchema(
+        {
+          allOf: [
+            { type: "object", properties: { a: { type: "string" } }, required: ["a"] },
+            { properties: { b: { type: "number" } }, required: ["b"] },
+          ],
+        },
+        "p",
+      ),
     ).toEqual({ type: "OBJECT", properties: { a: { type: "STRING" }, b: { type: "NUMBER" } }, required: ["a", "b"] });
   });
 
@@ -124,7 +135,11 @@ describe("JSON Schema keywords", () => {
 
   test("an array without items gets an empty items schema; required names a listed property only", () => {
     expect(geminiSchema({ type: "array" }, "p")).toEqual({ type: "ARRAY", items: {} });
-    expect(geminiSchema({ type: "object", properties: { a: {} }, required: ["a", "ghost"] }, "p")).toEqual({ type: "OBJECT", properties: { a: {} }, required: ["a"] });
+    expect(geminiSchema({ type: "object", properties: { a: {} }, required: ["a", "ghost"] }, "p")).toEqual({
+      type: "OBJECT",
+      properties: { a: {} },
+      required: ["a"],
+    });
   });
 
   test("exclusive bounds on numbers and multipleOf are described", () => {
@@ -145,23 +160,38 @@ describe("JSON Schema keywords", () => {
 });
 
 // Any JSON schema built from the keywords clients use: what comes out parses as Gemini's Schema.
-const KEYWORD_JUNK = ["$schema", "$id", "$comment", "additionalProperties", "propertyNames", "patternProperties", "unevaluatedProperties", "readOnly", "deprecated", "uniqueItems", "not", "if"];
+const KEYWORD_JUNK = [
+  "$schema",
+  "$id",
+  "$comment",
+  "additionalProperties",
+  "propertyNames",
+  "patternProperties",
+  "unevaluatedProperties",
+  "readOnly",
+  "deprecated",
+  "uniqueItems",
+  "not",
+  "if",
+];
 const schemaArb: fc.Arbitrary<unknown> = fc.letrec<{ schema: unknown }>((tie) => ({
   schema: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.record(
-      {
-        type: fc.constantFrom("string", "number", "integer", "boolean", "null", ["string", "null"], ["integer", "string"]),
-        description: fc.string(),
-        format: fc.constantFrom("email", "uri", "date-time", "int32", "double", "uuid"),
-        enum: fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 3 }),
-        const: fc.oneof(fc.string(), fc.integer(), fc.boolean()),
-        minimum: fc.integer(),
-        exclusiveMaximum: fc.integer(),
-        junk: fc.constantFrom(...KEYWORD_JUNK) as fc.Arbitrary<string>,
-      },
-      { requiredKeys: ["type", "junk"] },
-    ).map(({ junk, ...s }) => ({ ...s, [junk as string]: false })),
+    fc
+      .record(
+        {
+          type: fc.constantFrom("string", "number", "integer", "boolean", "null", ["string", "null"], ["integer", "string"]),
+          description: fc.string(),
+          format: fc.constantFrom("email", "uri", "date-time", "int32", "double", "uuid"),
+          enum: fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 3 }),
+          const: fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+          minimum: fc.integer(),
+          exclusiveMaximum: fc.integer(),
+          junk: fc.constantFrom(...KEYWORD_JUNK) as fc.Arbitrary<string>,
+        },
+        { requiredKeys: ["type", "junk"] },
+      )
+      .map(({ junk, ...s }) => ({ ...s, [junk as string]: false })),
     fc.record(
       {
         type: fc.constant("object"),
@@ -193,7 +223,9 @@ test("property: any JSON schema comes out as a Schema the API parses", () => {
 
 describe("property names", () => {
   test("a property named __proto__ or constructor stays a property, required and all", () => {
-    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"}},"required":["__proto__","constructor"]}');
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"number"}},"required":["__proto__","constructor"]}',
+    );
     const out = geminiSchema(schema, "tools[0].function.parameters") as any;
     expect(Object.keys(out.properties)).toEqual(["__proto__", "constructor"]);
     expect(Object.getPrototypeOf(out.properties)).toBe(Object.prototype);

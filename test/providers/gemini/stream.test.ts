@@ -47,17 +47,20 @@ describe("recorded streams", () => {
     expect(fine.content).toBe('There are **3** "r"s in strawberry.\n\nSt**r**awbe**rr**y');
   });
 
-  test.each(["google-tool-call.chunks.txt", "google-tool-call-gemini3.chunks.txt"])("%s: one whole call with its signature, finish tool_calls", async (name) => {
-    const events = fixtureEvents(name) as any[];
-    const chunks = await run(events);
-    const acc = accumulate(chunks);
-    expect(acc.calls).toHaveLength(1);
-    expect(acc.calls[0]).toMatchObject({ type: "function", function: { name: "weather", arguments: '{"location":"San Francisco"}' } });
-    expect(acc.calls[0].id).toMatch(/^call_/);
-    expect(acc.calls[0].extra_content).toEqual({ google: { thought_signature: events[0].candidates[0].content.parts[0].thoughtSignature } });
-    expect(acc.finish).toBe("tool_calls");
-    expect(acc.content).toBe("");
-  });
+  test.each(["google-tool-call.chunks.txt", "google-tool-call-gemini3.chunks.txt"])(
+    "%s: one whole call with its signature, finish tool_calls",
+    async (name) => {
+      const events = fixtureEvents(name) as any[];
+      const chunks = await run(events);
+      const acc = accumulate(chunks);
+      expect(acc.calls).toHaveLength(1);
+      expect(acc.calls[0]).toMatchObject({ type: "function", function: { name: "weather", arguments: '{"location":"San Francisco"}' } });
+      expect(acc.calls[0].id).toMatch(/^call_/);
+      expect(acc.calls[0].extra_content).toEqual({ google: { thought_signature: events[0].candidates[0].content.parts[0].thoughtSignature } });
+      expect(acc.finish).toBe("tool_calls");
+      expect(acc.content).toBe("");
+    },
+  );
 
   test("google-stream-tool-call-arguments: two calls with streamed arguments, each on its own index", async () => {
     const events = fixtureEvents("google-stream-tool-call-arguments.chunks.txt") as any[];
@@ -118,7 +121,10 @@ describe("streams built here", () => {
   });
 
   test("an error event mid-stream is an UpstreamError with Google's status mapped", async () => {
-    const m = await failure([event([{ text: "partial" }]), { error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } }]);
+    const m = await failure([
+      event([{ text: "partial" }]),
+      { error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } },
+    ]);
     expect(m).toMatchObject({ status: 503, error: { type: "api_error", code: "unavailable", message: "The model is overloaded. Please try again later." } });
   });
 

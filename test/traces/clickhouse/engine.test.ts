@@ -6,7 +6,7 @@ import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
 import { chdb, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer, type RunningServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
-import { SECRET, trafficMix } from "../../helpers/traffic.ts";
+import { trafficMix } from "../../helpers/traffic.ts";
 import { startEngine } from "../../helpers/engine.ts";
 
 /**
@@ -111,10 +111,18 @@ describe.skipIf(!HAVE_SERVER)("engine (subprocess) → clickhouse-server (Debian
     const tail = await runCli(["traces", "tail", "--json", "-n", "10"], { home: engine.home, env: { OPENTRACY_CLICKHOUSE_URL: url } });
     expect(tail.stderr).toBe("");
     expect(tail.code).toBe(0);
-    const records = tail.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const records = tail.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expectTraffic(records, t);
     const two = await runCli(["traces", "tail", "--json", "-n", "2", "--status", "error"], { home: engine.home, env: { OPENTRACY_CLICKHOUSE_URL: url } });
-    expect(two.stdout.trim().split("\n").map((l) => JSON.parse(l).id)).toEqual([records[3].id]);
+    expect(
+      two.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([records[3].id]);
   });
 
   test("OPENTRACY_CLICKHOUSE_URL with content off: no text stored, numbers kept", async () => {
@@ -123,7 +131,9 @@ describe.skipIf(!HAVE_SERVER)("engine (subprocess) → clickhouse-server (Debian
     await traffic(engine.baseURL);
     expect(await engine.stop()).toBe(0);
     const client = await server.client();
-    const rows = (await (await client.query({ query: `SELECT request, response, error_message, input_tokens FROM ${url.split("/").pop()}.traces`, format: "JSONEachRow" })).json()) as any[];
+    const rows = (await (
+      await client.query({ query: `SELECT request, response, error_message, input_tokens FROM ${url.split("/").pop()}.traces`, format: "JSONEachRow" })
+    ).json()) as any[];
     await client.close();
     expect(rows).toHaveLength(4);
     for (const r of rows) expect([r.request, r.response]).toEqual([null, null]);

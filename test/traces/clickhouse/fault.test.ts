@@ -90,10 +90,14 @@ describe.skipIf(!HAVE_SERVER)("fault injection: clickhouse-server (Debian packag
 
     const client = await server.client();
     try {
-      await eventually(async () => {
-        const h = await health(engine);
-        return h.state === "ok" && h.spooled_batches === 0 && h.queued === 0 && h.written === total;
-      }, 30_000, "the spool to drain");
+      await eventually(
+        async () => {
+          const h = await health(engine);
+          return h.state === "ok" && h.spooled_batches === 0 && h.queued === 0 && h.written === total;
+        },
+        30_000,
+        "the spool to drain",
+      );
       const table = `${db}.traces`;
       expect(await count(client, `SELECT count() FROM ${table}`)).toBe(total);
       expect(await count(client, `SELECT uniqExact(id) FROM ${table}`)).toBe(total);

@@ -17,7 +17,7 @@ for (const b of backends()) {
       const db = uniqueDatabase();
       const { layout } = await migrate(client, db, { engineVersion: "test" });
       const insert = await b.inserter(db);
-      const records = [makeTrace({ request: [{ role: "user", content: "line\nbreak \"quoted\" ☃" }] }), makeTrace()];
+      const records = [makeTrace({ request: [{ role: "user", content: 'line\nbreak "quoted" ☃' }] }), makeTrace()];
       await insert(TABLE.traces, rowsText(records, layout, "batch-1"), { queryId: `test-${db}-1`, dedupToken: layout === "modern" ? "batch-1" : undefined });
       expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.traces)} WHERE batch_id = 'batch-1'`)).toBe(2);
 

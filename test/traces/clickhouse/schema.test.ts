@@ -70,21 +70,25 @@ for (const b of backends()) {
     });
 
     // TTL exists on the modern layout only; on Debian's 18.16 the table must simply carry none.
-    test(b.server === undefined ? "the TTL follows the configuration (modern layout)" : "the legacy layout gets no TTL, whatever the configuration", async () => {
-      const client = await b.client();
-      const db = uniqueDatabase();
-      const ttl = async () => (await queryRows<{ e: string }>(client, `SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = 'traces'`))[0].e;
-      if (b.server !== undefined) {
+    test(
+      b.server === undefined ? "the TTL follows the configuration (modern layout)" : "the legacy layout gets no TTL, whatever the configuration",
+      async () => {
+        const client = await b.client();
+        const db = uniqueDatabase();
+        const ttl = async () =>
+          (await queryRows<{ e: string }>(client, `SELECT engine_full AS e FROM system.tables WHERE database = '${db}' AND name = 'traces'`))[0].e;
+        if (b.server !== undefined) {
+          await migrate(client, db, { ...opts, ttlDays: 30 });
+          expect(await ttl()).not.toContain("TTL");
+          return;
+        }
         await migrate(client, db, { ...opts, ttlDays: 30 });
+        expect(await ttl()).toContain("toIntervalDay(30)");
+        await migrate(client, db, { ...opts, ttlDays: 7 });
+        expect(await ttl()).toContain("toIntervalDay(7)");
+        await migrate(client, db, { ...opts, ttlDays: 0 });
         expect(await ttl()).not.toContain("TTL");
-        return;
-      }
-      await migrate(client, db, { ...opts, ttlDays: 30 });
-      expect(await ttl()).toContain("toIntervalDay(30)");
-      await migrate(client, db, { ...opts, ttlDays: 7 });
-      expect(await ttl()).toContain("toIntervalDay(7)");
-      await migrate(client, db, { ...opts, ttlDays: 0 });
-      expect(await ttl()).not.toContain("TTL");
-    });
+      },
+    );
   });
 }

@@ -82,10 +82,21 @@ for (const b of backends()) {
       const db = uniqueDatabase();
       const { sink } = newSink(client, await b.inserter(db), db);
       const records = [
-        traceAt(0, { request: [{ role: "user", content: "héllo ☃ \"quoted\" \\ back\nslash" }], response: [{ role: "assistant", content: "ok", reasoning_content: "thought" }] }),
+        traceAt(0, {
+          request: [{ role: "user", content: 'héllo ☃ "quoted" \\ back\nslash' }],
+          response: [{ role: "assistant", content: "ok", reasoning_content: "thought" }],
+        }),
         traceAt(1000, { stream: true, alias: "smart", reasoning_tokens: 7, cached_tokens: 3, finish_reason: "tool_calls", tool_calls: 2, cost_usd: 0.0000222 }),
         makeErrorTrace({ ts_start: at(2000), ts_end: at(2050), provider: null, selected_model: null, attempts: [] }),
-        traceAt(3000, { attempts: [{ model: "openai/a", provider: "openai", status: 500, error_type: "api_error", latency_ms: 12.5, kind: "first" }, { model: "groq/b", provider: "groq", status: 200, error_type: null, latency_ms: 40, kind: "fallback" }], latency_ms: 55.25, ttft_ms: null, ts_first_byte: null }),
+        traceAt(3000, {
+          attempts: [
+            { model: "openai/a", provider: "openai", status: 500, error_type: "api_error", latency_ms: 12.5, kind: "first" },
+            { model: "groq/b", provider: "groq", status: 200, error_type: null, latency_ms: 40, kind: "fallback" },
+          ],
+          latency_ms: 55.25,
+          ttft_ms: null,
+          ts_first_byte: null,
+        }),
       ];
       const writer = new TraceWriter(sink, () => CONTENT);
       writer.start();
@@ -100,7 +111,10 @@ for (const b of backends()) {
 
     test("the content policy is what is stored: content off, and redaction", async () => {
       const client = await b.client();
-      for (const policy of [{ content: false, redact: false }, { content: true, redact: true }]) {
+      for (const policy of [
+        { content: false, redact: false },
+        { content: true, redact: true },
+      ]) {
         const db = uniqueDatabase();
         const { sink } = newSink(client, await b.inserter(db), db);
         const writer = new TraceWriter(sink, () => policy);
@@ -108,7 +122,10 @@ for (const b of backends()) {
         writer.enqueue(traceAt(0, { request: [{ role: "user", content: "mail jane.doe@example.com, call +1 415 555 0100" }], error_message: null }));
         await eventually(() => sink.status().rows_written === 1, 15_000, "row written");
         await writer.close();
-        const [row] = await queryRows<{ request: string | null; response: string | null }>(client, `SELECT request, response FROM ${qualified(db, TABLE.traces)}`);
+        const [row] = await queryRows<{ request: string | null; response: string | null }>(
+          client,
+          `SELECT request, response FROM ${qualified(db, TABLE.traces)}`,
+        );
         if (!policy.content) {
           expect(row).toEqual({ request: null, response: null });
         } else {
@@ -125,21 +142,70 @@ for (const b of backends()) {
       const { sink } = newSink(client, await b.inserter(db), db);
       const records: TraceRecord[] = [];
       // Hour 0, model A: 101 ok calls with latencies 1..101 ms, 10 in / 20 out tokens, $0.5 each.
-      for (let i = 0; i < 101; i++) records.push(traceAt(i * 1000, { selected_model: "openai/a", latency_ms: i + 1, input_tokens: 10, output_tokens: 20, cached_tokens: 1, reasoning_tokens: null, cost_usd: 0.5 }));
+      for (let i = 0; i < 101; i++)
+        records.push(
+          traceAt(i * 1000, {
+            selected_model: "openai/a",
+            latency_ms: i + 1,
+            input_tokens: 10,
+            output_tokens: 20,
+            cached_tokens: 1,
+            reasoning_tokens: null,
+            cost_usd: 0.5,
+          }),
+        );
       // Hour 0, model A: 3 errors. Hour 1, model B: 2 calls without a known price.
-      for (let i = 0; i < 3; i++) records.push(makeErrorTrace({ ts_start: at(200_000 + i), ts_end: at(200_100 + i), selected_model: "openai/a", latency_ms: 5 }));
-      for (let i = 0; i < 2; i++) records.push(traceAt(HOUR + i, { selected_model: "groq/b", cost_usd: null, input_tokens: 100, output_tokens: 1, reasoning_tokens: 4, latency_ms: 10 }));
+      for (let i = 0; i < 3; i++)
+        records.push(makeErrorTrace({ ts_start: at(200_000 + i), ts_end: at(200_100 + i), selected_model: "openai/a", latency_ms: 5 }));
+      for (let i = 0; i < 2; i++)
+        records.push(traceAt(HOUR + i, { selected_model: "groq/b", cost_usd: null, input_tokens: 100, output_tokens: 1, reasoning_tokens: 4, latency_ms: 10 }));
       // Written in two batches, so the view sums states of separate inserts.
       await sink.write(batch(records.slice(0, 50)));
       await sink.write(batch(records.slice(50)));
       sink.start();
       await eventually(() => sink.status().rows_written === records.length, 15_000, "rows written");
       await sink.close();
-      const stats = await queryRows<any>(client, `SELECT toString(hour) AS hour, model, requests, errors, unpriced, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd FROM ${qualified(db, TABLE.hourlyStats)} ORDER BY hour, model`);
+      const stats = await queryRows<any>(
+        client,
+        `SELECT toString(hour) AS hour, model, requests, errors, unpriced, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost_usd FROM ${qualified(db, TABLE.hourlyStats)} ORDER BY hour, model`,
+      );
       const hour = (ms: number) => new Date(base + ms).toISOString().slice(0, 19).replace("T", " ");
-      expect(stats.map((s) => ({ ...s, requests: Number(s.requests), errors: Number(s.errors), unpriced: Number(s.unpriced), input_tokens: Number(s.input_tokens), output_tokens: Number(s.output_tokens), cached_tokens: Number(s.cached_tokens), reasoning_tokens: Number(s.reasoning_tokens) }))).toEqual([
-        { hour: hour(0), model: "openai/a", requests: 104, errors: 3, unpriced: 0, input_tokens: 1010, output_tokens: 2020, cached_tokens: 101, reasoning_tokens: 0, cost_usd: 50.5 },
-        { hour: hour(HOUR), model: "groq/b", requests: 2, errors: 0, unpriced: 2, input_tokens: 200, output_tokens: 2, cached_tokens: 0, reasoning_tokens: 8, cost_usd: 0 },
+      expect(
+        stats.map((s) => ({
+          ...s,
+          requests: Number(s.requests),
+          errors: Number(s.errors),
+          unpriced: Number(s.unpriced),
+          input_tokens: Number(s.input_tokens),
+          output_tokens: Number(s.output_tokens),
+          cached_tokens: Number(s.cached_tokens),
+          reasoning_tokens: Number(s.reasoning_tokens),
+        })),
+      ).toEqual([
+        {
+          hour: hour(0),
+          model: "openai/a",
+          requests: 104,
+          errors: 3,
+          unpriced: 0,
+          input_tokens: 1010,
+          output_tokens: 2020,
+          cached_tokens: 101,
+          reasoning_tokens: 0,
+          cost_usd: 50.5,
+        },
+        {
+          hour: hour(HOUR),
+          model: "groq/b",
+          requests: 2,
+          errors: 0,
+          unpriced: 2,
+          input_tokens: 200,
+          output_tokens: 2,
+          cached_tokens: 0,
+          reasoning_tokens: 8,
+          cost_usd: 0,
+        },
       ]);
       // The quantiles of model A's ok calls alone (1..101 ms): the errors (5 ms) shift them by design.
       const [q] = await queryRows<any>(client, `SELECT latency_ms_quantiles AS q FROM ${qualified(db, TABLE.hourlyStats)} WHERE model = 'groq/b'`);

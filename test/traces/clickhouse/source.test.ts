@@ -20,11 +20,23 @@ for (const b of backends()) {
     test("the last N, filtered, oldest first; following shows new and late traces once, reading only those", async () => {
       const client = await b.client();
       const db = uniqueDatabase("tail");
-      const sink = new ClickHouseSink({ client, database: db, spoolDir: join(mkdtempSync(join(tmpdir(), "tail-")), "spool"), display: "x", engineVersion: "test" });
+      const sink = new ClickHouseSink({
+        client,
+        database: db,
+        spoolDir: join(mkdtempSync(join(tmpdir(), "tail-")), "spool"),
+        display: "x",
+        engineVersion: "test",
+      });
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "sink ready");
       const write = async (rs: TraceRecord[]) => sink.write(new TraceBatch(rs));
-      const history = [trace(50_000), trace(40_000, { alias: "smart" }), makeErrorTrace({ ts_start: at(30_000), ts_end: at(29_000) }), trace(20_000, { selected_model: "groq/x" }), trace(10_000)];
+      const history = [
+        trace(50_000),
+        trace(40_000, { alias: "smart" }),
+        makeErrorTrace({ ts_start: at(30_000), ts_end: at(29_000) }),
+        trace(20_000, { selected_model: "groq/x" }),
+        trace(10_000),
+      ];
       await write(history);
 
       const source = new ClickHouseTraceSource(client, db, { pollMs: 20 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Spool, SpoolFullError } from "../../../src/traces/clickhouse/spool.ts";
 
 const dir = () => join(mkdtempSync(join(tmpdir(), "spool-")), "spool");
-const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i }) + "\n").join("");
+const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${JSON.stringify({ tag, i })}\n`).join("");
 const tokens = async (s: Spool) => (await s.peek(1e9)).map((g) => g.frame.token);
 
 describe("Spool", () => {
@@ -71,10 +71,16 @@ describe("Spool", () => {
     await s1.close();
     const s2 = new Spool(d, { segmentBytes: 100 });
     await s2.append("d", lines(1, "d"), 1);
-    const segs = readdirSync(d).filter((n) => n.endsWith(".log")).sort();
+    const segs = readdirSync(d)
+      .filter((n) => n.endsWith(".log"))
+      .sort();
     expect(segs.length).toBe(4);
     await s2.ack(2);
-    expect(readdirSync(d).filter((n) => n.endsWith(".log")).sort()).toEqual(segs.slice(2));
+    expect(
+      readdirSync(d)
+        .filter((n) => n.endsWith(".log"))
+        .sort(),
+    ).toEqual(segs.slice(2));
     await s2.close();
     expect(await tokens(new Spool(d))).toEqual(["c", "d"]);
   });

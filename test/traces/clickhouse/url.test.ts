@@ -6,8 +6,19 @@ import { str } from "../../../src/traces/clickhouse/sql.ts";
 describe("ClickHouse URL", () => {
   test("parses user, password, database; shows it only masked", () => {
     const t = parseClickHouseUrl("https://team:s3cr%40t@ch.example.com:8443/traces_db");
-    expect(t).toEqual({ origin: "https://ch.example.com:8443", username: "team", password: "s3cr@t", database: "traces_db", display: "https://team:***@ch.example.com:8443/traces_db" });
-    expect(parseClickHouseUrl("http://localhost:8123")).toMatchObject({ username: "default", password: "", database: "opentracy", display: "http://localhost:8123/opentracy" });
+    expect(t).toEqual({
+      origin: "https://ch.example.com:8443",
+      username: "team",
+      password: "s3cr@t",
+      database: "traces_db",
+      display: "https://team:***@ch.example.com:8443/traces_db",
+    });
+    expect(parseClickHouseUrl("http://localhost:8123")).toMatchObject({
+      username: "default",
+      password: "",
+      database: "opentracy",
+      display: "http://localhost:8123/opentracy",
+    });
   });
 
   test("errors never repeat the password", () => {
