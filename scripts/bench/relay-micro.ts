@@ -9,7 +9,8 @@ import { openaiCompatible } from "../../src/providers/openai-compatible.ts";
 import { UpstreamBody } from "../../src/providers/upstream-body.ts";
 import { PROVIDERS } from "../../src/providers/registry.ts";
 import { Call } from "../../src/server/call.ts";
-import { relayStream } from "../../src/server/stream-relay.ts";
+import { finishOnce } from "../../src/server/pipeline/finish.ts";
+import { relayStream } from "../../src/server/pipeline/stream-relay.ts";
 import { Config } from "../../src/config/schema.ts";
 import { applyPolicy } from "../../src/traces/writer.ts";
 
@@ -32,7 +33,7 @@ const target = {
   env: {},
 };
 const records: any[] = [];
-const writer: any = { enqueue: (r: any) => records.push(r) };
+const writer = { enqueue: (r: any) => records.push(r), discards: false };
 
 async function once(): Promise<void> {
   const src = new ReadableStream<Uint8Array>({
@@ -42,14 +43,14 @@ async function once(): Promise<void> {
     },
   });
   const body = new UpstreamBody(src, { ms: 30_000, provider: target.provider.name });
-  const call = new Call(writer);
+  const call = new Call();
   call.provider = target.provider.name;
   call.model = target.model;
   const rest = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
   const first = await rest.next();
   const out = relayStream(
     { first: first.done ? null : first.value, rest, body },
-    { call, config, clientWantsUsage: false, keepText: true, abort: new AbortController() },
+    { call, config, finish: finishOnce(call, writer, () => {}), clientWantsUsage: false, keepText: true, abort: new AbortController() },
   );
   const reader = out.getReader();
   for (;;) if ((await reader.read()).done) break;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { maskKey, resolveKey } from "../config/keys.ts";
 import { pricePerMillion } from "../pricing/cost.ts";
 import { planRoute, UnknownModel } from "../routing/plan.ts";
-import { prepareTarget } from "../server/attempt.ts";
+import { prepareTarget } from "../routing/attempt.ts";
 import { engineHealth } from "./engine-client.ts";
 import { CliError } from "./output.ts";
 import { readConfig, readSecrets } from "./settings-files.ts";

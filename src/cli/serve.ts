@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
-import { createEngine, startServer, TraceTargetError } from "../server/engine.ts";
+import { createEngine, TraceTargetError } from "../server/engine.ts";
+import { startServer } from "../server/http.ts";
 import { existsSync } from "node:fs";
 import { VERSION } from "../version.ts";
 import { CliError } from "./output.ts";
@@ -77,14 +78,14 @@ export function registerServe(program: Command): void {
         }
         stopping = true;
         const grace = server?.shutdown_timeout_ms ?? 30_000;
-        log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.inflight} in-flight request(s)`);
+        log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
         engine.settings.close();
         // Stop listening at once; in-flight requests and streams may finish until the deadline.
         const drained = http.stop(false);
         let timer: ReturnType<typeof setTimeout> | undefined;
         const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), grace)));
         if ((await Promise.race([drained, late])) === "late") {
-          log(`shutdown deadline passed: closing ${engine.inflight} request(s)`);
+          log(`shutdown deadline passed: closing ${engine.admission.inflight} request(s)`);
           await http.stop(true);
         }
         clearTimeout(timer);

@@ -1,3 +1,5 @@
+import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
+
 /** OpenAI's error envelope; every error the engine answers uses it, whatever went wrong. */
 export interface OpenAIError {
   message: string;
@@ -6,18 +8,13 @@ export interface OpenAIError {
   code: string | null;
 }
 
-export function errorJson(
-  status: number,
-  message: string,
-  type: string,
-  opts: { param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
-): Response {
-  const body: { error: OpenAIError } = {
-    error: { message, type, param: opts.param ?? null, code: opts.code ?? null },
-  };
-  const headers = new Headers(opts.headers);
-  headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(body), { status, headers });
+/** An error as OpenAI's API answers one: `{"error": {message, type, param, code}}` with its status and the upstream's Retry-After. */
+export function openaiErrorResponse(e: ApiError | WireError, headers: Record<string, string> = {}): Response {
+  const wire = e instanceof ApiError ? toWire(e) : e;
+  return new Response(JSON.stringify({ error: wire.error }), {
+    status: wire.status,
+    headers: { ...wire.headers, ...headers, "content-type": "application/json" },
+  });
 }
 
 /** Type names OpenAI uses per status, so SDKs map our errors to the same exception classes. */

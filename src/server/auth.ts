@@ -1,5 +1,6 @@
 import { verifyToken, type TokenEntry, type TokenIndex } from "../auth/tokens.ts";
-import { errorJson } from "../openai/errors.ts";
+import { ApiError } from "../errors/vocabulary.ts";
+import { openaiErrorResponse } from "../openai/errors.ts";
 
 export interface AuthPolicy {
   /** With no token configured, any key is accepted: only on a loopback bind or with --insecure-no-auth. */
@@ -15,23 +16,20 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export function authenticate(req: Request, tokens: TokenIndex, policy: AuthPolicy): TokenEntry | null | Response {
   if (tokens.size === 0) {
     if (policy.openWithoutTokens) return null;
-    return errorJson(
-      401,
-      "This engine has no API tokens configured and is not on a loopback address; create one with `opentracy tokens create`.",
-      "invalid_request_error",
-      { code: "invalid_api_key" },
+    return openaiErrorResponse(
+      new ApiError("invalid_api_key", "This engine has no API tokens configured and is not on a loopback address; create one with `opentracy tokens create`."),
     );
   }
   const m = BEARER.exec(req.headers.get("authorization") ?? "");
   const entry = m ? verifyToken(m[1], tokens) : null;
   if (entry) return entry;
-  return errorJson(
-    401,
-    m
-      ? "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key."
-      : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
-    "invalid_request_error",
-    { code: "invalid_api_key" },
+  return openaiErrorResponse(
+    new ApiError(
+      "invalid_api_key",
+      m
+        ? "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key."
+        : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
+    ),
   );
 }
 

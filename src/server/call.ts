@@ -1,16 +1,23 @@
 import { costUSD } from "../pricing/cost.ts";
 import type { Usage } from "../openai/schema.ts";
 import type { Config } from "../config/schema.ts";
+import type { AttemptRecorder } from "../routing/run-attempts.ts";
 import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
 
 export type AttemptKind = TraceAttempt["kind"];
-import type { TraceWriter } from "../traces/writer.ts";
+
+/** What a finished request records about its failure; null when it succeeded. */
+export interface TraceError {
+  type: string;
+  message: string;
+}
 
 /**
  * Everything one request accumulates on its way through, and the single place that turns it
- * into the response extras and the trace record. Plain fields, no serialisation here.
+ * into the response extras and the trace record. Plain fields, no serialisation here, and no
+ * say in what happens to the record (pipeline/finish.ts sends it).
  */
-export class Call {
+export class Call implements AttemptRecorder {
   readonly id = Bun.randomUUIDv7();
   readonly t0 = performance.now();
   readonly startedAt = Date.now();
@@ -18,8 +25,6 @@ export class Call {
   requested = "";
   alias: string | null = null;
   tokenName: string | null = null;
-  /** Called once when the trace is recorded: the request no longer holds an upstream slot. */
-  onFinish: (() => void) | null = null;
   strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
   model: string | null = null;
@@ -31,9 +36,6 @@ export class Call {
   request: unknown = null;
   response: unknown = null;
   attempts: TraceAttempt[] = [];
-  private done = false;
-
-  constructor(private readonly writer: TraceWriter) {}
 
   get selectedModel(): string | null {
     return this.provider && this.model ? `${this.provider}/${this.model}` : null;
@@ -46,6 +48,11 @@ export class Call {
 
   markFirstByte(): void {
     if (this.firstByteAt === null) this.firstByteAt = Date.now();
+  }
+
+  onTarget(provider: string, model: string): void {
+    this.provider = provider;
+    this.model = model;
   }
 
   /** One try against the current provider/model; latency from `t0` (performance.now()) when given. */
@@ -93,16 +100,9 @@ export class Call {
     };
   }
 
-  /** Records the trace once; later calls (a stream's cleanup after an error) are ignored. */
-  finish(httpStatus: number, error: { type: string; message: string } | null): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.writer.discards) {
-      this.onFinish?.();
-      return;
-    }
+  toRecord(httpStatus: number, error: TraceError | null): TraceRecord {
     const end = Date.now();
-    const record: TraceRecord = {
+    return {
       id: this.id,
       ts_start: new Date(this.startedAt).toISOString(),
       ts_first_byte: this.firstByteAt === null ? null : new Date(this.firstByteAt).toISOString(),
@@ -130,7 +130,5 @@ export class Call {
       request: this.request,
       response: this.response,
     };
-    this.writer.enqueue(record);
-    this.onFinish?.();
   }
 }

@@ -1,4 +1,5 @@
-import { errorJson } from "../openai/errors.ts";
+import { ApiError } from "../errors/vocabulary.ts";
+import { openaiErrorResponse } from "../openai/errors.ts";
 
 /**
  * Browsers on other origins must not spend the engine's keys. No origin is allowed unless listed
@@ -9,9 +10,7 @@ import { errorJson } from "../openai/errors.ts";
 export function checkOrigin(req: Request, allowed: readonly string[]): Response | null {
   const origin = req.headers.get("origin");
   if (origin === null || allowed.includes(origin) || allowed.includes("*")) return null;
-  return errorJson(403, `Origin ${origin} is not allowed; add it to server.cors_origins in config.json.`, "invalid_request_error", {
-    code: "origin_not_allowed",
-  });
+  return openaiErrorResponse(new ApiError("origin_not_allowed", `Origin ${origin} is not allowed; add it to server.cors_origins in config.json.`));
 }
 
 /** Headers for an allowed origin (preflight and actual response); none otherwise. */

@@ -1,9 +1,6 @@
-import type { Server } from "bun";
-import type { TokenEntry } from "../auth/tokens.ts";
 import { LiveSettings } from "../config/live.ts";
 import { listenAddress } from "../config/address.ts";
 import type { Paths } from "../config/paths.ts";
-import { errorJson } from "../openai/errors.ts";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { join } from "node:path";
 import { httpInserter } from "../traces/clickhouse/insert.ts";
@@ -16,11 +13,9 @@ import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
 import { TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
-import { connectionIdleSeconds, DEFAULT_LIMITS, type Limits } from "./limits.ts";
-import { authenticate, isLoopback, type AuthPolicy } from "./auth.ts";
-import { handleChat } from "./chat.ts";
-import { checkOrigin, corsHeaders } from "./cors.ts";
-import { listModels } from "./models.ts";
+import { Admission } from "./admission.ts";
+import { isLoopback, type AuthPolicy } from "./auth.ts";
+import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
 export interface Engine {
   settings: LiveSettings;
@@ -32,7 +27,7 @@ export interface Engine {
   auth: AuthPolicy;
   corsOrigins: readonly string[];
   /** Requests admitted and not yet finished (their trace not yet recorded). */
-  inflight: number;
+  admission: Admission;
   contentPolicy(): ContentPolicy;
   startedAt: number;
   /** Per-target circuit breakers; per process, reported in /health. */
@@ -105,6 +100,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const s = settings.current.config.server;
   const address = listenAddress(s, env, opts.listen);
+  const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
   return {
     settings,
     writer,
@@ -113,104 +109,16 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       maxBodyBytes: s?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
       maxMessages: s?.max_messages ?? DEFAULT_LIMITS.maxMessages,
       maxJsonDepth: s?.max_json_depth ?? DEFAULT_LIMITS.maxJsonDepth,
-      maxConcurrent: s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent,
+      maxConcurrent,
       requestTimeoutMs: s?.request_timeout_ms ?? DEFAULT_LIMITS.requestTimeoutMs,
       maxResponseBytes: s?.max_response_bytes ?? DEFAULT_LIMITS.maxResponseBytes,
     },
     address,
     auth: { openWithoutTokens: opts.insecureNoAuth === true || isLoopback(address.host) },
     corsOrigins: s?.cors_origins ?? [],
-    inflight: 0,
+    admission: new Admission(maxConcurrent),
     contentPolicy,
     startedAt: Date.now(),
     health: new TargetHealth(() => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown })),
   };
-}
-
-const json = (value: unknown) => Response.json(value);
-
-type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | null) => Response | Promise<Response>;
-
-/**
- * Every API route: a foreign browser origin is refused, the caller must hold a token (when any
- * are configured), and allowed origins get their CORS headers.
- */
-function guard(engine: Engine, handler: Handler) {
-  return async (req: Request, server: Server<undefined>): Promise<Response> => {
-    // SDKs and curl send no Origin: skip the browser checks on the hot path.
-    const browser = req.headers.get("origin") !== null;
-    if (browser) {
-      const denied = checkOrigin(req, engine.corsOrigins);
-      if (denied) return denied;
-    }
-    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
-    const res = who instanceof Response ? who : await handler(req, server, who);
-    if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
-    return res;
-  };
-}
-
-function preflight(engine: Engine) {
-  return (req: Request) => {
-    const headers = corsHeaders(req, engine.corsOrigins);
-    return Object.keys(headers).length
-      ? new Response(null, { status: 204, headers })
-      : (checkOrigin(req, engine.corsOrigins) ?? new Response(null, { status: 204 }));
-  };
-}
-
-/** Anyone may ask whether the engine is up; the operational details need an admin token (or no tokens at all). */
-function health(engine: Engine) {
-  return (req: Request) => {
-    const basic = { status: "ok", version: VERSION };
-    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
-    if (who instanceof Response || (who !== null && !who.admin)) return json(basic);
-    return json({
-      ...basic,
-      uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
-      inflight: engine.inflight,
-      traces: engine.writer.status(),
-      routing: { targets: engine.health.snapshot() },
-    });
-  };
-}
-
-export interface TlsFiles {
-  cert: string;
-  key: string;
-}
-
-export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
-  const chat = { POST: guard(engine, (req, server, token) => handleChat(req, engine, server, token)), OPTIONS: preflight(engine) };
-  const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
-  return Bun.serve({
-    hostname: host,
-    port,
-    ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
-    // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
-    // is in, the handler lifts the limit for that request: answers may take minutes.
-    idleTimeout: connectionIdleSeconds(engine.limits),
-    // Our own limit answers 413 in OpenAI's shape; Bun's is only the backstop.
-    maxRequestBodySize: engine.limits.maxBodyBytes + 1024 * 1024,
-    routes: {
-      "/v1/chat/completions": chat,
-      "/chat/completions": chat,
-      "/v1/models": models,
-      "/models": models,
-      "/health": { GET: health(engine) },
-    },
-    fetch(req) {
-      return errorJson(
-        404,
-        `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`,
-        "invalid_request_error",
-        { code: "unknown_url" },
-      );
-    },
-    error(e) {
-      // A bug must still answer in OpenAI's shape; the stack goes to the log, never to the client.
-      console.error(e);
-      return errorJson(500, "The engine hit an internal error; the details are in its log.", "api_error", { code: "internal_error" });
-    },
-  });
 }

@@ -81,10 +81,12 @@ describe("costUSD from the catalogue", () => {
     expect(costUSD("anthropic", "claude-sonnet-4-5", u)).toBeCloseTo((u.input_tokens * tier.price) / 1e6, 12);
   });
 
-  test("memoised lookup, per-call arithmetic", () => {
+  test("a model's rates are looked up once, and each call's tokens are priced at them", () => {
+    const perToken = rate(catalogueRates("openai", "gpt-4o-mini"), "input_mtok") / 1e6;
     const a = costUSD("openai", "gpt-4o-mini", { input_tokens: 1_000, output_tokens: 0 })!;
     const b = costUSD("openai", "gpt-4o-mini", { input_tokens: 2_000, output_tokens: 0 })!;
-    expect(b).toBeCloseTo(2 * a, 15);
+    expect(a).toBeCloseTo(1_000 * perToken, 15);
+    expect(b).toBeCloseTo(2_000 * perToken, 15);
   });
 
   test("float noise is removed, real fractions are kept", () => {

@@ -64,7 +64,11 @@ describe("UpstreamBody", () => {
     const body = new UpstreamBody(b.stream, { ms: 40, provider: "acme" });
     b.send("x");
     await body.read();
+    expect((body as any).timer).not.toBeNull();
     await body.cancel();
     await b.cancelled;
+    // No idle timer survives the cancel: it would keep the process alive and fire on a dead stream.
+    expect((body as any).timer).toBeNull();
+    expect(await body.read().catch((e) => e)).not.toHaveProperty("mapped");
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { costUSD } from "../../src/pricing/cost.ts";
+import { calcPrice } from "@pydantic/genai-prices";
 import { rateLimited, startFakeOpenAI, streamGate, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -37,13 +37,14 @@ describe("non-stream", () => {
     expect(typeof x._latency_ms).toBe("number");
     expect(x._latency_ms).toBeGreaterThan(0);
     const u = data.usage!;
-    const expected = costUSD("openai", "gpt-4o", {
-      input_tokens: u.prompt_tokens,
-      output_tokens: u.completion_tokens,
-      cache_read_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
-    });
+    // The oracle is the price catalogue's own calculator, not the engine's pricing code.
+    const expected = calcPrice(
+      { input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens, cache_read_tokens: u.prompt_tokens_details?.cached_tokens ?? 0 },
+      "gpt-4o",
+      { providerId: "openai" },
+    )!.total_price;
     expect(expected).toBeGreaterThan(0);
-    expect(x._cost).toBeCloseTo(expected!, 12);
+    expect(x._cost).toBeCloseTo(expected, 12);
     expect(response.headers.get("x-opentracy-trace-id")).toMatch(/^[0-9a-f-]{36}$/);
     // the upstream received the model id as written after the first '/'
     expect((lastUpstream().body as any).model).toBe("gpt-4o");

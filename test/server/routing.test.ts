@@ -143,8 +143,8 @@ describe("timeouts and broken connections", () => {
       const res = (await client.chat.completions.create(ask("s"))) as any;
       expect(res._routing.selected_model).toBe("groq/gpt-4o-mini");
       expect(res._routing.attempts.map((x: any) => [x.status, x.error_type, x.kind])).toEqual([
-        [null, "api_error", "first"],
-        [null, "api_error", "retry"],
+        [null, "upstream_error", "first"],
+        [null, "upstream_error", "retry"],
         [200, null, "fallback"],
       ]);
     } finally {

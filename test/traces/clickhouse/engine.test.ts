@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ensureHome, paths } from "../../../src/config/paths.ts";
-import { createEngine, startServer as startHttp } from "../../../src/server/engine.ts";
+import { createEngine } from "../../../src/server/engine.ts";
+import { startServer as startHttp } from "../../../src/server/http.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";

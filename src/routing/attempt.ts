@@ -1,13 +1,15 @@
 import { resolveKey } from "../config/keys.ts";
+import type { Config } from "../config/schema.ts";
+import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from "./policy.ts";
 import type { Settings } from "../config/live.ts";
 import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
-import type { MappedError, ProtocolAdapter, Target } from "../providers/types.ts";
+import { ApiError, type ErrorCode, toWire } from "../errors/vocabulary.ts";
+import { BodyTimeout, BodyTooLarge, readLimited } from "../http/body.ts";
+import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
 import { UpstreamBody } from "../providers/upstream-body.ts";
-import type { PlannedTarget } from "../routing/plan.ts";
-import { BodyTimeout, BodyTooLarge, readLimited } from "./body.ts";
-import type { UpstreamStream } from "./stream-relay.ts";
+import type { PlannedTarget } from "./plan.ts";
 
 export interface AttemptLimits {
   firstByteMs: number;
@@ -15,6 +17,23 @@ export interface AttemptLimits {
   /** A non-stream answer larger than this is refused (502) rather than held in memory. */
   maxResponseBytes: number;
 }
+
+/** An attempt's stream: the chunk pre-read to know it succeeded, the rest, and the bytes beneath. */
+export interface UpstreamStream {
+  first: StreamChunk | null;
+  rest: AsyncIterator<StreamChunk>;
+  body: UpstreamBody;
+}
+
+/** An adapter and the concrete target it calls: what one attempt needs. */
+export interface PreparedTarget {
+  adapter: ProtocolAdapter;
+  target: Target;
+}
+
+export type AttemptSuccess =
+  /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
+  { ok: true; status: number; completion: ChatCompletion; text: string | null } | { ok: true; status: number; stream: UpstreamStream };
 
 export type AttemptResult =
   /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
@@ -24,11 +43,7 @@ export type AttemptResult =
   | { ok: false; status: number | null; mapped: MappedError }
   | { ok: false; clientGone: true };
 
-const mappedError = (status: number, message: string, type: string, code: string): MappedError => ({
-  status,
-  error: { message, type, param: null, code },
-  headers: {},
-});
+const failure = (code: ErrorCode, message: string): MappedError => toWire(new ApiError(code, message));
 
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
 export function prepareTarget(
@@ -54,7 +69,7 @@ export function prepareTarget(
     : !key && provider.keyEnv
       ? `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`
       : null;
-  if (missing) return mappedError(401, missing, "authentication_error", "missing_api_key");
+  if (missing) return failure("missing_api_key", missing);
   return { adapter, target };
 }
 
@@ -85,7 +100,7 @@ export async function attemptOnce(
     timedOut = true;
     abort.abort();
   }, limits.firstByteMs);
-  const timeout = () => mappedError(504, `${name} did not answer within ${limits.firstByteMs} ms`, "upstream_error", "first_byte_timeout");
+  const timeout = () => failure("first_byte_timeout", `${name} did not answer within ${limits.firstByteMs} ms`);
   try {
     let res: Response;
     try {
@@ -96,7 +111,7 @@ export async function attemptOnce(
       return {
         ok: false,
         status: null,
-        mapped: mappedError(502, `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`, "api_error", "upstream_unreachable"),
+        mapped: failure("upstream_unreachable", `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`),
       };
     }
     if (!res.ok) {
@@ -121,21 +136,30 @@ export async function attemptOnce(
         return {
           ok: false,
           status: 504,
-          mapped: mappedError(504, `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`, "upstream_error", "idle_timeout"),
+          mapped: failure("idle_timeout", `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`),
         };
       if (e instanceof BodyTooLarge)
         return {
           ok: false,
           status: 502,
-          mapped: mappedError(502, `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`, "upstream_error", "response_too_large"),
+          mapped: failure("response_too_large", `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`),
         };
       return {
         ok: false,
         status: null,
-        mapped: mappedError(502, `${name} closed the connection mid-answer: ${e?.message ?? e}`, "api_error", "upstream_interrupted"),
+        mapped: failure("upstream_interrupted", `${name} closed the connection mid-answer: ${e?.message ?? e}`),
       };
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The limits of one attempt: config.json's routing timeouts and the engine's response size limit. */
+export function attemptLimits(config: Pick<Config, "routing">, maxResponseBytes: number): AttemptLimits {
+  return {
+    firstByteMs: config.routing?.first_byte_timeout_ms ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    idleMs: config.routing?.idle_timeout_ms ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxResponseBytes,
+  };
 }

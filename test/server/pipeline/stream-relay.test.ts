@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { Config } from "../../src/config/schema.ts";
-import { openaiCompatible } from "../../src/providers/openai-compatible.ts";
-import { PROVIDERS } from "../../src/providers/registry.ts";
-import type { Target } from "../../src/providers/types.ts";
-import { UpstreamBody } from "../../src/providers/upstream-body.ts";
-import { Call } from "../../src/server/call.ts";
-import { relayStream } from "../../src/server/stream-relay.ts";
-import type { TraceRecord } from "../../src/traces/record.ts";
-import type { TraceWriter } from "../../src/traces/writer.ts";
+import { Config } from "../../../src/config/schema.ts";
+import { openaiCompatible } from "../../../src/providers/openai-compatible.ts";
+import { PROVIDERS } from "../../../src/providers/registry.ts";
+import type { Target } from "../../../src/providers/types.ts";
+import { UpstreamBody } from "../../../src/providers/upstream-body.ts";
+import { Call } from "../../../src/server/call.ts";
+import { finishOnce } from "../../../src/server/pipeline/finish.ts";
+import { relayStream } from "../../../src/server/pipeline/stream-relay.ts";
+import type { TraceRecord } from "../../../src/traces/record.ts";
 
 const enc = new TextEncoder();
 const target: Target = { provider: PROVIDERS.get("openai")!, model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:9", key: "k", headers: {}, secrets: {}, env: {} };
@@ -27,7 +27,7 @@ async function relay(opening = event("", null)) {
   const upstream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
   const send = (s: string) => controller.enqueue(enc.encode(s));
   const traces: TraceRecord[] = [];
-  const call = new Call({ enqueue: (r: TraceRecord) => traces.push(r) } as unknown as TraceWriter);
+  const call = new Call();
   call.provider = "openai";
   call.model = "gpt-4o-mini";
   const body = new UpstreamBody(upstream, { ms: 5_000, provider: "openai" });
@@ -36,7 +36,14 @@ async function relay(opening = event("", null)) {
   const first = await rest.next();
   const out = relayStream(
     { first: first.done ? null : first.value, rest, body },
-    { call, config: Config.parse({}), clientWantsUsage: false, keepText: true, abort: new AbortController() },
+    {
+      call,
+      config: Config.parse({}),
+      finish: finishOnce(call, { enqueue: (r: TraceRecord) => traces.push(r), discards: false }, () => {}),
+      clientWantsUsage: false,
+      keepText: true,
+      abort: new AbortController(),
+    },
   );
   return { send, end: () => controller.close(), client: out.getReader(), traces };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { spliceExtras } from "../../src/server/splice-extras.ts";
+import { spliceExtras } from "../../../src/server/pipeline/splice-extras.ts";
 
 const extras = { _cost: 0.00012, _latency_ms: 3.25, _routing: { alias: null, attempts: [{ model: "openai/gpt-4o", status: 200 }] } };
 

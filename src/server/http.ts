@@ -1,0 +1,99 @@
+import type { Server } from "bun";
+import type { TokenEntry } from "../auth/tokens.ts";
+import { ApiError } from "../errors/vocabulary.ts";
+import { openaiErrorResponse } from "../openai/errors.ts";
+import { VERSION } from "../version.ts";
+import { authenticate } from "./auth.ts";
+import { handleChat } from "./chat.ts";
+import { checkOrigin, corsHeaders } from "./cors.ts";
+import type { Engine } from "./engine.ts";
+import { connectionIdleSeconds } from "./limits.ts";
+import { listModels } from "./models.ts";
+
+const json = (value: unknown) => Response.json(value);
+
+type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | null) => Response | Promise<Response>;
+
+/**
+ * Every API route: a foreign browser origin is refused, the caller must hold a token (when any
+ * are configured), and allowed origins get their CORS headers.
+ */
+function guard(engine: Engine, handler: Handler) {
+  return async (req: Request, server: Server<undefined>): Promise<Response> => {
+    // SDKs and curl send no Origin: skip the browser checks on the hot path.
+    const browser = req.headers.get("origin") !== null;
+    if (browser) {
+      const denied = checkOrigin(req, engine.corsOrigins);
+      if (denied) return denied;
+    }
+    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+    const res = who instanceof Response ? who : await handler(req, server, who);
+    if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
+    return res;
+  };
+}
+
+function preflight(engine: Engine) {
+  return (req: Request) => {
+    const headers = corsHeaders(req, engine.corsOrigins);
+    return Object.keys(headers).length
+      ? new Response(null, { status: 204, headers })
+      : (checkOrigin(req, engine.corsOrigins) ?? new Response(null, { status: 204 }));
+  };
+}
+
+/** Anyone may ask whether the engine is up; the operational details need an admin token (or no tokens at all). */
+function health(engine: Engine) {
+  return (req: Request) => {
+    const basic = { status: "ok", version: VERSION };
+    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+    if (who instanceof Response || (who !== null && !who.admin)) return json(basic);
+    return json({
+      ...basic,
+      uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+      inflight: engine.admission.inflight,
+      traces: engine.writer.status(),
+      routing: { targets: engine.health.snapshot() },
+    });
+  };
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
+  const chat = { POST: guard(engine, (req, server, token) => handleChat(req, engine, token, server)), OPTIONS: preflight(engine) };
+  const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
+  return Bun.serve({
+    hostname: host,
+    port,
+    ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
+    // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
+    // is in, the handler lifts the limit for that request: answers may take minutes.
+    idleTimeout: connectionIdleSeconds(engine.limits),
+    // Our own limit answers 413 in OpenAI's shape; Bun's is only the backstop.
+    maxRequestBodySize: engine.limits.maxBodyBytes + 1024 * 1024,
+    routes: {
+      "/v1/chat/completions": chat,
+      "/chat/completions": chat,
+      "/v1/models": models,
+      "/models": models,
+      "/health": { GET: health(engine) },
+    },
+    fetch(req) {
+      return openaiErrorResponse(
+        new ApiError(
+          "unknown_url",
+          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`,
+        ),
+      );
+    },
+    error(e) {
+      // A bug must still answer in OpenAI's shape; the stack goes to the log, never to the client.
+      console.error(e);
+      return openaiErrorResponse(new ApiError("internal_error", "The engine hit an internal error; the details are in its log."));
+    },
+  });
+}

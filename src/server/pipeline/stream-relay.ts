@@ -1,0 +1,196 @@
+import type { Config } from "../../config/schema.ts";
+import { ApiError, toWire } from "../../errors/vocabulary.ts";
+import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import { StreamAccumulator } from "../../openai/stream-accumulator.ts";
+import { UpstreamError } from "../../providers/errors.ts";
+import type { MappedError, StreamChunk } from "../../providers/types.ts";
+import type { UpstreamStream } from "../../routing/attempt.ts";
+import type { Call } from "../call.ts";
+import type { Finish } from "./finish.ts";
+
+// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
+const frame = (json: string) => `data: ${json}\n\n`;
+const DONE = "data: [DONE]\n\n";
+const frameOf = (sc: StreamChunk) => frame(sc.raw ?? JSON.stringify(sc.chunk));
+
+export interface RelayOptions {
+  call: Call;
+  config: Config;
+  finish: Finish;
+  /** The client asked for `stream_options.include_usage`. */
+  clientWantsUsage: boolean;
+  /** Keep the answer's text for the trace (content tracing on). */
+  keepText: boolean;
+  abort: AbortController;
+}
+
+/**
+ * Where a relay is: `opening` until the pre-read first chunk has gone out on its own (time to
+ * first byte is what a user waits on), `relaying` while chunks flow, then one of three ends:
+ * `ended` (the upstream finished; tail and [DONE] sent), `failed` (an error event sent), or
+ * `cancelled` (the client left; the upstream is cancelled). Each end records the trace once.
+ */
+export type RelayState = "opening" | "relaying" | "ended" | "failed" | "cancelled";
+
+/**
+ * OpenAI chunks from any adapter → the SSE stream the client asked for. Chunks pass through as
+ * the upstream's own bytes; only a chunk carrying the extras is rebuilt. Without include_usage,
+ * the chunk holding a finish_reason is held back until the stream ends, so the last chunk the
+ * client sees has non-empty `choices` and carries usage and the extras.
+ *
+ * Frames collect in `out` and go to the client as one write whenever the upstream body is about
+ * to wait on the network (its flush point) and at the end: one write per network read, not per
+ * event, and never a frame held back while we wait. A pull returns once it has handed something
+ * over, so a slow client holds the upstream back by at most one read.
+ */
+export class StreamRelay {
+  state: RelayState = "opening";
+  private readonly acc: StreamAccumulator;
+  /** The chunk with a finish_reason, held back to carry the extras (when the client did not ask for usage). */
+  private held: StreamChunk | null = null;
+  /** The upstream's usage chunk (`choices: []`), re-sent with the extras if the client asked for usage. */
+  private usageChunk: ChatCompletionChunk | null = null;
+  private last: ChatCompletionChunk | null = null;
+  private out = "";
+  private handedOver = false;
+  private controller: ReadableStreamDefaultController<string> | null = null;
+
+  constructor(
+    private readonly upstream: UpstreamStream,
+    private readonly opts: RelayOptions,
+  ) {
+    this.acc = new StreamAccumulator(opts.keepText);
+  }
+
+  /** The response body: a pull-driven stream, so the upstream is read only as fast as the client takes it. */
+  readable(): ReadableStream<string> {
+    return new ReadableStream<string>({
+      start: (controller) => {
+        this.controller = controller;
+        this.upstream.body.onWait = this.flush;
+      },
+      pull: () => this.pull(),
+      cancel: () => this.cancel(),
+    });
+  }
+
+  /** The flush point: everything translated so far goes to the client in one write. */
+  private readonly flush = (): void => {
+    if (!this.out) return;
+    this.controller!.enqueue(this.out);
+    this.out = "";
+    this.handedOver = true;
+  };
+
+  private async pull(): Promise<void> {
+    this.handedOver = false;
+    try {
+      if (this.state === "opening") {
+        const { first } = this.upstream;
+        if (first) {
+          this.add(first);
+          this.flush();
+        }
+        this.state = "relaying";
+      }
+      for (;;) {
+        const next = await this.upstream.rest.next();
+        if (next.done) return this.end();
+        this.add(next.value);
+        if (this.handedOver) return;
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private add(sc: StreamChunk): void {
+    const { chunk } = sc;
+    const { call, config, clientWantsUsage } = this.opts;
+    this.last = chunk;
+    this.acc.add(chunk);
+    if (chunk.usage) call.setUsage(chunk.usage, config, chunk.model);
+    if (chunk.choices.length === 0) {
+      // The usage chunk we asked for; the client sees it only if it asked too, with the extras.
+      if (chunk.usage) this.usageChunk = chunk;
+      return;
+    }
+    call.markFirstByte();
+    if (!clientWantsUsage && chunk.choices.some((c) => c.finish_reason)) {
+      if (this.held) this.out += frameOf(this.held);
+      this.held = sc;
+      return;
+    }
+    if (this.held) {
+      this.out += frameOf(this.held);
+      this.held = null;
+    }
+    this.out += frameOf(sc);
+  }
+
+  private end(): void {
+    const { call } = this.opts;
+    const extras = call.extras();
+    if (this.opts.clientWantsUsage) {
+      if (this.held) this.out += frameOf(this.held);
+      const base = this.usageChunk ?? { ...this.skeleton(), choices: [], usage: null };
+      this.out += frame(JSON.stringify({ ...base, ...extras }));
+    } else {
+      const base = this.held?.chunk ?? { ...this.skeleton(), choices: [{ index: 0, delta: {}, finish_reason: null }] };
+      this.out += frame(JSON.stringify({ ...base, usage: call.usage, ...extras }));
+    }
+    this.out += DONE;
+    this.close("ended", 200, null);
+  }
+
+  private fail(e: unknown): void {
+    // cancel() has already recorded the disconnect.
+    if (this.opts.abort.signal.aborted) return;
+    const mapped: MappedError =
+      e instanceof UpstreamError ? e.mapped : toWire(new ApiError("stream_interrupted", `upstream stream failed: ${(e as Error)?.message ?? e}`));
+    // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
+    if (this.held) this.out += frameOf(this.held);
+    this.out += frame(JSON.stringify({ error: mapped.error }));
+    this.close("failed", mapped.status, { type: mapped.error.type, message: mapped.error.message });
+  }
+
+  private async cancel(): Promise<void> {
+    if (this.state === "ended" || this.state === "failed" || this.state === "cancelled") return;
+    this.state = "cancelled";
+    this.upstream.body.onWait = null;
+    this.opts.abort.abort();
+    const gone = new ApiError("client_disconnected", "the client closed the connection mid-stream");
+    this.record(gone.status, { type: gone.type, message: gone.message });
+    await this.upstream.rest.return?.();
+  }
+
+  private close(state: "ended" | "failed", status: number, error: { type: string; message: string } | null): void {
+    this.state = state;
+    this.upstream.body.onWait = null;
+    this.record(status, error);
+    if (this.out) this.controller!.enqueue(this.out);
+    this.out = "";
+    this.controller!.close();
+  }
+
+  private record(status: number, error: { type: string; message: string } | null): void {
+    const { call } = this.opts;
+    call.finishReason = this.acc.finishReason;
+    call.toolCalls = this.acc.toolCalls;
+    call.response = this.acc.messages();
+    this.opts.finish(status, error);
+  }
+
+  private skeleton() {
+    const { call } = this.opts;
+    const last = this.last;
+    return {
+      id: last?.id ?? `chatcmpl-${call.id}`,
+      object: "chat.completion.chunk" as const,
+      created: last?.created ?? Math.floor(call.startedAt / 1000),
+      model: last?.model ?? call.model ?? call.requested,
+    };
+  }
+}
+
+export const relayStream = (upstream: UpstreamStream, opts: RelayOptions): ReadableStream<string> => new StreamRelay(upstream, opts).readable();
