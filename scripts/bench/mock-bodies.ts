@@ -1,5 +1,5 @@
 // The mock's answers, in each API's documented wire shape (field order and extras copied from
-// ../shared/fixtures/recorded/), plus the text a correct relay must deliver, so the checker and
+// the recorded responses under test/providers/*/fixtures/), plus the text a correct relay must deliver, so the checker and
 // the mock can never disagree about what "right" is.
 
 const CREATED = 1770000000;

@@ -1,7 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parse as parseLenient, printParseErrorCode, type ParseError } from "jsonc-parser";
 import type { z } from "zod";
+import { writeFileAtomic } from "../fs/write-atomic.ts";
 
 /** A config or secrets file that exists but cannot be used; the message names the file and field. */
 export class ConfigFileError extends Error {}
@@ -40,26 +40,6 @@ function syntaxError(text: string): string | null {
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
   return `line ${line}, column ${column}: ${printParseErrorCode(first.error)}`;
-}
-
-/**
- * Temp file in the same folder, fsync, rename: a crash or a full disk leaves either the old file
- * or the new one, never a truncated one. `mode` applies from creation, so a secret is never
- * readable by others even for a moment.
- */
-export function writeFileAtomic(path: string, data: string, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, "wx", mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode: number): void {

@@ -1,7 +1,7 @@
 import type { Usage } from "./schema.ts";
 
 /**
- * OpenAI usage from a native API's parts (DESIGN.md, Usage): prompt_tokens counts uncached input,
+ * OpenAI usage from a native API's parts (docs/ARCHITECTURE.md, "Translation rules"): prompt_tokens counts uncached input,
  * cache reads and cache writes; cached_tokens is the reads; cache_write_tokens (our addition inside
  * prompt_tokens_details) lets the cost price writes at their own rate.
  */

@@ -10,7 +10,7 @@ export interface PriceOverride {
 }
 
 /**
- * Token counts of one call, in the gateway's own usage semantics (DESIGN.md, Usage):
+ * Token counts of one call, in the gateway's own usage semantics (docs/ARCHITECTURE.md, "Translation rules"):
  * `input_tokens` is the whole prompt — uncached + cache reads + cache writes — and
  * `reasoning_tokens` are already inside `output_tokens`, as OpenAI reports them.
  */

@@ -1,7 +1,7 @@
 // A local stand-in for api.anthropic.com's POST /v1/messages, for tests.
 //
 // Copied from Anthropic's documentation (platform.claude.com: Messages API reference, Streaming
-// Messages, Errors, Thinking, Tool use) and from ../shared/fixtures/recorded/anthropic/ (field
+// Messages, Errors, Thinking, Tool use) and from test/providers/anthropic/fixtures/ (field
 // order, `cache_creation`, `service_tier`, `inference_geo`, the `ping` after the first block, the
 // empty first `input_json_delta`, cumulative usage on `message_delta`). Error messages are the
 // API's own wording where it is publicly reported; the few marked "(approx.)" are the right type

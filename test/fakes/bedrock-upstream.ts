@@ -2,7 +2,7 @@
 //
 // Wire details follow the Bedrock API reference (Converse, ConverseStream, TokenUsage, errors),
 // the messages the real service is publicly reported to send, and the recorded responses in
-// ../shared/fixtures/recorded/bedrock/. Every request must carry a valid SigV4 signature: the fake
+// test/providers/bedrock/fixtures/. Every request must carry a valid SigV4 signature: the fake
 // recomputes it with @smithy/signature-v4 and @aws-crypto/sha256-js — the AWS SDK's own signer,
 // an implementation independent of the engine's aws4fetch — from the credentials it knows.
 // Streams are real AWS event-stream binary frames built with @smithy/eventstream-codec.

@@ -2,7 +2,7 @@
 //
 // The wire details come from Cohere's API reference and streaming guide, from the `cohere-ai`
 // SDK's own types (which fields exist, where), from error bodies the real API is publicly reported
-// to return, and from ../shared/fixtures/recorded/cohere/ (real answers and streams, whose event
+// to return, and from test/providers/cohere/fixtures/ (real answers and streams, whose event
 // and field order this fake reproduces). Where Cohere's exact wording of a 400 is not on record
 // the message here says the same thing in Cohere's "invalid request: ..." style.
 

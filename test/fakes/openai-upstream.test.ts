@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openAIError, rateLimited, startFakeOpenAI, streamGate, type FakeOpenAI } from "./openai-upstream";
 
-// Real captures (shared/fixtures/recorded/openai, from the Vercel AI SDK fixtures, Apache-2.0).
+// Real captures (fixtures/openai beside this file; their README has the provenance).
 const RECORDED = join(import.meta.dir, "fixtures/openai");
 const recordedCompletion = JSON.parse(readFileSync(join(RECORDED, "openai-text.json"), "utf8"));
 const recordedChunks: any[] = readFileSync(join(RECORDED, "openai-text.chunks.txt"), "utf8")
