@@ -5,9 +5,16 @@ import { chalkStderr as chalk } from "chalk";
 /** An expected failure: printed as one line on stderr, exit code 1, no stack. */
 export class CliError extends Error {}
 
-export function fail(message: string): never {
+/** The user cancelled (Ctrl-C at a prompt): exit 130, as a shell reports SIGINT. */
+export class Cancelled extends Error {
+  constructor() {
+    super("cancelled");
+  }
+}
+
+export function fail(message: string, code = 1): never {
   process.stderr.write(`${chalk.red("error:")} ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
 
 export function warn(message: string): void {

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerKeys } from "./keys.ts";
@@ -6,12 +6,13 @@ import { registerAlias } from "./alias.ts";
 import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
-import { CliError, fail } from "./output.ts";
+import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
 
 export function buildProgram(): Command {
   const program = new Command("opentracy")
     .description("Local-first LLM gateway: point any OpenAI client at it, every call becomes a trace")
     .version(VERSION)
+    .option("--verbose", "print the stack of an unexpected error (also OPENTRACY_DEBUG=1)")
     .showHelpAfterError("(run with --help for usage)");
   registerServe(program);
   registerKeys(program);
@@ -22,13 +23,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function run(argv: string[]): Promise<void> {
+export async function run(rawArgv: string[]): Promise<void> {
+  const { argv, verbose } = takeVerbose(rawArgv, process.env);
+  guardProcess(verbose);
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
-    if (e instanceof CliError) fail(e.message);
-    throw e;
+    exitOnError(e, verbose);
   }
 }

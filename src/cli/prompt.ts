@@ -1,3 +1,5 @@
+import { Cancelled } from "./output.ts";
+
 /** Reads a line from a TTY without echoing it, so a key never lands in the scrollback. */
 export function readHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -16,7 +18,7 @@ export function readHidden(question: string): Promise<string> {
     const onData = (buf: Buffer) => {
       for (const ch of buf.toString("utf8")) {
         if (ch === "\r" || ch === "\n") return done();
-        if (ch === "\u0003") return done(new Error("cancelled"));
+        if (ch === "\u0003") return done(new Cancelled());
         if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
         else if (ch >= " ") value += ch;
       }

@@ -1,13 +1,5 @@
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
 
-/** OpenAI's error envelope; every error the engine answers uses it, whatever went wrong. */
-export interface OpenAIError {
-  message: string;
-  type: string;
-  param: string | null;
-  code: string | null;
-}
-
 /** An error as OpenAI's API answers one: `{"error": {message, type, param, code}}` with its status and the upstream's Retry-After. */
 export function openaiErrorResponse(e: ApiError | WireError, headers: Record<string, string> = {}): Response {
   const wire = e instanceof ApiError ? toWire(e) : e;
