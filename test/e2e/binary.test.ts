@@ -98,7 +98,7 @@ describe("compiled binary", () => {
       await ch.close();
     } finally {
       await bedrock.close();
-      await server.stop();
+      await server.dispose();
     }
   }, 60_000);
 });

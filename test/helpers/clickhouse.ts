@@ -1,5 +1,5 @@
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChdbServer, type ClickHouseServer } from "../../scripts/chdb-server.ts";
@@ -50,6 +50,8 @@ export interface RunningServer extends ClickHouseServer {
   client(): Promise<ClickHouseClient>;
   /** Starts it again on the same port and data after stop() or kill9(). */
   restart(): Promise<void>;
+  /** Stops it for good and removes its data directory. */
+  dispose(): Promise<void>;
 }
 
 /** ClickHouse as a server process on a free port with a throwaway data directory. */
@@ -63,6 +65,10 @@ export async function startServer(): Promise<RunningServer> {
     async restart() {
       s = await startChdbServer({ dir: s.dir, port: s.port, password: s.password });
       server.pid = s.pid;
+    },
+    async dispose() {
+      await s.stop();
+      rmSync(s.dir, { recursive: true, force: true });
     },
   };
   return server;
@@ -115,7 +121,7 @@ export function backends(): Backend[] {
       inserter: async (db) => httpInserter(parseClickHouseUrl(`${(await getServer()).url}/${db}`)),
       close: async () => {
         await serverClient?.close();
-        if (server) await (await server).stop();
+        if (server) await (await server).dispose();
       },
     },
   ];

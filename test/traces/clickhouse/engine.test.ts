@@ -90,7 +90,7 @@ describe("engine (subprocess) → ClickHouse server over HTTP", () => {
   beforeAll(async () => {
     server = await startServer();
   });
-  afterAll(() => server?.stop());
+  afterAll(() => server?.dispose());
 
   const engineEnv = () => ({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey });
 

@@ -19,7 +19,7 @@ describe("fault injection: ClickHouse server process", () => {
   });
   afterAll(async () => {
     fake?.close();
-    await server?.stop();
+    await server?.dispose();
   });
 
   const health = async (e: RunningEngine) => ((await (await fetch(`${e.url}/health`)).json()) as any).traces;
