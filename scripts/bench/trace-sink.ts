@@ -6,8 +6,8 @@
  *   bun scripts/bench/trace-sink.ts [--seconds 5] [--concurrency 16] [--rounds 3]
  *
  * Each round runs every configuration once, in turn, against the same cheap upstream
- * (scripts/bench/mock-upstream.ts): the local store; Debian's clickhouse-server started by
- * scripts/clickhouse-server.ts (skipped when it is not installed); and ClickHouse unreachable
+ * (scripts/bench/mock-upstream.ts): the local store; ClickHouse (the chDB engine) started by
+ * scripts/chdb-server.ts; and ClickHouse unreachable
  * (every batch goes to the disk spool). Each configuration gets a fresh engine and home; after
  * the load the engine is stopped with SIGTERM and its traces are counted, so a configuration that
  * is fast because it drops traces would show. Not run by the tests.
@@ -15,7 +15,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startClickHouseServer, findServerBinary, freePort, type ClickHouseServer } from "../clickhouse-server.ts";
+import { freePort, startChdbServer, type ClickHouseServer } from "../chdb-server.ts";
 import { startMock } from "./mock-upstream.ts";
 import { percentile } from "./stats.ts";
 
@@ -118,24 +118,18 @@ async function countLocal(home: string): Promise<number> {
 async function main() {
   const mock = startMock();
   const upstream = `http://127.0.0.1:${mock.port}/20/0/v1`;
-  let server: ClickHouseServer | null = null;
+  const server: ClickHouseServer = await startChdbServer();
   const configs: Config[] = [{ name: "local store", env: () => ({}), stored: countLocal }];
-  if (findServerBinary()) {
-    server = await startClickHouseServer();
-    const s = server;
-    configs.push({
-      name: `clickhouse-server ${s.version}`,
-      env: (db) => ({ OPENTRACY_CLICKHOUSE_URL: `${s.url}/${db}` }),
-      stored: async (_home, db) => {
-        const res = await fetch(`http://127.0.0.1:${s.port}/?query=${encodeURIComponent(`SELECT count() FROM ${db}.traces`)}`, {
-          headers: { "X-ClickHouse-User": "default", "X-ClickHouse-Key": s.password },
-        });
-        return Number((await res.text()).trim());
-      },
-    });
-  } else {
-    process.stderr.write("clickhouse-server is not installed (apt-get install clickhouse-server): measuring the local store and the spool only\n");
-  }
+  configs.push({
+    name: `ClickHouse ${server.version} (chDB)`,
+    env: (db) => ({ OPENTRACY_CLICKHOUSE_URL: `${server.url}/${db}` }),
+    stored: async (_home, db) => {
+      const res = await fetch(`http://127.0.0.1:${server.port}/?query=${encodeURIComponent(`SELECT count() FROM ${db}.traces`)}`, {
+        headers: { "X-ClickHouse-User": "default", "X-ClickHouse-Key": server.password },
+      });
+      return Number((await res.text()).trim());
+    },
+  });
   const closedPort = await freePort();
   configs.push({
     name: "ClickHouse unreachable (spool)",
@@ -163,7 +157,7 @@ async function main() {
     }
   } finally {
     mock.stop(true);
-    await server?.stop();
+    await server.stop();
   }
 
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -7,7 +7,7 @@ import { compile } from "../../scripts/build.ts";
 import { VERSION } from "../../src/version.ts";
 import { startFakeBedrock } from "../fakes/bedrock-upstream.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
-import { count, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer } from "../helpers/clickhouse.ts";
+import { count, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
 import { childEnv, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 
@@ -67,13 +67,12 @@ describe("compiled binary", () => {
   // Loaded on first use, so a bundling mistake would only show when a user turns them on.
   test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec) and ClickHouse traces (its client)", async () => {
     const bedrock = await startFakeBedrock();
-    const server = HAVE_SERVER ? await startServer() : null;
-    if (!server) warnIfNoServer(); // CI installs clickhouse-server; without it only the Bedrock half runs
-    const url = server ? `${server.url}/${uniqueDatabase("binary")}` : undefined;
+    const server = await startServer();
+    const url = `${server.url}/${uniqueDatabase("binary")}`;
     try {
       const engine = await startEngine({
         command: [bin],
-        args: url ? ["--clickhouse", url] : [],
+        args: ["--clickhouse", url],
         env: {
           AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
           AWS_ACCESS_KEY_ID: bedrock.credentials.accessKeyId,
@@ -94,14 +93,12 @@ describe("compiled binary", () => {
       expect(text).toContain("streamed from the binary");
       expect(await engine.stop()).toBe(0);
       expect(engine.stderr()).not.toContain("Cannot find");
-      if (server) {
-        const ch = await server.client();
-        expect(await count(ch, `SELECT count() FROM ${url!.split("/").pop()}.traces WHERE provider = 'bedrock'`)).toBe(1);
-        await ch.close();
-      }
+      const ch = await server.client();
+      expect(await count(ch, `SELECT count() FROM ${url.split("/").pop()}.traces WHERE provider = 'bedrock'`)).toBe(1);
+      await ch.close();
     } finally {
       await bedrock.close();
-      await server?.stop();
+      await server.dispose();
     }
   }, 60_000);
 });

@@ -1,33 +1,21 @@
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findServerBinary, startClickHouseServer, type ClickHouseServer } from "../../scripts/clickhouse-server.ts";
+import { startChdbServer, type ClickHouseServer } from "../../scripts/chdb-server.ts";
 import { createTraceClient } from "../../src/traces/clickhouse/client.ts";
 import { clientInserter, httpInserter, type Inserter } from "../../src/traces/clickhouse/insert.ts";
 import { parseClickHouseUrl } from "../../src/traces/clickhouse/url.ts";
 
 /**
- * The two real ClickHouse engines the tests run against:
- * - chDB (embedded ClickHouse 26.x, npm `chdb`), in this process, everywhere;
- * - Debian's clickhouse-server (18.16), started by scripts/clickhouse-server.ts on a free port.
- *   Missing locally, its tests are skipped with a loud note; in CI (CI=true) missing is a failure.
+ * The real ClickHouse engine the tests run against: chDB (ClickHouse 26.x, npm `chdb`, a
+ * devDependency, so it is there wherever the tests are) in two arrangements:
+ * - embedded in this process, plugged into @clickhouse/client (chdb/connection);
+ * - as a server: scripts/chdb-server.ts runs it in a child process behind ClickHouse's HTTP
+ *   interface on a free port, with a data directory that survives a kill, so the engine as a
+ *   subprocess, the fetch inserter and the fault tests talk HTTP to a process they can kill.
+ * Nothing is skipped: an engine that cannot load fails its tests.
  */
-
-export const SERVER_BINARY = findServerBinary();
-export const HAVE_SERVER = SERVER_BINARY !== null;
-
-let warned = false;
-export function warnIfNoServer(): void {
-  if (HAVE_SERVER || warned) return;
-  warned = true;
-  const line = "*".repeat(100);
-  process.stderr.write(
-    `\n${line}\n* SKIPPING the tests against a real clickhouse-server: none is installed here.\n` +
-      `* Install Debian's package (apt-get install clickhouse-server) to run them; CI installs it and runs them.\n${line}\n\n`,
-  );
-  if (process.env.CI) throw new Error("CI must run the clickhouse-server tests, but clickhouse-server is not installed (see .ci/run)");
-}
 
 let chdbDir: string | null = null;
 let chdbClient: ClickHouseClient | null = null;
@@ -62,19 +50,25 @@ export interface RunningServer extends ClickHouseServer {
   client(): Promise<ClickHouseClient>;
   /** Starts it again on the same port and data after stop() or kill9(). */
   restart(): Promise<void>;
+  /** Stops it for good and removes its data directory. */
+  dispose(): Promise<void>;
 }
 
-/** Debian's server on a free port with a throwaway data directory. */
+/** ClickHouse as a server process on a free port with a throwaway data directory. */
 export async function startServer(): Promise<RunningServer> {
-  let s = await startClickHouseServer({ password: `pw-${Math.random().toString(36).slice(2, 10)}@x` });
+  let s = await startChdbServer({ password: `pw-${Math.random().toString(36).slice(2, 10)}@x` });
   const server: RunningServer = {
     ...s,
     client: () => createTraceClient(parseClickHouseUrl(`${s.url}/default`)),
     stop: () => s.stop(),
     kill9: () => s.kill9(),
     async restart() {
-      s = await startClickHouseServer({ dir: s.dir, port: s.port, password: s.password });
+      s = await startChdbServer({ dir: s.dir, port: s.port, password: s.password });
       server.pid = s.pid;
+    },
+    async dispose() {
+      await s.stop();
+      rmSync(s.dir, { recursive: true, force: true });
     },
   };
   return server;
@@ -104,8 +98,6 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
 
 export interface Backend {
   name: string;
-  /** Why the backend is unavailable here, or null. */
-  missing: string | null;
   /** A client for this backend; for the server, started on first use and shared by the file. */
   client(): Promise<ClickHouseClient>;
   /** How the engine inserts into this backend: over HTTP with fetch for the server. */
@@ -115,23 +107,21 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Both engines, for `for (const b of backends()) describe(b.name, ...)`. */
+/** Both arrangements, for `for (const b of backends()) describe(b.name, ...)`. */
 export function backends(): Backend[] {
-  warnIfNoServer();
   let server: Promise<RunningServer> | null = null;
   const getServer = () => (server ??= startServer());
   let serverClient: ClickHouseClient | null = null;
   return [
-    { name: "chDB (embedded ClickHouse 26.x)", missing: null, client: chdb, inserter: async (db) => clientInserter(await chdb(), db), close: async () => {} },
+    { name: "chDB (ClickHouse 26.x in process)", client: chdb, inserter: async (db) => clientInserter(await chdb(), db), close: async () => {} },
     {
-      name: "clickhouse-server (Debian package)",
-      missing: HAVE_SERVER ? null : "clickhouse-server is not installed",
+      name: "ClickHouse 26.x server over HTTP (scripts/chdb-server.ts)",
       server: getServer,
       client: async () => (serverClient ??= await (await getServer()).client()),
       inserter: async (db) => httpInserter(parseClickHouseUrl(`${(await getServer()).url}/${db}`)),
       close: async () => {
         await serverClient?.close();
-        if (server) await (await server).stop();
+        if (server) await (await server).dispose();
       },
     },
   ];

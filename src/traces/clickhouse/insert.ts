@@ -6,8 +6,8 @@ import type { ClickHouseTarget } from "./url.ts";
 export interface InsertOptions {
   /** Shown in system.processes while the insert runs, so a replay can wait for it. */
   queryId: string;
-  /** insert_deduplication_token; only servers with the modern layout know the setting. */
-  dedupToken?: string;
+  /** insert_deduplication_token: a second insert with the same token is a no-op. */
+  dedupToken: string;
   signal?: AbortSignal;
 }
 
@@ -26,7 +26,7 @@ export class ClickHouseInsertError extends Error {
 
 /**
  * A ClickHouse error code: the one given (a header, a driver's `code`) or else the one in the
- * text, which is the only place older servers put it ("Code: 27, e.displayText() = …").
+ * text ("Code: 27. DB::Exception: …"), for an error that passed through something else first.
  */
 export function clickHouseCode(given: unknown, text: string): number | null {
   const code = Number(given ?? /Code:\s*(\d+)/.exec(text)?.[1]);
@@ -46,8 +46,11 @@ export function httpInserter(target: ClickHouseTarget, timeoutMs = DEFAULT_TIMEO
     "user-agent": "opentracy",
   };
   return async (table, rows, o) => {
-    const params = new URLSearchParams({ query: `INSERT INTO ${qualified(target.database, table)} FORMAT JSONEachRow`, query_id: o.queryId });
-    if (o.dedupToken !== undefined) params.set("insert_deduplication_token", o.dedupToken);
+    const params = new URLSearchParams({
+      query: `INSERT INTO ${qualified(target.database, table)} FORMAT JSONEachRow`,
+      query_id: o.queryId,
+      insert_deduplication_token: o.dedupToken,
+    });
     const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(`${target.origin}/?${params}`, {
       method: "POST",
@@ -68,7 +71,7 @@ export function clientInserter(client: ClickHouseClient, database: string): Inse
       query: `INSERT INTO ${qualified(database, table)} FORMAT JSONEachRow\n${rows}`,
       query_id: o.queryId,
       abort_signal: o.signal,
-      clickhouse_settings: o.dedupToken === undefined ? undefined : ({ insert_deduplication_token: o.dedupToken } as any),
+      clickhouse_settings: { insert_deduplication_token: o.dedupToken } as any,
     });
   };
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import { layoutForVersion, layoutOfColumnType, type Layout } from "./layout.ts";
 import { LATEST_VERSION, MIGRATIONS, migrationsTable, TABLE, ttlClause, type Step } from "./schema.ts";
 import { qualified, str } from "./sql.ts";
+import { assertSupported, UnsupportedServerError } from "./version.ts";
 
 /**
  * Brings a database to the schema this engine knows. There is no lock: ClickHouse has no
@@ -9,11 +9,12 @@ import { qualified, str } from "./sql.ts";
  * to another engine is retried (its IF NOT EXISTS then finds the winner's object), and the one
  * data-moving step carries a fixed deduplication token. Two engines migrating at once both run
  * the same steps and both record the version; the record table collapses duplicates.
+ *
+ * A server older than MIN_VERSION (version.ts) is refused before anything is created.
  */
 
 export interface SchemaState {
   serverVersion: string;
-  layout: Layout;
   /** Version before this run. */
   from: number;
   /** Version after this run (may be above LATEST_VERSION when a newer engine got there first). */
@@ -22,7 +23,7 @@ export interface SchemaState {
 
 export interface MigrateOptions {
   engineVersion: string;
-  /** Days to keep traces (0: forever). Applied on the modern layout only. */
+  /** Days to keep traces (0: forever). */
   ttlDays?: number;
   /** Stop after this version; tests use it to build an older schema. */
   upTo?: number;
@@ -52,29 +53,12 @@ async function withRaceRetry(run: () => Promise<void>): Promise<void> {
   }
 }
 
-async function columnExists(client: ClickHouseClient, db: string, table: string, column: string): Promise<boolean> {
-  const rows = await queryRows(client, `SELECT name FROM system.columns WHERE database = ${str(db)} AND table = ${str(table)} AND name = ${str(column)}`);
-  return rows.length > 0;
-}
-
-async function runStep(client: ClickHouseClient, db: string, layout: Layout, step: Step): Promise<void> {
+async function runStep(client: ClickHouseClient, step: Step): Promise<void> {
   switch (step.kind) {
     case "sql":
       return withRaceRetry(() => client.command({ query: step.sql }).then(() => {}));
-    case "add_column":
-      if (await columnExists(client, db, step.table, step.column)) return;
-      try {
-        await client.command({ query: `ALTER TABLE ${qualified(db, step.table)} ADD COLUMN ${step.column} ${step.definition}` });
-      } catch (e) {
-        // Another engine added it between our check and our ALTER.
-        if (!(await columnExists(client, db, step.table, step.column))) throw e;
-      }
-      return;
     case "insert_once":
-      await client.command({
-        query: step.sql,
-        clickhouse_settings: layout === "modern" ? ({ insert_deduplication_token: step.token } as any) : undefined,
-      });
+      await client.command({ query: step.sql, clickhouse_settings: { insert_deduplication_token: step.token } as any });
       return;
   }
 }
@@ -84,12 +68,21 @@ async function currentVersion(client: ClickHouseClient, db: string): Promise<num
   return Number(row?.v ?? 0);
 }
 
-async function existingLayout(client: ClickHouseClient, db: string): Promise<Layout | null> {
+/**
+ * A `traces` table must have the columns this engine writes. One made by an engine of before
+ * 22.3 support (timestamps as UInt64) would refuse every row, and the spool would quarantine
+ * them all as bad data: better to stop here and say so.
+ */
+async function checkExistingTable(client: ClickHouseClient, db: string): Promise<void> {
   const rows = await queryRows<{ type: string }>(
     client,
     `SELECT type FROM system.columns WHERE database = ${str(db)} AND table = ${str(TABLE.traces)} AND name = 'ts_start'`,
   );
-  return rows.length ? layoutOfColumnType(rows[0].type) : null;
+  if (rows.length && !rows[0].type.startsWith("DateTime64")) {
+    throw new UnsupportedServerError(
+      `${db}.${TABLE.traces} has ts_start ${rows[0].type} (made by an engine for ClickHouse before 22.3); this engine writes DateTime64: use a new database`,
+    );
+  }
 }
 
 async function ensureDatabase(client: ClickHouseClient, db: string): Promise<void> {
@@ -101,34 +94,31 @@ async function ensureDatabase(client: ClickHouseClient, db: string): Promise<voi
 export async function migrate(client: ClickHouseClient, db: string, opts: MigrateOptions): Promise<SchemaState> {
   const log = opts.log ?? (() => {});
   const version = await serverVersion(client);
+  assertSupported(version);
   await ensureDatabase(client, db);
-  await runStep(client, db, "modern", { kind: "sql", sql: migrationsTable(db) });
-  const layout = (await existingLayout(client, db)) ?? layoutForVersion(version);
+  await checkExistingTable(client, db);
+  await runStep(client, { kind: "sql", sql: migrationsTable(db) });
   const from = await currentVersion(client, db);
   const upTo = opts.upTo ?? LATEST_VERSION;
   let to = from;
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > upTo) continue;
-    for (const step of m.steps(db, layout)) await runStep(client, db, layout, step);
+    for (const step of m.steps(db)) await runStep(client, step);
     await client.insert({
       table: qualified(db, TABLE.migrations),
       format: "JSONEachRow",
-      values: [{ version: m.version, name: m.name, layout, engine_version: opts.engineVersion, applied_at: Math.floor(Date.now() / 1000) }],
+      values: [{ version: m.version, name: m.name, engine_version: opts.engineVersion, applied_at: Math.floor(Date.now() / 1000) }],
     });
-    log(`clickhouse schema: applied migration ${m.version} (${m.name}, ${layout} layout)`);
+    log(`clickhouse schema: applied migration ${m.version} (${m.name})`);
     to = m.version;
   }
   if (from > LATEST_VERSION) log(`clickhouse schema is at version ${from}, newer than this engine's ${LATEST_VERSION}; writing the columns this engine knows`);
-  if (opts.ttlDays !== undefined && to >= 1) await reconcileTtl(client, db, layout, opts.ttlDays, log);
-  return { serverVersion: version, layout, from, to };
+  if (opts.ttlDays !== undefined && to >= 1) await reconcileTtl(client, db, opts.ttlDays, log);
+  return { serverVersion: version, from, to };
 }
 
 /** The TTL of `traces` follows the configuration; changing it is an ALTER, not a migration. */
-async function reconcileTtl(client: ClickHouseClient, db: string, layout: Layout, days: number, log: (line: string) => void): Promise<void> {
-  if (layout === "legacy") {
-    if (days > 0) log(`clickhouse: this server has no TTL (legacy layout); traces are kept until their monthly partitions are dropped by hand`);
-    return;
-  }
+async function reconcileTtl(client: ClickHouseClient, db: string, days: number, log: (line: string) => void): Promise<void> {
   const [row] = await queryRows<{ engine_full: string }>(
     client,
     `SELECT engine_full FROM system.tables WHERE database = ${str(db)} AND name = ${str(TABLE.traces)}`,

@@ -1,11 +1,9 @@
 import { eachInSlices } from "../next-turn.ts";
 import { TraceRecord } from "../record.ts";
-import type { Layout } from "./layout.ts";
 
 /**
  * TraceRecord ↔ ClickHouse. Writing produces one JSONEachRow object per record in the columns of
- * the database's layout; reading takes rows of the `trace_records` view (same shape on both
- * layouts) back to TraceRecords. Values are clamped to their column types here, because a row
+ * `traces`; reading takes rows of the `trace_records` view back to TraceRecords. Values are clamped to their column types here, because a row
  * the server refuses would otherwise hold its whole batch back forever.
  */
 
@@ -33,13 +31,12 @@ function dateTime64(iso: string): string {
 
 export type Row = Record<string, string | number | boolean | null>;
 
-export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
-  const time = layout === "modern" ? dateTime64 : epochMs;
+export function toRow(r: TraceRecord, batchId: string): Row {
   return {
     id: r.id,
-    ts_start: time(r.ts_start),
-    ts_first_byte: r.ts_first_byte === null ? null : time(r.ts_first_byte),
-    ts_end: time(r.ts_end),
+    ts_start: dateTime64(r.ts_start),
+    ts_first_byte: r.ts_first_byte === null ? null : dateTime64(r.ts_first_byte),
+    ts_end: dateTime64(r.ts_end),
     alias: r.alias,
     token_name: r.token_name,
     requested_model: r.requested_model,
@@ -49,7 +46,7 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
     http_status: clampInt(r.http_status, 0xffff),
     error_type: r.error_type,
     error_message: r.error_message,
-    stream: layout === "modern" ? r.stream : r.stream ? 1 : 0,
+    stream: r.stream,
     input_tokens: u32(r.input_tokens),
     output_tokens: u32(r.output_tokens),
     cached_tokens: u32(r.cached_tokens),
@@ -66,12 +63,12 @@ export function toRow(r: TraceRecord, layout: Layout, batchId: string): Row {
   };
 }
 
-const rowLine = (r: TraceRecord, layout: Layout, batchId: string) => `${JSON.stringify(toRow(r, layout, batchId))}\n`;
+const rowLine = (r: TraceRecord, batchId: string) => `${JSON.stringify(toRow(r, batchId))}\n`;
 
 /** JSONEachRow text of the records, one line each, for one insert. */
-export function rowsText(records: readonly TraceRecord[], layout: Layout, batchId: string): string {
+export function rowsText(records: readonly TraceRecord[], batchId: string): string {
   let text = "";
-  for (const r of records) text += rowLine(r, layout, batchId);
+  for (const r of records) text += rowLine(r, batchId);
   return text;
 }
 
@@ -79,9 +76,9 @@ export function rowsText(records: readonly TraceRecord[], layout: Layout, batchI
  * rowsText a slice at a time, serving requests in between: a second's batch at a few thousand
  * requests per second is tens of milliseconds of encoding, which in one go is every request's p99.
  */
-export async function rowsTextInSlices(records: readonly TraceRecord[], layout: Layout, batchId: string): Promise<string> {
+export async function rowsTextInSlices(records: readonly TraceRecord[], batchId: string): Promise<string> {
   let text = "";
-  await eachInSlices(records, (r) => (text += rowLine(r, layout, batchId)));
+  await eachInSlices(records, (r) => (text += rowLine(r, batchId)));
   return text;
 }
 

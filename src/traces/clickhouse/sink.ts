@@ -5,7 +5,6 @@ import { dirname, join } from "node:path";
 import type { TraceSink } from "../file-sink.ts";
 import type { TraceBatch } from "../batch.ts";
 import { TraceRecord } from "../record.ts";
-import type { Layout } from "./layout.ts";
 import { migrate, queryRows, type SchemaState } from "./migrate.ts";
 import { clickHouseCode, clientInserter, type Inserter } from "./insert.ts";
 import { rowsText, rowsTextInSlices } from "./rows.ts";
@@ -22,7 +21,7 @@ import { Spool } from "./spool.ts";
  * go straight in again. A restarted engine starts with what its spool holds.
  *
  * Exactly once: every batch has a token, stored in each of its rows (`batch_id`) and used as the
- * insert's query_id (and, on the modern layout, its insert_deduplication_token). Before a spooled
+ * insert's query_id and its insert_deduplication_token. Before a spooled
  * batch is sent, the loop waits until no insert of this spool is still running on the server and
  * asks which tokens already landed, so a batch whose earlier insert succeeded after all (a
  * timeout, a crash between insert and acknowledgement) is not written twice.
@@ -57,7 +56,6 @@ export type ClickHouseSinkStatus = {
   url: string;
   state: SinkState;
   server_version: string | null;
-  layout: Layout | null;
   schema_version: number | null;
   rows_written: number;
   spooled_batches: number;
@@ -121,7 +119,6 @@ export class ClickHouseSink implements TraceSink {
       url: this.opts.display,
       state: this.state,
       server_version: this.schema?.serverVersion ?? null,
-      layout: this.schema?.layout ?? null,
       schema_version: this.schema?.to ?? null,
       rows_written: this.rowsWritten,
       spooled_batches: this.spool.batches,
@@ -142,7 +139,7 @@ export class ClickHouseSink implements TraceSink {
     const token = this.newToken();
     if (this.state === "ok" && this.spool.batches === 0 && this.appendingCount === 0 && this.schema) {
       try {
-        const rows = await rowsTextInSlices(batch, this.schema.layout, token);
+        const rows = await rowsTextInSlices(batch, token);
         const signal = this.shutdown ? AbortSignal.timeout(Math.max(1, this.shutdown.deadline - Date.now())) : undefined;
         await this.insert(rows, token, token, signal);
         this.rowsWritten += batch.length;
@@ -170,7 +167,7 @@ export class ClickHouseSink implements TraceSink {
     await this.inserter(TABLE.traces, rows, {
       // The query_id lets a later replay see that this insert is still running on the server.
       queryId: `opentracy-${queryToken}`,
-      dedupToken: this.schema?.layout === "modern" ? dedupToken : undefined,
+      dedupToken,
       signal,
     });
   }
@@ -212,7 +209,7 @@ export class ClickHouseSink implements TraceSink {
       try {
         if (!this.schema) {
           this.schema = await migrate(this.client, this.opts.database, { engineVersion: this.opts.engineVersion, ttlDays: this.opts.ttlDays, log: this.log });
-          this.log(`trace sink ${this.opts.display}: ClickHouse ${this.schema.serverVersion}, ${this.schema.layout} layout, schema version ${this.schema.to}`);
+          this.log(`trace sink ${this.opts.display}: ClickHouse ${this.schema.serverVersion}, schema version ${this.schema.to}`);
         }
         if (this.spool.batches > 0 && this.state !== "replaying") {
           // Probe first, so an outage is one "down" in the log, not a down/replaying pair per retry.
@@ -257,7 +254,6 @@ export class ClickHouseSink implements TraceSink {
   private async replayHead(): Promise<void> {
     // A group that keeps failing as bad data is narrowed to its first batch to find the culprit.
     const group = await this.spool.peek(this.headFailures.count >= 2 ? 1 : (this.opts.replayRows ?? 5000));
-    const layout = this.schema!.layout;
     const db = this.opts.database;
     const tokens = group.map((g) => g.frame.token);
 
@@ -295,7 +291,7 @@ export class ClickHouseSink implements TraceSink {
         );
         todo = records.filter((r) => !have.has(r.id));
       }
-      rows += rowsText(todo, layout, frame.token);
+      rows += rowsText(todo, frame.token);
       count += todo.length;
     }
 

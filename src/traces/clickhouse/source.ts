@@ -13,8 +13,7 @@ import { qualified, str, strList } from "./sql.ts";
  * already shown, not on `ts_start`: a trace is written when its request ends, and a spooled one
  * arrives long after it started, so a `ts_start` cursor would step over both. Each poll asks
  * only for the ids inserted since the cursor, less a short look-back (concurrent inserts commit
- * out of order, and the legacy layout keeps insertion time in whole seconds), then fetches the
- * full rows of the ids it has not shown yet.
+ * out of order), then fetches the full rows of the ids it has not shown yet.
  */
 
 export interface ClickHouseCursor {

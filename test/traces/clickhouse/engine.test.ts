@@ -5,15 +5,15 @@ import { startServer as startHttp } from "../../../src/server/http.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
-import { chdb, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer, type RunningServer } from "../../helpers/clickhouse.ts";
+import { chdb, startServer, uniqueDatabase, type RunningServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
 import { trafficMix } from "../../helpers/traffic.ts";
 import { startEngine } from "../../helpers/engine.ts";
 
 /**
  * Traces of real requests through the real engine into ClickHouse: the engine as a subprocess
- * against Debian's clickhouse-server, and the same engine code in this process against chDB
- * (an embedded engine cannot be shared with a child process).
+ * against ClickHouse as a server (scripts/chdb-server.ts), and the same engine code in this
+ * process against embedded chDB (an embedded engine cannot be shared with a child process).
  */
 
 let fake: FakeOpenAI;
@@ -86,13 +86,12 @@ describe("engine → chDB (in process)", () => {
   });
 });
 
-describe.skipIf(!HAVE_SERVER)("engine (subprocess) → clickhouse-server (Debian package)", () => {
-  warnIfNoServer();
+describe("engine (subprocess) → ClickHouse server over HTTP", () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer();
   });
-  afterAll(() => server?.stop());
+  afterAll(() => server?.dispose());
 
   const engineEnv = () => ({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey });
 
@@ -102,7 +101,7 @@ describe.skipIf(!HAVE_SERVER)("engine (subprocess) → clickhouse-server (Debian
     await engine.waitForLog(/→ ok/, 15_000);
     const t = await traffic(engine.baseURL);
     const health: any = await (await fetch(`${engine.url}/health`)).json();
-    expect(health.traces).toMatchObject({ sink: "clickhouse", state: "ok", layout: "legacy", server_version: server.version });
+    expect(health.traces).toMatchObject({ sink: "clickhouse", state: "ok", server_version: server.version });
     expect(health.traces.url).toContain("default:***@127.0.0.1");
     expect(JSON.stringify(health)).not.toContain(server.password);
     expect(await engine.stop()).toBe(0);

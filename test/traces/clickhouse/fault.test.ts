@@ -1,26 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
-import { count, eventually, HAVE_SERVER, startServer, uniqueDatabase, warnIfNoServer, type RunningServer } from "../../helpers/clickhouse.ts";
+import { count, eventually, startServer, uniqueDatabase, type RunningServer } from "../../helpers/clickhouse.ts";
 import { startEngine, type RunningEngine } from "../../helpers/engine.ts";
 
 /**
- * Fault injection against the real server (Debian's clickhouse-server): kill -9 under load, and
- * an engine SIGKILLed with batches in its spool. Both check that every request is in ClickHouse
- * exactly once.
+ * Fault injection against ClickHouse as a server process (scripts/chdb-server.ts): kill -9 of
+ * that process under load, and an engine SIGKILLed with batches in its spool. Both check that
+ * every request is in ClickHouse exactly once.
  */
 
 let fake: FakeOpenAI;
 let server: RunningServer;
 
-describe.skipIf(!HAVE_SERVER)("fault injection: clickhouse-server (Debian package)", () => {
-  warnIfNoServer();
+describe("fault injection: ClickHouse server process", () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     server = await startServer();
   });
   afterAll(async () => {
     fake?.close();
-    await server?.stop();
+    await server?.dispose();
   });
 
   const health = async (e: RunningEngine) => ((await (await fetch(`${e.url}/health`)).json()) as any).traces;

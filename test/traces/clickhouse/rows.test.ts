@@ -6,17 +6,17 @@ import { turnsDuring } from "../../helpers/turns.ts";
 describe("rows", () => {
   test("rowsText is one JSONEachRow line per record, with the batch token", () => {
     const records = [makeTrace({ id: "a" }), makeTrace({ id: "b", stream: true })];
-    const lines = rowsText(records, "legacy", "tok").split("\n");
+    const lines = rowsText(records, "tok").split("\n");
     expect(lines.at(-1)).toBe("");
-    expect(lines.slice(0, -1).map((l) => JSON.parse(l))).toEqual(records.map((r) => toRow(r, "legacy", "tok")));
-    expect(JSON.parse(lines[1])).toMatchObject({ id: "b", stream: 1, batch_id: "tok" });
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l))).toEqual(records.map((r) => toRow(r, "tok")));
+    expect(JSON.parse(lines[1])).toMatchObject({ id: "b", stream: true, batch_id: "tok" });
   });
 
   test("rowsTextInSlices is the same text, made over several turns of the event loop for a large batch", async () => {
     for (const n of [1, 200, 201, 1003]) {
       const records = Array.from({ length: n }, (_, i) => makeTrace({ id: `r${i}` }));
-      const { value, turns } = await turnsDuring(() => rowsTextInSlices(records, "modern", "tok"));
-      expect(value).toBe(rowsText(records, "modern", "tok"));
+      const { value, turns } = await turnsDuring(() => rowsTextInSlices(records, "tok"));
+      expect(value).toBe(rowsText(records, "tok"));
       expect(turns).toBeGreaterThanOrEqual(Math.ceil(n / 200) - 1);
     }
   });

@@ -44,7 +44,7 @@ function flaky(client: ClickHouseClient, insert: Inserter) {
   const flakyInsert: Inserter = async (table, rows, o) => {
     if (ctl.down) return refuse();
     if (ctl.refuseId && rows.split("\n").some((line) => line !== "" && JSON.parse(line).id === ctl.refuseId)) {
-      throw new ClickHouseInsertError("Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected , before: x", 27);
+      throw new ClickHouseInsertError("Code: 27. DB::Exception: Cannot parse input: expected ',' before: x. (CANNOT_PARSE_INPUT_ASSERTION_FAILED)", 27);
     }
     await insert(table, rows, o);
     if (ctl.lostReplies > 0) {
@@ -74,7 +74,7 @@ function newSink(client: ClickHouseClient, insert: Inserter, database: string, s
 const CONTENT: ContentPolicy = { content: true, redact: false };
 
 for (const b of backends()) {
-  describe.skipIf(b.missing !== null)(`ClickHouse sink on ${b.name}`, () => {
+  describe(`ClickHouse sink on ${b.name}`, () => {
     afterAll(() => b.close());
 
     test("every field of every record is stored and read back unchanged", async () => {

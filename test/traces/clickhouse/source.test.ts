@@ -14,7 +14,7 @@ const at = (ago: number) => new Date(now - ago).toISOString();
 const trace = (ago: number, o: Partial<TraceRecord> = {}) => makeTrace({ ts_start: at(ago), ts_first_byte: null, ts_end: at(ago - 5), ...o });
 
 for (const b of backends()) {
-  describe.skipIf(b.missing !== null)(`traces tail over ${b.name}`, () => {
+  describe(`traces tail over ${b.name}`, () => {
     afterAll(() => b.close());
 
     test("the last N, filtered, oldest first; following shows new and late traces once, reading only those", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { maskUrl, parseClickHouseUrl, resolveClickHouseUrl, scrub } from "../../../src/traces/clickhouse/url.ts";
-import { layoutForVersion } from "../../../src/traces/clickhouse/layout.ts";
 import { str } from "../../../src/traces/clickhouse/sql.ts";
+import { assertSupported } from "../../../src/traces/clickhouse/version.ts";
 
 describe("ClickHouse URL", () => {
   test("parses user, password, database; shows it only masked", () => {
@@ -43,11 +43,13 @@ describe("ClickHouse URL", () => {
     expect(resolveClickHouseUrl(undefined, {}, undefined)).toBeUndefined();
   });
 
-  test("the server version chooses the layout; literals are escaped", () => {
-    expect(layoutForVersion("18.16.1")).toBe("legacy");
-    expect(layoutForVersion("22.2.9")).toBe("legacy");
-    expect(layoutForVersion("22.3.1")).toBe("modern");
-    expect(layoutForVersion("26.7.2.1")).toBe("modern");
+  test("servers from 22.3 on are supported, older ones refused with the version needed; literals are escaped", () => {
+    expect(() => assertSupported("18.16.1")).toThrow("ClickHouse 18.16.1 is too old: opentracy needs 22.3 or later");
+    expect(() => assertSupported("22.2.9")).toThrow("needs 22.3 or later");
+    expect(() => assertSupported("22.3.1")).not.toThrow();
+    expect(() => assertSupported("23.1.1")).not.toThrow();
+    expect(() => assertSupported("26.7.2.1")).not.toThrow();
+    expect(() => assertSupported("nonsense")).toThrow("unrecognised ClickHouse version");
     expect(str("it's a \\ test")).toBe("'it\\'s a \\\\ test'");
   });
 });
