@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { fsyncDir, writeFileAtomic } from "../../fs/write-atomic.ts";
 
 /**
  * Batches that could not go to ClickHouse yet, on disk, in the order they were written.
@@ -86,7 +87,7 @@ export class Spool {
       if (/^[a-z0-9]{8,32}$/.test(id)) return id;
     } catch {}
     const id = randomBytes(6).toString("hex");
-    writeAtomic(path, `${id}\n`);
+    writeFileAtomic(path, `${id}\n`, 0o600);
     return id;
   }
 
@@ -194,7 +195,7 @@ export class Spool {
         unlinkQuiet(join(this.dir, "ack"));
         return;
       }
-      writeAtomic(join(this.dir, "ack"), `${last.segment} ${last.end}\n`);
+      writeFileAtomic(join(this.dir, "ack"), `${last.segment} ${last.end}\n`, 0o600);
       const keep = seqOf(this.pending[0].segment);
       for (const n of readdirSync(this.dir)) if (SEGMENT.test(n) && seqOf(n) < keep && n !== this.active?.name) unlinkQuiet(join(this.dir, n));
     });
@@ -212,30 +213,4 @@ function unlinkQuiet(path: string): void {
   try {
     unlinkSync(path);
   } catch {}
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the data itself is still synced.
-  }
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  const fd = openSync(tmp, "r+");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDir(path.slice(0, path.lastIndexOf("/")));
 }
