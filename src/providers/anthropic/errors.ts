@@ -2,6 +2,7 @@ import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import type { ErrorBody } from "./wire.ts";
 import { lookup } from "../lookup.ts";
+import { errorJson } from "../upstream-json.ts";
 
 const PROVIDER = "anthropic";
 
@@ -32,8 +33,9 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
  * x-should-retry, which both SDKs honour, and Anthropic's rate-limit headers), and the request id
  * becomes x-request-id, where the openai SDK looks for it (`err.request_id`).
  */
-export function mapAnthropicError(status: number, text: string, headers: Headers): MappedError {
-  const body = parseErrorBody(text);
+export function mapError(status: number, text: string, headers: Headers): MappedError {
+  const parsed = errorJson(text);
+  const body = isErrorBody(parsed) ? parsed : null;
   const out = body ? fromBody(body, status) : genericError(PROVIDER, status, text, headers);
   out.headers = { ...passHeaders(headers), ...out.headers };
   const requestId = body?.request_id ?? headers.get("request-id");
@@ -51,15 +53,6 @@ export function streamError(body: ErrorBody): UpstreamError {
 export function isErrorBody(value: unknown): value is ErrorBody {
   const v = value as ErrorBody | null;
   return !!v && typeof v === "object" && v.type === "error" && !!v.error && typeof v.error === "object";
-}
-
-function parseErrorBody(text: string): ErrorBody | null {
-  try {
-    const parsed = JSON.parse(text);
-    return isErrorBody(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
 }
 
 function fromBody(body: ErrorBody, status: number): MappedError {
