@@ -1,34 +1,10 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
+import type { Target, UpstreamRequest } from "../types.ts";
 import { rejectRequest } from "../errors.ts";
-import { cohereMessage, type CohereMessage } from "./messages.ts";
+import { cohereMessage } from "./messages.ts";
+import type { CohereChatRequest } from "./wire.ts";
 
 const PROVIDER = "cohere";
-
-interface CohereTool {
-  type: "function";
-  function: { name: string; description?: string; parameters: Record<string, unknown> };
-}
-
-/** The body of `POST /v2/chat`. */
-export interface CohereChatRequest {
-  model: string;
-  messages: CohereMessage[];
-  stream: boolean;
-  tools?: CohereTool[];
-  strict_tools?: boolean;
-  tool_choice?: "REQUIRED" | "NONE";
-  response_format?: { type: "json_object"; json_schema?: Record<string, unknown> };
-  max_tokens?: number;
-  stop_sequences?: string[];
-  temperature?: number;
-  seed?: number;
-  frequency_penalty?: number;
-  presence_penalty?: number;
-  k?: number;
-  p?: number;
-  thinking?: { type: "enabled" | "disabled"; token_budget?: number };
-  [k: string]: unknown;
-}
 
 /**
  * Cohere's own request fields a client can add to an OpenAI request (the SDKs' `extra_body`); they
@@ -40,8 +16,19 @@ const NATIVE_FIELDS = ["documents", "citation_options", "safety_mode", "strict_t
 const P_MIN = 0.01;
 const P_MAX = 0.99;
 
+/** `POST {COHERE_BASE_URL}/v2/chat` with a Bearer key; `stream: true` answers in SSE. */
+export function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    ...target.headers,
+  };
+  if (target.key) headers.authorization = `Bearer ${target.key}`;
+  return { url: `${target.baseUrl}/v2/chat`, init: { method: "POST", headers, body: JSON.stringify(nativeRequest(body, target.model, stream)) } };
+}
+
 /** OpenAI chat request → Cohere v2 chat request. Throws UpstreamError 400 for what Cohere cannot do. */
-export function cohereRequest(body: ChatRequestBody, model: string, stream: boolean): CohereChatRequest {
+export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): CohereChatRequest {
   refuseUnsupported(body);
   const out: CohereChatRequest = { model, messages: body.messages.map(cohereMessage), stream };
   Object.assign(out, toolFields(body), samplingFields(body));
