@@ -12,6 +12,6 @@ export function mergeSameRoleTurns<K extends string, Turn extends { role: string
     if (items.length === 0) return;
     const last = turns.at(-1);
     if (last?.role === role) last[key].push(...items);
-    else turns.push({ role, [key]: items } as Turn);
+    else turns.push({ role, [key]: items } as unknown as Turn);
   };
 }

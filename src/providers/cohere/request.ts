@@ -2,7 +2,7 @@ import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
 import { rejectRequest } from "../errors.ts";
 import { cohereMessage } from "./messages.ts";
-import type { CohereChatRequest } from "./wire.ts";
+import type { CohereChatRequest, CohereTool } from "./wire.ts";
 
 const PROVIDER = "cohere";
 
