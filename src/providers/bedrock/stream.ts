@@ -5,7 +5,7 @@ import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
 import { parseUpstreamJson } from "../upstream-json.ts";
 import { streamException } from "./errors.ts";
-import { eventStreamMessages, headerText, type EventMessage } from "./event-stream.ts";
+import { headerText, type EventMessage } from "./event-stream.ts";
 import { toFinishReason } from "./finish-reason.ts";
 import type { ReasoningBlock } from "./wire.ts";
 import { completionId, toolCall } from "./response.ts";
