@@ -108,6 +108,8 @@ const request = fc.record(
 
 describe("any request the engine accepts", () => {
   test("translates, or is refused with an UpstreamError 400; what goes up follows the API's rules", () => {
+    const refused = new Map<string, number>();
+    let accepted = 0;
     fc.assert(
       fc.property(request, (body) => {
         fc.pre(ChatRequest.safeParse(body).success);
@@ -117,9 +119,14 @@ describe("any request the engine accepts", () => {
         } catch (e) {
           expect(e).toBeInstanceOf(UpstreamError);
           expect((e as UpstreamError).mapped.status).toBe(400);
-          expect((e as UpstreamError).mapped.error.param).toBeTruthy();
+          const param = (e as UpstreamError).mapped.error.param!;
+          // The oracle: the parameter named is in the request and holds a value Anthropic cannot take.
+          expect(unsupportedAt(body, param)).toBe(true);
+          const kind = param.replace(/\[\d+\]/g, "[]");
+          refused.set(kind, (refused.get(kind) ?? 0) + 1);
           return;
         }
+        accepted++;
         JSON.parse(JSON.stringify(out));
         const traits = modelTraits(body.model);
         expect(Number.isInteger(out.max_tokens) && out.max_tokens >= 1).toBe(true);
@@ -150,8 +157,52 @@ describe("any request the engine accepts", () => {
       }),
       { numRuns: 1500 },
     );
+    // Not vacuous: both outcomes happen, and refusals come from many different parameters.
+    expect(accepted).toBeGreaterThan(50);
+    expect([...refused.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
+    expect(refused.size).toBeGreaterThanOrEqual(6);
   });
 });
+
+/** The value at a parameter path such as `messages[2].tool_calls[0].function.arguments`, or undefined. */
+function valueAt(body: unknown, param: string): unknown {
+  let value: any = body;
+  for (const key of param.match(/[^.[\]]+/g) ?? []) value = value == null ? undefined : value[key];
+  return value;
+}
+
+/**
+ * An independent reading of what this generator can produce that Anthropic's API cannot take:
+ * true when `param` names a value present in the request that is one of those.
+ */
+function unsupportedAt(body: any, param: string): boolean {
+  const value = valueAt(body, param);
+  if (value === undefined) return false;
+  const traits = modelTraits(body.model);
+  const isObjectText = (t: string) => {
+    if (t.trim() === "") return true;
+    try {
+      const v = JSON.parse(t);
+      return !!v && typeof v === "object" && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  };
+  if (param === "n") return value !== 1;
+  if (param === "logprobs") return value === true;
+  if (param === "response_format") return (value as any).type === "json_object";
+  if (param === "tool_choice") return body.tools?.length > 0 && (value as any)?.type === "allowed_tools";
+  if (param === "top_p") return traits.oneSamplingParam && body.temperature !== undefined;
+  if (param === "reasoning_effort") return value !== null;
+  if (/^tools\[\d+\]\.type$/.test(param)) return value !== "function";
+  if (/^messages\[\d+\]\.tool_calls\[\d+\]\.type$/.test(param)) return value !== "function";
+  if (/^messages\[\d+\]\.tool_calls\[\d+\]\.function\.arguments$/.test(param)) return !isObjectText(value as string);
+  if (/^messages\[\d+\]\.(tool_calls\[\d+\]\.)?thinking_blocks\[\d+\]$/.test(param)) return (value as any).type === "bogus";
+  if (/^messages\[\d+\]\.content\[\d+\]\.type$/.test(param)) return value === "input_audio" || value === "refusal";
+  if (/^messages\[\d+\]\.content\[\d+\]\.image_url\.url$/.test(param)) return String(value).startsWith("ftp:");
+  if (/^messages\[\d+\]\.content$/.test(param)) return Array.isArray(value) && value.some((p: any) => p.type !== "text");
+  return false;
+}
 
 // --- OpenAI conversation → Anthropic keeps every message ---------------------------------------
 
