@@ -1,7 +1,7 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
-import { toConversation } from "./conversation.ts";
+import { nativeMessages } from "./messages.ts";
 import { modelTraits } from "./models.ts";
 import { reasoning } from "./reasoning.ts";
 import { samplingFields } from "./sampling.ts";
@@ -36,7 +36,7 @@ export function buildRequest(body: ChatRequestBody, target: Target, stream: bool
 export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): MessagesRequest {
   refuseUnsupported(body);
   const traits = modelTraits(model);
-  const { system, messages } = toConversation(body.messages);
+  const { system, messages } = nativeMessages(body.messages);
   const requestedMax = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
   const thought = reasoning(body.reasoning_effort, traits, requestedMax);
 

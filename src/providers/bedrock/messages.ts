@@ -36,7 +36,7 @@ const BLANK = /^\s*$/;
  *   and results are written out as text the model can still read: `[tool call <id>: name(args)]`
  *   and `[tool result <id>: ...]`.
  */
-export function conversation(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
+export function nativeMessages(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
   const system: Conversation["system"] = [];
   const turns: Turn[] = [];
   const push = mergeSameRoleTurns(turns, "content");

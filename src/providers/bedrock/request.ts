@@ -5,7 +5,7 @@ import { lookUpCredentials } from "./credentials.ts";
 import { converseUrl } from "./endpoint.ts";
 import { signedHeaders } from "./sign.ts";
 import { cacheControlOf } from "../../openai/content.ts";
-import { cachePoint, conversation } from "./messages.ts";
+import { cachePoint, nativeMessages } from "./messages.ts";
 import type { ConverseBody, ToolEntry } from "./wire.ts";
 import { thinkingFor } from "./reasoning.ts";
 
@@ -55,7 +55,7 @@ export function nativeRequest(body: ChatRequestBody, model: string, stream: bool
   }
 
   const toolConfig = toolConfigFor(body);
-  const { system, messages } = conversation(body.messages, toolConfig !== undefined);
+  const { system, messages } = nativeMessages(body.messages, toolConfig !== undefined);
   // Automatic caching (a top-level cache_control) caches the whole prompt: a checkpoint at its end.
   const cache = cacheControlOf(body, "");
   const last = messages.at(-1);

@@ -5,8 +5,13 @@ import type { CohereContentPart, CohereMessage, CohereToolCall } from "./wire.ts
 const PROVIDER = "cohere";
 const IMAGE_DETAILS: ReadonlySet<unknown> = new Set(["auto", "low", "high"]);
 
+/** OpenAI messages → Cohere's, one for one: Cohere takes same-role runs and every role as they are. */
+export function nativeMessages(messages: ReadonlyArray<Record<string, unknown> & { role: string }>): CohereMessage[] {
+  return messages.map(cohereMessage);
+}
+
 /** One OpenAI message as Cohere's; `i` is its position, for the 400 that names a bad part. */
-export function cohereMessage(message: Record<string, unknown> & { role: string }, i: number): CohereMessage {
+function cohereMessage(message: Record<string, unknown> & { role: string }, i: number): CohereMessage {
   const param = `messages[${i}]`;
   switch (message.role) {
     case "system":

@@ -1,7 +1,7 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
 import { rejectRequest } from "../errors.ts";
-import { cohereMessage } from "./messages.ts";
+import { nativeMessages } from "./messages.ts";
 import type { CohereChatRequest, CohereTool } from "./wire.ts";
 
 const PROVIDER = "cohere";
@@ -30,7 +30,7 @@ export function buildRequest(body: ChatRequestBody, target: Target, stream: bool
 /** OpenAI chat request → Cohere v2 chat request. Throws UpstreamError 400 for what Cohere cannot do. */
 export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): CohereChatRequest {
   refuseUnsupported(body);
-  const out: CohereChatRequest = { model, messages: body.messages.map(cohereMessage), stream };
+  const out: CohereChatRequest = { model, messages: nativeMessages(body.messages), stream };
   Object.assign(out, toolFields(body), samplingFields(body));
   const format = responseFormat(body.response_format);
   if (format) out.response_format = format;

@@ -1,6 +1,6 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
-import { toContents } from "./contents.ts";
+import { nativeMessages } from "./messages.ts";
 import { generationConfig } from "./generation-config.ts";
 import { toolFields } from "./tools.ts";
 import type { GenerateContentRequest } from "./wire.ts";
@@ -23,7 +23,7 @@ export function buildRequest(body: ChatRequestBody, target: Target, stream: bool
 
 /** The OpenAI request as a GenerateContentRequest (the model travels in the URL). */
 export function nativeRequest(body: ChatRequestBody, model: string): GenerateContentRequest {
-  const native: GenerateContentRequest = { ...toContents(body.messages, model), ...toolFields(body) };
+  const native: GenerateContentRequest = { ...nativeMessages(body.messages, model), ...toolFields(body) };
   const config = generationConfig(body, model);
   if (config) native.generationConfig = config;
   return native;

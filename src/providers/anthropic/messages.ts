@@ -25,7 +25,7 @@ export interface Conversation {
  * - Blank text is left out: the API refuses empty and whitespace-only text blocks, and they say
  *   nothing; a message left with nothing at all disappears.
  */
-export function toConversation(messages: ChatRequestBody["messages"]): Conversation {
+export function nativeMessages(messages: ChatRequestBody["messages"]): Conversation {
   const system: TextBlock[] = [];
   const turns: MessageParam[] = [];
   const append = mergeSameRoleTurns(turns, "content");

@@ -18,7 +18,7 @@ const GEMMA = /^(?:models\/)?gemma-/;
  *   matching tool call; consecutive turns of one role merge into one Content, so parallel results
  *   travel together and the roles alternate as older Gemini models require.
  */
-export function toContents(
+export function nativeMessages(
   messages: Array<Record<string, unknown> & { role: string }>,
   model: string,
 ): {
