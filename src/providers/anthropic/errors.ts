@@ -3,8 +3,7 @@ import type { MappedError } from "../types.ts";
 import type { ErrorBody } from "./wire.ts";
 import { lookup } from "../lookup.ts";
 import { errorJson } from "../upstream-json.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * The HTTP status of each Anthropic error type (platform.claude.com/docs/en/api/errors), for the

@@ -4,8 +4,7 @@ import { rejectRequest } from "../errors.ts";
 import { mergeSameRoleTurns } from "../turns.ts";
 import { thinkingBlocksOf } from "./thinking-blocks.ts";
 import type { ContentBlock, ImageBlock, MessageParam, TextBlock, ToolResultBlock, ToolUseBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 export interface Conversation {
   system: TextBlock[];

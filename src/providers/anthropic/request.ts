@@ -8,8 +8,8 @@ import { samplingFields } from "./sampling.ts";
 import { toolFields } from "./tools.ts";
 import type { MessagesRequest } from "./wire.ts";
 import { cacheControlOf } from "../../openai/content.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "anthropic";
 /** The Messages API version this translation is written against. */
 export const ANTHROPIC_VERSION = "2023-06-01";
 

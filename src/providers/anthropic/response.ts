@@ -6,8 +6,7 @@ import { toFinishReason } from "./finish-reason.ts";
 import { THINKING_FIELD } from "./thinking-blocks.ts";
 import { toOpenAIUsage } from "./usage.ts";
 import type { ReasoningBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * An Anthropic Message → an OpenAI chat completion. Text blocks join into `content`, thinking

@@ -11,8 +11,7 @@ import { refusalText } from "./response.ts";
 import { THINKING_FIELD } from "./thinking-blocks.ts";
 import { mergeUsage, toOpenAIUsage } from "./usage.ts";
 import type { NativeUsage, ReasoningBlock, ThinkingBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type BlockState =

@@ -4,8 +4,7 @@ import { lookup } from "../lookup.ts";
 import { mergeSameRoleTurns } from "../turns.ts";
 import { echoedReasoning } from "./reasoning.ts";
 import type { CachePoint, ContentBlock, ImageFormat, Turn } from "./wire.ts";
-
-const PROVIDER = "bedrock";
+import { PROVIDER } from "./wire.ts";
 
 export interface Conversation {
   system: Array<{ text: string } | CachePoint>;

@@ -3,6 +3,9 @@
  * and stream events are read defensively: new block and event types appear without notice.
  */
 
+/** The provider's name in messages, spelt as the registry spells it. */
+export const PROVIDER = "bedrock";
+
 /**
  * A Converse `reasoningContent` value worth sending back: signed thinking text, or an encrypted
  * (redacted) block. Anthropic models refuse a tool-use continuation whose thinking blocks are

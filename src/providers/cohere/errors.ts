@@ -2,8 +2,8 @@ import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import { errorJson } from "../upstream-json.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "cohere";
 const MODEL_NOT_FOUND = /^model '.*' not found/;
 
 /**

@@ -1,8 +1,8 @@
 import { contentParts, contentText } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
 import type { CohereContentPart, CohereMessage, CohereToolCall } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "cohere";
 const IMAGE_DETAILS: ReadonlySet<unknown> = new Set(["auto", "low", "high"]);
 
 /** OpenAI messages → Cohere's, one for one: Cohere takes same-role runs and every role as they are. */

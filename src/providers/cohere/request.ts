@@ -3,8 +3,7 @@ import type { Target, UpstreamRequest } from "../types.ts";
 import { rejectRequest } from "../errors.ts";
 import { nativeMessages } from "./messages.ts";
 import type { CohereChatRequest, CohereTool } from "./wire.ts";
-
-const PROVIDER = "cohere";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * Cohere's own request fields a client can add to an OpenAI request (the SDKs' `extra_body`); they

@@ -3,9 +3,9 @@ import { badUpstream } from "../errors.ts";
 import type { Target } from "../types.ts";
 import { parseUpstreamJson } from "../upstream-json.ts";
 
-const PROVIDER = "cohere";
 import { toFinishReason } from "./finish-reason.ts";
 import { toOpenAIUsage } from "./usage.ts";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * A Cohere v2 chat response as an OpenAI chat completion. The tool plan (the text Cohere writes

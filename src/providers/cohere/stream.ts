@@ -7,8 +7,7 @@ import type { StreamChunk, Target } from "../types.ts";
 import { parseUpstreamJson } from "../upstream-json.ts";
 import { toFinishReason } from "./finish-reason.ts";
 import { toOpenAIUsage } from "./usage.ts";
-
-const PROVIDER = "cohere";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 

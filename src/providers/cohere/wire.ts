@@ -3,6 +3,9 @@
  * stream events are read defensively: new event types appear without a version change.
  */
 
+/** The provider's name in messages, spelt as the registry spells it. */
+export const PROVIDER = "cohere";
+
 export type CohereContentPart =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string }

@@ -3,8 +3,7 @@ import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import { lookup } from "../lookup.ts";
 import { errorJson } from "../upstream-json.ts";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./wire.ts";
 
 /** google.rpc.Code names → the HTTP status an OpenAI client expects for each. */
 const STATUS_FOR_CODE: Record<string, number> = {

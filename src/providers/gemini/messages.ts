@@ -4,8 +4,8 @@ import { mergeSameRoleTurns } from "../turns.ts";
 import { thoughtSignatureOf } from "./thought-signature.ts";
 import type { Content, Json, Part } from "./wire.ts";
 import { lookup } from "../lookup.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "gemini";
 const GEMMA = /^(?:models\/)?gemma-/;
 
 /**

@@ -8,8 +8,7 @@ import { completionId, newToolCallId, reportedModel } from "./ids.ts";
 import { carryThoughtSignature } from "./thought-signature.ts";
 import { toOpenAIUsage } from "./usage.ts";
 import type { Candidate, GenerateContentResponse } from "./wire.ts";
-
-const PROVIDER = "gemini";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * A GenerateContentResponse → an OpenAI chat completion: one choice per candidate, text parts

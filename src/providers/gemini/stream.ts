@@ -12,10 +12,9 @@ import { ArgumentsWriter } from "./partial-args.ts";
 import { carryThoughtSignature } from "./thought-signature.ts";
 import { toOpenAIUsage } from "./usage.ts";
 import type { FunctionCall, GenerateContentResponse, Part } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
-
-const PROVIDER = "gemini";
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI chunks. Each event is a whole GenerateContentResponse
