@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { finishReason as anthropicFinish } from "../../src/providers/anthropic/finish-reason.ts";
-import { finishReason as bedrockFinish } from "../../src/providers/bedrock/finish-reason.ts";
+import { toFinishReason as anthropicFinish } from "../../src/providers/anthropic/finish-reason.ts";
+import { toFinishReason as bedrockFinish } from "../../src/providers/bedrock/finish-reason.ts";
 import { lookup } from "../../src/providers/lookup.ts";
 
 describe("lookup", () => {

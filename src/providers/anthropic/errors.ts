@@ -2,8 +2,8 @@ import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import type { ErrorBody } from "./wire.ts";
 import { lookup } from "../lookup.ts";
-
-const PROVIDER = "anthropic";
+import { errorJson } from "../upstream-json.ts";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * The HTTP status of each Anthropic error type (platform.claude.com/docs/en/api/errors), for the
@@ -32,8 +32,9 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
  * x-should-retry, which both SDKs honour, and Anthropic's rate-limit headers), and the request id
  * becomes x-request-id, where the openai SDK looks for it (`err.request_id`).
  */
-export function mapAnthropicError(status: number, text: string, headers: Headers): MappedError {
-  const body = parseErrorBody(text);
+export function mapError(status: number, text: string, headers: Headers): MappedError {
+  const parsed = errorJson(text);
+  const body = isErrorBody(parsed) ? parsed : null;
   const out = body ? fromBody(body, status) : genericError(PROVIDER, status, text, headers);
   out.headers = { ...passHeaders(headers), ...out.headers };
   const requestId = body?.request_id ?? headers.get("request-id");
@@ -51,15 +52,6 @@ export function streamError(body: ErrorBody): UpstreamError {
 export function isErrorBody(value: unknown): value is ErrorBody {
   const v = value as ErrorBody | null;
   return !!v && typeof v === "object" && v.type === "error" && !!v.error && typeof v.error === "object";
-}
-
-function parseErrorBody(text: string): ErrorBody | null {
-  try {
-    const parsed = JSON.parse(text);
-    return isErrorBody(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
 }
 
 function fromBody(body: ErrorBody, status: number): MappedError {

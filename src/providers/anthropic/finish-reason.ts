@@ -15,6 +15,6 @@ const FINISH: Readonly<Record<string, string>> = {
   refusal: "content_filter",
 };
 
-export function finishReason(stopReason: unknown): string {
+export function toFinishReason(stopReason: unknown): string {
   return (typeof stopReason === "string" && lookup(FINISH, stopReason)) || "stop";
 }

@@ -1,14 +1,15 @@
 import { sseEvents } from "../sse.ts";
+import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
-import { mapAnthropicError } from "./errors.ts";
-import { buildMessagesRequest } from "./request.ts";
-import { parseMessage } from "./response.ts";
-import { anthropicChunks } from "./stream.ts";
+import { mapError } from "./errors.ts";
+import { buildRequest } from "./request.ts";
+import { parseResponse } from "./response.ts";
+import { Translator } from "./stream.ts";
 
 /** The Anthropic Messages API (POST /v1/messages), spoken from and back to OpenAI's chat completions. */
 export const anthropicAdapter: ProtocolAdapter = {
-  buildRequest: (body, target, stream) => buildMessagesRequest(body, target, stream),
-  parseResponse: (text) => parseMessage(text),
-  streamChunks: (body) => anthropicChunks(sseEvents(body)),
-  mapError: (status, text, headers) => mapAnthropicError(status, text, headers),
+  buildRequest,
+  parseResponse,
+  streamChunks: (body) => translateStream(sseEvents(body), new Translator()),
+  mapError,
 };

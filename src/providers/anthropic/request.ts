@@ -1,20 +1,20 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
-import { toConversation } from "./conversation.ts";
+import { nativeMessages } from "./messages.ts";
 import { modelTraits } from "./models.ts";
 import { reasoning } from "./reasoning.ts";
 import { samplingFields } from "./sampling.ts";
 import { toolFields } from "./tools.ts";
 import type { MessagesRequest } from "./wire.ts";
 import { cacheControlOf } from "../../openai/content.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "anthropic";
 /** The Messages API version this translation is written against. */
 export const ANTHROPIC_VERSION = "2023-06-01";
 
 /** POST {ANTHROPIC_BASE_URL}/v1/messages with the key in x-api-key; config headers (anthropic-beta, say) ride along. */
-export function buildMessagesRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest {
+export function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     ...target.headers,
@@ -23,7 +23,7 @@ export function buildMessagesRequest(body: ChatRequestBody, target: Target, stre
   if (target.key) headers["x-api-key"] = target.key;
   return {
     url: `${target.baseUrl}/v1/messages`,
-    init: { method: "POST", headers, body: JSON.stringify(toMessagesRequest(body, target.model, stream)) },
+    init: { method: "POST", headers, body: JSON.stringify(nativeRequest(body, target.model, stream)) },
   };
 }
 
@@ -33,10 +33,10 @@ export function buildMessagesRequest(body: ChatRequestBody, target: Target, stre
  * naming them; parameters that only tune sampling and have no Anthropic counterpart (seed,
  * frequency/presence penalties, logit_bias, service_tier, store, prediction) are not sent.
  */
-export function toMessagesRequest(body: ChatRequestBody, model: string, stream: boolean): MessagesRequest {
+export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): MessagesRequest {
   refuseUnsupported(body);
   const traits = modelTraits(model);
-  const { system, messages } = toConversation(body.messages);
+  const { system, messages } = nativeMessages(body.messages);
   const requestedMax = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
   const thought = reasoning(body.reasoning_effort, traits, requestedMax);
 

@@ -1,12 +1,12 @@
 import type { ChatCompletion } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
 import { isErrorBody, streamError } from "./errors.ts";
-import { finishReason } from "./finish-reason.ts";
+import { toFinishReason } from "./finish-reason.ts";
 import { THINKING_FIELD } from "./thinking-blocks.ts";
-import { usageFrom } from "./usage.ts";
+import { toOpenAIUsage } from "./usage.ts";
 import type { ReasoningBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * An Anthropic Message → an OpenAI chat completion. Text blocks join into `content`, thinking
@@ -16,13 +16,8 @@ const PROVIDER = "anthropic";
  * Server-tool blocks (web search results and the like) are not something an OpenAI client asked
  * for or can read, and are left out.
  */
-export function parseMessage(text: string): ChatCompletion {
-  let msg: any;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    throw badUpstream(PROVIDER, "body is not JSON");
-  }
+export function parseResponse(text: string): ChatCompletion {
+  const msg = parseUpstreamJson(text, PROVIDER, "body");
   if (isErrorBody(msg)) throw streamError(msg);
   if (!msg || typeof msg !== "object" || !Array.isArray(msg.content)) throw badUpstream(PROVIDER, "no content array in the message");
 
@@ -62,8 +57,8 @@ export function parseMessage(text: string): ChatCompletion {
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: typeof msg.model === "string" ? msg.model : "",
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(msg.stop_reason) }],
-    usage: usageFrom(msg.usage ?? {}),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: toFinishReason(msg.stop_reason) }],
+    usage: toOpenAIUsage(msg.usage ?? {}),
   };
 }
 

@@ -2,15 +2,16 @@ import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream } from "../errors.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
 import type { StreamChunk } from "../types.ts";
 import { isErrorBody, streamError } from "./errors.ts";
-import { finishReason } from "./finish-reason.ts";
+import { toFinishReason } from "./finish-reason.ts";
 import { refusalText } from "./response.ts";
 import { THINKING_FIELD } from "./thinking-blocks.ts";
-import { mergeUsage, usageFrom } from "./usage.ts";
+import { mergeUsage, toOpenAIUsage } from "./usage.ts";
 import type { NativeUsage, ReasoningBlock, ThinkingBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type BlockState =
@@ -34,22 +35,7 @@ type BlockState =
  * back to the client (thinking-blocks.ts); after that no thinking is kept. Finished blocks are
  * forgotten at content_block_stop.
  */
-export async function* anthropicChunks(events: AsyncIterable<EventSourceMessage>): AsyncGenerator<StreamChunk> {
-  const translator = new StreamTranslator();
-  for await (const event of events) {
-    let data: unknown;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      throw badUpstream(PROVIDER, `stream event '${event.event ?? "message"}' is not JSON`);
-    }
-    for (const sc of translator.translate(data)) yield sc;
-    if (translator.done) return;
-  }
-  throw badUpstream(PROVIDER, "the stream ended before message_stop");
-}
-
-export class StreamTranslator {
+export class Translator implements StreamTranslator<EventSourceMessage> {
   done = false;
   private id = `msg_${crypto.randomUUID()}`;
   private model = "";
@@ -63,27 +49,9 @@ export class StreamTranslator {
   private toolCount = 0;
   private readonly textFrames = new TextFrames();
 
-  /** The chunks one upstream event turns into (often none). */
-  push(event: any): ChatCompletionChunk[] {
-    return this.translate(event).map((sc) => sc.chunk);
-  }
-
-  /**
-   * As `push`, with each text delta's JSON text made here (TextFrames), so the relay does not
-   * serialise each one whole.
-   */
-  translate(event: any): StreamChunk[] {
+  translate(sse: EventSourceMessage, out: StreamChunk[]): void {
+    const event = parseUpstreamJson(sse.data, PROVIDER, `stream event '${sse.event ?? "message"}'`);
     if (isErrorBody(event)) throw streamError(event);
-    const out: StreamChunk[] = [];
-    const emit = (delta: Delta) => {
-      if (!this.opened) out.push({ chunk: this.open() });
-      out.push({ chunk: this.chunk(delta, null) });
-    };
-    const emitText = (text: string) => {
-      if (!this.opened) out.push({ chunk: this.open() });
-      const chunk = this.chunk({ content: text }, null);
-      out.push({ chunk, raw: this.textFrames.json(chunk) });
-    };
     switch (event?.type) {
       case "message_start": {
         const msg = event.message ?? {};
@@ -94,13 +62,13 @@ export class StreamTranslator {
         break;
       }
       case "content_block_start":
-        this.startBlock(event.index, event.content_block ?? {}, emit, emitText);
+        this.startBlock(event.index, event.content_block ?? {}, out);
         break;
       case "content_block_delta":
-        this.blockDelta(event.index, event.delta ?? {}, emit, emitText);
+        this.blockDelta(event.index, event.delta ?? {}, out);
         break;
       case "content_block_stop":
-        this.stopBlock(event.index, emit);
+        this.stopBlock(event.index, out);
         break;
       case "message_delta":
         if (event.delta?.stop_reason != null) this.stopReason = event.delta.stop_reason;
@@ -109,26 +77,40 @@ export class StreamTranslator {
         break;
       case "message_stop":
         if (!this.opened) out.push({ chunk: this.open() });
-        out.push({ chunk: this.chunk(this.refusal ? { refusal: this.refusal } : {}, finishReason(this.stopReason)) });
-        out.push({ chunk: { ...this.chunk({}, null), choices: [], usage: usageFrom(this.usage) } });
+        out.push({ chunk: this.chunk(this.refusal ? { refusal: this.refusal } : {}, toFinishReason(this.stopReason)) });
+        out.push({ chunk: { ...this.chunk({}, null), choices: [], usage: toOpenAIUsage(this.usage) } });
         this.done = true;
         break;
       // ping and event types added later carry nothing for the client.
     }
-    return out;
   }
 
-  private startBlock(index: number, block: any, emit: (d: Delta) => void, emitText: (text: string) => void): void {
+  finish(): void {
+    if (!this.done) throw badUpstream(PROVIDER, "the stream ended before message_stop");
+  }
+
+  private emit(delta: Delta, out: StreamChunk[]): void {
+    if (!this.opened) out.push({ chunk: this.open() });
+    out.push({ chunk: this.chunk(delta, null) });
+  }
+
+  private emitText(text: string, out: StreamChunk[]): void {
+    if (!this.opened) out.push({ chunk: this.open() });
+    const chunk = this.chunk({ content: text }, null);
+    out.push({ chunk, raw: this.textFrames.json(chunk) });
+  }
+
+  private startBlock(index: number, block: any, out: StreamChunk[]): void {
     switch (block.type) {
       case "text":
         this.blocks.set(index, { kind: "text" });
-        if (typeof block.text === "string" && block.text) emitText(block.text);
+        if (typeof block.text === "string" && block.text) this.emitText(block.text, out);
         return;
       case "thinking": {
         const kept = this.keepsReasoning() ? { type: "thinking" as const, thinking: block.thinking ?? "", signature: block.signature ?? "" } : null;
         if (kept) this.reasoning.push(kept);
         this.blocks.set(index, { kind: "thinking", block: kept });
-        if (block.thinking) emit({ reasoning_content: block.thinking });
+        if (block.thinking) this.emit({ reasoning_content: block.thinking }, out);
         return;
       }
       case "redacted_thinking":
@@ -141,7 +123,7 @@ export class StreamTranslator {
         const call: Record<string, unknown> = { index: toolIndex, id: block.id, type: "function", function: { name: block.name, arguments: "" } };
         if (toolIndex === 0 && this.reasoning.length) call[THINKING_FIELD] = this.reasoning;
         this.reasoning = [];
-        emit({ tool_calls: [call as NonNullable<Delta["tool_calls"]>[number]] });
+        this.emit({ tool_calls: [call as NonNullable<Delta["tool_calls"]>[number]] }, out);
         return;
       }
       default:
@@ -149,15 +131,15 @@ export class StreamTranslator {
     }
   }
 
-  private blockDelta(index: number, delta: any, emit: (d: Delta) => void, emitText: (text: string) => void): void {
+  private blockDelta(index: number, delta: any, out: StreamChunk[]): void {
     const state = this.blocks.get(index);
     switch (delta.type) {
       case "text_delta":
-        if (typeof delta.text === "string" && delta.text) emitText(delta.text);
+        if (typeof delta.text === "string" && delta.text) this.emitText(delta.text, out);
         return;
       case "thinking_delta":
         if (state?.kind === "thinking" && state.block) state.block.thinking += delta.thinking ?? "";
-        if (delta.thinking) emit({ reasoning_content: delta.thinking });
+        if (delta.thinking) this.emit({ reasoning_content: delta.thinking }, out);
         return;
       case "signature_delta":
         if (state?.kind === "thinking" && state.block) state.block.signature += delta.signature ?? "";
@@ -165,16 +147,16 @@ export class StreamTranslator {
       case "input_json_delta":
         if (state?.kind === "tool" && delta.partial_json) {
           state.argued = true;
-          emit({ tool_calls: [{ index: state.toolIndex, function: { arguments: delta.partial_json } }] });
+          this.emit({ tool_calls: [{ index: state.toolIndex, function: { arguments: delta.partial_json } }] }, out);
         }
         return;
     }
   }
 
   /** A tool called without arguments streams no JSON at all; OpenAI's arguments are then "{}", as in a full response. */
-  private stopBlock(index: number, emit: (d: Delta) => void): void {
+  private stopBlock(index: number, out: StreamChunk[]): void {
     const state = this.blocks.get(index);
-    if (state?.kind === "tool" && !state.argued) emit({ tool_calls: [{ index: state.toolIndex, function: { arguments: "{}" } }] });
+    if (state?.kind === "tool" && !state.argued) this.emit({ tool_calls: [{ index: state.toolIndex, function: { arguments: "{}" } }] }, out);
     this.blocks.delete(index);
   }
 

@@ -2,8 +2,7 @@ import { cacheControlOf } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
 import type { ToolChoice, ToolParam } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * `tools`, `tool_choice` and `parallel_tool_calls` → Anthropic's `tools` and `tool_choice`:

@@ -7,7 +7,7 @@ import type { NativeUsage } from "./wire.ts";
  * prompt_tokens is their sum (DESIGN.md, Usage). Thinking tokens are part of output_tokens; the
  * API reports them apart (output_tokens_details.thinking_tokens) on the models that count them.
  */
-export function usageFrom(u: NativeUsage): Usage {
+export function toOpenAIUsage(u: NativeUsage): Usage {
   return openaiUsage({
     input: count(u.input_tokens),
     cacheRead: count(u.cache_read_input_tokens),

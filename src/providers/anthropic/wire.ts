@@ -4,6 +4,9 @@
  * defensively because new block and event types appear without a version change.
  */
 
+/** The provider's name in messages, spelt as the registry spells it. */
+export const PROVIDER = "anthropic";
+
 export type ThinkingBlock = { type: "thinking"; thinking: string; signature: string };
 export type RedactedThinkingBlock = { type: "redacted_thinking"; data: string };
 /** Opaque model state that must go back to the API exactly as it came (with tool use, it is required). */

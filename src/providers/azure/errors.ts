@@ -1,6 +1,7 @@
 import { errorTypeForStatus } from "../../openai/errors.ts";
-import { openaiCompatible } from "../openai-compatible.ts";
+import { mapError as mapOpenAIError } from "../openai/errors.ts";
 import type { MappedError, Target } from "../types.ts";
+import { errorJson } from "../upstream-json.ts";
 
 /**
  * Azure's errors are OpenAI's envelope with Azure's habits: `type` null or missing, `code` a string
@@ -8,8 +9,8 @@ import type { MappedError, Target } from "../types.ts";
  * filtering an `innererror` saying which category tripped. The OpenAI mapping is reused; the type
  * is derived from the status where Azure gives none, and `innererror` is kept for the client.
  */
-export function mapAzureError(status: number, text: string, headers: Headers, target: Target): MappedError {
-  const mapped = openaiCompatible.mapError(status, text, headers, target);
+export function mapError(status: number, text: string, headers: Headers, target: Target): MappedError {
+  const mapped = mapOpenAIError(status, text, headers, target);
   const upstream = errorObject(text);
   if (!upstream) return mapped;
   if (typeof upstream.type !== "string") mapped.error.type = errorTypeForStatus(status);
@@ -20,10 +21,6 @@ export function mapAzureError(status: number, text: string, headers: Headers, ta
 }
 
 function errorObject(text: string): Record<string, unknown> | null {
-  try {
-    const parsed = JSON.parse(text);
-    return parsed?.error && typeof parsed.error === "object" ? parsed.error : null;
-  } catch {
-    return null;
-  }
+  const parsed = errorJson(text);
+  return parsed?.error && typeof parsed.error === "object" ? parsed.error : null;
 }

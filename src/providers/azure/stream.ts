@@ -1,7 +1,8 @@
+import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
-import { openaiCompatible } from "../openai-compatible.ts";
+import { Translator as OpenAITranslator } from "../openai/stream.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
-import type { StreamBody } from "../upstream-body.ts";
 
 /** Fields every chunk has; the rest of a choice-less annotation chunk is what it carries. */
 const CHUNK_FIELDS: ReadonlySet<string> = new Set(["id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier"]);
@@ -17,29 +18,48 @@ const CHUNK_FIELDS: ReadonlySet<string> = new Set(["id", "object", "created", "m
  *   and no `delta` at all; they get an empty delta and the stream's real id, model and time.
  * Everything else passes through byte for byte. One pending annotation is all that is held.
  */
-export async function* azureStreamChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
-  let pending: Record<string, unknown> | null = null;
-  let identity: Pick<ChatCompletionChunk, "id" | "object" | "created" | "model"> | null = null;
-  for await (const item of openaiCompatible.streamChunks(body, target)) {
+export class Translator implements StreamTranslator<EventSourceMessage> {
+  private readonly openai: OpenAITranslator;
+  private pending: Record<string, unknown> | null = null;
+  private identity: Pick<ChatCompletionChunk, "id" | "object" | "created" | "model"> | null = null;
+
+  constructor(target: Target) {
+    this.openai = new OpenAITranslator(target);
+  }
+
+  get done(): boolean {
+    return this.openai.done;
+  }
+
+  translate(event: EventSourceMessage, out: StreamChunk[]): void {
+    const before = out.length;
+    this.openai.translate(event, out);
+    // The OpenAI translator adds at most the event's own chunk.
+    if (out.length === before) return;
+    const item = out.pop()!;
     const chunk = item.chunk;
     if (chunk.choices.length === 0 && !chunk.usage) {
-      pending = { ...(pending ?? {}), ...annotations(chunk) };
-      continue;
+      this.pending = { ...(this.pending ?? {}), ...annotations(chunk) };
+      return;
     }
     const isAnnotation = chunk.id === "" || (chunk.object as string) === "";
-    if (!isAnnotation) identity = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
-    if (!isAnnotation && !pending) {
-      yield item;
-      continue;
+    if (!isAnnotation) this.identity = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
+    if (!isAnnotation && !this.pending) {
+      out.push(item);
+      return;
     }
     const fixed: ChatCompletionChunk = {
       ...chunk,
-      ...(isAnnotation && identity ? identity : {}),
+      ...(isAnnotation && this.identity ? this.identity : {}),
       choices: chunk.choices.map((c) => (c.delta ? c : { ...c, delta: {} })),
-      ...pending,
+      ...this.pending,
     };
-    pending = null;
-    yield { chunk: fixed };
+    this.pending = null;
+    out.push({ chunk: fixed });
+  }
+
+  finish(): void {
+    this.openai.finish();
   }
 }
 

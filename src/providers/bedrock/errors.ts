@@ -1,6 +1,7 @@
 import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders } from "../errors.ts";
-import type { MappedError } from "../types.ts";
+import type { MappedError, Target } from "../types.ts";
+import { errorJson } from "../upstream-json.ts";
 import { lookup } from "../lookup.ts";
 
 /**
@@ -42,13 +43,10 @@ export function exceptionName(raw: string | null | undefined): string | null {
 }
 
 /** An HTTP error answer: JSON `{"message": ...}` with the exception named in `x-amzn-errortype`. */
-export function mapBedrockError(provider: string, status: number, text: string, headers: Headers): MappedError {
-  let body: any = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's HTML page): the generic message below keeps a snippet.
-  }
+export function mapError(status: number, text: string, headers: Headers, target: Target): MappedError {
+  const provider = target.provider.name;
+  // Not JSON (a proxy's HTML page): the generic message below keeps a snippet.
+  const body = errorJson(text);
   const name = exceptionName(headers.get("x-amzn-errortype")) ?? exceptionName(body?.__type) ?? exceptionName(body?.code);
   const message = typeof body?.message === "string" ? body.message : typeof body?.Message === "string" ? body.Message : null;
   if (!name && !message) return genericError(provider, status, text, headers);
@@ -61,12 +59,8 @@ export function mapBedrockError(provider: string, status: number, text: string, 
  */
 export function streamException(exceptionType: string, payload: string): MappedError {
   const name = exceptionType.charAt(0).toUpperCase() + exceptionType.slice(1);
-  let body: any = null;
-  try {
-    body = JSON.parse(payload);
-  } catch {
-    // The exception's name alone still says what happened.
-  }
+  // Not JSON: the exception's name alone still says what happened.
+  const body = errorJson(payload);
   let message = typeof body?.message === "string" ? body.message : name;
   // ModelStreamErrorException wraps the model's own failure; its words are the useful part.
   if (typeof body?.originalMessage === "string" && body.originalMessage) message += ` (model said: ${body.originalMessage})`;

@@ -1,12 +1,12 @@
-import type { EventStreamCodec, Message } from "@smithy/eventstream-codec";
+import type { EventStreamCodec, Message } from "@smithy/core/event-streams";
 import { badUpstream } from "../errors.ts";
-import { upstreamBody, type StreamBody } from "../upstream-body.ts";
+import { bodyReads, type StreamBody } from "../upstream-body.ts";
 
 // Loaded on the first Bedrock stream: the codec costs ~6 MB of memory an engine without Bedrock never needs.
 let codec: EventStreamCodec | null = null;
 async function loadCodec(): Promise<EventStreamCodec> {
   if (!codec) {
-    const { EventStreamCodec } = await import("@smithy/eventstream-codec");
+    const { EventStreamCodec } = await import("@smithy/core/event-streams");
     // The codec wants its UTF-8 coders passed in; the platform's are the ones to use.
     const decoder = new TextDecoder();
     const encoder = new TextEncoder();
@@ -32,51 +32,39 @@ export type EventMessage = Message;
  * and both CRC checks are the maintained codec's job. Memory is one frame, however long the stream.
  */
 export async function* eventStreamMessages(stream: StreamBody, provider: string): AsyncGenerator<EventMessage> {
-  const body = upstreamBody(stream);
   const codec = await loadCodec();
   const lengthPrefix = new Uint8Array(4);
   let prefixFilled = 0;
   let frame: Uint8Array | null = null;
   let filled = 0;
-  let finished = false;
-  try {
-    for (;;) {
-      const value = await body.read();
-      if (!value) {
-        finished = true;
-        break;
-      }
-      let offset = 0;
-      while (offset < value.length) {
-        if (!frame) {
-          const take = Math.min(4 - prefixFilled, value.length - offset);
-          lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
-          prefixFilled += take;
-          offset += take;
-          if (prefixFilled < 4) break;
-          const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
-          if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
-          frame = new Uint8Array(total);
-          frame.set(lengthPrefix, 0);
-          filled = 4;
-          prefixFilled = 0;
-        }
-        const take = Math.min(frame.length - filled, value.length - offset);
-        frame.set(value.subarray(offset, offset + take), filled);
-        filled += take;
+  for await (const value of bodyReads(stream)) {
+    let offset = 0;
+    while (offset < value.length) {
+      if (!frame) {
+        const take = Math.min(4 - prefixFilled, value.length - offset);
+        lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
+        prefixFilled += take;
         offset += take;
-        if (filled === frame.length) {
-          const complete = frame;
-          frame = null;
-          yield decode(codec, complete, provider);
-        }
+        if (prefixFilled < 4) break;
+        const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
+        if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
+        frame = new Uint8Array(total);
+        frame.set(lengthPrefix, 0);
+        filled = 4;
+        prefixFilled = 0;
+      }
+      const take = Math.min(frame.length - filled, value.length - offset);
+      frame.set(value.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frame.length) {
+        const complete = frame;
+        frame = null;
+        yield decode(codec, complete, provider);
       }
     }
-    if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
-  } finally {
-    // A consumer that stops early (client gone, error) must not leave the upstream open.
-    if (!finished) await body.cancel();
   }
+  if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
 }
 
 function decode(codec: EventStreamCodec, frame: Uint8Array, provider: string): EventMessage {

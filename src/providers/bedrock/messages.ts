@@ -1,27 +1,10 @@
 import { cacheControlOf, contentParts, contentText, systemTextPieces, type CacheControl, type ContentPart } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
 import { lookup } from "../lookup.ts";
-import { echoedReasoning, type ReasoningBlock } from "./reasoning.ts";
-
-const PROVIDER = "bedrock";
-
-export type ImageFormat = "png" | "jpeg" | "gif" | "webp";
-
-/** Converse's prompt-cache checkpoint: everything before it in system, tools or messages is cached. */
-export type CachePoint = { cachePoint: { type: "default"; ttl?: string } };
-
-export type ContentBlock =
-  | CachePoint
-  | { text: string }
-  | { image: { format: ImageFormat; source: { bytes: string } } }
-  | { toolUse: { toolUseId: string; name: string; input: unknown } }
-  | { toolResult: { toolUseId: string; content: { text: string }[] } }
-  | { reasoningContent: ReasoningBlock };
-
-export interface Turn {
-  role: "user" | "assistant";
-  content: ContentBlock[];
-}
+import { mergeSameRoleTurns } from "../turns.ts";
+import { echoedReasoning } from "./reasoning.ts";
+import type { CachePoint, ContentBlock, ImageFormat, Turn } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 export interface Conversation {
   system: Array<{ text: string } | CachePoint>;
@@ -52,15 +35,10 @@ const BLANK = /^\s*$/;
  *   and results are written out as text the model can still read: `[tool call <id>: name(args)]`
  *   and `[tool result <id>: ...]`.
  */
-export function conversation(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
+export function nativeMessages(messages: ReadonlyArray<Record<string, unknown> & { role: string }>, toolsVisible: boolean): Conversation {
   const system: Conversation["system"] = [];
   const turns: Turn[] = [];
-  const push = (role: Turn["role"], blocks: ContentBlock[]) => {
-    if (!blocks.length) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
+  const push = mergeSameRoleTurns(turns, "content");
 
   messages.forEach((m, i) => {
     const param = `messages[${i}]`;

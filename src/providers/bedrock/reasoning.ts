@@ -1,12 +1,6 @@
 import { rejectRequest } from "../errors.ts";
 import { lookup } from "../lookup.ts";
-
-/**
- * A Converse `reasoningContent` value worth sending back: signed thinking text, or an encrypted
- * (redacted) block. Anthropic models refuse a tool-use continuation whose thinking blocks are
- * missing or altered, so these ride on the tool call (DESIGN.md, round-tripping opaque state).
- */
-export type ReasoningBlock = { reasoningText: { text: string; signature: string } } | { redactedContent: string };
+import type { ReasoningBlock } from "./wire.ts";
 
 /**
  * Name of the extra field on an OpenAI tool call that carries the reasoning blocks which came

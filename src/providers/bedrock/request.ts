@@ -1,21 +1,32 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest, UpstreamError } from "../errors.ts";
+import type { Target, UpstreamRequest } from "../types.ts";
+import { lookUpCredentials } from "./credentials.ts";
+import { converseUrl } from "./endpoint.ts";
+import { signedHeaders } from "./sign.ts";
 import { cacheControlOf } from "../../openai/content.ts";
-import { cachePoint, conversation, type CachePoint, type Conversation, type Turn } from "./messages.ts";
+import { cachePoint, nativeMessages } from "./messages.ts";
+import type { ConverseBody, ToolEntry } from "./wire.ts";
 import { thinkingFor } from "./reasoning.ts";
 
-/** The Converse / ConverseStream request body (the model id travels in the URL). */
-export interface ConverseBody {
-  messages: Turn[];
-  system?: Conversation["system"];
-  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  toolConfig?: { tools: ToolEntry[]; toolChoice?: ToolChoice };
-  additionalModelRequestFields?: Record<string, unknown>;
-  outputConfig?: { textFormat: { type: "json_schema"; structure: { jsonSchema: { schema: string; name?: string; description?: string } } } };
+/** A Converse or ConverseStream call, signed with SigV4 (async: signing hashes the payload). */
+export async function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): Promise<UpstreamRequest> {
+  const lookup = lookUpCredentials(target);
+  // The chat handler asks missingCredentials first; this only guards a caller that did not.
+  if (!lookup.ok) {
+    throw new UpstreamError({
+      status: 401,
+      error: { message: lookup.missing, type: "authentication_error", param: null, code: "missing_api_key" },
+      headers: {},
+    });
+  }
+  const creds = lookup.credentials;
+  const url = converseUrl(target.baseUrl, creds.region, target.model, stream);
+  const payload = JSON.stringify(nativeRequest(body, target.model, stream));
+  // Like the AWS SDKs: no Accept header; the operation decides the answer's content type.
+  const headers = { ...target.headers, "content-type": "application/json" };
+  return { url, init: { method: "POST", headers: await signedHeaders(url, payload, headers, creds), body: payload } };
 }
-
-type ToolEntry = { toolSpec: { name: string; description?: string; inputSchema: { json: unknown }; strict?: boolean } } | CachePoint;
-type ToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
 
 /**
  * OpenAI parameters Converse has no way to honour. Each is refused with a 400 when set to a
@@ -37,14 +48,14 @@ const UNSUPPORTED: ReadonlyArray<[string, (v: unknown) => boolean, string]> = [
   ["function_call", (v) => v != null, "the legacy 'function_call' parameter is not supported on Bedrock; use 'tool_choice'"],
 ];
 
-export function converseBody(body: ChatRequestBody, model: string, stream: boolean): ConverseBody {
+export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): ConverseBody {
   if (body.n != null && body.n !== 1) throw rejectRequest("Bedrock Converse returns one choice per request; n must be 1", "n");
   for (const [name, isSet, why] of UNSUPPORTED) {
     if (isSet(body[name])) throw rejectRequest(`${name} is not supported: ${why}`, name);
   }
 
   const toolConfig = toolConfigFor(body);
-  const { system, messages } = conversation(body.messages, toolConfig !== undefined);
+  const { system, messages } = nativeMessages(body.messages, toolConfig !== undefined);
   // Automatic caching (a top-level cache_control) caches the whole prompt: a checkpoint at its end.
   const cache = cacheControlOf(body, "");
   const last = messages.at(-1);

@@ -1,9 +1,11 @@
 import type { ChatCompletion } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
 import type { Target } from "../types.ts";
-import { finishReason } from "./finish-reason.ts";
-import { REASONING_FIELD, type ReasoningBlock } from "./reasoning.ts";
-import { usageFromConverse } from "./usage.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
+import { toFinishReason } from "./finish-reason.ts";
+import { REASONING_FIELD } from "./reasoning.ts";
+import type { ReasoningBlock } from "./wire.ts";
+import { toOpenAIUsage } from "./usage.ts";
 
 export interface OpenAIToolCall {
   id: string;
@@ -13,13 +15,8 @@ export interface OpenAIToolCall {
 }
 
 /** A Converse response body → an OpenAI chat completion. */
-export function parseConverse(text: string, target: Target): ChatCompletion {
-  let parsed: any;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badUpstream(target.provider.name, "body is not JSON");
-  }
+export function parseResponse(text: string, target: Target): ChatCompletion {
+  const parsed = parseUpstreamJson(text, target.provider.name, "body");
   const content = parsed?.output?.message?.content;
   if (!Array.isArray(content)) throw badUpstream(target.provider.name, "no output.message.content array");
 
@@ -61,8 +58,8 @@ export function parseConverse(text: string, target: Target): ChatCompletion {
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: target.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(parsed.stopReason) }],
-    usage: usageFromConverse(parsed.usage),
+    choices: [{ index: 0, message, logprobs: null, finish_reason: toFinishReason(parsed.stopReason) }],
+    usage: toOpenAIUsage(parsed.usage),
   };
 }
 

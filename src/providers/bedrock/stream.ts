@@ -1,14 +1,15 @@
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
-import type { StreamBody } from "../upstream-body.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
 import { streamException } from "./errors.ts";
-import { eventStreamMessages, headerText, type EventMessage } from "./event-stream.ts";
-import { finishReason } from "./finish-reason.ts";
-import type { ReasoningBlock } from "./reasoning.ts";
+import { headerText, type EventMessage } from "./event-stream.ts";
+import { toFinishReason } from "./finish-reason.ts";
+import type { ReasoningBlock } from "./wire.ts";
 import { completionId, toolCall } from "./response.ts";
-import { usageFromConverse } from "./usage.ts";
+import { toOpenAIUsage } from "./usage.ts";
 
 const utf8 = new TextDecoder();
 const toUtf8 = (bytes: Uint8Array) => utf8.decode(bytes);
@@ -32,102 +33,112 @@ interface OpenReasoning {
  * State is per open block, never the answer: the one thing held is the text of a reasoning block
  * until its signature arrives, because a signed block must travel on the next tool call.
  */
-export async function* converseChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
-  const provider = target.provider.name;
-  const id = completionId();
-  const created = Math.floor(Date.now() / 1000);
-  const base = { id, object: "chat.completion.chunk" as const, created, model: target.model };
-  let roleSent = false;
-  const chunk = (delta: Delta, finish: string | null = null): StreamChunk => {
-    if (!roleSent) {
-      delta = { role: "assistant", ...delta };
-      roleSent = true;
-    }
-    return { chunk: { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } };
-  };
-  const frames = new TextFrames();
-  const text = (content: string): StreamChunk => {
-    const sc = chunk({ content });
-    // The first chunk also carries the role: not a text-only delta.
-    if (sc.chunk.choices[0]!.delta.role === undefined) sc.raw = frames.json(sc.chunk);
-    return sc;
-  };
+export class Translator implements StreamTranslator<EventMessage> {
+  readonly done = false;
+  private readonly provider: string;
+  private readonly base: Pick<ChatCompletionChunk, "id" | "object" | "created" | "model">;
+  private roleSent = false;
+  private readonly frames = new TextFrames();
+  private readonly tools = new Map<number, { index: number; gotArguments: boolean }>();
+  private readonly reasoning = new Map<number, OpenReasoning>();
+  private nextToolIndex = 0;
+  private signedSoFar: ReasoningBlock[] = [];
+  private stopped = false;
 
-  const tools = new Map<number, { index: number; gotArguments: boolean }>();
-  const reasoning = new Map<number, OpenReasoning>();
-  let nextToolIndex = 0;
-  let signedSoFar: ReasoningBlock[] = [];
-  let stopped = false;
+  constructor(target: Target) {
+    this.provider = target.provider.name;
+    this.base = { id: completionId(), object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: target.model };
+  }
 
-  for await (const message of eventStreamMessages(body, provider)) {
-    const { type, payload } = event(message, provider);
-    if (type === null) continue;
+  translate(message: EventMessage, out: StreamChunk[]): void {
+    const { type, payload } = event(message, this.provider);
+    if (type === null) return;
     const blockIndex: number = payload.contentBlockIndex;
     switch (type) {
       case "messageStart":
-        yield chunk({ role: "assistant", content: "" });
+        out.push(this.chunk({ role: "assistant", content: "" }));
         break;
       case "contentBlockStart": {
         const use = payload.start?.toolUse;
         if (!use || use.type === "server_tool_use") break;
-        const index = nextToolIndex++;
-        tools.set(blockIndex, { index, gotArguments: false });
-        yield chunk({ tool_calls: [{ index, ...toolCall(use.toolUseId, use.name, "", signedSoFar) }] });
-        signedSoFar = [];
+        const index = this.nextToolIndex++;
+        this.tools.set(blockIndex, { index, gotArguments: false });
+        out.push(this.chunk({ tool_calls: [{ index, ...toolCall(use.toolUseId, use.name, "", this.signedSoFar) }] }));
+        this.signedSoFar = [];
         break;
       }
-      case "contentBlockDelta": {
-        const d = payload.delta ?? {};
-        if (typeof d.text === "string") {
-          if (d.text) yield text(d.text);
-        } else if (d.toolUse) {
-          const tool = tools.get(blockIndex);
-          if (!tool) throw badUpstream(provider, `tool input for content block ${blockIndex}, which no toolUse start opened`);
-          if (typeof d.toolUse.input === "string" && d.toolUse.input) {
-            tool.gotArguments = true;
-            yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: d.toolUse.input } }] });
-          }
-        } else if (d.reasoningContent) {
-          const rc = d.reasoningContent;
-          let open = reasoning.get(blockIndex);
-          if (!open) reasoning.set(blockIndex, (open = { text: "" }));
-          if (typeof rc.text === "string" && rc.text) {
-            open.text += rc.text;
-            yield chunk({ reasoning_content: rc.text });
-          }
-          if (typeof rc.signature === "string") open.signature = rc.signature;
-          if (typeof rc.redactedContent === "string") open.redacted = rc.redactedContent;
-        }
+      case "contentBlockDelta":
+        this.blockDelta(blockIndex, payload.delta ?? {}, out);
         break;
-      }
       case "contentBlockStop": {
-        const tool = tools.get(blockIndex);
+        const tool = this.tools.get(blockIndex);
         if (tool) {
           // A tool without arguments streams no input at all; the full response says `{}`.
-          if (!tool.gotArguments) yield chunk({ tool_calls: [{ index: tool.index, function: { arguments: "{}" } }] });
-          tools.delete(blockIndex);
+          if (!tool.gotArguments) out.push(this.chunk({ tool_calls: [{ index: tool.index, function: { arguments: "{}" } }] }));
+          this.tools.delete(blockIndex);
         }
-        const open = reasoning.get(blockIndex);
+        const open = this.reasoning.get(blockIndex);
         if (open) {
-          if (open.signature !== undefined) signedSoFar.push({ reasoningText: { text: open.text, signature: open.signature } });
-          if (open.redacted !== undefined) signedSoFar.push({ redactedContent: open.redacted });
-          reasoning.delete(blockIndex);
+          if (open.signature !== undefined) this.signedSoFar.push({ reasoningText: { text: open.text, signature: open.signature } });
+          if (open.redacted !== undefined) this.signedSoFar.push({ redactedContent: open.redacted });
+          this.reasoning.delete(blockIndex);
         }
         break;
       }
       case "messageStop":
-        stopped = true;
-        yield chunk({}, finishReason(payload.stopReason));
+        this.stopped = true;
+        out.push(this.chunk({}, toFinishReason(payload.stopReason)));
         break;
       case "metadata": {
-        const usage = usageFromConverse(payload.usage);
-        if (usage) yield { chunk: { ...base, choices: [], usage } };
+        const usage = toOpenAIUsage(payload.usage);
+        if (usage) out.push({ chunk: { ...this.base, choices: [], usage } });
         break;
       }
     }
   }
+
   // Bedrock always ends with messageStop (then metadata); without it the answer was cut off.
-  if (!stopped) throw badUpstream(provider, "the stream ended before messageStop");
+  finish(): void {
+    if (!this.stopped) throw badUpstream(this.provider, "the stream ended before messageStop");
+  }
+
+  private blockDelta(blockIndex: number, d: any, out: StreamChunk[]): void {
+    if (typeof d.text === "string") {
+      if (d.text) out.push(this.text(d.text));
+    } else if (d.toolUse) {
+      const tool = this.tools.get(blockIndex);
+      if (!tool) throw badUpstream(this.provider, `tool input for content block ${blockIndex}, which no toolUse start opened`);
+      if (typeof d.toolUse.input === "string" && d.toolUse.input) {
+        tool.gotArguments = true;
+        out.push(this.chunk({ tool_calls: [{ index: tool.index, function: { arguments: d.toolUse.input } }] }));
+      }
+    } else if (d.reasoningContent) {
+      const rc = d.reasoningContent;
+      let open = this.reasoning.get(blockIndex);
+      if (!open) this.reasoning.set(blockIndex, (open = { text: "" }));
+      if (typeof rc.text === "string" && rc.text) {
+        open.text += rc.text;
+        out.push(this.chunk({ reasoning_content: rc.text }));
+      }
+      if (typeof rc.signature === "string") open.signature = rc.signature;
+      if (typeof rc.redactedContent === "string") open.redacted = rc.redactedContent;
+    }
+  }
+
+  private chunk(delta: Delta, finish: string | null = null): StreamChunk {
+    if (!this.roleSent) {
+      delta = { role: "assistant", ...delta };
+      this.roleSent = true;
+    }
+    return { chunk: { ...this.base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] } };
+  }
+
+  private text(content: string): StreamChunk {
+    const sc = this.chunk({ content });
+    // The first chunk also carries the role: not a text-only delta.
+    if (sc.chunk.choices[0]!.delta.role === undefined) sc.raw = this.frames.json(sc.chunk);
+    return sc;
+  }
 }
 
 function event(message: EventMessage, provider: string): { type: string | null; payload: any } {
@@ -144,11 +155,6 @@ function event(message: EventMessage, provider: string): { type: string | null; 
     });
   }
   if (kind !== "event") return { type: null, payload: null };
-  let payload: any;
-  try {
-    payload = JSON.parse(toUtf8(message.body));
-  } catch {
-    throw badUpstream(provider, "an event payload is not JSON");
-  }
+  const payload = parseUpstreamJson(toUtf8(message.body), provider, "an event payload");
   return { type: headerText(message, ":event-type") ?? null, payload: payload ?? {} };
 }

@@ -8,7 +8,7 @@ import { openaiUsage } from "../../openai/usage.ts";
  * back, so prompt_tokens is the whole prompt. Bedrock does not break thinking tokens out of
  * outputTokens, so reasoning_tokens stays 0.
  */
-export function usageFromConverse(u: unknown): Usage | null {
+export function toOpenAIUsage(u: unknown): Usage | null {
   if (!u || typeof u !== "object") return null;
   const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
   const usage = u as Record<string, unknown>;

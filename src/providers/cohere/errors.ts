@@ -1,6 +1,8 @@
 import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders } from "../errors.ts";
 import type { MappedError } from "../types.ts";
+import { errorJson } from "../upstream-json.ts";
+import { PROVIDER } from "./wire.ts";
 
 const MODEL_NOT_FOUND = /^model '.*' not found/;
 
@@ -8,15 +10,10 @@ const MODEL_NOT_FOUND = /^model '.*' not found/;
  * Cohere's error body (`{"id": "...", "message": "..."}`) → OpenAI's error shape, keeping the status
  * (400, 401, 402, 404, 422, 429, 498, 499, 500, 503, ...), Cohere's message and Retry-After.
  */
-export function mapCohereError(status: number, text: string, headers: Headers): MappedError {
-  let message: string | null = null;
-  try {
-    const parsed = JSON.parse(text);
-    if (typeof parsed?.message === "string") message = parsed.message;
-  } catch {
-    // Not JSON (a proxy's HTML page): the generic message below quotes it.
-  }
-  if (message === null) return genericError("cohere", status, text, headers);
+export function mapError(status: number, text: string, headers: Headers): MappedError {
+  const message = errorJson(text)?.message;
+  // Not JSON (a proxy's HTML page) or not Cohere's shape: the generic message quotes the text.
+  if (typeof message !== "string") return genericError(PROVIDER, status, text, headers);
   return {
     status,
     error: { message, type: errorTypeForStatus(status), param: null, code: codeFor(status, message) },

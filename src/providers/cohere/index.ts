@@ -1,23 +1,15 @@
-import type { ChatRequestBody } from "../../openai/schema.ts";
-import type { ProtocolAdapter, Target } from "../types.ts";
-import { mapCohereError } from "./errors.ts";
-import { cohereRequest } from "./request.ts";
-import { parseCohereResponse } from "./response.ts";
-import { cohereStreamChunks } from "./stream.ts";
+import { sseEvents } from "../sse.ts";
+import { translateStream } from "../stream-translator.ts";
+import type { ProtocolAdapter } from "../types.ts";
+import { mapError } from "./errors.ts";
+import { buildRequest } from "./request.ts";
+import { parseResponse } from "./response.ts";
+import { Translator } from "./stream.ts";
 
 /** Cohere's v2 chat API: `POST {COHERE_BASE_URL}/v2/chat` with a Bearer key; `stream: true` answers in SSE. */
 export const cohereAdapter: ProtocolAdapter = {
-  buildRequest(body: ChatRequestBody, target: Target, stream: boolean) {
-    const native = cohereRequest(body, target.model, stream);
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
-      ...target.headers,
-    };
-    if (target.key) headers.authorization = `Bearer ${target.key}`;
-    return { url: `${target.baseUrl}/v2/chat`, init: { method: "POST", headers, body: JSON.stringify(native) } };
-  },
-  parseResponse: parseCohereResponse,
-  streamChunks: cohereStreamChunks,
-  mapError: (status, text, headers) => mapCohereError(status, text, headers),
+  buildRequest,
+  parseResponse,
+  streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
+  mapError,
 };

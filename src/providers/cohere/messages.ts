@@ -1,32 +1,17 @@
 import { contentParts, contentText } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
+import type { CohereContentPart, CohereMessage, CohereToolCall } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "cohere";
 const IMAGE_DETAILS: ReadonlySet<unknown> = new Set(["auto", "low", "high"]);
 
-export type CohereContentPart =
-  | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string }
-  | { type: "image_url"; image_url: { url: string; detail?: string } };
-
-export interface CohereToolCall {
-  id: string;
-  type: "function";
-  function: { name: string; arguments: string };
+/** OpenAI messages → Cohere's, one for one: Cohere takes same-role runs and every role as they are. */
+export function nativeMessages(messages: ReadonlyArray<Record<string, unknown> & { role: string }>): CohereMessage[] {
+  return messages.map(cohereMessage);
 }
 
-/**
- * A Cohere v2 chat message. Only the fields Cohere defines: it answers 422 "unknown field" for any
- * other (an OpenAI `name` on a message, `strict` on a tool), so nothing is copied over wholesale.
- */
-export type CohereMessage =
-  | { role: "system"; content: string }
-  | { role: "user"; content: string | CohereContentPart[] }
-  | { role: "assistant"; content?: string | CohereContentPart[]; tool_calls?: CohereToolCall[]; tool_plan?: string }
-  | { role: "tool"; tool_call_id: string; content: string };
-
 /** One OpenAI message as Cohere's; `i` is its position, for the 400 that names a bad part. */
-export function cohereMessage(message: Record<string, unknown> & { role: string }, i: number): CohereMessage {
+function cohereMessage(message: Record<string, unknown> & { role: string }, i: number): CohereMessage {
   const param = `messages[${i}]`;
   switch (message.role) {
     case "system":

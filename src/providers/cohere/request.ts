@@ -1,34 +1,9 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
+import type { Target, UpstreamRequest } from "../types.ts";
 import { rejectRequest } from "../errors.ts";
-import { cohereMessage, type CohereMessage } from "./messages.ts";
-
-const PROVIDER = "cohere";
-
-interface CohereTool {
-  type: "function";
-  function: { name: string; description?: string; parameters: Record<string, unknown> };
-}
-
-/** The body of `POST /v2/chat`. */
-export interface CohereChatRequest {
-  model: string;
-  messages: CohereMessage[];
-  stream: boolean;
-  tools?: CohereTool[];
-  strict_tools?: boolean;
-  tool_choice?: "REQUIRED" | "NONE";
-  response_format?: { type: "json_object"; json_schema?: Record<string, unknown> };
-  max_tokens?: number;
-  stop_sequences?: string[];
-  temperature?: number;
-  seed?: number;
-  frequency_penalty?: number;
-  presence_penalty?: number;
-  k?: number;
-  p?: number;
-  thinking?: { type: "enabled" | "disabled"; token_budget?: number };
-  [k: string]: unknown;
-}
+import { nativeMessages } from "./messages.ts";
+import type { CohereChatRequest, CohereTool } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * Cohere's own request fields a client can add to an OpenAI request (the SDKs' `extra_body`); they
@@ -40,10 +15,21 @@ const NATIVE_FIELDS = ["documents", "citation_options", "safety_mode", "strict_t
 const P_MIN = 0.01;
 const P_MAX = 0.99;
 
+/** `POST {COHERE_BASE_URL}/v2/chat` with a Bearer key; `stream: true` answers in SSE. */
+export function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    ...target.headers,
+  };
+  if (target.key) headers.authorization = `Bearer ${target.key}`;
+  return { url: `${target.baseUrl}/v2/chat`, init: { method: "POST", headers, body: JSON.stringify(nativeRequest(body, target.model, stream)) } };
+}
+
 /** OpenAI chat request → Cohere v2 chat request. Throws UpstreamError 400 for what Cohere cannot do. */
-export function cohereRequest(body: ChatRequestBody, model: string, stream: boolean): CohereChatRequest {
+export function nativeRequest(body: ChatRequestBody, model: string, stream: boolean): CohereChatRequest {
   refuseUnsupported(body);
-  const out: CohereChatRequest = { model, messages: body.messages.map(cohereMessage), stream };
+  const out: CohereChatRequest = { model, messages: nativeMessages(body.messages), stream };
   Object.assign(out, toolFields(body), samplingFields(body));
   const format = responseFormat(body.response_format);
   if (format) out.response_format = format;

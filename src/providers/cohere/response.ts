@@ -1,24 +1,22 @@
 import type { ChatCompletion } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
 import type { Target } from "../types.ts";
-import { finishReason } from "./finish.ts";
-import { usageFromCohere } from "./usage.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
+
+import { toFinishReason } from "./finish-reason.ts";
+import { toOpenAIUsage } from "./usage.ts";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * A Cohere v2 chat response as an OpenAI chat completion. The tool plan (the text Cohere writes
  * before calling tools) is the answer's `content`, as OpenAI models put that text; thinking parts
  * are `reasoning_content`; citations stay on the message under Cohere's name.
  */
-export function parseCohereResponse(text: string, target: Target): ChatCompletion {
-  let parsed: any;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badUpstream("cohere", "body is not JSON");
-  }
+export function parseResponse(text: string, target: Target): ChatCompletion {
+  const parsed = parseUpstreamJson(text, PROVIDER, "body");
   const message = parsed?.message;
-  if (!message || typeof message !== "object") throw badUpstream("cohere", "no message in the answer");
-  const finish = finishReason(parsed.finish_reason);
+  if (!message || typeof message !== "object") throw badUpstream(PROVIDER, "no message in the answer");
+  const finish = toFinishReason(parsed.finish_reason);
 
   let content = typeof message.tool_plan === "string" ? message.tool_plan : "";
   let reasoning = "";
@@ -36,7 +34,7 @@ export function parseCohereResponse(text: string, target: Target): ChatCompletio
   if (toolCalls.length) out.tool_calls = toolCalls;
   if (Array.isArray(message.citations) && message.citations.length) out.citations = message.citations;
 
-  const usage = usageFromCohere(parsed.usage);
+  const usage = toOpenAIUsage(parsed.usage);
   return {
     id: typeof parsed.id === "string" ? parsed.id : `chatcmpl-${crypto.randomUUID()}`,
     object: "chat.completion",

@@ -1,11 +1,13 @@
+import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream, UpstreamError } from "../errors.ts";
-import { sseEvents } from "../sse.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
-import type { StreamBody } from "../upstream-body.ts";
-import { finishReason } from "./finish.ts";
-import { usageFromCohere } from "./usage.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
+import { toFinishReason } from "./finish-reason.ts";
+import { toOpenAIUsage } from "./usage.ts";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 
@@ -19,91 +21,107 @@ type Delta = ChatCompletionChunk["choices"][number]["delta"];
  *   the last value of an extra delta field, so they are sent once, all together)
  * - `message-end` → the finish chunk, then a `choices: []` chunk with the usage
  */
-export async function* cohereStreamChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
-  const created = Math.floor(Date.now() / 1000);
-  let id = `chatcmpl-${crypto.randomUUID()}`;
-  const calls = new ToolCallSlots();
-  const citations: unknown[] = [];
-  const chunk = (choices: ChatCompletionChunk["choices"], extra: Partial<ChatCompletionChunk> = {}): StreamChunk => ({
-    chunk: { id, object: "chat.completion.chunk", created, model: target.model, choices, ...extra },
-  });
-  const delta = (d: Delta, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
-  const frames = new TextFrames();
-  const text = (content: string): StreamChunk => {
-    const sc = delta({ content });
-    sc.raw = frames.json(sc.chunk);
-    return sc;
-  };
+export class Translator implements StreamTranslator<EventSourceMessage> {
+  done = false;
+  private ended = false;
+  private id = `chatcmpl-${crypto.randomUUID()}`;
+  private readonly created = Math.floor(Date.now() / 1000);
+  private readonly calls = new ToolCallSlots();
+  private readonly citations: unknown[] = [];
+  private readonly frames = new TextFrames();
 
-  for await (const sse of sseEvents(body)) {
-    if (sse.data === "[DONE]") break;
+  constructor(private readonly target: Target) {}
+
+  translate(sse: EventSourceMessage, out: StreamChunk[]): void {
+    if (sse.data === "[DONE]") {
+      this.done = true;
+      return;
+    }
     const event = parseEvent(sse.data);
     switch (event.type) {
       case "message-start":
-        if (typeof event.id === "string" && event.id) id = event.id;
-        yield delta({ role: "assistant", content: "" });
+        if (typeof event.id === "string" && event.id) this.id = event.id;
+        out.push(this.delta({ role: "assistant", content: "" }));
         break;
       case "content-start":
       case "content-delta": {
         const content = event.delta?.message?.content;
-        if (typeof content?.text === "string" && content.text) yield text(content.text);
-        if (typeof content?.thinking === "string" && content.thinking) yield delta({ reasoning_content: content.thinking });
+        if (typeof content?.text === "string" && content.text) out.push(this.text(content.text));
+        if (typeof content?.thinking === "string" && content.thinking) out.push(this.delta({ reasoning_content: content.thinking }));
         break;
       }
       case "tool-plan-delta": {
         const plan = event.delta?.message?.tool_plan;
-        if (typeof plan === "string" && plan) yield delta({ content: plan });
+        if (typeof plan === "string" && plan) out.push(this.delta({ content: plan }));
         break;
       }
       case "tool-call-start": {
         const call = event.delta?.message?.tool_calls;
         const args = typeof call?.function?.arguments === "string" ? call.function.arguments : "";
-        const index = calls.open(event.index, args !== "");
-        yield delta({
-          tool_calls: [{ index, id: String(call?.id ?? ""), type: "function", function: { name: String(call?.function?.name ?? ""), arguments: args } } as any],
-        });
+        const index = this.calls.open(event.index, args !== "");
+        out.push(
+          this.delta({
+            tool_calls: [
+              { index, id: String(call?.id ?? ""), type: "function", function: { name: String(call?.function?.name ?? ""), arguments: args } } as any,
+            ],
+          }),
+        );
         break;
       }
       case "tool-call-delta": {
         const args = event.delta?.message?.tool_calls?.function?.arguments;
-        if (typeof args === "string" && args) yield delta({ tool_calls: [{ index: calls.append(event.index), function: { arguments: args } }] });
+        if (typeof args === "string" && args) out.push(this.delta({ tool_calls: [{ index: this.calls.append(event.index), function: { arguments: args } }] }));
         break;
       }
       case "tool-call-end": {
         // A call without parameters streams no arguments at all; clients JSON.parse what they get.
-        const index = calls.close(event.index);
-        if (index !== null) yield delta({ tool_calls: [{ index, function: { arguments: "{}" } }] });
+        const index = this.calls.close(event.index);
+        if (index !== null) out.push(this.delta({ tool_calls: [{ index, function: { arguments: "{}" } }] }));
         break;
       }
       case "citation-start": {
         const citation = event.delta?.message?.citations;
-        if (citation) citations.push(citation);
+        if (citation) this.citations.push(citation);
         break;
       }
       case "message-end": {
         const end = event.delta ?? {};
-        const finish = finishReason(end.finish_reason, end.error);
-        yield delta(citations.length ? { citations } : {}, finish);
-        const usage = usageFromCohere(end.usage);
-        if (usage) yield chunk([], { usage });
-        return;
+        this.done = true;
+        this.ended = true;
+        const finish = toFinishReason(end.finish_reason, end.error);
+        out.push(this.delta(this.citations.length ? { citations: this.citations } : {}, finish));
+        const usage = toOpenAIUsage(end.usage);
+        if (usage) out.push(this.chunk([], { usage }));
+        break;
       }
       default:
         // content-end, citation-end, debug, and event types added after this was written.
         break;
     }
   }
-  throw badUpstream("cohere", "the stream ended before its message-end event");
+
+  finish(): void {
+    if (!this.ended) throw badUpstream(PROVIDER, "the stream ended before its message-end event");
+  }
+
+  private chunk(choices: ChatCompletionChunk["choices"], extra: Partial<ChatCompletionChunk> = {}): StreamChunk {
+    return { chunk: { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.target.model, choices, ...extra } };
+  }
+
+  private delta(d: Delta, finish: string | null = null): StreamChunk {
+    return this.chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+  }
+
+  private text(content: string): StreamChunk {
+    const sc = this.delta({ content });
+    sc.raw = this.frames.json(sc.chunk);
+    return sc;
+  }
 }
 
 function parseEvent(data: string): any {
-  let event: any;
-  try {
-    event = JSON.parse(data);
-  } catch {
-    throw badUpstream("cohere", "stream event is not JSON");
-  }
-  if (!event || typeof event !== "object") throw badUpstream("cohere", "stream event is not an object");
+  const event = parseUpstreamJson(data, PROVIDER, "stream event");
+  if (!event || typeof event !== "object") throw badUpstream(PROVIDER, "stream event is not an object");
   if (typeof event.type !== "string" && typeof event.message === "string") {
     // An error reported inside the stream, in Cohere's error shape.
     throw new UpstreamError({
@@ -141,7 +159,7 @@ class ToolCallSlots {
 
   private slot(key: unknown) {
     const slot = this.slots.get(key ?? this.slots.size - 1);
-    if (!slot) throw badUpstream("cohere", `tool call event for index ${String(key)} before its tool-call-start`);
+    if (!slot) throw badUpstream(PROVIDER, `tool call event for index ${String(key)} before its tool-call-start`);
     return slot;
   }
 }

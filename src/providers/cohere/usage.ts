@@ -1,13 +1,6 @@
 import type { Usage } from "../../openai/schema.ts";
 import { openaiUsage } from "../../openai/usage.ts";
-
-/** Cohere v2's `usage` object, on a chat response and on the stream's `message-end` event. */
-export interface CohereUsage {
-  billed_units?: { input_tokens?: number; output_tokens?: number; [k: string]: unknown };
-  tokens?: { input_tokens?: number; output_tokens?: number };
-  cached_tokens?: number;
-  [k: string]: unknown;
-}
+import type { CohereUsage } from "./wire.ts";
 
 /**
  * OpenAI usage from Cohere's. `billed_units` are the tokens Cohere charges for; `tokens` also count
@@ -16,7 +9,7 @@ export interface CohereUsage {
  * times over. `cached_tokens` counts template tokens too and has no rate of its own, so it is not
  * reported as OpenAI's discounted cache reads. Cohere's own figures stay visible under `cohere`.
  */
-export function usageFromCohere(usage: CohereUsage | null | undefined): Usage | null {
+export function toOpenAIUsage(usage: CohereUsage | null | undefined): Usage | null {
   if (!usage || typeof usage !== "object") return null;
   const input = count(usage.billed_units?.input_tokens) ?? count(usage.tokens?.input_tokens);
   const output = count(usage.billed_units?.output_tokens) ?? count(usage.tokens?.output_tokens);

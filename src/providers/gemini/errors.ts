@@ -2,6 +2,8 @@ import { errorTypeForStatus } from "../../openai/errors.ts";
 import { genericError, retryHeaders, UpstreamError } from "../errors.ts";
 import type { MappedError } from "../types.ts";
 import { lookup } from "../lookup.ts";
+import { errorJson } from "../upstream-json.ts";
+import { PROVIDER } from "./wire.ts";
 
 /** google.rpc.Code names → the HTTP status an OpenAI client expects for each. */
 const STATUS_FOR_CODE: Record<string, number> = {
@@ -28,17 +30,12 @@ const ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo";
 const DURATION = /^(\d+(?:\.\d+)?)s$/;
 
 /** A Gemini error answer (`{"error":{"code","message","status","details"}}`) in OpenAI's shape. */
-export function mapGeminiError(status: number, text: string, headers: Headers): MappedError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // An HTML page (unknown path, a proxy in between): keep the status and a readable snippet.
-    return genericError("gemini", status, text, headers);
-  }
+export function mapError(status: number, text: string, headers: Headers): MappedError {
+  const parsed = errorJson(text);
   // Without alt=sse, streamGenerateContent wraps its error in an array.
   const err = (Array.isArray(parsed) ? parsed[0] : parsed)?.error;
-  if (!err || typeof err !== "object") return genericError("gemini", status, text, headers);
+  // Not JSON (an HTML page for an unknown path, a proxy in between): the status and a readable snippet.
+  if (!err || typeof err !== "object") return genericError(PROVIDER, status, text, headers);
   return fromGoogleError(err, status, headers);
 }
 

@@ -23,7 +23,7 @@ const BROKEN_CALL = new Set(["MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL", 
  * MISSING_THOUGHT_SIGNATURE → 400 (the client dropped `extra_content` from a tool call).
  * Anything else (OTHER, FINISH_REASON_UNSPECIFIED, future values) is "stop".
  */
-export function openaiFinishReason(reason: string, hasToolCalls: boolean, finishMessage?: string): string {
+export function toFinishReason(reason: string, hasToolCalls: boolean, finishMessage?: string): string {
   if (reason === "MAX_TOKENS") return "length";
   if (FILTERED.has(reason)) return "content_filter";
   const detail = finishMessage ? `: ${finishMessage}` : "";

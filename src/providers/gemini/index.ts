@@ -1,13 +1,15 @@
+import { sseEvents } from "../sse.ts";
+import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
-import { mapGeminiError } from "./errors.ts";
-import { buildGeminiRequest } from "./request.ts";
-import { parseGeminiResponse } from "./response.ts";
-import { streamGeminiChunks } from "./stream.ts";
+import { mapError } from "./errors.ts";
+import { buildRequest } from "./request.ts";
+import { parseResponse } from "./response.ts";
+import { Translator } from "./stream.ts";
 
 /** Google's Gemini API (AI Studio, generativelanguage.googleapis.com), spoken natively. */
 export const geminiAdapter: ProtocolAdapter = {
-  buildRequest: buildGeminiRequest,
-  parseResponse: parseGeminiResponse,
-  streamChunks: streamGeminiChunks,
-  mapError: (status, text, headers) => mapGeminiError(status, text, headers),
+  buildRequest,
+  parseResponse,
+  streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
+  mapError,
 };

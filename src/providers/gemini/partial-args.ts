@@ -1,5 +1,6 @@
 import { badUpstream } from "../errors.ts";
 import type { PartialArg } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 type Segment = string | number;
 
@@ -42,7 +43,7 @@ export class ArgumentsWriter {
 
   private one(arg: PartialArg): string {
     const path = typeof arg.jsonPath === "string" ? parseJsonPath(arg.jsonPath) : null;
-    if (!path?.length) throw badUpstream("gemini", `function call argument path ${JSON.stringify(arg.jsonPath)} is not a JSON path`);
+    if (!path?.length) throw badUpstream(PROVIDER, `function call argument path ${JSON.stringify(arg.jsonPath)} is not a JSON path`);
     const pathKey = JSON.stringify(path);
     if (this.openString === pathKey && typeof arg.stringValue === "string") {
       return escapeString(arg.stringValue) + (arg.willContinue ? "" : this.closeString());

@@ -1,33 +1,30 @@
 import type { ChatCompletion } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
 import type { Target } from "../types.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
 import { googleErrorInBody } from "./errors.ts";
-import { openaiFinishReason, promptBlocked } from "./finish-reason.ts";
+import { promptBlocked, toFinishReason } from "./finish-reason.ts";
 import { completionId, newToolCallId, reportedModel } from "./ids.ts";
 import { carryThoughtSignature } from "./thought-signature.ts";
-import { geminiUsage } from "./usage.ts";
+import { toOpenAIUsage } from "./usage.ts";
 import type { Candidate, GenerateContentResponse } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 /**
  * A GenerateContentResponse → an OpenAI chat completion: one choice per candidate, text parts
  * joined into content, thought parts into reasoning_content, functionCall parts into tool_calls
  * (arguments as JSON text, the thought signature carried on the call).
  */
-export function parseGeminiResponse(text: string, target: Target): ChatCompletion {
-  let parsed: GenerateContentResponse;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badUpstream("gemini", "body is not JSON");
-  }
-  if (!parsed || typeof parsed !== "object") throw badUpstream("gemini", "body is not a JSON object");
+export function parseResponse(text: string, target: Target): ChatCompletion {
+  const parsed: GenerateContentResponse = parseUpstreamJson(text, PROVIDER, "body");
+  if (!parsed || typeof parsed !== "object") throw badUpstream(PROVIDER, "body is not a JSON object");
   if (parsed.error) throw googleErrorInBody(parsed.error);
   const candidates = Array.isArray(parsed.candidates) ? parsed.candidates : [];
   if (!candidates.length) {
     if (parsed.promptFeedback?.blockReason) throw promptBlocked(parsed.promptFeedback);
-    throw badUpstream("gemini", "no candidates");
+    throw badUpstream(PROVIDER, "no candidates");
   }
-  const usage = geminiUsage(parsed.usageMetadata);
+  const usage = toOpenAIUsage(parsed.usageMetadata);
   return {
     id: completionId(parsed.responseId),
     object: "chat.completion",
@@ -65,6 +62,6 @@ function choice(candidate: Candidate, position: number): ChatCompletion["choices
       ...(reasoning !== null ? { reasoning_content: reasoning } : {}),
       ...(hasCalls ? { tool_calls: toolCalls } : {}),
     },
-    finish_reason: openaiFinishReason(candidate.finishReason ?? "STOP", hasCalls, candidate.finishMessage),
+    finish_reason: toFinishReason(candidate.finishReason ?? "STOP", hasCalls, candidate.finishMessage),
   };
 }

@@ -1,16 +1,18 @@
+import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk, Usage } from "../../openai/schema.ts";
 import { TextFrames } from "../../openai/text-frames.ts";
 import { badUpstream } from "../errors.ts";
-import { sseEvents } from "../sse.ts";
+import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
-import type { StreamBody } from "../upstream-body.ts";
+import { parseUpstreamJson } from "../upstream-json.ts";
 import { googleErrorInBody } from "./errors.ts";
-import { openaiFinishReason, promptBlocked } from "./finish-reason.ts";
+import { promptBlocked, toFinishReason } from "./finish-reason.ts";
 import { completionId, newToolCallId, reportedModel } from "./ids.ts";
 import { ArgumentsWriter } from "./partial-args.ts";
 import { carryThoughtSignature } from "./thought-signature.ts";
-import { geminiUsage } from "./usage.ts";
+import { toOpenAIUsage } from "./usage.ts";
 import type { FunctionCall, GenerateContentResponse, Part } from "./wire.ts";
+import { PROVIDER } from "./wire.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 
@@ -21,55 +23,68 @@ type Delta = ChatCompletionChunk["choices"][number]["delta"];
  * (`choices: []`) at the end. A stream that ends before every candidate has a finishReason was cut
  * off, and is reported as an error rather than passed off as a complete answer.
  */
-export async function* streamGeminiChunks(body: StreamBody, target: Target): AsyncGenerator<StreamChunk> {
-  const candidates = new Map<number, CandidateStream>();
-  let usage: Usage | undefined;
-  let id: string | null = null;
-  let model = target.model;
-  const created = Math.floor(Date.now() / 1000);
-  const frames = new TextFrames();
-  const chunk = (index: number, delta: Delta, finish: string | null = null): StreamChunk => ({
-    chunk: { id: id!, object: "chat.completion.chunk", created, model, choices: [{ index, delta, finish_reason: finish }] },
-  });
+export class Translator implements StreamTranslator<EventSourceMessage> {
+  readonly done = false;
+  private readonly candidates = new Map<number, CandidateStream>();
+  private usage: Usage | undefined;
+  private id: string | null = null;
+  private model: string;
+  private readonly created = Math.floor(Date.now() / 1000);
+  private readonly frames = new TextFrames();
+  /** One event's deltas for one candidate, reused across events. */
+  private readonly deltas: Delta[] = [];
 
-  for await (const event of sseEvents(body)) {
-    if (!event.data.trim()) continue;
-    let response: GenerateContentResponse;
-    try {
-      response = JSON.parse(event.data);
-    } catch {
-      throw badUpstream("gemini", "stream event is not JSON");
-    }
-    if (!response || typeof response !== "object") throw badUpstream("gemini", "stream event is not a JSON object");
+  private readonly requested: string;
+
+  constructor(target: Target) {
+    this.model = target.model;
+    this.requested = target.model;
+  }
+
+  translate(event: EventSourceMessage, out: StreamChunk[]): void {
+    if (!event.data.trim()) return;
+    const response: GenerateContentResponse = parseUpstreamJson(event.data, PROVIDER, "stream event");
+    if (!response || typeof response !== "object") throw badUpstream(PROVIDER, "stream event is not a JSON object");
     if (response.error) throw googleErrorInBody(response.error);
-    id ??= completionId(response.responseId);
-    model = reportedModel(response.modelVersion, target.model);
-    usage = geminiUsage(response.usageMetadata) ?? usage;
+    this.id ??= completionId(response.responseId);
+    this.model = reportedModel(response.modelVersion, this.requested);
+    this.usage = toOpenAIUsage(response.usageMetadata) ?? this.usage;
     const list = Array.isArray(response.candidates) ? response.candidates : [];
     if (!list.length && response.promptFeedback?.blockReason) throw promptBlocked(response.promptFeedback);
 
     for (const [position, candidate] of list.entries()) {
       const index = typeof candidate.index === "number" ? candidate.index : position;
-      let state = candidates.get(index);
-      if (!state) candidates.set(index, (state = new CandidateStream()));
-      for (const delta of state.deltas(candidate.content?.parts ?? [])) {
-        const sc = chunk(index, delta);
-        // Text alone (not the first delta, which also opens the message with its role).
-        if (typeof delta.content === "string" && delta.role === undefined) sc.raw = frames.json(sc.chunk);
-        yield sc;
+      let state = this.candidates.get(index);
+      if (!state) this.candidates.set(index, (state = new CandidateStream()));
+      const deltas = this.deltas;
+      deltas.length = 0;
+      state.deltas(candidate.content?.parts ?? [], deltas);
+      for (const delta of deltas) {
+        const sc = this.chunk(index, delta);
+        if (typeof delta.content === "string" && delta.role === undefined) sc.raw = this.frames.json(sc.chunk);
+        out.push(sc);
       }
       if (candidate.finishReason && !state.finished) {
         const closing = state.closeCall();
-        if (closing) yield chunk(index, closing);
+        if (closing) out.push(this.chunk(index, closing));
         state.finished = true;
-        yield chunk(index, state.emptyDelta(), openaiFinishReason(candidate.finishReason, state.toolCalls > 0, candidate.finishMessage));
+        out.push(this.chunk(index, state.emptyDelta(), toFinishReason(candidate.finishReason, state.toolCalls > 0, candidate.finishMessage)));
       }
     }
   }
 
-  if (!candidates.size) throw badUpstream("gemini", "the stream ended without an answer");
-  if ([...candidates.values()].some((c) => !c.finished)) throw badUpstream("gemini", "the stream ended before the answer was finished");
-  if (usage) yield { chunk: { id: id!, object: "chat.completion.chunk", created, model, choices: [], usage } };
+  finish(out: StreamChunk[]): void {
+    if (!this.candidates.size) throw badUpstream(PROVIDER, "the stream ended without an answer");
+    for (const c of this.candidates.values()) if (!c.finished) throw badUpstream(PROVIDER, "the stream ended before the answer was finished");
+    if (this.usage)
+      out.push({ chunk: { id: this.id!, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [], usage: this.usage } });
+  }
+
+  private chunk(index: number, delta: Delta, finish: string | null = null): StreamChunk {
+    return {
+      chunk: { id: this.id!, object: "chat.completion.chunk", created: this.created, model: this.model, choices: [{ index, delta, finish_reason: finish }] },
+    };
+  }
 }
 
 /** One candidate's progress: whether the role went out, its tool calls, the call whose arguments are still streaming. */
@@ -79,14 +94,14 @@ class CandidateStream {
   private roleSent = false;
   private open: { index: number; writer: ArgumentsWriter } | null = null;
 
-  *deltas(parts: Part[]): Generator<Delta> {
+  deltas(parts: Part[], out: Delta[]): void {
     for (const part of parts) {
       const delta = part.functionCall ? this.call(part.functionCall, part.thoughtSignature) : this.text(part);
       if (!delta) continue;
       if (!this.roleSent) {
         this.roleSent = true;
-        yield { role: "assistant", ...delta };
-      } else yield delta;
+        out.push({ role: "assistant", ...delta });
+      } else out.push(delta);
     }
   }
 

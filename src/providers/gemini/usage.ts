@@ -8,7 +8,7 @@ import type { UsageMetadata } from "./wire.ts";
  * counted in `candidatesTokenCount`, so it is added to completion_tokens as OpenAI counts reasoning.
  * Prompt tokens of server-side tools (`toolUsePromptTokenCount`) are billed as input.
  */
-export function geminiUsage(meta: UsageMetadata | undefined): Usage | undefined {
+export function toOpenAIUsage(meta: UsageMetadata | undefined): Usage | undefined {
   if (!meta || typeof meta.promptTokenCount !== "number") return undefined;
   const prompt = meta.promptTokenCount + num(meta.toolUsePromptTokenCount);
   const cached = Math.min(num(meta.cachedContentTokenCount), prompt);

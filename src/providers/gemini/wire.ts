@@ -4,6 +4,9 @@
  * missing, as the recorded responses show (empty parts, usage without counts mid-stream).
  */
 
+/** The provider's name in messages, spelt as the registry spells it. */
+export const PROVIDER = "gemini";
+
 export type Json = Record<string, unknown>;
 
 export interface Part {

@@ -2,10 +2,11 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ChatRequest, type ChatCompletionChunk, type ChatRequestBody } from "../../../src/openai/schema.ts";
 import { modelTraits } from "../../../src/providers/anthropic/models.ts";
-import { toMessagesRequest } from "../../../src/providers/anthropic/request.ts";
-import { parseMessage } from "../../../src/providers/anthropic/response.ts";
-import { StreamTranslator } from "../../../src/providers/anthropic/stream.ts";
+import { nativeRequest } from "../../../src/providers/anthropic/request.ts";
+import { parseResponse } from "../../../src/providers/anthropic/response.ts";
+import { Translator } from "../../../src/providers/anthropic/stream.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
+import type { StreamChunk } from "../../../src/providers/types.ts";
 
 const MODELS = [
   "claude-haiku-4-5",
@@ -107,18 +108,25 @@ const request = fc.record(
 
 describe("any request the engine accepts", () => {
   test("translates, or is refused with an UpstreamError 400; what goes up follows the API's rules", () => {
+    const refused = new Map<string, number>();
+    let accepted = 0;
     fc.assert(
       fc.property(request, (body) => {
         fc.pre(ChatRequest.safeParse(body).success);
         let out;
         try {
-          out = toMessagesRequest(body as ChatRequestBody, body.model, false);
+          out = nativeRequest(body as ChatRequestBody, body.model, false);
         } catch (e) {
           expect(e).toBeInstanceOf(UpstreamError);
           expect((e as UpstreamError).mapped.status).toBe(400);
-          expect((e as UpstreamError).mapped.error.param).toBeTruthy();
+          const param = (e as UpstreamError).mapped.error.param!;
+          // The oracle: the parameter named is in the request and holds a value Anthropic cannot take.
+          expect(unsupportedAt(body, param)).toBe(true);
+          const kind = param.replace(/\[\d+\]/g, "[]");
+          refused.set(kind, (refused.get(kind) ?? 0) + 1);
           return;
         }
+        accepted++;
         JSON.parse(JSON.stringify(out));
         const traits = modelTraits(body.model);
         expect(Number.isInteger(out.max_tokens) && out.max_tokens >= 1).toBe(true);
@@ -149,8 +157,52 @@ describe("any request the engine accepts", () => {
       }),
       { numRuns: 1500 },
     );
+    // Not vacuous: both outcomes happen, and refusals come from many different parameters.
+    expect(accepted).toBeGreaterThan(50);
+    expect([...refused.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
+    expect(refused.size).toBeGreaterThanOrEqual(6);
   });
 });
+
+/** The value at a parameter path such as `messages[2].tool_calls[0].function.arguments`, or undefined. */
+function valueAt(body: unknown, param: string): unknown {
+  let value: any = body;
+  for (const key of param.match(/[^.[\]]+/g) ?? []) value = value == null ? undefined : value[key];
+  return value;
+}
+
+/**
+ * An independent reading of what this generator can produce that Anthropic's API cannot take:
+ * true when `param` names a value present in the request that is one of those.
+ */
+function unsupportedAt(body: any, param: string): boolean {
+  const value = valueAt(body, param);
+  if (value === undefined) return false;
+  const traits = modelTraits(body.model);
+  const isObjectText = (t: string) => {
+    if (t.trim() === "") return true;
+    try {
+      const v = JSON.parse(t);
+      return !!v && typeof v === "object" && !Array.isArray(v);
+    } catch {
+      return false;
+    }
+  };
+  if (param === "n") return value !== 1;
+  if (param === "logprobs") return value === true;
+  if (param === "response_format") return (value as any).type === "json_object";
+  if (param === "tool_choice") return body.tools?.length > 0 && (value as any)?.type === "allowed_tools";
+  if (param === "top_p") return traits.oneSamplingParam && body.temperature !== undefined;
+  if (param === "reasoning_effort") return value !== null;
+  if (/^tools\[\d+\]\.type$/.test(param)) return value !== "function";
+  if (/^messages\[\d+\]\.tool_calls\[\d+\]\.type$/.test(param)) return value !== "function";
+  if (/^messages\[\d+\]\.tool_calls\[\d+\]\.function\.arguments$/.test(param)) return !isObjectText(value as string);
+  if (/^messages\[\d+\]\.(tool_calls\[\d+\]\.)?thinking_blocks\[\d+\]$/.test(param)) return (value as any).type === "bogus";
+  if (/^messages\[\d+\]\.content\[\d+\]\.type$/.test(param)) return value === "input_audio" || value === "refusal";
+  if (/^messages\[\d+\]\.content\[\d+\]\.image_url\.url$/.test(param)) return String(value).startsWith("ftp:");
+  if (/^messages\[\d+\]\.content$/.test(param)) return Array.isArray(value) && value.some((p: any) => p.type !== "text");
+  return false;
+}
 
 // --- OpenAI conversation → Anthropic keeps every message ---------------------------------------
 
@@ -194,7 +246,7 @@ function openaiItems(messages: any[]): { system: string[]; items: Item[] } {
   return { system, items };
 }
 
-function nativeItems(req: ReturnType<typeof toMessagesRequest>): { system: string[]; items: Item[] } {
+function nativeItems(req: ReturnType<typeof nativeRequest>): { system: string[]; items: Item[] } {
   const items: Item[] = [];
   for (const turn of req.messages) {
     for (const b of turn.content) {
@@ -211,7 +263,7 @@ describe("round trips", () => {
     fc.assert(
       fc.property(fc.array(exchange, { minLength: 1, maxLength: 6 }), (exchanges) => {
         const messages = exchanges.flat();
-        const req = toMessagesRequest({ model: "anthropic/claude-haiku-4-5", messages } as ChatRequestBody, "claude-haiku-4-5", false);
+        const req = nativeRequest({ model: "anthropic/claude-haiku-4-5", messages } as ChatRequestBody, "claude-haiku-4-5", false);
         expect(nativeItems(req)).toEqual(openaiItems(messages));
       }),
       { numRuns: 500 },
@@ -254,11 +306,11 @@ describe("round trips", () => {
     fc.assert(
       fc.property(answer, (a) => {
         const blocks = blocksOf(a);
-        const completion = parseMessage(responseText(blocks, a.uses.length ? "tool_use" : "end_turn"));
+        const completion = parseResponse(responseText(blocks, a.uses.length ? "tool_use" : "end_turn"));
         const assistant = completion.choices[0]!.message;
         const calls = (assistant.tool_calls ?? []) as any[];
         const messages = [{ role: "user", content: "q" }, assistant, ...calls.map((c) => ({ role: "tool", tool_call_id: c.id, content: "ok" }))];
-        const req = toMessagesRequest({ model: "x", messages } as ChatRequestBody, "claude-haiku-4-5", false);
+        const req = nativeRequest({ model: "x", messages } as ChatRequestBody, "claude-haiku-4-5", false);
         const sentBack = req.messages.find((m) => m.role === "assistant")?.content ?? [];
         const joined = a.texts.join("");
         const expected = [
@@ -278,10 +330,10 @@ describe("round trips", () => {
       fc.property(answer, fc.integer({ min: 1, max: 7 }), (a, cut) => {
         const blocks = blocksOf(a);
         const stop = a.uses.length ? "tool_use" : "end_turn";
-        const full = parseMessage(responseText(blocks, stop));
+        const full = parseResponse(responseText(blocks, stop));
         const events = streamOf(blocks, stop, cut);
-        const translator = new StreamTranslator();
-        const chunks: ChatCompletionChunk[] = events.flatMap((e) => translator.push(e));
+        const translator = new Translator();
+        const chunks: ChatCompletionChunk[] = events.flatMap((e) => translated(translator, e)).map((sc) => sc.chunk);
         const acc = accumulate(chunks);
         const message = full.choices[0]!.message;
         expect(acc.content).toBe(message.content ?? "");
@@ -309,12 +361,12 @@ describe("stream frames", () => {
           { minLength: 1, maxLength: 5 },
         ),
         (id, model, texts) => {
-          const translator = new StreamTranslator();
+          const translator = new Translator();
           const frames = [
             { type: "message_start", message: { id, model, content: [], usage: { input_tokens: 1, output_tokens: 1 } } },
             { type: "content_block_start", index: 0, content_block: { type: "text", text: texts[0] } },
             ...texts.slice(1).map((t) => ({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } })),
-          ].flatMap((e) => translator.translate(e));
+          ].flatMap((e) => translated(translator, e));
           const texted = frames.filter((f) => f.raw !== undefined);
           expect(texted.map((f) => f.chunk.choices[0]!.delta.content)).toEqual(texts);
           for (const f of texted) expect(f.raw).toBe(JSON.stringify(f.chunk));
@@ -324,6 +376,13 @@ describe("stream frames", () => {
     );
   });
 });
+
+/** The chunks one event becomes, sent as the SSE event the API writes. */
+function translated(translator: Translator, event: any): StreamChunk[] {
+  const out: StreamChunk[] = [];
+  translator.translate({ event: event.type, data: JSON.stringify(event), id: undefined }, out);
+  return out;
+}
 
 /** The documented event sequence for these blocks, with text, thinking and JSON cut into `cut`-sized deltas. */
 function streamOf(blocks: any[], stop: string, cut: number): unknown[] {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
+import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { getProvider } from "../../../src/providers/registry.ts";

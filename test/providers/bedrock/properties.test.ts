@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { converseBody } from "../../../src/providers/bedrock/request.ts";
-import { parseConverse } from "../../../src/providers/bedrock/response.ts";
+import { nativeRequest } from "../../../src/providers/bedrock/request.ts";
+import { parseResponse } from "../../../src/providers/bedrock/response.ts";
 import { bedrockTarget } from "./helpers.ts";
 
 const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
@@ -122,7 +122,7 @@ describe("any valid OpenAI request translates, or is refused with a 400", () => 
         (messages, opts, model, stream) => {
           let body;
           try {
-            body = converseBody({ model: `bedrock/${model}`, messages, ...opts } as ChatRequestBody, model, stream);
+            body = nativeRequest({ model: `bedrock/${model}`, messages, ...opts } as ChatRequestBody, model, stream);
           } catch (e) {
             expect(e).toBeInstanceOf(UpstreamError);
             expect((e as UpstreamError).mapped.status).toBe(400);
@@ -161,7 +161,7 @@ describe("request → native → response keeps every message", () => {
     };
     fc.assert(
       fc.property(conversation(solidText), (messages) => {
-        const body = converseBody({ model: `bedrock/${MODEL}`, messages, tools: toolsFor(messages) } as ChatRequestBody, MODEL, false);
+        const body = nativeRequest({ model: `bedrock/${MODEL}`, messages, tools: toolsFor(messages) } as ChatRequestBody, MODEL, false);
 
         // System, user and tool text arrive, in order, where Converse keeps them.
         expect(body.system ?? []).toEqual(messages.filter((m) => m.role === "system").map((m) => ({ text: m.content as string })));
@@ -181,7 +181,7 @@ describe("request → native → response keeps every message", () => {
         const turns = body.messages.filter((t) => t.role === "assistant");
         expect(turns).toHaveLength(assistants.length);
         assistants.forEach((original, i) => {
-          const reply = parseConverse(JSON.stringify({ output: { message: turns[i] }, stopReason: "end_turn", usage: {} }), target).choices[0].message as any;
+          const reply = parseResponse(JSON.stringify({ output: { message: turns[i] }, stopReason: "end_turn", usage: {} }), target).choices[0].message as any;
           expect(reply.content).toEqual(original.content);
           const calls = (original.tool_calls as any[]) ?? [];
           if (!calls.length) {

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { converseBody } from "../../../src/providers/bedrock/request.ts";
+import { nativeRequest } from "../../../src/providers/bedrock/request.ts";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const req = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }): ChatRequestBody => ({ model: `bedrock/${CLAUDE}`, ...over });
 const build = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }, model = CLAUDE, stream = false) =>
-  converseBody(req(over), model, stream);
+  nativeRequest(req(over), model, stream);
 const rejected = (f: () => unknown): UpstreamError => {
   try {
     f();

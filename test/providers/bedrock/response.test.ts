@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { finishReason } from "../../../src/providers/bedrock/finish-reason.ts";
-import { parseConverse } from "../../../src/providers/bedrock/response.ts";
+import { toFinishReason } from "../../../src/providers/bedrock/finish-reason.ts";
+import { parseResponse } from "../../../src/providers/bedrock/response.ts";
 import { bedrockTarget, fixture } from "./helpers.ts";
 
 const target = bedrockTarget();
@@ -9,7 +9,7 @@ const target = bedrockTarget();
 describe("recorded Converse responses", () => {
   test("text", () => {
     const recorded = JSON.parse(fixture("amazon-bedrock-text.json"));
-    const c = parseConverse(fixture("amazon-bedrock-text.json"), target);
+    const c = parseResponse(fixture("amazon-bedrock-text.json"), target);
     expect(c.object).toBe("chat.completion");
     expect(c.id).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
     expect(c.model).toBe(target.model);
@@ -27,7 +27,7 @@ describe("recorded Converse responses", () => {
 
   test("reasoning: thinking text on reasoning_content, the answer on content", () => {
     const recorded = JSON.parse(fixture("amazon-bedrock-reasoning.json"));
-    const c = parseConverse(fixture("amazon-bedrock-reasoning.json"), target);
+    const c = parseResponse(fixture("amazon-bedrock-reasoning.json"), target);
     const m = c.choices[0].message;
     expect(m.reasoning_content).toBe(recorded.output.message.content[0].reasoningContent.reasoningText.text);
     expect(m.content).toBe(recorded.output.message.content[1].text);
@@ -37,7 +37,7 @@ describe("recorded Converse responses", () => {
   });
 
   test("tool call: arguments are the input as JSON text, content null, finish tool_calls", () => {
-    const c = parseConverse(fixture("amazon-bedrock-tool-call.1.json"), target);
+    const c = parseResponse(fixture("amazon-bedrock-tool-call.1.json"), target);
     const m = c.choices[0].message;
     expect(m.content).toBeNull();
     expect(m.tool_calls).toEqual([{ id: "tool-use-id", type: "function", function: { name: "bash", arguments: '{"command":"ls -l"}' } }]);
@@ -53,7 +53,7 @@ describe("usage", () => {
       stopReason: "end_turn",
       usage: { inputTokens: 100, outputTokens: 7, cacheReadInputTokens: 200, cacheWriteInputTokens: 50, totalTokens: 357 },
     };
-    const u = parseConverse(JSON.stringify(body), target).usage!;
+    const u = parseResponse(JSON.stringify(body), target).usage!;
     expect(u.prompt_tokens).toBe(350);
     expect(u.total_tokens).toBe(357);
     expect(u.prompt_tokens_details).toEqual({ cached_tokens: 200, cache_write_tokens: 50 });
@@ -79,7 +79,7 @@ describe("reasoning blocks ride on the tool call that follows them", () => {
       stopReason: "tool_use",
       usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
     };
-    const m = parseConverse(JSON.stringify(body), target).choices[0].message as any;
+    const m = parseResponse(JSON.stringify(body), target).choices[0].message as any;
     expect(m.content).toBe("Let me check.");
     expect(m.reasoning_content).toBe("plan more");
     expect(m.tool_calls[0].reasoning_blocks).toEqual([{ reasoningText: { text: "plan", signature: "sig1" } }, { redactedContent: "ZW5jcnlwdGVk" }]);
@@ -94,7 +94,7 @@ describe("reasoning blocks ride on the tool call that follows them", () => {
       },
       stopReason: "end_turn",
     };
-    const m = parseConverse(JSON.stringify(body), target).choices[0].message;
+    const m = parseResponse(JSON.stringify(body), target).choices[0].message;
     expect(m.tool_calls).toBeUndefined();
     expect(m.content).toBe("found it");
   });
@@ -111,9 +111,9 @@ describe("finish reasons", () => {
     ["content_filtered", "content_filter"],
     ["malformed_model_output", "stop"],
   ])("%s → %s", (stop, expected) => {
-    expect(finishReason(stop)).toBe(expected);
+    expect(toFinishReason(stop)).toBe(expected);
     const body = { output: { message: { role: "assistant", content: [{ text: "x" }] } }, stopReason: stop };
-    expect(parseConverse(JSON.stringify(body), target).choices[0].finish_reason).toBe(expected);
+    expect(parseResponse(JSON.stringify(body), target).choices[0].finish_reason).toBe(expected);
   });
 });
 
@@ -122,7 +122,7 @@ describe("broken answers", () => {
     for (const text of ["<html>", JSON.stringify({ output: {} })]) {
       const err = (() => {
         try {
-          parseConverse(text, target);
+          parseResponse(text, target);
         } catch (e) {
           return e;
         }

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { converseChunks } from "../../../src/providers/bedrock/stream.ts";
+import { bedrockAdapter } from "../../../src/providers/bedrock/index.ts";
 import { bedrockTarget, byteStream, collect, concat, contentOf, eventFrame, exceptionFrame, fixture, framesFromLines } from "./helpers.ts";
 
 const target = bedrockTarget();
-const run = (frames: Uint8Array[], reads?: number[]) => collect(converseChunks(byteStream(frames, reads), target));
+const run = (frames: Uint8Array[], reads?: number[]) => collect(bedrockAdapter.streamChunks(byteStream(frames, reads), target));
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => null,
@@ -104,7 +104,7 @@ describe("framing", () => {
         sent++;
       },
     });
-    const it = converseChunks(body, target)[Symbol.asyncIterator]();
+    const it = bedrockAdapter.streamChunks(body, target)[Symbol.asyncIterator]();
     expect((await it.next()).value.chunk.choices[0].delta.role).toBe("assistant");
     expect((await it.next()).value.chunk.choices[0].delta.content).toBe("early");
     release();
@@ -114,7 +114,7 @@ describe("framing", () => {
 
   test("a stream cut inside a frame, or before messageStop, is a 502, not a short answer", async () => {
     const all = concat(frames);
-    const cut = await failure(collect(converseChunks(byteStream([all.slice(0, all.length - 5)]), target)));
+    const cut = await failure(collect(bedrockAdapter.streamChunks(byteStream([all.slice(0, all.length - 5)]), target)));
     expect(cut?.mapped.status).toBe(502);
     expect(cut?.mapped.error.message).toContain("middle of a frame");
     const early = await failure(run(frames.slice(0, 5)));
@@ -147,7 +147,7 @@ describe("exception frames", () => {
     const seen: string[] = [];
     const err = await failure(
       (async () => {
-        for await (const c of converseChunks(byteStream(frames), target)) seen.push(c.chunk.choices[0]?.delta.content ?? "");
+        for await (const c of bedrockAdapter.streamChunks(byteStream(frames), target)) seen.push(c.chunk.choices[0]?.delta.content ?? "");
       })(),
     );
     expect(seen.join("")).toBe("partial");

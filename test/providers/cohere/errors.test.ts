@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mapCohereError } from "../../../src/providers/cohere/errors.ts";
+import { mapError } from "../../../src/providers/cohere/errors.ts";
 
 const body = (message: string) => JSON.stringify({ id: "5b5c6e1e-0000-4000-8000-000000000000", message });
 
@@ -33,17 +33,17 @@ describe("Cohere errors in OpenAI's shape", () => {
       [503, "service unavailable", "api_error", null],
     ];
     for (const [status, message, type, code] of cases) {
-      expect(mapCohereError(status, body(message), new Headers())).toEqual({ status, error: { message, type, param: null, code }, headers: {} });
+      expect(mapError(status, body(message), new Headers())).toEqual({ status, error: { message, type, param: null, code }, headers: {} });
     }
   });
 
   test("Retry-After and rate-limit headers are kept", () => {
-    const mapped = mapCohereError(429, body("slow down"), new Headers({ "retry-after": "12", "x-ratelimit-remaining": "0", "x-debug-trace-id": "abc" }));
+    const mapped = mapError(429, body("slow down"), new Headers({ "retry-after": "12", "x-ratelimit-remaining": "0", "x-debug-trace-id": "abc" }));
     expect(mapped.headers).toEqual({ "retry-after": "12", "x-ratelimit-remaining": "0" });
   });
 
   test("a body that is not Cohere's shape still gives a readable message", () => {
-    const mapped = mapCohereError(502, "<html>Bad Gateway</html>", new Headers());
+    const mapped = mapError(502, "<html>Bad Gateway</html>", new Headers());
     expect(mapped).toMatchObject({ status: 502, error: { type: "api_error", message: "cohere returned HTTP 502: <html>Bad Gateway</html>" } });
   });
 });

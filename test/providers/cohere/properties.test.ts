@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { cohereRequest } from "../../../src/providers/cohere/request.ts";
-import { parseCohereResponse } from "../../../src/providers/cohere/response.ts";
+import { nativeRequest } from "../../../src/providers/cohere/request.ts";
+import { parseResponse } from "../../../src/providers/cohere/response.ts";
 import { cohereTarget } from "./helpers.ts";
 import { chatRequest, messages } from "./openai-requests.ts";
 
@@ -39,7 +39,7 @@ describe("properties", () => {
       fc.property(chatRequest, (body) => {
         let out;
         try {
-          out = cohereRequest(body, MODEL, body.stream === true);
+          out = nativeRequest(body, MODEL, body.stream === true);
         } catch (e) {
           expect(e).toBeInstanceOf(UpstreamError);
           const mapped = (e as UpstreamError).mapped;
@@ -63,7 +63,7 @@ describe("properties", () => {
   test("request → Cohere → response keeps every message: roles, text, images, tool calls, tool results, reasoning", () => {
     fc.assert(
       fc.property(messages, (msgs) => {
-        const native = cohereRequest({ model: `cohere/${MODEL}`, messages: msgs }, MODEL, false).messages;
+        const native = nativeRequest({ model: `cohere/${MODEL}`, messages: msgs }, MODEL, false).messages;
         expect(native).toHaveLength(msgs.length);
         msgs.forEach((m: any, i) => {
           const n: any = native[i];
@@ -80,7 +80,7 @@ describe("properties", () => {
             finish_reason: calls.length ? "TOOL_CALL" : "COMPLETE",
             message: { ...n, content: typeof n.content === "string" ? (n.content ? [{ type: "text", text: n.content }] : []) : n.content },
           };
-          const back: any = parseCohereResponse(JSON.stringify(asAnswer), cohereTarget()).choices[0].message;
+          const back: any = parseResponse(JSON.stringify(asAnswer), cohereTarget()).choices[0].message;
           expect(back.content).toBe(calls.length && !textOf(m.content) ? null : textOf(m.content));
           expect(back.reasoning_content).toBe(m.reasoning_content || undefined);
           if (calls.length) {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { cohereRequest } from "../../../src/providers/cohere/request.ts";
+import { nativeRequest } from "../../../src/providers/cohere/request.ts";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 
 const MODEL = "command-a-03-2025";
 const build = (body: Partial<ChatRequestBody> & Record<string, unknown>, stream = false) =>
-  cohereRequest({ model: `cohere/${MODEL}`, messages: [{ role: "user", content: "hi" }], ...body } as ChatRequestBody, MODEL, stream);
+  nativeRequest({ model: `cohere/${MODEL}`, messages: [{ role: "user", content: "hi" }], ...body } as ChatRequestBody, MODEL, stream);
 
 function rejection(fn: () => unknown): UpstreamError["mapped"] {
   try {

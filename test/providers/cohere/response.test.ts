@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { parseCohereResponse } from "../../../src/providers/cohere/response.ts";
+import { parseResponse } from "../../../src/providers/cohere/response.ts";
 import { cohereTarget, fixtureText } from "./helpers.ts";
 
-const parse = (body: unknown) => parseCohereResponse(typeof body === "string" ? body : JSON.stringify(body), cohereTarget());
+const parse = (body: unknown) => parseResponse(typeof body === "string" ? body : JSON.stringify(body), cohereTarget());
 
 describe("recorded responses", () => {
   test("text: content, stop, usage from billed units with Cohere's own counts kept", () => {

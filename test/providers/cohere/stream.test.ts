@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { parseCohereResponse } from "../../../src/providers/cohere/response.ts";
-import { cohereStreamChunks } from "../../../src/providers/cohere/stream.ts";
+import { parseResponse } from "../../../src/providers/cohere/response.ts";
+import { cohereAdapter } from "../../../src/providers/cohere/index.ts";
 import { collect, cohereTarget, fixtureEvents, fixtureText, sseBody } from "./helpers.ts";
 
-const run = (events: unknown[], opts?: Parameters<typeof sseBody>[1]) => collect(cohereStreamChunks(sseBody(events, opts), cohereTarget()));
+const run = (events: unknown[], opts?: Parameters<typeof sseBody>[1]) => collect(cohereAdapter.streamChunks(sseBody(events, opts), cohereTarget()));
 const text = (chunks: any[]) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
 
 async function failure(events: unknown[], opts?: Parameters<typeof sseBody>[1]) {
@@ -36,7 +36,7 @@ describe("recorded streams", () => {
   test("the same answer streamed and not streamed gives the same text, finish and usage", async () => {
     const chunks = await run(fixtureEvents("cohere-text.chunks.txt"));
     // cohere-text.json is the recorded non-streamed answer to the same question.
-    const full = parseCohereResponse(fixtureText("cohere-text.json"), cohereTarget());
+    const full = parseResponse(fixtureText("cohere-text.json"), cohereTarget());
     expect(text(chunks)).toBe(full.choices[0].message.content!);
     expect(chunks.at(-2).choices[0].finish_reason).toBe(full.choices[0].finish_reason);
     expect(chunks.at(-1).usage.prompt_tokens).toBe(full.usage!.prompt_tokens);
@@ -133,7 +133,7 @@ describe("other streams", () => {
         c.close();
       },
     });
-    await expect(collect(cohereStreamChunks(broken, cohereTarget()))).rejects.toThrow("stream event is not JSON");
+    await expect(collect(cohereAdapter.streamChunks(broken, cohereTarget()))).rejects.toThrow("stream event is not JSON");
     const stray = [start, { type: "tool-call-delta", index: 3, delta: { message: { tool_calls: { function: { arguments: "{" } } } } }];
     expect((await failure(stray)).error.message).toContain("before its tool-call-start");
   });

@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { toolResponse } from "../../../src/providers/gemini/contents.ts";
+import { toolResponse } from "../../../src/providers/gemini/messages.ts";
 import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";
 import { semanticProblem } from "../../fakes/gemini/validate.ts";

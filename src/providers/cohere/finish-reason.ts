@@ -15,7 +15,7 @@ const FINISH_REASONS: Readonly<Record<string, string>> = {
  * generation failed; OpenAI has no finish reason for that, and a client reading only the text
  * would take a broken answer for a whole one, so it becomes an error the client sees.
  */
-export function finishReason(reason: unknown, error?: unknown): string {
+export function toFinishReason(reason: unknown, error?: unknown): string {
   if (reason === "ERROR" || (typeof error === "string" && error)) {
     const detail = typeof error === "string" && error ? error : "the generation failed (finish_reason ERROR)";
     throw new UpstreamError({

@@ -1,10 +1,11 @@
 import { contentParts, contentText } from "../../openai/content.ts";
 import { rejectRequest } from "../errors.ts";
+import { mergeSameRoleTurns } from "../turns.ts";
 import { thoughtSignatureOf } from "./thought-signature.ts";
 import type { Content, Json, Part } from "./wire.ts";
 import { lookup } from "../lookup.ts";
+import { PROVIDER } from "./wire.ts";
 
-const PROVIDER = "Gemini";
 const GEMMA = /^(?:models\/)?gemma-/;
 
 /**
@@ -17,7 +18,7 @@ const GEMMA = /^(?:models\/)?gemma-/;
  *   matching tool call; consecutive turns of one role merge into one Content, so parallel results
  *   travel together and the roles alternate as older Gemini models require.
  */
-export function toContents(
+export function nativeMessages(
   messages: Array<Record<string, unknown> & { role: string }>,
   model: string,
 ): {
@@ -27,12 +28,7 @@ export function toContents(
   const contents: Content[] = [];
   const system: Part[] = [];
   const callNames = new Map<string, string>();
-  const push = (role: Content["role"], parts: Part[]) => {
-    if (!parts.length) return;
-    const last = contents.at(-1);
-    if (last?.role === role) last.parts.push(...parts);
-    else contents.push({ role, parts });
-  };
+  const push = mergeSameRoleTurns(contents, "parts");
 
   messages.forEach((m, i) => {
     const param = `messages[${i}]`;

@@ -1,10 +1,10 @@
 import { cacheControlOf, contentParts, systemTextPieces, type ContentPart } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import { rejectRequest } from "../errors.ts";
+import { mergeSameRoleTurns } from "../turns.ts";
 import { thinkingBlocksOf } from "./thinking-blocks.ts";
 import type { ContentBlock, ImageBlock, MessageParam, TextBlock, ToolResultBlock, ToolUseBlock } from "./wire.ts";
-
-const PROVIDER = "anthropic";
+import { PROVIDER } from "./wire.ts";
 
 export interface Conversation {
   system: TextBlock[];
@@ -24,15 +24,10 @@ export interface Conversation {
  * - Blank text is left out: the API refuses empty and whitespace-only text blocks, and they say
  *   nothing; a message left with nothing at all disappears.
  */
-export function toConversation(messages: ChatRequestBody["messages"]): Conversation {
+export function nativeMessages(messages: ChatRequestBody["messages"]): Conversation {
   const system: TextBlock[] = [];
   const turns: MessageParam[] = [];
-  const append = (role: MessageParam["role"], blocks: ContentBlock[]) => {
-    if (blocks.length === 0) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
+  const append = mergeSameRoleTurns(turns, "content");
 
   messages.forEach((message, i) => {
     const param = `messages[${i}]`;
