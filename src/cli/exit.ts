@@ -13,7 +13,7 @@ export function exitOnError(e: unknown, verbose: boolean): never {
   if (isClosedPipe(e)) process.exit(0);
   if (e instanceof Cancelled) fail("cancelled", 130);
   if (e instanceof CliError) fail(e.message);
-  if (e instanceof ConfigFileError) fail(`${e.message}; fix or remove the file`);
+  if (e instanceof ConfigFileError) fail(e.message);
   const err = e instanceof Error ? e : new Error(String(e));
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
   fail(verbose ? oneLine(err) : `${oneLine(err)} (OPENTRACY_DEBUG=1 shows the stack)`);

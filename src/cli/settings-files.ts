@@ -22,7 +22,7 @@ function read<S extends z.ZodType>(f: SettingsFile<S>, p: Paths, afterMessage = 
   try {
     return readJsonFile(f.path(p), f.schema, f.empty);
   } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`${e.message}; fix it by hand${afterMessage}`);
+    if (e instanceof ConfigFileError) throw new CliError(`${e.message}${afterMessage}`);
     throw e;
   }
 }

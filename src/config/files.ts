@@ -13,7 +13,7 @@ export function readJsonFile<S extends z.ZodType>(path: string, schema: S, fallb
     text = readFileSync(path, "utf8");
   } catch (e: any) {
     if (e?.code === "ENOENT") return schema.parse(fallback);
-    throw new ConfigFileError(`${path}: cannot read (${e?.code ?? e})`);
+    throw new ConfigFileError(`${path}: cannot read (${e?.code ?? e}); check the folder and its permissions`);
   }
   let raw: unknown;
   try {
@@ -25,7 +25,7 @@ export function readJsonFile<S extends z.ZodType>(path: string, schema: S, fallb
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
-    throw new ConfigFileError(`${path}: field ${field}: ${issue.message}`);
+    throw new ConfigFileError(`${path}: field ${field}: ${issue.message}; fix or remove the file`);
   }
   return parsed.data;
 }

@@ -9,6 +9,7 @@ import { startFakeBedrock } from "../fakes/bedrock-upstream.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { count, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
 import { childEnv, tempHome } from "../helpers/cli.ts";
+import { cliNeverCrashes } from "../helpers/cli-matrix.ts";
 import { startEngine } from "../helpers/engine.ts";
 
 // The compiled executable is what users run: build it exactly as `npm run build` does and
@@ -102,3 +103,6 @@ describe("compiled binary", () => {
     }
   }, 60_000);
 });
+
+// The compiled binary must fail as quietly as the source: its default would print pages of bundled source.
+cliNeverCrashes("compiled binary", [bin]);
