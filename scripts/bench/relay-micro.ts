@@ -29,8 +29,6 @@ const target = {
   baseUrl: "http://x",
   key: "k",
   headers: {},
-  secrets: {},
-  env: {},
 };
 const records: any[] = [];
 const writer = { enqueue: (r: any) => records.push(r), discards: false };

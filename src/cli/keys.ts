@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { maskKey, resolveKey } from "../config/keys.ts";
+import { maskKey, resolveKey } from "../providers/credentials.ts";
 import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";

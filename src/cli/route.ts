@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { maskKey, resolveKey } from "../config/keys.ts";
+import { maskKey, resolveKey } from "../providers/credentials.ts";
 import { pricePerMillion } from "../pricing/cost.ts";
 import { planRoute, UnknownModel } from "../routing/plan.ts";
 import { prepareTarget } from "../routing/attempt.ts";

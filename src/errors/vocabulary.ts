@@ -47,6 +47,9 @@ export const ERRORS = {
   invalid_api_key: kind(401, "invalid_request_error", "client"),
   origin_not_allowed: kind(403, "invalid_request_error", "client"),
   client_disconnected: kind(499, "client_disconnected", "client"),
+  // The caller's request, refused by the upstream for a reason the engine names.
+  content_filter: kind(400, "invalid_request_error", "client"),
+  missing_thought_signature: kind(400, "invalid_request_error", "client"),
   // This engine.
   missing_api_key: kind(401, "authentication_error", "engine"),
   engine_overloaded: kind(429, "rate_limit_error", "engine", true),
@@ -56,6 +59,8 @@ export const ERRORS = {
   upstream_interrupted: kind(502, "upstream_error", "upstream", true),
   stream_interrupted: kind(502, "upstream_error", "upstream", true),
   bad_upstream_response: kind(502, "upstream_error", "upstream", true),
+  stream_error: kind(502, "upstream_error", "upstream", true),
+  generation_error: kind(502, "upstream_error", "upstream", true),
   response_too_large: kind(502, "upstream_error", "upstream"),
   first_byte_timeout: kind(504, "upstream_error", "upstream", true),
   idle_timeout: kind(504, "upstream_error", "upstream", true),
@@ -94,3 +99,6 @@ export const toWire = (e: ApiError): WireError => ({
   error: { message: e.message, type: e.type, param: e.param, code: e.code },
   headers: e.headers,
 });
+
+/** A request the target cannot honour (n > 1 on Anthropic, an audio part, ...): 400 naming the parameter, never a silent drop. */
+export const rejectRequest = (message: string, param: string | null): ApiError => new ApiError("unsupported_parameter", message, param);

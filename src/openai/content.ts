@@ -1,4 +1,4 @@
-import { rejectRequest } from "../providers/errors.ts";
+import { rejectRequest } from "../errors/vocabulary.ts";
 
 /**
  * A prompt-cache breakpoint as Anthropic defines it (`{"type":"ephemeral","ttl":"5m"|"1h"}`), which

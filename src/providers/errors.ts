@@ -1,3 +1,4 @@
+import { ApiError, type ErrorCode, toWire } from "../errors/vocabulary.ts";
 import { errorTypeForStatus } from "../openai/errors.ts";
 import type { MappedError } from "./types.ts";
 
@@ -10,11 +11,12 @@ export class UpstreamError extends Error {
 
 /** A 502 for an upstream whose answer could not be understood; the message says what was wrong, never the body's secrets. */
 export function badUpstream(provider: string, what: string): UpstreamError {
-  return new UpstreamError({
-    status: 502,
-    error: { message: `${provider} sent an invalid response: ${what}`, type: "upstream_error", param: null, code: "bad_upstream_response" },
-    headers: {},
-  });
+  return upstreamFailure("bad_upstream_response", `${provider} sent an invalid response: ${what}`);
+}
+
+/** An upstream failure the engine names in its own vocabulary (a cut-off stream, a blocked prompt), raised where it is met. */
+export function upstreamFailure(code: ErrorCode, message: string, param: string | null = null): UpstreamError {
+  return new UpstreamError(toWire(new ApiError(code, message, param)));
 }
 
 /** Headers that tell a client when to come back; kept from any upstream error. */
@@ -43,9 +45,4 @@ export function genericError(provider: string, status: number, text: string, hea
     },
     headers: retryHeaders(headers),
   };
-}
-
-/** A request the target cannot honour (n>1 on Anthropic, audio input, ...): 400 naming the parameter. */
-export function rejectRequest(message: string, param: string | null): UpstreamError {
-  return new UpstreamError({ status: 400, error: { message, type: "invalid_request_error", param, code: "unsupported_parameter" }, headers: {} });
 }

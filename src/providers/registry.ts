@@ -8,7 +8,7 @@ export type Protocol = "openai" | "anthropic" | "gemini" | "bedrock" | "azure" |
 export interface ProviderDef {
   name: string;
   protocol: Protocol;
-  /** Default base URL, following the provider's official SDK convention (see DESIGN.md). */
+  /** Default base URL, following the provider's official SDK convention (docs/ARCHITECTURE.md, "Translation rules"). */
   baseUrl: string;
   baseUrlEnv: string;
   /** Environment variable holding the key; null for providers that take none (ollama). */

@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from "../openai/schema.ts";
-import type { Secrets } from "../config/schema.ts";
+import type { AwsCredentials } from "./bedrock/credentials.ts";
+import type { CredentialSources } from "./credentials.ts";
 import type { ProviderDef } from "./registry.ts";
 import type { StreamBody } from "./upstream-body.ts";
 
@@ -8,12 +9,17 @@ export interface Target {
   provider: ProviderDef;
   model: string;
   baseUrl: string;
-  key: string | null;
   headers: Record<string, string>;
-  /** For protocols that need more than one credential (Bedrock: secret key, session token, region). */
-  secrets: Secrets;
-  env: NodeJS.ProcessEnv;
+  /** The provider's API key, resolved once for the request; null when it needs none (or, for Bedrock, several). */
+  key: string | null;
+  /** Bedrock: the AWS keys and region SigV4 signs with. */
+  aws?: AwsCredentials;
+  /** Azure: the API version (AZURE_OPENAI_API_VERSION), when the user pinned one. */
+  apiVersion?: string;
 }
+
+/** What a protocol's credentials step resolves for a Target. */
+export type Credentials = Pick<Target, "key" | "aws" | "apiVersion">;
 
 /** A chunk for the client; `raw` is its JSON text when it can be relayed byte for byte. */
 export interface StreamChunk {
@@ -44,10 +50,11 @@ export interface ProtocolAdapter {
   streamChunks(body: StreamBody, target: Target): AsyncIterable<StreamChunk>;
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
   /**
-   * For protocols whose credentials are more than one key (Bedrock): a message saying what is
-   * missing and how to add it, or null. Without it, the provider's `keyEnv` key is required.
+   * Resolves this protocol's credentials once per target and request (keyCredentials for a
+   * provider with one key), or says what is missing and how to add it. The only step that sees
+   * the environment and the secrets file.
    */
-  missingCredentials?(target: Target): string | null;
+  credentials(sources: CredentialSources): Credentials | { missing: string };
 }
 
 export interface UpstreamRequest {

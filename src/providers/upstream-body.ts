@@ -1,4 +1,4 @@
-import { UpstreamError } from "./errors.ts";
+import { type UpstreamError, upstreamFailure } from "./errors.ts";
 
 export interface IdleLimit {
   ms: number;
@@ -81,11 +81,7 @@ export class UpstreamBody {
 
   private idleError(): UpstreamError {
     const { ms, provider } = this.idle!;
-    return new UpstreamError({
-      status: 504,
-      error: { message: `${provider} sent nothing for ${ms} ms; the answer was cut off`, type: "upstream_error", param: null, code: "idle_timeout" },
-      headers: {},
-    });
+    return upstreamFailure("idle_timeout", `${provider} sent nothing for ${ms} ms; the answer was cut off`);
   }
 }
 

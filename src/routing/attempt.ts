@@ -1,4 +1,3 @@
-import { resolveKey } from "../config/keys.ts";
 import type { Config } from "../config/schema.ts";
 import { DEFAULT_FIRST_BYTE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from "./policy.ts";
 import type { Settings } from "../config/live.ts";
@@ -46,31 +45,14 @@ export type AttemptResult =
 const failure = (code: ErrorCode, message: string): MappedError => toWire(new ApiError(code, message));
 
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
-export function prepareTarget(
-  planned: PlannedTarget,
-  settings: Pick<Settings, "config" | "secrets">,
-  env: NodeJS.ProcessEnv,
-): { adapter: ProtocolAdapter; target: Target } | MappedError {
+export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "config" | "secrets">, env: NodeJS.ProcessEnv): PreparedTarget | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
-  const key = resolveKey(provider, settings.secrets, env);
   const override = settings.config.providers[provider.name];
-  const target: Target = {
-    provider,
-    model,
-    baseUrl: (env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, ""),
-    key: key?.value ?? null,
-    headers: override?.headers ?? {},
-    secrets: settings.secrets,
-    env,
-  };
-  const missing = adapter.missingCredentials
-    ? adapter.missingCredentials(target)
-    : !key && provider.keyEnv
-      ? `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.`
-      : null;
-  if (missing) return failure("missing_api_key", missing);
-  return { adapter, target };
+  const baseUrl = (env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, "");
+  const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, env });
+  if ("missing" in credentials) return failure("missing_api_key", credentials.missing);
+  return { adapter, target: { provider, model, baseUrl, headers: override?.headers ?? {}, ...credentials } };
 }
 
 /**
@@ -91,6 +73,8 @@ export async function attemptOnce(
   try {
     upstream = await adapter.buildRequest(body, target, stream);
   } catch (e) {
+    // A request this target cannot honour: the client's fault, answered at once (classify: 400).
+    if (e instanceof ApiError) return { ok: false, status: e.status, mapped: toWire(e) };
     if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
     throw e;
   }

@@ -1,5 +1,5 @@
 import { findProvider } from "@pydantic/genai-prices";
-import { resolveKey } from "../config/keys.ts";
+import { resolveKey } from "../providers/credentials.ts";
 import type { Settings } from "../config/live.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 

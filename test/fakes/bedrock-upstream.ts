@@ -5,10 +5,10 @@
 // test/providers/bedrock/fixtures/. Every request must carry a valid SigV4 signature: the fake
 // recomputes it with @smithy/signature-v4 and @aws-crypto/sha256-js — the AWS SDK's own signer,
 // an implementation independent of the engine's aws4fetch — from the credentials it knows.
-// Streams are real AWS event-stream binary frames built with @smithy/eventstream-codec.
+// Streams are real AWS event-stream binary frames built with @smithy/core/event-streams.
 
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { EventStreamCodec, type MessageHeaders } from "@smithy/eventstream-codec";
+import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { cacheControlOf, contentParts, systemTextPieces } from "../../src/openai/content.ts";
-import { UpstreamError } from "../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../src/errors/vocabulary.ts";
 
 const cc = { type: "ephemeral", ttl: "1h" };
 
@@ -28,8 +28,8 @@ describe("content parts", () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(UpstreamError);
-      expect((err as UpstreamError).mapped.error.param).toBe("tools[2].cache_control");
+      expect(err).toBeInstanceOf(ApiError);
+      expect(toWire(err as ApiError).error.param).toBe("tools[2].cache_control");
     }
     expect(cacheControlOf({ cache_control: null }, "x")).toBeUndefined();
   });

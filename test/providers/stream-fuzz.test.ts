@@ -13,8 +13,6 @@ const target = (name: string): Target => ({
   baseUrl: "http://127.0.0.1:9",
   key: "k",
   headers: {},
-  secrets: {},
-  env: {},
 });
 
 const bodyOf = (parts: Uint8Array[]) =>

@@ -37,7 +37,7 @@ function harness(scripts: Record<string, Scripted[]>, opts: { retryAfter?: strin
         ? toWire(new ApiError("missing_api_key", `no key for ${planned.provider.name}`))
         : {
             adapter: openaiCompatible,
-            target: { provider: planned.provider, model: planned.model, baseUrl: "http://x", key: "k", headers: {}, secrets: {}, env: {} },
+            target: { provider: planned.provider, model: planned.model, baseUrl: "http://x", key: "k", headers: {} },
           },
     attempt: async ({ target }: PreparedTarget): Promise<AttemptResult> => {
       const ref = `${target.provider.name}/${target.model}`;

@@ -1,6 +1,6 @@
 import { cacheControlOf, contentParts, systemTextPieces, type ContentPart } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { mergeSameRoleTurns } from "../turns.ts";
 import { thinkingBlocksOf } from "./thinking-blocks.ts";
 import type { ContentBlock, ImageBlock, MessageParam, TextBlock, ToolResultBlock, ToolUseBlock } from "./wire.ts";

@@ -1,5 +1,5 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
 import { nativeMessages } from "./messages.ts";
 import { modelTraits } from "./models.ts";

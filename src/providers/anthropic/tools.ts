@@ -1,6 +1,6 @@
 import { cacheControlOf } from "../../openai/content.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import type { ToolChoice, ToolParam } from "./wire.ts";
 import { PROVIDER } from "./wire.ts";
 

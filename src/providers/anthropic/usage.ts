@@ -4,7 +4,7 @@ import type { NativeUsage } from "./wire.ts";
 
 /**
  * Anthropic reports uncached input, cache reads and cache writes as separate counts; OpenAI's
- * prompt_tokens is their sum (DESIGN.md, Usage). Thinking tokens are part of output_tokens; the
+ * prompt_tokens is their sum (docs/ARCHITECTURE.md, "Translation rules"). Thinking tokens are part of output_tokens; the
  * API reports them apart (output_tokens_details.thinking_tokens) on the models that count them.
  */
 export function toOpenAIUsage(u: NativeUsage): Usage {

@@ -1,7 +1,8 @@
 import { parseResponse } from "../openai/response.ts";
 import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
-import type { ProtocolAdapter, Target } from "../types.ts";
+import { type CredentialSources, resolveKey } from "../credentials.ts";
+import type { Credentials, ProtocolAdapter } from "../types.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
 import { Translator } from "./stream.ts";
@@ -17,12 +18,17 @@ export const azureAdapter: ProtocolAdapter = {
   streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
   mapError,
 
-  missingCredentials(target: Target): string | null {
-    const { baseUrlEnv, keyEnv, name } = target.provider;
-    const missing: string[] = [];
-    if (!target.baseUrl)
-      missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);
-    if (!target.key) missing.push(`add its API key with \`opentracy keys set ${name}\` or set ${keyEnv}`);
-    return missing.length ? `Azure OpenAI is not configured: ${missing.join("; ")}.` : null;
-  },
+  credentials,
 };
+
+/** The key, and the resource endpoint it belongs to (without one the key is of no use), and a pinned API version. */
+function credentials({ provider, baseUrl, secrets, env }: CredentialSources): Credentials | { missing: string } {
+  const { baseUrlEnv, keyEnv, name } = provider;
+  const key = resolveKey(provider, secrets, env);
+  const missing: string[] = [];
+  if (!baseUrl)
+    missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);
+  if (!key) missing.push(`add its API key with \`opentracy keys set ${name}\` or set ${keyEnv}`);
+  if (missing.length) return { missing: `Azure OpenAI is not configured: ${missing.join("; ")}.` };
+  return { key: key!.value, apiVersion: env.AZURE_OPENAI_API_VERSION || undefined };
+}

@@ -8,7 +8,7 @@ import { azureRoute } from "./url.ts";
  * requires), and the key in the `api-key` header.
  */
 export function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): UpstreamRequest {
-  const route = azureRoute(target.baseUrl, target.model, target.env.AZURE_OPENAI_API_VERSION);
+  const route = azureRoute(target.baseUrl, target.model, target.apiVersion);
   const upstreamBody: Record<string, unknown> = { ...body, model: target.model };
   // Usage is requested on every stream so cost is known, where the API version allows it.
   if (stream && route.streamOptions) upstreamBody.stream_options = { ...body.stream_options, include_usage: true };

@@ -10,7 +10,7 @@ const CHUNK_FIELDS: ReadonlySet<string> = new Set(["id", "object", "created", "m
 /**
  * Azure's stream is OpenAI's with content-filter annotations mixed in, sent as chunks with an
  * empty `id`, `model` and `object` and `created: 0`:
- * - the first chunk has `choices: []` and `prompt_filter_results`. DESIGN.md promises a client that
+ * - the first chunk has `choices: []` and `prompt_filter_results`. The contract (README, HTTP API) promises a client that
  *   did not ask for usage only chunks with non-empty `choices`, and clients index `choices[0]`, so
  *   its fields are carried over onto the next chunk instead (the role chunk, usually) — a client
  *   still sees `prompt_filter_results`, at the top level as in a non-streamed answer;

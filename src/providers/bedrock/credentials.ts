@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { Target } from "../types.ts";
+import type { CredentialSources } from "../credentials.ts";
+import type { Credentials } from "../types.ts";
 import { readIniFile, type IniSections } from "./profile-files.ts";
 
 export interface AwsCredentials {
@@ -28,9 +29,7 @@ const HOW_TO =
  * secrets.json, then the shared credentials file. Each source is taken whole — an access key
  * from one place is never paired with a secret from another.
  */
-export function lookUpCredentials(target: Target): CredentialLookup {
-  const env = target.env;
-  const secrets = target.secrets;
+export function lookUpCredentials({ env, secrets, baseUrl }: Pick<CredentialSources, "env" | "secrets" | "baseUrl">): CredentialLookup {
   const profileName = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default";
   // The config file is read lazily: credentials and region from env/secrets need no disk at all.
   let config: IniSections | undefined;
@@ -110,7 +109,7 @@ export function lookUpCredentials(target: Target): CredentialLookup {
     env.AWS_DEFAULT_REGION ||
     secrets.aws_region ||
     configFile().get(configSection(profileName))?.get("region") ||
-    regionFromEndpoint(target.baseUrl);
+    regionFromEndpoint(baseUrl);
   if (!region) {
     return {
       ok: false,
@@ -142,4 +141,10 @@ export function regionFromEndpoint(baseUrl: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Bedrock's credentials step: AWS keys and region for SigV4, no API key. */
+export function awsCredentials(sources: CredentialSources): Credentials | { missing: string } {
+  const lookup = lookUpCredentials(sources);
+  return lookup.ok ? { key: null, aws: lookup.credentials } : { missing: lookup.missing };
 }

@@ -1,6 +1,6 @@
 import { translateStream } from "../stream-translator.ts";
-import type { ProtocolAdapter, Target } from "../types.ts";
-import { lookUpCredentials } from "./credentials.ts";
+import type { ProtocolAdapter } from "../types.ts";
+import { awsCredentials } from "./credentials.ts";
 import { mapError } from "./errors.ts";
 import { eventStreamMessages } from "./event-stream.ts";
 import { buildRequest } from "./request.ts";
@@ -17,9 +17,5 @@ export const bedrockAdapter: ProtocolAdapter = {
   parseResponse,
   streamChunks: (body, target) => translateStream(eventStreamMessages(body, target.provider.name), new Translator(target)),
   mapError,
-
-  missingCredentials(target: Target): string | null {
-    const lookup = lookUpCredentials(target);
-    return lookup.ok ? null : lookup.missing;
-  },
+  credentials: awsCredentials,
 };

@@ -1,5 +1,5 @@
 import { cacheControlOf, contentParts, contentText, systemTextPieces, type CacheControl, type ContentPart } from "../../openai/content.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { lookup } from "../lookup.ts";
 import { mergeSameRoleTurns } from "../turns.ts";
 import { echoedReasoning } from "./reasoning.ts";

@@ -1,4 +1,4 @@
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { lookup } from "../lookup.ts";
 import type { ReasoningBlock } from "./wire.ts";
 

@@ -1,7 +1,6 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest, UpstreamError } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
-import { lookUpCredentials } from "./credentials.ts";
 import { converseUrl } from "./endpoint.ts";
 import { signedHeaders } from "./sign.ts";
 import { cacheControlOf } from "../../openai/content.ts";
@@ -11,16 +10,9 @@ import { thinkingFor } from "./reasoning.ts";
 
 /** A Converse or ConverseStream call, signed with SigV4 (async: signing hashes the payload). */
 export async function buildRequest(body: ChatRequestBody, target: Target, stream: boolean): Promise<UpstreamRequest> {
-  const lookup = lookUpCredentials(target);
-  // The chat handler asks missingCredentials first; this only guards a caller that did not.
-  if (!lookup.ok) {
-    throw new UpstreamError({
-      status: 401,
-      error: { message: lookup.missing, type: "authentication_error", param: null, code: "missing_api_key" },
-      headers: {},
-    });
-  }
-  const creds = lookup.credentials;
+  // The credentials step ran before the request was built (routing/attempt.ts prepareTarget).
+  const creds = target.aws;
+  if (!creds) throw new Error("a bedrock target without AWS credentials");
   const url = converseUrl(target.baseUrl, creds.region, target.model, stream);
   const payload = JSON.stringify(nativeRequest(body, target.model, stream));
   // Like the AWS SDKs: no Accept header; the operation decides the answer's content type.
@@ -89,7 +81,7 @@ export function nativeRequest(body: ChatRequestBody, model: string, stream: bool
 
 /**
  * tools + tool_choice → toolConfig, or undefined when the model must not see tools: no tools,
- * or tool_choice "none" (Converse has no such mode, so the tools are left out — DESIGN.md).
+ * or tool_choice "none" (Converse has no such mode, so the tools are left out — docs/ARCHITECTURE.md).
  */
 function toolConfigFor(body: ChatRequestBody): ConverseBody["toolConfig"] {
   const tools = Array.isArray(body.tools) ? (body.tools as Record<string, any>[]) : [];

@@ -9,7 +9,7 @@ export const PROVIDER = "bedrock";
 /**
  * A Converse `reasoningContent` value worth sending back: signed thinking text, or an encrypted
  * (redacted) block. Anthropic models refuse a tool-use continuation whose thinking blocks are
- * missing or altered, so these ride on the tool call (DESIGN.md, round-tripping opaque state).
+ * missing or altered, so these ride on the tool call (docs/ARCHITECTURE.md, "Translation rules").
  */
 export type ReasoningBlock = { reasoningText: { text: string; signature: string } } | { redactedContent: string };
 

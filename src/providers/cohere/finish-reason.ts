@@ -1,4 +1,4 @@
-import { UpstreamError } from "../errors.ts";
+import { upstreamFailure } from "../errors.ts";
 import { lookup } from "../lookup.ts";
 
 const FINISH_REASONS: Readonly<Record<string, string>> = {
@@ -18,11 +18,7 @@ const FINISH_REASONS: Readonly<Record<string, string>> = {
 export function toFinishReason(reason: unknown, error?: unknown): string {
   if (reason === "ERROR" || (typeof error === "string" && error)) {
     const detail = typeof error === "string" && error ? error : "the generation failed (finish_reason ERROR)";
-    throw new UpstreamError({
-      status: 502,
-      error: { message: `cohere could not finish the answer: ${detail}`, type: "upstream_error", param: null, code: "generation_error" },
-      headers: {},
-    });
+    throw upstreamFailure("generation_error", `cohere could not finish the answer: ${detail}`);
   }
   if (typeof reason !== "string" || !reason) return "stop";
   return lookup(FINISH_REASONS, reason) ?? reason.toLowerCase();

@@ -1,6 +1,7 @@
 import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
+import { keyCredentials } from "../credentials.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
 import { parseResponse } from "./response.ts";
@@ -12,4 +13,5 @@ export const cohereAdapter: ProtocolAdapter = {
   parseResponse,
   streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
   mapError,
+  credentials: keyCredentials,
 };

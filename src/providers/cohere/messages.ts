@@ -1,5 +1,5 @@
 import { contentParts, contentText } from "../../openai/content.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import type { CohereContentPart, CohereMessage, CohereToolCall } from "./wire.ts";
 import { PROVIDER } from "./wire.ts";
 

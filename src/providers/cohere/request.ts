@@ -1,6 +1,6 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { Target, UpstreamRequest } from "../types.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { nativeMessages } from "./messages.ts";
 import type { CohereChatRequest, CohereTool } from "./wire.ts";
 import { PROVIDER } from "./wire.ts";

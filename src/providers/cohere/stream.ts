@@ -1,7 +1,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { ChatCompletionChunk } from "../../openai/schema.ts";
 import { TextFrames } from "../../openai/text-frames.ts";
-import { badUpstream, UpstreamError } from "../errors.ts";
+import { badUpstream, upstreamFailure } from "../errors.ts";
 import type { StreamTranslator } from "../stream-translator.ts";
 import type { StreamChunk, Target } from "../types.ts";
 import { parseUpstreamJson } from "../upstream-json.ts";
@@ -124,11 +124,7 @@ function parseEvent(data: string): any {
   if (!event || typeof event !== "object") throw badUpstream(PROVIDER, "stream event is not an object");
   if (typeof event.type !== "string" && typeof event.message === "string") {
     // An error reported inside the stream, in Cohere's error shape.
-    throw new UpstreamError({
-      status: 502,
-      error: { message: event.message, type: "upstream_error", param: null, code: "stream_error" },
-      headers: {},
-    });
+    throw upstreamFailure("stream_error", event.message);
   }
   return event;
 }

@@ -1,4 +1,4 @@
-import { UpstreamError } from "../errors.ts";
+import { UpstreamError, upstreamFailure } from "../errors.ts";
 
 const FILTERED = new Set([
   "SAFETY",
@@ -35,16 +35,11 @@ export function toFinishReason(reason: string, hasToolCalls: boolean, finishMess
     });
   }
   if (reason === "MISSING_THOUGHT_SIGNATURE") {
-    throw new UpstreamError({
-      status: 400,
-      error: {
-        message: `Gemini stopped with finishReason MISSING_THOUGHT_SIGNATURE${detail}. Send assistant tool_calls back with their extra_content.google.thought_signature unchanged.`,
-        type: "invalid_request_error",
-        param: "messages",
-        code: "missing_thought_signature",
-      },
-      headers: {},
-    });
+    throw upstreamFailure(
+      "missing_thought_signature",
+      `Gemini stopped with finishReason MISSING_THOUGHT_SIGNATURE${detail}. Send assistant tool_calls back with their extra_content.google.thought_signature unchanged.`,
+      "messages",
+    );
   }
   return hasToolCalls ? "tool_calls" : "stop";
 }
@@ -55,14 +50,5 @@ export function toFinishReason(reason: string, hasToolCalls: boolean, finishMess
  */
 export function promptBlocked(feedback: { blockReason?: string; blockReasonMessage?: string }): UpstreamError {
   const why = feedback.blockReasonMessage ? ` ${feedback.blockReasonMessage}` : "";
-  return new UpstreamError({
-    status: 400,
-    error: {
-      message: `Gemini blocked the prompt (blockReason: ${feedback.blockReason}).${why}`,
-      type: "invalid_request_error",
-      param: "messages",
-      code: "content_filter",
-    },
-    headers: {},
-  });
+  return upstreamFailure("content_filter", `Gemini blocked the prompt (blockReason: ${feedback.blockReason}).${why}`, "messages");
 }

@@ -1,5 +1,5 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { geminiSchema } from "./schema.ts";
 import type { Json } from "./wire.ts";
 import { lookup } from "../lookup.ts";

@@ -1,5 +1,5 @@
 import { contentParts, contentText } from "../../openai/content.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { mergeSameRoleTurns } from "../turns.ts";
 import { thoughtSignatureOf } from "./thought-signature.ts";
 import type { Content, Json, Part } from "./wire.ts";

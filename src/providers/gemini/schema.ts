@@ -1,4 +1,4 @@
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import type { Json } from "./wire.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { ChatRequestBody } from "../../openai/schema.ts";
-import { rejectRequest } from "../errors.ts";
+import { rejectRequest } from "../../errors/vocabulary.ts";
 import { functionParameters } from "./schema.ts";
 import type { GenerateContentRequest, Json } from "./wire.ts";
 

@@ -147,7 +147,9 @@ export class StreamRelay {
     // cancel() has already recorded the disconnect.
     if (this.opts.abort.signal.aborted) return;
     const mapped: MappedError =
-      e instanceof UpstreamError ? e.mapped : toWire(new ApiError("stream_interrupted", `upstream stream failed: ${(e as Error)?.message ?? e}`));
+      e instanceof UpstreamError
+        ? e.mapped
+        : toWire(e instanceof ApiError ? e : new ApiError("stream_interrupted", `upstream stream failed: ${(e as Error)?.message ?? e}`));
     // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
     if (this.held) this.out += frameOf(this.held);
     this.out += frame(JSON.stringify({ error: mapped.error }));

@@ -27,8 +27,6 @@ export function target(model = "claude-haiku-4-5", extra: Partial<Target> = {}):
     baseUrl: "https://api.anthropic.com",
     key: "sk-ant-test",
     headers: {},
-    secrets: {},
-    env: {},
     ...extra,
   };
 }

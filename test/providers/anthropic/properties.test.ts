@@ -5,7 +5,7 @@ import { modelTraits } from "../../../src/providers/anthropic/models.ts";
 import { nativeRequest } from "../../../src/providers/anthropic/request.ts";
 import { parseResponse } from "../../../src/providers/anthropic/response.ts";
 import { Translator } from "../../../src/providers/anthropic/stream.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import type { StreamChunk } from "../../../src/providers/types.ts";
 
 const MODELS = [
@@ -107,7 +107,7 @@ const request = fc.record(
 );
 
 describe("any request the engine accepts", () => {
-  test("translates, or is refused with an UpstreamError 400; what goes up follows the API's rules", () => {
+  test("translates, or is refused with a 400; what goes up follows the API's rules", () => {
     const refused = new Map<string, number>();
     let accepted = 0;
     fc.assert(
@@ -117,9 +117,9 @@ describe("any request the engine accepts", () => {
         try {
           out = nativeRequest(body as ChatRequestBody, body.model, false);
         } catch (e) {
-          expect(e).toBeInstanceOf(UpstreamError);
-          expect((e as UpstreamError).mapped.status).toBe(400);
-          const param = (e as UpstreamError).mapped.error.param!;
+          expect(e).toBeInstanceOf(ApiError);
+          expect(toWire(e as ApiError).status).toBe(400);
+          const param = toWire(e as ApiError).error.param!;
           // The oracle: the parameter named is in the request and holds a value Anthropic cannot take.
           expect(unsupportedAt(body, param)).toBe(true);
           const kind = param.replace(/\[\d+\]/g, "[]");

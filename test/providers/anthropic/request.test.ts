@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { anthropicAdapter } from "../../../src/providers/anthropic/index.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 import { nativeBody, target } from "./helpers.ts";
 
@@ -11,8 +11,8 @@ async function refused(body: Record<string, unknown>, model = "claude-haiku-4-5"
   try {
     await nativeBody(body as any, model);
   } catch (e) {
-    expect(e).toBeInstanceOf(UpstreamError);
-    const mapped = (e as UpstreamError).mapped;
+    expect(e).toBeInstanceOf(ApiError);
+    const mapped = toWire(e as ApiError);
     expect(mapped.status).toBe(400);
     return mapped.error;
   }

@@ -8,8 +8,7 @@ export function azureTarget(opts: { endpoint?: string; deployment?: string; key?
     baseUrl: opts.endpoint ?? "https://my-resource.openai.azure.com",
     key: opts.key === undefined ? "azure-key" : opts.key,
     headers: {},
-    secrets: {},
-    env: opts.apiVersion === undefined ? {} : { AZURE_OPENAI_API_VERSION: opts.apiVersion },
+    apiVersion: opts.apiVersion,
   };
 }
 

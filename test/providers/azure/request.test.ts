@@ -1,3 +1,4 @@
+import { getProvider } from "../../../src/providers/registry.ts";
 import { describe, expect, test } from "bun:test";
 import { azureAdapter } from "../../../src/providers/azure/index.ts";
 import { azureRoute, DEFAULT_API_VERSION } from "../../../src/providers/azure/url.ts";
@@ -77,18 +78,31 @@ describe("buildRequest", () => {
   });
 });
 
-describe("missingCredentials", () => {
+describe("the credentials step", () => {
+  const sources = (opts: { endpoint?: string; key?: string; apiVersion?: string } = {}) => ({
+    provider: getProvider("azure")!,
+    baseUrl: opts.endpoint ?? "https://my-resource.openai.azure.com",
+    secrets: {},
+    env: {
+      ...(opts.key === undefined ? { AZURE_OPENAI_API_KEY: "azure-key" } : opts.key ? { AZURE_OPENAI_API_KEY: opts.key } : {}),
+      ...(opts.apiVersion ? { AZURE_OPENAI_API_VERSION: opts.apiVersion } : {}),
+    },
+  });
+  const missing = (r: ReturnType<typeof azureAdapter.credentials>) => (r as { missing: string }).missing;
+
+  test("resolves the key and a pinned API version", () => {
+    expect(azureAdapter.credentials(sources({ apiVersion: "2024-10-21" }))).toEqual({ key: "azure-key", apiVersion: "2024-10-21" });
+  });
+
   test("names the endpoint variable and the key's two sources, each only when missing", () => {
-    const check = azureAdapter.missingCredentials!;
-    expect(check(azureTarget())).toBeNull();
-    const noEndpoint = check(azureTarget({ endpoint: "" }))!;
+    const noEndpoint = missing(azureAdapter.credentials(sources({ endpoint: "" })));
     expect(noEndpoint).toContain("AZURE_OPENAI_ENDPOINT");
     expect(noEndpoint).not.toContain("AZURE_OPENAI_API_KEY");
-    const noKey = check(azureTarget({ key: null }))!;
+    const noKey = missing(azureAdapter.credentials(sources({ key: "" })));
     expect(noKey).toContain("opentracy keys set azure");
     expect(noKey).toContain("AZURE_OPENAI_API_KEY");
     expect(noKey).not.toContain("AZURE_OPENAI_ENDPOINT");
-    const neither = check(azureTarget({ endpoint: "", key: null }))!;
+    const neither = missing(azureAdapter.credentials(sources({ endpoint: "", key: "" })));
     expect(neither).toContain("AZURE_OPENAI_ENDPOINT");
     expect(neither).toContain("AZURE_OPENAI_API_KEY");
   });

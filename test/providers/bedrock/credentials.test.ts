@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lookUpCredentials } from "../../../src/providers/bedrock/credentials.ts";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index.ts";
-import { bedrockTarget } from "./helpers.ts";
+import { bedrockSources } from "./helpers.ts";
 
 const NO_FILES = { AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy/credentials", AWS_CONFIG_FILE: "/nonexistent/opentracy/config" };
 
@@ -16,7 +16,7 @@ function awsDir(credentials: string, config = ""): { credentials: string; config
   return paths;
 }
 
-const look = (env: Record<string, string>, secrets: Record<string, string> = {}, baseUrl = "") => lookUpCredentials(bedrockTarget({ env, secrets, baseUrl }));
+const look = (env: Record<string, string>, secrets: Record<string, string> = {}, baseUrl = "") => lookUpCredentials(bedrockSources({ env, secrets, baseUrl }));
 
 describe("sources, in the AWS SDKs' order", () => {
   test("the environment wins, session token included", () => {
@@ -112,8 +112,11 @@ describe("missing credentials say exactly what is missing and how to fix it", ()
     expect(msg).toContain("aws configure export-credentials --profile sso");
   });
 
-  test("the adapter's missingCredentials answers null once credentials are complete", () => {
-    expect(bedrockAdapter.missingCredentials!(bedrockTarget())).toBeNull();
-    expect(bedrockAdapter.missingCredentials!(bedrockTarget({ env: NO_FILES }))).toContain("No AWS credentials for bedrock");
+  test("the adapter's credentials step resolves AWS keys and region once, or says what is missing", () => {
+    expect(bedrockAdapter.credentials(bedrockSources())).toEqual({
+      key: null,
+      aws: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1", source: "environment" },
+    });
+    expect((bedrockAdapter.credentials(bedrockSources({ env: NO_FILES })) as { missing: string }).missing).toContain("No AWS credentials for bedrock");
   });
 });

@@ -4,6 +4,8 @@ import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-stream
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
+import { bedrockAdapter } from "../../../src/providers/bedrock/index.ts";
+import type { CredentialSources } from "../../../src/providers/credentials.ts";
 import type { Target } from "../../../src/providers/types.ts";
 import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
@@ -13,24 +15,35 @@ export function fixture(name: string): string {
   return readFileSync(join(import.meta.dir, "fixtures", name), "utf8");
 }
 
-/** A bedrock Target with an isolated environment: no real ~/.aws files, no ambient AWS_* variables. */
-export function bedrockTarget(over: Partial<Target> = {}): Target {
-  return {
+/** An isolated AWS environment: no real ~/.aws files, no ambient AWS_* variables. */
+export const TEST_AWS_ENV: Record<string, string> = {
+  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  AWS_REGION: "us-east-1",
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy-test/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/opentracy-test/config",
+};
+
+type Sources = { env?: Record<string, string>; secrets?: Record<string, string>; baseUrl?: string };
+
+export function bedrockSources(over: Sources = {}): CredentialSources {
+  return { provider: getProvider("bedrock")!, baseUrl: over.baseUrl ?? "", env: over.env ?? TEST_AWS_ENV, secrets: over.secrets ?? {} };
+}
+
+/** A bedrock Target whose AWS credentials went through the adapter's own credentials step, as the engine's do. */
+export function bedrockTarget(over: Partial<Omit<Target, "aws">> & Sources = {}): Target {
+  const { env, secrets, ...fields } = over;
+  const target: Target = {
     provider: getProvider("bedrock")!,
     model: "anthropic.claude-3-5-sonnet-20240620-v1:0",
     baseUrl: "",
     key: null,
     headers: {},
-    secrets: {},
-    env: {
-      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-      AWS_REGION: "us-east-1",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy-test/credentials",
-      AWS_CONFIG_FILE: "/nonexistent/opentracy-test/config",
-    },
-    ...over,
+    ...fields,
   };
+  const creds = bedrockAdapter.credentials(bedrockSources({ env, secrets, baseUrl: target.baseUrl }));
+  if ("missing" in creds) throw new Error(creds.missing);
+  return { ...target, ...creds };
 }
 
 export function eventFrame(eventType: string, payload: unknown): Uint8Array {

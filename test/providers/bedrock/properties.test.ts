@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { nativeRequest } from "../../../src/providers/bedrock/request.ts";
 import { parseResponse } from "../../../src/providers/bedrock/response.ts";
 import { bedrockTarget } from "./helpers.ts";
@@ -124,9 +124,9 @@ describe("any valid OpenAI request translates, or is refused with a 400", () => 
           try {
             body = nativeRequest({ model: `bedrock/${model}`, messages, ...opts } as ChatRequestBody, model, stream);
           } catch (e) {
-            expect(e).toBeInstanceOf(UpstreamError);
-            expect((e as UpstreamError).mapped.status).toBe(400);
-            expect((e as UpstreamError).mapped.error.param).toBeTruthy();
+            expect(e).toBeInstanceOf(ApiError);
+            expect(toWire(e as ApiError).status).toBe(400);
+            expect(toWire(e as ApiError).error.param).toBeTruthy();
             return;
           }
           // What Converse requires of any request we send:

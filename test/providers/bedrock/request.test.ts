@@ -1,17 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { nativeRequest } from "../../../src/providers/bedrock/request.ts";
 
 const CLAUDE = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const req = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }): ChatRequestBody => ({ model: `bedrock/${CLAUDE}`, ...over });
 const build = (over: Partial<ChatRequestBody> & { messages: ChatRequestBody["messages"] }, model = CLAUDE, stream = false) =>
   nativeRequest(req(over), model, stream);
-const rejected = (f: () => unknown): UpstreamError => {
+const rejected = (f: () => unknown): { mapped: ReturnType<typeof toWire> } => {
   try {
     f();
   } catch (e) {
-    if (e instanceof UpstreamError) return e;
+    if (e instanceof ApiError) return { mapped: toWire(e) };
     throw e;
   }
   throw new Error("expected a 400");

@@ -3,7 +3,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { converseUrl, encodeModelId } from "../../../src/providers/bedrock/endpoint.ts";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index.ts";
-import { bedrockTarget } from "./helpers.ts";
+import { bedrockTarget, TEST_AWS_ENV } from "./helpers.ts";
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -56,7 +56,7 @@ describe("SigV4 through aws4fetch", () => {
     const target = bedrockTarget({ model: "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0" });
     const { url, init } = await bedrockAdapter.buildRequest({ model: "x", messages: [{ role: "user", content: "hi" }] }, target, false);
     expect(url).toBe(`https://bedrock-runtime.us-east-1.amazonaws.com/model/${encodeModelId(target.model)}/converse`);
-    const { service, region, signed } = await expectValidSignature(url, init, target.env.AWS_SECRET_ACCESS_KEY!);
+    const { service, region, signed } = await expectValidSignature(url, init, target.aws!.secretAccessKey);
     expect(service).toBe("bedrock");
     expect(region).toBe("us-east-1");
     expect(signed).toEqual(["host", "x-amz-date"]);
@@ -65,7 +65,7 @@ describe("SigV4 through aws4fetch", () => {
 
   test("temporary credentials add a signed x-amz-security-token; config headers are signed too", async () => {
     const target = bedrockTarget({
-      env: { ...bedrockTarget().env, AWS_SESSION_TOKEN: "session-token-value", AWS_REGION: "eu-central-1" },
+      env: { ...TEST_AWS_ENV, AWS_SESSION_TOKEN: "session-token-value", AWS_REGION: "eu-central-1" },
       headers: { "x-team": "a" },
       baseUrl: "http://127.0.0.1:1234",
     });
@@ -74,7 +74,7 @@ describe("SigV4 through aws4fetch", () => {
     const headers = new Headers(init.headers);
     expect(headers.get("x-amz-security-token")).toBe("session-token-value");
     expect(headers.get("content-type")).toBe("application/json");
-    const { region, signed } = await expectValidSignature(url, init, target.env.AWS_SECRET_ACCESS_KEY!, "session-token-value");
+    const { region, signed } = await expectValidSignature(url, init, target.aws!.secretAccessKey, "session-token-value");
     expect(region).toBe("eu-central-1");
     expect(signed).toEqual(["host", "x-amz-date", "x-amz-security-token", "x-team"]);
   });

@@ -19,7 +19,7 @@ export function fixtureEvents(name: string): any[] {
 }
 
 export function cohereTarget(model = "command-a-03-2025"): Target {
-  return { provider: getProvider("cohere")!, model, baseUrl: "https://api.cohere.com", key: "co-key", headers: {}, secrets: {}, env: {} };
+  return { provider: getProvider("cohere")!, model, baseUrl: "https://api.cohere.com", key: "co-key", headers: {} };
 }
 
 /**

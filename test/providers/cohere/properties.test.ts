@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { nativeRequest } from "../../../src/providers/cohere/request.ts";
 import { parseResponse } from "../../../src/providers/cohere/response.ts";
 import { cohereTarget } from "./helpers.ts";
@@ -41,8 +41,8 @@ describe("properties", () => {
         try {
           out = nativeRequest(body, MODEL, body.stream === true);
         } catch (e) {
-          expect(e).toBeInstanceOf(UpstreamError);
-          const mapped = (e as UpstreamError).mapped;
+          expect(e).toBeInstanceOf(ApiError);
+          const mapped = toWire(e as ApiError);
           expect(mapped.status).toBe(400);
           expect(mapped.error.param).toBeTruthy();
           expect(refusable(body)).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { nativeRequest } from "../../../src/providers/cohere/request.ts";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
 
@@ -7,14 +7,14 @@ const MODEL = "command-a-03-2025";
 const build = (body: Partial<ChatRequestBody> & Record<string, unknown>, stream = false) =>
   nativeRequest({ model: `cohere/${MODEL}`, messages: [{ role: "user", content: "hi" }], ...body } as ChatRequestBody, MODEL, stream);
 
-function rejection(fn: () => unknown): UpstreamError["mapped"] {
+function rejection(fn: () => unknown): ReturnType<typeof toWire> {
   try {
     fn();
   } catch (e) {
-    if (e instanceof UpstreamError) return e.mapped;
+    if (e instanceof ApiError) return toWire(e);
     throw e;
   }
-  throw new Error("expected an UpstreamError");
+  throw new Error("expected a refusal");
 }
 
 describe("messages", () => {

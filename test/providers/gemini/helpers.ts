@@ -6,7 +6,7 @@ import type { Target } from "../../../src/providers/types.ts";
 import { collectTranslated } from "../../helpers/translated-chunks.ts";
 
 export function target(model = "gemini-2.5-flash", key: string | null = "AIza-test"): Target {
-  return { provider: getProvider("gemini")!, model, baseUrl: "https://generativelanguage.googleapis.com", key, headers: {}, secrets: {}, env: {} };
+  return { provider: getProvider("gemini")!, model, baseUrl: "https://generativelanguage.googleapis.com", key, headers: {} };
 }
 
 export function fixtureText(name: string): string {

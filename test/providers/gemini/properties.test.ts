@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { toolResponse } from "../../../src/providers/gemini/messages.ts";
 import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";
@@ -243,9 +243,9 @@ test("property: any request the OpenAI schema accepts translates, or is refused 
           // Whatever is sent parses as Gemini's request message.
           expect(protoProblems(body).messages).toEqual([]);
         } catch (e) {
-          if (!(e instanceof UpstreamError)) throw e;
-          expect(e.mapped.status).toBe(400);
-          expect(e.mapped.error.param).toBeTruthy();
+          if (!(e instanceof ApiError)) throw e;
+          expect(e.status).toBe(400);
+          expect(e.param).toBeTruthy();
         }
       },
     ),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { target } from "./helpers.ts";
 
@@ -11,7 +11,7 @@ const refusal = (body: Partial<ChatRequestBody> & { messages: any[] }, model?: s
   try {
     build(body, model);
   } catch (e) {
-    if (e instanceof UpstreamError) return e.mapped;
+    if (e instanceof ApiError) return toWire(e);
     throw e;
   }
   throw new Error("expected a refusal");

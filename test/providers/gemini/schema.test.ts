@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { z } from "zod";
-import { UpstreamError } from "../../../src/providers/errors.ts";
+import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { functionParameters, geminiSchema } from "../../../src/providers/gemini/schema.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";
 import { semanticProblem } from "../../fakes/gemini/validate.ts";
@@ -76,11 +76,11 @@ describe("zod-generated schemas", () => {
       } catch (e) {
         return e;
       }
-    })() as UpstreamError;
-    expect(error).toBeInstanceOf(UpstreamError);
-    expect(error.mapped.status).toBe(400);
-    expect(error.mapped.error.param).toBe("tools[0].function.parameters");
-    expect(error.mapped.error.message).toContain("recursive");
+    })() as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("tools[0].function.parameters");
+    expect(error.message).toContain("recursive");
   });
 });
 

@@ -10,7 +10,7 @@ import { relayStream } from "../../../src/server/pipeline/stream-relay.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 
 const enc = new TextEncoder();
-const target: Target = { provider: PROVIDERS.get("openai")!, model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:9", key: "k", headers: {}, secrets: {}, env: {} };
+const target: Target = { provider: PROVIDERS.get("openai")!, model: "gpt-4o-mini", baseUrl: "http://127.0.0.1:9", key: "k", headers: {} };
 const event = (content: string | null, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
 const usage = `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;

@@ -1,0 +1,49 @@
+import type { ProviderDef } from "./registry.ts";
+import type { Credentials } from "./types.ts";
+
+/**
+ * Where a protocol may look for its credentials: the provider's entry, its base URL, the secrets
+ * file and the environment. Only the credentials step (an adapter's `credentials`) sees these;
+ * building a request sees only what that step resolved, on the Target.
+ */
+export interface CredentialSources {
+  provider: ProviderDef;
+  baseUrl: string;
+  secrets: Readonly<Record<string, string | undefined>>;
+  env: NodeJS.ProcessEnv;
+}
+
+export type KeySource = "env" | "file";
+
+export interface ResolvedKey {
+  value: string;
+  source: KeySource;
+}
+
+/**
+ * The environment wins over secrets.json: a variable set for one run (CI, a shell) is the more
+ * specific intent, the same precedence AWS and most SDKs use. `keys list` shows which one is used.
+ */
+export function resolveKey(def: ProviderDef, secrets: CredentialSources["secrets"], env: NodeJS.ProcessEnv): ResolvedKey | null {
+  const fromEnv = def.keyEnv ? env[def.keyEnv] : undefined;
+  if (fromEnv) return { value: fromEnv, source: "env" };
+  const fromFile = secrets[def.secretName];
+  if (fromFile) return { value: fromFile, source: "file" };
+  return null;
+}
+
+/** `sk-…abcd`: enough to tell two keys apart, never enough to use one. */
+export function maskKey(key: string): string {
+  if (key.length <= 8) return `…${key.slice(-2)}`;
+  const dash = key.indexOf("-");
+  const prefix = dash > 0 && dash <= 7 ? key.slice(0, dash + 1) : key.slice(0, 2);
+  return `${prefix}…${key.slice(-4)}`;
+}
+
+/** The default credentials step: the provider's one key, required when the registry names a variable for it. */
+export function keyCredentials({ provider, secrets, env }: CredentialSources): Credentials | { missing: string } {
+  const key = resolveKey(provider, secrets, env);
+  if (!key && provider.keyEnv)
+    return { missing: `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.` };
+  return { key: key?.value ?? null };
+}
