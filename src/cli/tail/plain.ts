@@ -1,5 +1,6 @@
 import type { TraceRecord } from "../../traces/record.ts";
-import { costLabel, latencyLabel, localDateTime, modelLabel, statusLabel, tokensLabel } from "./format.ts";
+import { localDateTime } from "../clock.ts";
+import { costLabel, latencyLabel, modelLabel, statusLabel, tokensLabel } from "./format.ts";
 
 /**
  * The text table for piped or redirected output: one line per trace, no colour, no cursor

@@ -1,7 +1,8 @@
 import { useEffect, useReducer, useRef } from "react";
 import { Box, Text, useApp, useInput, useStdin, useWindowSize } from "ink";
 import type { TraceRecord } from "../../traces/record.ts";
-import { addToTotals, clockTime, costLabel, latencyLabel, modelLabel, NO_TOTALS, statusLabel, tokensLabel, totalsLine, type Totals } from "./format.ts";
+import { clockTime } from "../clock.ts";
+import { addToTotals, costLabel, latencyLabel, modelLabel, NO_TOTALS, statusLabel, tokensLabel, totalsLine, type Totals } from "./format.ts";
 
 /** Rows kept in memory: far more than any terminal shows, so a long session stays small. */
 export const MAX_ROWS = 1000;
