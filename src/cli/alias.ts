@@ -3,6 +3,7 @@ import { Alias, AliasName, Config } from "../config/schema.ts";
 import { CliError } from "./output.ts";
 import { editConfig, readConfig } from "./settings-files.ts";
 import { engineHealth } from "./engine-client.ts";
+import { healthWords } from "./health-words.ts";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -62,10 +63,9 @@ export function registerAlias(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const aliases = Object.entries(readConfig().aliases);
       const health = await engineHealth();
-      const stateOf = (t: Alias["targets"][number]) => {
-        const ref = typeof t === "string" ? t : t.model;
-        return health ? (health[ref]?.state ?? "healthy") : null;
-      };
+      const healthOf = (t: Alias["targets"][number]) => health?.[typeof t === "string" ? t : t.model];
+      // Scripts get the state's name; a target the engine has no record of has never failed.
+      const stateOf = (t: Alias["targets"][number]) => healthOf(t)?.state ?? "ok";
       if (opts.json) {
         for (const [name, a] of aliases) {
           process.stdout.write(
@@ -80,7 +80,7 @@ export function registerAlias(program: Command): void {
       }
       const w = Math.max(...aliases.map(([n]) => n.length));
       for (const [name, a] of aliases) {
-        const chain = a.targets.map((t) => describeTarget(t) + (health ? ` [${stateOf(t)}]` : "")).join(" → ");
+        const chain = a.targets.map((t) => describeTarget(t) + (health ? ` [${healthWords(healthOf(t))}]` : "")).join(" → ");
         process.stdout.write(`${name.padEnd(w)}  ${a.strategy ?? "fallback"}: ${chain}\n`);
       }
       if (!health) process.stdout.write("(no running engine answered; health not shown)\n");

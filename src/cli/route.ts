@@ -4,6 +4,7 @@ import { pricePerMillion } from "../pricing/cost.ts";
 import { planRoute, UnknownModel } from "../routing/plan.ts";
 import { prepareTarget } from "../routing/attempt.ts";
 import { engineHealth } from "./engine-client.ts";
+import { healthWords } from "./health-words.ts";
 import { CliError } from "./output.ts";
 import { readConfig, readSecrets } from "./settings-files.ts";
 
@@ -37,7 +38,8 @@ export function registerRoute(program: Command): void {
           key: key ? maskKey(key.value) : null,
           key_source: key ? (key.source === "env" ? `env ${t.provider.keyEnv}` : "file") : null,
           problem: "error" in prepared ? prepared.error.message : null,
-          health: health ? (health[t.ref]?.state ?? "healthy") : null,
+          health: health ? (health[t.ref]?.state ?? "ok") : null,
+          cooling_until: health?.[t.ref]?.cooling_until ?? null,
           price_per_million: pricePerMillion(t.provider.name, t.model, config.prices),
         };
       });
@@ -56,7 +58,9 @@ export function registerRoute(program: Command): void {
           : "price unknown";
         const key = t.problem ?? `key ${t.key ?? "none needed"}${t.key_source ? ` (${t.key_source})` : ""}`;
         const weight = plan.strategy === "weighted" ? ` w=${t.weight}` : "";
-        process.stdout.write(`  ${i + 1}. ${t.target}${weight}  ${key}  health: ${t.health ?? "unknown (no engine running)"}  ${price}\n`);
+        process.stdout.write(
+          `  ${i + 1}. ${t.target}${weight}  ${key}  health: ${health ? healthWords(health[t.target]) : "unknown (no engine running)"}  ${price}\n`,
+        );
       });
     });
 }

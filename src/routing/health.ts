@@ -1,19 +1,24 @@
 /**
- * Per-target circuit breaker, per engine process. `failures` consecutive failures open the
- * circuit for `periodMs`: the target is skipped. After the period one request probes it
- * (half-open); success closes the circuit, failure opens it again for another period.
+ * Per-target cooldown, per engine process. `failures` consecutive failures make a target cool
+ * down for `periodMs`: it is skipped. After the period the next request tries it again; success
+ * makes it ok, failure starts another cooldown.
+ *
+ * The state names are part of `/health` and are meant to be read by people as well as scripts,
+ * so they say what happens ("cooling_down") rather than use circuit-breaker terms.
  */
+export type HealthState = "ok" | "cooling_down" | "trying_again";
+
 export interface TargetState {
-  state: "closed" | "open" | "half-open";
+  state: HealthState;
   consecutive_failures: number;
-  /** ISO time the circuit closes to probing; null when closed. */
-  open_until: string | null;
+  /** ISO time the cooldown ends (the target is tried again); null when it never cooled down. */
+  cooling_until: string | null;
   last_error: string | null;
 }
 
 interface Entry {
   failures: number;
-  openUntil: number;
+  coolingUntil: number;
   lastError: string | null;
 }
 
@@ -22,10 +27,10 @@ export class TargetHealth {
 
   constructor(private readonly limits: () => { failures: number; period_ms: number }) {}
 
-  /** false while the circuit is open; a half-open target is available (that request is the probe). */
+  /** false while the target cools down; once the period is over, the next request is the one that tries it again. */
   available(ref: string, now = Date.now()): boolean {
     const e = this.entries.get(ref);
-    return !e || e.openUntil <= now;
+    return !e || e.coolingUntil <= now;
   }
 
   success(ref: string): void {
@@ -34,22 +39,22 @@ export class TargetHealth {
 
   failure(ref: string, error: string, now = Date.now()): void {
     const { failures, period_ms } = this.limits();
-    const e = this.entries.get(ref) ?? { failures: 0, openUntil: 0, lastError: null };
+    const e = this.entries.get(ref) ?? { failures: 0, coolingUntil: 0, lastError: null };
     e.failures++;
     e.lastError = error;
-    if (e.failures >= failures) e.openUntil = now + period_ms;
+    if (e.failures >= failures) e.coolingUntil = now + period_ms;
     this.entries.set(ref, e);
   }
 
   state(ref: string, now = Date.now()): TargetState {
     const e = this.entries.get(ref);
-    if (!e) return { state: "closed", consecutive_failures: 0, open_until: null, last_error: null };
-    const open = e.openUntil > now;
+    if (!e) return { state: "ok", consecutive_failures: 0, cooling_until: null, last_error: null };
+    const cooling = e.coolingUntil > now;
     const tripped = e.failures >= this.limits().failures;
     return {
-      state: open ? "open" : tripped ? "half-open" : "closed",
+      state: cooling ? "cooling_down" : tripped ? "trying_again" : "ok",
       consecutive_failures: e.failures,
-      open_until: e.openUntil ? new Date(e.openUntil).toISOString() : null,
+      cooling_until: e.coolingUntil ? new Date(e.coolingUntil).toISOString() : null,
       last_error: e.lastError,
     };
   }

@@ -18,8 +18,8 @@ describe("opentracy route explain", () => {
       const plan = JSON.parse(r.stdout);
       expect(plan).toMatchObject({ requested: "smart", alias: "smart", strategy: "fallback" });
       expect(plan.targets.map((t: any) => [t.target, t.key, t.key_source, t.health])).toEqual([
-        ["openai/gpt-4o", `sk-…${fake.apiKey.slice(-4)}`, "env OPENAI_API_KEY", "healthy"],
-        ["anthropic/claude-sonnet-4-6", null, null, "healthy"],
+        ["openai/gpt-4o", `sk-…${fake.apiKey.slice(-4)}`, "env OPENAI_API_KEY", "ok"],
+        ["anthropic/claude-sonnet-4-6", null, null, "ok"],
       ]);
       expect(plan.targets[1].problem).toContain("opentracy keys set anthropic");
       expect(plan.targets[0].price_per_million).toEqual(pricePerMillion("openai", "gpt-4o"));

@@ -131,6 +131,7 @@ describe("opentracy traces tail", () => {
     expect(lines[0]).toMatch(/^time\s+model\s+provider\s+status\s+latency\s+tokens in\/out\s+cost$/);
     expect(lines[1]).toContain("anthropic/claude-sonnet-4-6 (smart)");
     expect(lines[3]).toContain("error 429");
+    expect(lines[3]).toEndWith(history[2].error_message!);
     expect(lines[4]).toMatch(/—$/);
     // No colour or cursor control when the output is not a terminal.
     expect(stdout).not.toContain("\x1b");

@@ -207,7 +207,7 @@ describe("cooldown", () => {
       a.script(serverError({ times: 2 }));
       for (let i = 0; i < 2; i++) expect(((await client.chat.completions.create(ask("s"))) as any)._routing.attempts).toHaveLength(2);
       const health: any = await (await fetch(`${engine.url}/health`)).json();
-      expect(health.routing.targets["openai/gpt-4o"]).toMatchObject({ state: "open", consecutive_failures: 2 });
+      expect(health.routing.targets["openai/gpt-4o"]).toMatchObject({ state: "cooling_down", consecutive_failures: 2 });
       const openedAt = Date.now();
 
       const before = a.requests.length;
@@ -216,7 +216,7 @@ describe("cooldown", () => {
       expect(skipped._routing.attempts.map((x: any) => x.model)).toEqual(["groq/gpt-4o-mini"]);
 
       const list = await runCli(["alias", "list", "--json"], { home: engine.home, env: { OPENTRACY_PORT: new URL(engine.url).port } });
-      expect(JSON.parse(list.stdout).health).toEqual(["open", "healthy"]);
+      expect(JSON.parse(list.stdout).health).toEqual(["cooling_down", "ok"]);
 
       // Wait out the period on the engine's own clock, then the next request probes the primary.
       await Bun.sleep(Math.max(0, openedAt + period + 50 - Date.now()));

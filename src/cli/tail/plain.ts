@@ -1,10 +1,11 @@
 import type { TraceRecord } from "../../traces/record.ts";
-import { costLabel, latencyLabel, localDateTime, modelLabel, statusLabel, tokensLabel } from "./format.ts";
+import { localDateTime } from "../clock.ts";
+import { costLabel, errorText, latencyLabel, modelLabel, statusLabel, tokensLabel } from "./format.ts";
 
 /**
  * The text table for piped or redirected output: one line per trace, no colour, no cursor
  * movement. Rows stream out as traces arrive, so widths are fixed instead of fitted to the data;
- * a long value pushes its line wider rather than being cut.
+ * a long value pushes its line wider rather than being cut. An error row ends with its message.
  */
 
 const COLUMNS: { title: string; width: number; right?: boolean; cell: (r: TraceRecord) => string }[] = [
@@ -19,7 +20,7 @@ const COLUMNS: { title: string; width: number; right?: boolean; cell: (r: TraceR
 
 function line(cells: string[]): string {
   return cells
-    .map((c, i) => (COLUMNS[i].right ? c.padStart(COLUMNS[i].width) : c.padEnd(COLUMNS[i].width)))
+    .map((c, i) => (i >= COLUMNS.length ? c : COLUMNS[i].right ? c.padStart(COLUMNS[i].width) : c.padEnd(COLUMNS[i].width)))
     .join("  ")
     .trimEnd();
 }
@@ -29,5 +30,6 @@ export function plainHeader(): string {
 }
 
 export function plainRow(r: TraceRecord): string {
-  return line(COLUMNS.map((c) => c.cell(r)));
+  const message = errorText(r);
+  return line([...COLUMNS.map((c) => c.cell(r)), ...(message ? [message] : [])]);
 }

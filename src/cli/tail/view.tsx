@@ -1,7 +1,9 @@
 import { useEffect, useReducer, useRef } from "react";
 import { Box, Text, useApp, useInput, useStdin, useWindowSize } from "ink";
 import type { TraceRecord } from "../../traces/record.ts";
-import { addToTotals, clockTime, costLabel, latencyLabel, modelLabel, NO_TOTALS, statusLabel, tokensLabel, totalsLine, type Totals } from "./format.ts";
+import { cellWidth, truncate } from "./fit.ts";
+import { addToTotals, NO_TOTALS, totalsLines, type Totals } from "./format.ts";
+import { headerSegments, layoutFor, rowSegments, type Segment } from "./layout.ts";
 
 /** Rows kept in memory: far more than any terminal shows, so a long session stays small. */
 export const MAX_ROWS = 1000;
@@ -9,63 +11,44 @@ export const MAX_ROWS = 1000;
 /** Totals line, column titles, and one spare line so a full table never scrolls the terminal. */
 const CHROME_LINES = 3;
 
-const FIXED = { time: 8, provider: 9, status: 9, latency: 8, tokens: 13, cost: 11 };
-const GAPS = 6;
+const TONES: Record<NonNullable<Segment["tone"]>, { color?: string; dimColor?: boolean }> = {
+  ok: { color: "green" },
+  error: { color: "red" },
+  dim: { dimColor: true },
+};
 
-interface CellProps {
-  width: number;
-  right?: boolean;
-  color?: string;
-  dim?: boolean;
-  children: string;
-}
-
-function Cell({ width, right, color, dim, children }: CellProps) {
+/** One laid-out line. The segments already fit the width; truncating is a second guard, never wrapping. */
+function Line({ segments, bold }: { segments: Segment[]; bold?: boolean }) {
   return (
-    <Box width={width} flexShrink={0} justifyContent={right ? "flex-end" : "flex-start"}>
-      <Text color={color} dimColor={dim} wrap="truncate-end">
-        {children}
-      </Text>
-    </Box>
+    <Text wrap="truncate-end" bold={bold}>
+      {segments.map((s, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a line's segments never reorder
+        <Text key={i} {...(s.tone ? TONES[s.tone] : {})}>
+          {s.text}
+        </Text>
+      ))}
+    </Text>
   );
 }
 
-interface RowProps {
-  cells: string[];
-  columns: number;
-  modelWidth: number;
-  statusColor?: string;
-  dim?: boolean;
-}
+const HINTS = { long: "following · q to quit", short: "q to quit" };
 
-function Row({ cells, columns, modelWidth, statusColor, dim }: RowProps) {
-  const [time, model, provider, status, latency, tokens, cost] = cells;
-  // Clipped, never wrapped: a wrapped row would break the one-line-per-trace height budget.
-  return (
-    <Box columnGap={1} width={columns} overflowX="hidden" flexShrink={0}>
-      <Cell width={FIXED.time} dim={dim}>
-        {time}
-      </Cell>
-      <Cell width={modelWidth} dim={dim}>
-        {model}
-      </Cell>
-      <Cell width={FIXED.provider} dim={dim}>
-        {provider}
-      </Cell>
-      <Cell width={FIXED.status} color={statusColor} dim={dim}>
-        {status}
-      </Cell>
-      <Cell width={FIXED.latency} right dim={dim}>
-        {latency}
-      </Cell>
-      <Cell width={FIXED.tokens} right dim={dim}>
-        {tokens}
-      </Cell>
-      <Cell width={FIXED.cost} right dim={dim}>
-        {cost}
-      </Cell>
-    </Box>
-  );
+/** The totals and, when following, how to quit: the longest wording that fits the width. */
+function statusSegments(totals: Totals, following: boolean, width: number): Segment[] {
+  const [long, short] = totalsLines(totals);
+  const tries: [string, string][] = following
+    ? [
+        [long, HINTS.long],
+        [long, HINTS.short],
+        [short, HINTS.short],
+        [short, ""],
+      ]
+    : [
+        [long, ""],
+        [short, ""],
+      ];
+  const [text, hint] = tries.find(([t, h]) => cellWidth(t) + (h ? 2 + cellWidth(h) : 0) <= width) ?? [truncate(short, width), ""];
+  return hint ? [{ text }, { text: "  " }, { text: hint, tone: "dim" }] : [{ text }];
 }
 
 export interface TailViewProps {
@@ -81,33 +64,18 @@ export interface TailViewProps {
 
 /** The table itself: pure, so it can be rendered and checked without a terminal. */
 export function TailView({ rows, totals, following, columns, height, error }: TailViewProps) {
-  const fixed = Object.values(FIXED).reduce((a, b) => a + b, 0) + GAPS;
-  const modelWidth = Math.max(10, columns - fixed);
+  const layout = layoutFor(rows, columns);
   const visible = rows.slice(-Math.max(1, height - CHROME_LINES - (error ? 1 : 0)));
   return (
-    <Box flexDirection="column">
-      <Box columnGap={2} width={columns} overflowX="hidden">
-        <Box flexShrink={0}>
-          <Text bold>{totalsLine(totals)}</Text>
-        </Box>
-        {following ? (
-          <Box flexShrink={0}>
-            <Text dimColor>following · q to quit</Text>
-          </Box>
-        ) : null}
-      </Box>
-      <Row dim columns={columns} modelWidth={modelWidth} cells={["time", "model", "provider", "status", "latency", "tokens in/out", "cost"]} />
+    // As wide as the terminal the view was told about, which is the real one outside tests.
+    <Box flexDirection="column" width={columns} flexShrink={0}>
+      <Line bold segments={statusSegments(totals, following, columns)} />
+      <Line segments={headerSegments(layout)} />
       {rows.length === 0 ? <Text dimColor>no traces yet</Text> : null}
       {visible.map((r) => (
-        <Row
-          key={r.id}
-          columns={columns}
-          modelWidth={modelWidth}
-          statusColor={r.status === "ok" ? "green" : "red"}
-          cells={[clockTime(r.ts_start), modelLabel(r), r.provider ?? "—", statusLabel(r), latencyLabel(r), tokensLabel(r), costLabel(r.cost_usd)]}
-        />
+        <Line key={r.id} segments={rowSegments(r, layout)} />
       ))}
-      {error ? <Text color="red">{error}</Text> : null}
+      {error ? <Line segments={[{ text: truncate(error, columns), tone: "error" }]} /> : null}
     </Box>
   );
 }
