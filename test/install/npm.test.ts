@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
 import { ROOT } from "../helpers/cli.ts";
+import { startEngine } from "../helpers/engine.ts";
 
 // The npm ways to get an `opentracy` command, each into a temporary prefix: `npm install -g` of the
 // package as npm would publish it, and the README's checkout install (`npm ci --omit=dev && npm link`).
@@ -79,7 +80,7 @@ describe("npm", () => {
   );
 
   test(
-    "from a checkout: `npm link` alone says to run `npm ci --omit=dev`; after it, `opentracy --version` works",
+    "from a checkout: `npm link` alone says to run `npm ci --omit=dev`; after it, `opentracy --version` and `opentracy serve` work",
     async () => {
       // A checkout as git gives it: the package's files and the lockfile, no node_modules.
       const checkout = join(work, "checkout");
@@ -104,6 +105,12 @@ describe("npm", () => {
       expect(after.stderr).toBe("");
       expect(after.code).toBe(0);
       expect(after.stdout.trim()).toBe(VERSION);
+
+      // The lean install (no devDependencies) is enough to run the engine.
+      const engine = await startEngine({ command: [bin], env: { PATH: barePath() } });
+      const health = await fetch(`${engine.url}/health`);
+      expect(health.status).toBe(200);
+      expect(await engine.stop()).toBe(0);
     },
     { timeout: 180_000 },
   );
