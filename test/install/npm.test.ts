@@ -14,7 +14,11 @@ const work = mkdtempSync(join(tmpdir(), "opentracy-npm-"));
 let tarball: string;
 
 async function sh(cmd: string[], opts: { cwd?: string; env?: Record<string, string>; path?: string } = {}) {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), npm_config_audit: "false", npm_config_fund: "false", ...opts.env };
+  // Run by `npm test`, this process has npm's own settings in its environment (npm_config_prefix,
+  // npm_config_local_prefix = this checkout, ...): a child npm must not inherit them.
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^npm_/i.test(k)) env[k] = v;
+  Object.assign(env, { npm_config_audit: "false", npm_config_fund: "false" }, opts.env);
   if (opts.path !== undefined) env.PATH = opts.path;
   const proc = Bun.spawn(cmd, { cwd: opts.cwd ?? work, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
