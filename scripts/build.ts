@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = join(ROOT, "bin/opentracy.ts");
-const CROSS: Record<string, string> = {
+export const CROSS: Record<string, string> = {
   "linux-x64": "bun-linux-x64",
   "linux-arm64": "bun-linux-arm64",
   "darwin-arm64": "bun-darwin-arm64",
