@@ -4,9 +4,11 @@ import { Cancelled } from "./output.ts";
 export function readHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
+    // Raw mode before the question: a key typed the moment the prompt shows (Ctrl-C included)
+    // must reach us as a character, not be echoed or turned into a signal by the terminal.
     stdin.setRawMode(true);
     stdin.resume();
+    process.stderr.write(question);
     let value = "";
     const done = (err?: Error) => {
       stdin.setRawMode(false);
