@@ -31,7 +31,9 @@ describe("architecture", () => {
     const upward: string[] = [];
     let imports = 0;
     for (const file of sourceFiles(SRC)) {
-      const from = relative(SRC, file).split("/")[0]!.replace(/\.tsx?$/, "");
+      const from = relative(SRC, file)
+        .split("/")[0]!
+        .replace(/\.tsx?$/, "");
       expect(layerOf(from)).toBeGreaterThanOrEqual(0);
       for (const m of readFileSync(file, "utf8").matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
         const target = relative(SRC, normalize(join(dirname(file), m[1]!)));

@@ -52,7 +52,16 @@ export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "
   const baseUrl = (env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, "");
   const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, env });
   if ("missing" in credentials) return failure("missing_api_key", credentials.missing);
-  return { adapter, target: { provider, model, baseUrl, headers: override?.headers ?? {}, ...credentials } };
+  const target: Target = {
+    provider,
+    model,
+    baseUrl,
+    headers: override?.headers ?? {},
+    key: credentials.key,
+    aws: credentials.aws,
+    apiVersion: credentials.apiVersion,
+  };
+  return { adapter, target };
 }
 
 /**

@@ -13,13 +13,17 @@ export interface AttemptRecorder {
   attempt(status: number | null, errorType: string | null, kind: TraceAttempt["kind"], t0?: number): void;
 }
 
-/** What the loop needs from the outside world; tests hand in fakes, the engine the real thing. */
-export interface AttemptDeps {
+/**
+ * What the loop needs from the outside world; tests hand in fakes, the engine the real thing.
+ * Built once per engine: what varies per request is the `request` handed through to `prepare`
+ * and `attempt`, so the loop allocates no closures per request.
+ */
+export interface AttemptDeps<Req> {
   health: Pick<TargetHealth, "available" | "success" | "failure">;
   /** The adapter and target for a planned target, or why it cannot be called (no key, say). */
-  prepare(planned: PlannedTarget): PreparedTarget | MappedError;
+  prepare(planned: PlannedTarget, request: Req): PreparedTarget | MappedError;
   /** One try, up to the point where the answer can be committed (see attemptOnce). */
-  attempt(prepared: PreparedTarget, abort: AbortController): Promise<AttemptResult>;
+  attempt(prepared: PreparedTarget, request: Req, abort: AbortController): Promise<AttemptResult>;
   /** Waits `ms` before a retry; false when the client left meanwhile. */
   wait(ms: number, signal: AbortSignal): Promise<boolean>;
   now?(): number;
@@ -35,9 +39,10 @@ export type RunOutcome =
  * to the target moves on to the next; a request wrong in itself is answered at once. Targets in
  * cooldown are skipped unless every target is, and nothing starts past the plan's deadline.
  */
-export async function runAttempts(
+export async function runAttempts<Req>(
   plan: RoutePlan,
-  deps: AttemptDeps,
+  request: Req,
+  deps: AttemptDeps<Req>,
   clientSignal: AbortSignal,
   record: AttemptRecorder,
   startedAt: number,
@@ -55,7 +60,7 @@ export async function runAttempts(
     const planned = order[ti];
     record.onTarget(planned.provider.name, planned.model);
     if (ti > 0) kind = "fallback";
-    const prepared = deps.prepare(planned);
+    const prepared = deps.prepare(planned, request);
     if (!("adapter" in prepared)) {
       record.attempt(prepared.status, prepared.error.type, kind);
       lastError = prepared;
@@ -67,7 +72,7 @@ export async function runAttempts(
       const onClientGone = () => abort.abort();
       clientSignal.addEventListener("abort", onClientGone, { once: true });
       const t0 = performance.now();
-      const result = await deps.attempt(prepared, abort);
+      const result = await deps.attempt(prepared, request, abort);
       if (!result.ok && "clientGone" in result) {
         record.attempt(null, "client_disconnected", kind, t0);
         return result;

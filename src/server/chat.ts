@@ -2,10 +2,11 @@ import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
 import { ApiError, toWire } from "../errors/vocabulary.ts";
-import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
+import { type AttemptLimits, attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { planRoute, type RoutePlan, UnknownModel } from "../routing/plan.ts";
-import { runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
+import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
+import type { ChatRequestBody } from "../openai/schema.ts";
 import type { ContentPolicy, TraceWriter } from "../traces/writer.ts";
 import type { Admission } from "./admission.ts";
 import { Call } from "./call.ts";
@@ -23,9 +24,28 @@ export interface ChatDeps {
   writer: Pick<TraceWriter, "enqueue" | "discards">;
   admission: Admission;
   limits: Limits;
-  health: TargetHealth;
   env: NodeJS.ProcessEnv;
   contentPolicy(): ContentPolicy;
+  attempts: AttemptDeps<ChatAttempt>;
+}
+
+/** One chat request as the attempt loop hands it to each try. */
+interface ChatAttempt {
+  settings: Settings;
+  env: NodeJS.ProcessEnv;
+  body: ChatRequestBody;
+  stream: boolean;
+  limits: AttemptLimits;
+}
+
+/** The attempt loop's real world, built once per engine: prepare a target, call it, wait between retries. */
+export function chatAttempts(health: TargetHealth): AttemptDeps<ChatAttempt> {
+  return {
+    health,
+    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
+    attempt: ({ adapter, target }, r, abort) => attemptOnce(adapter, target, r.body, r.stream, r.limits, abort),
+    wait: waitUnlessAborted,
+  };
 }
 
 /**
@@ -80,19 +100,8 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   call.strategy = plan.strategy;
   if (plan.params) body = { ...body, ...plan.params };
 
-  const limits = attemptLimits(config, deps.limits.maxResponseBytes);
-  const outcome = await runAttempts(
-    plan,
-    {
-      health: deps.health,
-      prepare: (planned) => prepareTarget(planned, settings, deps.env),
-      attempt: ({ adapter, target }, abort) => attemptOnce(adapter, target, body, call.stream, limits, abort),
-      wait: waitUnlessAborted,
-    },
-    req.signal,
-    call,
-    call.startedAt,
-  );
+  const request: ChatAttempt = { settings, env: deps.env, body, stream: call.stream, limits: attemptLimits(config, deps.limits.maxResponseBytes) };
+  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
   if (!outcome.ok) {
     if ("error" in outcome) return failOpenAI(call, finish, outcome.error);
     const gone = new ApiError("client_disconnected", "the client closed the connection before the answer started");

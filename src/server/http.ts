@@ -4,7 +4,7 @@ import { ApiError } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
 import { authenticate } from "./auth.ts";
-import { handleChat } from "./chat.ts";
+import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
@@ -64,7 +64,8 @@ export interface TlsFiles {
 }
 
 export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
-  const chat = { POST: guard(engine, (req, server, token) => handleChat(req, engine, token, server)), OPTIONS: preflight(engine) };
+  const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
+  const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   return Bun.serve({
     hostname: host,

@@ -39,7 +39,7 @@ function harness(scripts: Record<string, Scripted[]>, opts: { retryAfter?: strin
             adapter: openaiCompatible,
             target: { provider: planned.provider, model: planned.model, baseUrl: "http://x", key: "k", headers: {} },
           },
-    attempt: async ({ target }: PreparedTarget): Promise<AttemptResult> => {
+    attempt: async ({ target }: PreparedTarget, _request: null): Promise<AttemptResult> => {
       const ref = `${target.provider.name}/${target.model}`;
       calls.push(ref);
       const next = scripts[ref]?.shift() ?? 200;
@@ -63,7 +63,7 @@ const plan = (targets: string[], retry: object = {}) =>
 describe("runAttempts", () => {
   test("a transient failure is retried on the same target, then the answer is returned", async () => {
     const h = harness({ "openai/a": [503, 200] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out.ok).toBe(true);
     expect(h.calls).toEqual(["openai/a", "openai/a"]);
     expect(h.recorded).toEqual([
@@ -76,7 +76,7 @@ describe("runAttempts", () => {
 
   test("a failure tied to the target (401, 404) goes straight to the next target", async () => {
     const h = harness({ "openai/a": [401] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out.ok).toBe(true);
     expect(h.calls).toEqual(["openai/a", "groq/b"]);
     expect(h.recorded.map((r) => r[3])).toEqual(["first", "fallback"]);
@@ -85,7 +85,7 @@ describe("runAttempts", () => {
 
   test("a request wrong in itself (400) is answered at once with the upstream's error", async () => {
     const h = harness({ "openai/a": [400] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out).toEqual({ ok: false, error: upstreamError(400) });
     expect(h.calls).toEqual(["openai/a"]);
     // A client's mistake says nothing about the target's health.
@@ -94,7 +94,7 @@ describe("runAttempts", () => {
 
   test("a target without credentials is recorded and skipped without a call", async () => {
     const h = harness({}, { missingKey: ["openai/a"] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out.ok).toBe(true);
     expect(h.calls).toEqual(["groq/b"]);
     expect(h.recorded[0]).toEqual(["openai/a", 401, "authentication_error", "first"]);
@@ -102,7 +102,7 @@ describe("runAttempts", () => {
 
   test("every target failing returns the last error; each failure counts toward cooldown", async () => {
     const h = harness({ "openai/a": ["refused", "refused"], "groq/b": [502, 502] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out.ok).toBe(false);
     if (!out.ok && "error" in out) expect(out.error.status).toBe(502);
     expect(h.calls).toEqual(["openai/a", "openai/a", "groq/b", "groq/b"]);
@@ -113,19 +113,19 @@ describe("runAttempts", () => {
   test("a target in cooldown is skipped, unless every target is", async () => {
     const h = harness({});
     for (let i = 0; i < 3; i++) h.health.failure("openai/a", "down");
-    await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(h.calls).toEqual(["groq/b"]);
     for (let i = 0; i < 3; i++) h.health.failure("groq/b", "down");
-    await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(h.calls).toEqual(["groq/b", "openai/a"]);
   });
 
   test("the upstream's Retry-After is the wait; one longer than the policy allows moves on at once", async () => {
     const short = harness({ "openai/a": [429, 200] }, { retryAfter: "2" });
-    await runAttempts(plan(["openai/a"]), short.deps, new AbortController().signal, short.recorder, short.now());
+    await runAttempts(plan(["openai/a"]), null, short.deps, new AbortController().signal, short.recorder, short.now());
     expect(short.waits).toEqual([2000]);
     const long = harness({ "openai/a": [429] }, { retryAfter: "600" });
-    await runAttempts(plan(["openai/a", "groq/b"]), long.deps, new AbortController().signal, long.recorder, long.now());
+    await runAttempts(plan(["openai/a", "groq/b"]), null, long.deps, new AbortController().signal, long.recorder, long.now());
     expect(long.waits).toEqual([]);
     expect(long.calls).toEqual(["openai/a", "groq/b"]);
   });
@@ -133,7 +133,7 @@ describe("runAttempts", () => {
   test("no retry starts past the plan's deadline", async () => {
     const h = harness({ "openai/a": [429, 429, 429] }, { retryAfter: "2" });
     const p = plan(["openai/a"], { max_attempts: 3, deadline_ms: 3_000 });
-    await runAttempts(p, h.deps, new AbortController().signal, h.recorder, h.now());
+    await runAttempts(p, null, h.deps, new AbortController().signal, h.recorder, h.now());
     // The first wait (2 s) fits in 3 s; the second would end at 4 s.
     expect(h.calls).toEqual(["openai/a", "openai/a"]);
     expect(h.waits).toEqual([2000]);
@@ -141,7 +141,7 @@ describe("runAttempts", () => {
 
   test("the client leaving during an attempt ends the loop, recorded as client_disconnected", async () => {
     const h = harness({ "openai/a": ["client-gone"] });
-    const out = await runAttempts(plan(["openai/a", "groq/b"]), h.deps, new AbortController().signal, h.recorder, h.now());
+    const out = await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
     expect(out).toEqual({ ok: false, clientGone: true });
     expect(h.calls).toEqual(["openai/a"]);
     expect(h.recorded).toEqual([["openai/a", null, "client_disconnected", "first"]]);
@@ -153,13 +153,13 @@ describe("runAttempts", () => {
     let seen: AbortSignal | null = null;
     const deps = {
       ...h.deps,
-      attempt: async (_p: PreparedTarget, abort: AbortController): Promise<AttemptResult> => {
+      attempt: async (_p: PreparedTarget, _request: null, abort: AbortController): Promise<AttemptResult> => {
         seen = abort.signal;
         client.abort();
         return { ok: false, clientGone: true };
       },
     };
-    await runAttempts(plan(["openai/a"]), deps, client.signal, h.recorder, h.now());
+    await runAttempts(plan(["openai/a"]), null, deps, client.signal, h.recorder, h.now());
     expect(seen!.aborted).toBe(true);
   });
 });
