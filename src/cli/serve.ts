@@ -5,9 +5,32 @@ import { createEngine, TraceTargetError } from "../server/engine.ts";
 import { startServer } from "../server/http.ts";
 import { existsSync } from "node:fs";
 import { VERSION } from "../version.ts";
+import { RequestLog, type LogFormat } from "../server/request-log.ts";
+import { startupSummary } from "../server/startup-summary.ts";
 import { CliError } from "./output.ts";
 
-const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  clickhouse?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureNoAuth?: boolean;
+  quiet?: boolean;
+  logFormat?: string;
+}
+
+/** The engine's own log lines, on stderr (stdout carries only the "listening on" line). */
+function engineLog(format: LogFormat): (line: string) => void {
+  return format === "json"
+    ? (line) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), msg: line })}\n`)
+    : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+function parseLogFormat(v: string | undefined): LogFormat {
+  if (v === undefined || v === "text" || v === "json") return v ?? "text";
+  throw new CliError(`invalid --log-format '${v}': use text or json`);
+}
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -28,8 +51,12 @@ export function registerServe(program: Command): void {
     .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM); with --tls-key")
     .option("--tls-key <file>", "the certificate's private key (PEM)")
     .option("--insecure-no-auth", "accept any API key on a non-loopback address without engine tokens (anyone who can reach it spends your keys)")
-    .action(async (opts: { port?: string; host?: string; clickhouse?: string; tlsCert?: string; tlsKey?: string; insecureNoAuth?: boolean }) => {
+    .option("-q, --quiet", "no line per request (start-up, cooldowns and reloads are still logged)")
+    .option("--log-format <format>", "text (for people, the default) or json (one object per line, for log shippers)")
+    .action(async (opts: ServeOptions) => {
       const env = process.env;
+      const format = parseLogFormat(opts.logFormat);
+      const log = engineLog(format);
       const p = paths(env);
       ensureHome(p);
       let engine;
@@ -38,6 +65,7 @@ export function registerServe(program: Command): void {
           clickhouseUrl: opts.clickhouse,
           listen: { host: opts.host, port: opts.port },
           insecureNoAuth: opts.insecureNoAuth,
+          requestLog: opts.quiet ? null : new RequestLog(format, (text) => process.stderr.write(text)),
         });
       } catch (e) {
         if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
@@ -65,6 +93,8 @@ export function registerServe(program: Command): void {
       }
       engine.settings.watch();
       engine.writer.start();
+      if (engine.writer.status().sink === "file") log(`traces go to the local store in ${p.traces}`);
+      for (const line of startupSummary(engine.settings.current, env)) log(line);
       // Tests and scripts read this line to learn the port when they asked for port 0.
       process.stdout.write(
         `opentracy ${VERSION} listening on ${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`,
@@ -91,6 +121,7 @@ export function registerServe(program: Command): void {
         clearTimeout(timer);
         // Traces of requests cut at the deadline are recorded by their handlers; give them a turn.
         await new Promise((r) => setImmediate(r));
+        engine.requestLog?.flush();
         await engine.writer.close();
         log("traces flushed; bye");
         process.exit(0);

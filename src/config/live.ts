@@ -4,6 +4,7 @@ import { indexTokens, TokenFile, type TokenIndex } from "../auth/tokens.ts";
 import { ConfigFileError, readJsonFile } from "./files.ts";
 import type { Paths } from "./paths.ts";
 import { Config, Secrets } from "./schema.ts";
+import { describeSettingsChange } from "./settings-diff.ts";
 
 export interface Settings {
   config: Config;
@@ -64,8 +65,11 @@ export class LiveSettings {
   reload(): void {
     this.timer = null;
     try {
+      const before = this.current;
       this.current = loadSettings(this.p);
-      this.log("settings reloaded");
+      const changes = describeSettingsChange(before, this.current);
+      // Editors touch files without changing them; only a real change is worth a line.
+      if (changes.length) this.log(`settings reloaded: ${changes.join("; ")}`);
     } catch (e: any) {
       this.log(`${e?.message ?? e}; keeping the last good settings`);
     }

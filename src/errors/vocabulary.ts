@@ -52,6 +52,7 @@ export const ERRORS = {
   missing_thought_signature: kind(400, "invalid_request_error", "client"),
   // This engine.
   missing_api_key: kind(401, "authentication_error", "engine"),
+  provider_key_rejected: kind(401, "authentication_error", "engine"),
   engine_overloaded: kind(429, "rate_limit_error", "engine", true),
   internal_error: kind(500, "api_error", "engine"),
   // The upstream, in the engine's words (it sent nothing usable, or too late).

@@ -45,5 +45,9 @@ export function keyCredentials({ provider, secrets, env }: CredentialSources): C
   const key = resolveKey(provider, secrets, env);
   if (!key && provider.keyEnv)
     return { missing: `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.` };
-  return { key: key?.value ?? null };
+  return key ? { key: key.value, keySource: keySourceName(provider, key.source) } : { key: null };
 }
+
+/** The variable or file a key was read from, as a user would look for it. */
+export const keySourceName = (provider: ProviderDef, source: KeySource): string =>
+  source === "env" && provider.keyEnv ? provider.keyEnv : `secrets.json (${provider.secretName})`;

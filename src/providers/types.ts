@@ -12,6 +12,8 @@ export interface Target {
   headers: Record<string, string>;
   /** The provider's API key, resolved once for the request; null when it needs none (or, for Bedrock, several). */
   key: string | null;
+  /** Where the key came from (`OPENAI_API_KEY`, `secrets.json`), for messages; never the key. */
+  keySource?: string;
   /** Bedrock: the AWS keys and region SigV4 signs with. */
   aws?: AwsCredentials;
   /** Azure: the API version (AZURE_OPENAI_API_VERSION), when the user pinned one. */
@@ -19,7 +21,7 @@ export interface Target {
 }
 
 /** What a protocol's credentials step resolves for a Target. */
-export type Credentials = Pick<Target, "key" | "aws" | "apiVersion">;
+export type Credentials = Pick<Target, "key" | "keySource" | "aws" | "apiVersion">;
 
 /** A chunk for the client; `raw` is its JSON text when it can be relayed byte for byte. */
 export interface StreamChunk {

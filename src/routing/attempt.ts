@@ -8,6 +8,7 @@ import { ApiError, type ErrorCode, toWire } from "../errors/vocabulary.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "../http/body.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
 import { UpstreamBody } from "../providers/upstream-body.ts";
+import { explainUpstreamError } from "./upstream-error.ts";
 import type { PlannedTarget } from "./plan.ts";
 
 export interface AttemptLimits {
@@ -58,6 +59,7 @@ export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "
     baseUrl,
     headers: override?.headers ?? {},
     key: credentials.key,
+    keySource: credentials.keySource,
     aws: credentials.aws,
     apiVersion: credentials.apiVersion,
   };
@@ -109,7 +111,7 @@ export async function attemptOnce(
     }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
-      return { ok: false, status: res.status, mapped: adapter.mapError(res.status, text, res.headers, target) };
+      return { ok: false, status: res.status, mapped: explainUpstreamError(adapter.mapError(res.status, text, res.headers, target), target, upstream.url) };
     }
     try {
       if (!stream) {

@@ -25,7 +25,11 @@ interface Entry {
 export class TargetHealth {
   private entries = new Map<string, Entry>();
 
-  constructor(private readonly limits: () => { failures: number; period_ms: number }) {}
+  /** `onChange` hears a target start cooling down and become ok again (the engine logs both). */
+  constructor(
+    private readonly limits: () => { failures: number; period_ms: number },
+    private readonly onChange: ((ref: string, state: TargetState) => void) | null = null,
+  ) {}
 
   /** false while the target cools down; once the period is over, the next request is the one that tries it again. */
   available(ref: string, now = Date.now()): boolean {
@@ -34,7 +38,10 @@ export class TargetHealth {
   }
 
   success(ref: string): void {
+    const e = this.entries.get(ref);
+    if (!e) return;
     this.entries.delete(ref);
+    if (e.coolingUntil) this.onChange?.(ref, this.state(ref));
   }
 
   failure(ref: string, error: string, now = Date.now()): void {
@@ -42,8 +49,11 @@ export class TargetHealth {
     const e = this.entries.get(ref) ?? { failures: 0, coolingUntil: 0, lastError: null };
     e.failures++;
     e.lastError = error;
-    if (e.failures >= failures) e.coolingUntil = now + period_ms;
     this.entries.set(ref, e);
+    if (e.failures >= failures) {
+      e.coolingUntil = now + period_ms;
+      this.onChange?.(ref, this.state(ref, now));
+    }
   }
 
   state(ref: string, now = Date.now()): TargetState {
@@ -65,4 +75,11 @@ export class TargetHealth {
     for (const ref of this.entries.keys()) out[ref] = this.state(ref, now);
     return out;
   }
+}
+
+/** One line for the engine's log, in the words `alias list` uses. */
+export function describeHealthChange(ref: string, s: TargetState): string {
+  if (s.state !== "cooling_down") return `${ref} is ok again`;
+  const until = s.cooling_until ? new Date(s.cooling_until).toTimeString().slice(0, 8) : "?";
+  return `${ref} is cooling down (until ${until}, after ${s.consecutive_failures} failures): ${s.last_error ?? "no error recorded"}`;
 }

@@ -11,6 +11,7 @@ import type { ContentPolicy, TraceWriter } from "../traces/writer.ts";
 import type { Admission } from "./admission.ts";
 import { Call } from "./call.ts";
 import { connectionIdleSeconds, type Limits } from "./limits.ts";
+import type { RequestLog } from "./request-log.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import { chatRequest } from "./pipeline/chat-request.ts";
 import { type Finish, finishOnce } from "./pipeline/finish.ts";
@@ -27,6 +28,8 @@ export interface ChatDeps {
   env: NodeJS.ProcessEnv;
   contentPolicy(): ContentPolicy;
   attempts: AttemptDeps<ChatAttempt>;
+  /** The terminal's line per request; null with `serve --quiet`. */
+  requestLog: RequestLog | null;
 }
 
 /** One chat request as the attempt loop hands it to each try. */
@@ -59,18 +62,23 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
   const { admission, limits } = deps;
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
-    return failOpenAI(call, finishOnce(call, deps.writer, noop), toWire(busy));
+    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog), toWire(busy));
   }
-  const finish = finishOnce(call, deps.writer, () => {
-    admission.leave();
-    // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
-    // its idle limit back, or idle clients would hold their sockets for ever.
-    try {
-      server?.timeout(req, connectionIdleSeconds(limits));
-    } catch {
-      // The connection is already gone.
-    }
-  });
+  const finish = finishOnce(
+    call,
+    deps.writer,
+    () => {
+      admission.leave();
+      // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
+      // its idle limit back, or idle clients would hold their sockets for ever.
+      try {
+        server?.timeout(req, connectionIdleSeconds(limits));
+      } catch {
+        // The connection is already gone.
+      }
+    },
+    deps.requestLog,
+  );
   try {
     return await chat(req, deps, call, finish, server);
   } catch (e) {

@@ -10,10 +10,11 @@ import { ClickHouseSink } from "../traces/clickhouse/sink.ts";
 import { parseClickHouseUrl, resolveClickHouseUrl, scrub, DEFAULT_DATABASE } from "../traces/clickhouse/url.ts";
 import { FileSink, type TraceSink } from "../traces/file-sink.ts";
 import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
-import { TargetHealth } from "../routing/health.ts";
+import { describeHealthChange, TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
 import { Admission } from "./admission.ts";
+import type { RequestLog } from "./request-log.ts";
 import { isLoopback, type AuthPolicy } from "./auth.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
@@ -30,13 +31,17 @@ export interface Engine {
   admission: Admission;
   contentPolicy(): ContentPolicy;
   startedAt: number;
-  /** Per-target circuit breakers; per process, reported in /health. */
+  /** Per-target cooldowns; per process, reported in /health. */
   health: TargetHealth;
+  /** The terminal's line per request; null when quiet. */
+  requestLog: RequestLog | null;
 }
 
 const envFlag = (v: string | undefined): boolean | undefined => (v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v));
 
 export interface EngineOptions {
+  /** One line per request on the terminal (`serve`, unless --quiet). */
+  requestLog?: RequestLog | null;
   /** Accept any key without tokens even off loopback (`serve --insecure-no-auth`). */
   insecureNoAuth?: boolean;
   /** `serve --host/--port`; without tokens only a loopback host is open. */
@@ -119,6 +124,10 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     admission: new Admission(maxConcurrent),
     contentPolicy,
     startedAt: Date.now(),
-    health: new TargetHealth(() => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown })),
+    health: new TargetHealth(
+      () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
+      (ref, state) => log(describeHealthChange(ref, state)),
+    ),
+    requestLog: opts.requestLog ?? null,
   };
 }

@@ -1,7 +1,7 @@
 import { parseResponse } from "../openai/response.ts";
 import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
-import { type CredentialSources, resolveKey } from "../credentials.ts";
+import { type CredentialSources, keySourceName, resolveKey } from "../credentials.ts";
 import type { Credentials, ProtocolAdapter } from "../types.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
@@ -30,5 +30,5 @@ function credentials({ provider, baseUrl, secrets, env }: CredentialSources): Cr
     missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);
   if (!key) missing.push(`add its API key with \`opentracy keys set ${name}\` or set ${keyEnv}`);
   if (missing.length) return { missing: `Azure OpenAI is not configured: ${missing.join("; ")}.` };
-  return { key: key!.value, apiVersion: env.AZURE_OPENAI_API_VERSION || undefined };
+  return { key: key!.value, keySource: keySourceName(provider, key!.source), apiVersion: env.AZURE_OPENAI_API_VERSION || undefined };
 }

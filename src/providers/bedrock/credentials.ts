@@ -146,5 +146,5 @@ export function regionFromEndpoint(baseUrl: string): string | undefined {
 /** Bedrock's credentials step: AWS keys and region for SigV4, no API key. */
 export function awsCredentials(sources: CredentialSources): Credentials | { missing: string } {
   const lookup = lookUpCredentials(sources);
-  return lookup.ok ? { key: null, aws: lookup.credentials } : { missing: lookup.missing };
+  return lookup.ok ? { key: null, keySource: lookup.credentials.source, aws: lookup.credentials } : { missing: lookup.missing };
 }

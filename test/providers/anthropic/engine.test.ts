@@ -339,7 +339,9 @@ describe("errors", () => {
     const err = await client.chat.completions.create({ model: MODEL, messages: ask("x") }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect(err.status).toBe(529);
-    expect(err.error).toMatchObject({ type: "overloaded_error", message: "Overloaded" });
+    expect(err.error.type).toBe("overloaded_error");
+    // The upstream's message, then which provider answered and at which URL.
+    expect(err.error.message).toBe(`Overloaded (anthropic at ${fake.url}/v1/messages)`);
   });
 
   test("the upstream's own 400 reaches the client with its message", async () => {
@@ -386,5 +388,34 @@ describe("errors", () => {
     const aborted = fake.aborted();
     ac.abort();
     expect(((await aborted).body as any).messages[0].content[0].text).toBe("slow");
+  });
+});
+
+describe("errors that say where to look", () => {
+  test("a base URL with a stray /v1 gives a 404 that names the URL called and the fix", async () => {
+    const e = await startEngine({ env: { ANTHROPIC_BASE_URL: `${fake.url}/v1`, ANTHROPIC_API_KEY: fake.apiKey } });
+    try {
+      const c = new OpenAI({ baseURL: e.baseURL, apiKey: "x", maxRetries: 0 });
+      const err = await c.chat.completions.create({ model: MODEL, messages: ask("x") }).catch((x) => x);
+      expect(err.status).toBe(404);
+      expect(err.error.message).toContain(`(anthropic at ${fake.url}/v1/v1/messages)`);
+      expect(err.error.message).toContain("ANTHROPIC_BASE_URL ends in /v1, but it is the API's root");
+    } finally {
+      await e.stop();
+    }
+  });
+
+  test("a key the provider refuses is told apart from the engine refusing the caller", async () => {
+    const e = await startEngine({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: "sk-ant-wrong" } });
+    try {
+      const c = new OpenAI({ baseURL: e.baseURL, apiKey: "x", maxRetries: 0 });
+      const err = await c.chat.completions.create({ model: MODEL, messages: ask("x") }).catch((x) => x);
+      expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect(err.code).toBe("provider_key_rejected");
+      expect(err.error.message).toStartWith("anthropic rejected the key from ANTHROPIC_API_KEY: ");
+      expect(err.error.message).not.toContain("sk-ant-wrong");
+    } finally {
+      await e.stop();
+    }
   });
 });

@@ -91,7 +91,11 @@ describe("the credentials step", () => {
   const missing = (r: ReturnType<typeof azureAdapter.credentials>) => (r as { missing: string }).missing;
 
   test("resolves the key and a pinned API version", () => {
-    expect(azureAdapter.credentials(sources({ apiVersion: "2024-10-21" }))).toEqual({ key: "azure-key", apiVersion: "2024-10-21" });
+    expect(azureAdapter.credentials(sources({ apiVersion: "2024-10-21" }))).toEqual({
+      key: "azure-key",
+      keySource: "AZURE_OPENAI_API_KEY",
+      apiVersion: "2024-10-21",
+    });
   });
 
   test("names the endpoint variable and the key's two sources, each only when missing", () => {

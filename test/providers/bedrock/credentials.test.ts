@@ -115,6 +115,7 @@ describe("missing credentials say exactly what is missing and how to fix it", ()
   test("the adapter's credentials step resolves AWS keys and region once, or says what is missing", () => {
     expect(bedrockAdapter.credentials(bedrockSources())).toEqual({
       key: null,
+      keySource: "environment",
       aws: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1", source: "environment" },
     });
     expect((bedrockAdapter.credentials(bedrockSources({ env: NO_FILES })) as { missing: string }).missing).toContain("No AWS credentials for bedrock");

@@ -353,12 +353,15 @@ describe("errors", () => {
 });
 
 describe("credentials", () => {
-  test("a wrong secret key: Bedrock's InvalidSignatureException reaches the client as a 401", async () => {
+  test("a wrong secret key: Bedrock's InvalidSignatureException reaches the client as a 401 that names the provider and the key's source", async () => {
     const c = await engineWith({ AWS_ACCESS_KEY_ID: fake.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: "not-the-secret", AWS_REGION: fake.region });
     const err = await c.chat.completions.create({ model: `bedrock/${MODEL}`, messages: ask("x") }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(err.message).toContain("The request signature we calculated does not match the signature you provided.");
-    expect(err.code).toBe("InvalidSignatureException");
+    expect(err.code).toBe("provider_key_rejected");
+    expect(err.error.message).toStartWith("bedrock rejected the key from environment: ");
+    expect(err.message).toContain("[InvalidSignatureException]");
+    expect(err.message).toContain(`(bedrock at ${fake.url}/model/`);
   });
 
   test("no credentials at all: a 401 that says what to set, without calling Bedrock", async () => {

@@ -1,0 +1,28 @@
+import { describe, expect, test } from "bun:test";
+import { Config } from "../../src/config/schema.ts";
+import { startupSummary } from "../../src/server/startup-summary.ts";
+
+const settings = (secrets: Record<string, string> = {}, config: unknown = {}) => ({ config: Config.parse(config), secrets, tokens: new Map() });
+
+describe("startupSummary", () => {
+  test("names each provider with a key and where the key comes from, never the key", () => {
+    const lines = startupSummary(settings({ anthropic_api_key: "sk-ant-XYZZY1" }), { OPENAI_API_KEY: "sk-env-XYZZY2" });
+    expect(lines[0]).toBe("providers ready: openai (OPENAI_API_KEY), anthropic (secrets.json (anthropic_api_key))");
+    expect(lines.join("\n")).not.toContain("XYZZY");
+  });
+
+  test("says how to add a key when there is none", () => {
+    expect(startupSummary(settings(), {})[0]).toContain("opentracy keys set <provider>");
+  });
+
+  test("lists base URL overrides with their source, and warns about one that looks mistyped", () => {
+    const lines = startupSummary(settings({}, { providers: { groq: { base_url: "https://proxy.example/groq/openai/v1" } } }), {
+      ANTHROPIC_BASE_URL: "http://localhost:9000/v1/",
+      ANTHROPIC_API_KEY: "k",
+    });
+    expect(lines).toContain(
+      "base URLs: groq → https://proxy.example/groq/openai/v1 (providers.groq.base_url); anthropic → http://localhost:9000/v1 (ANTHROPIC_BASE_URL)",
+    );
+    expect(lines).toContain("warning: ANTHROPIC_BASE_URL ends in /v1, but it is the API's root: the engine appends /v1/messages; remove the /v1");
+  });
+});
