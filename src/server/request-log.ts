@@ -2,11 +2,19 @@ import type { Call, TraceError } from "./call.ts";
 
 export type LogFormat = "text" | "json";
 
+/** What a line needs, copied out of the Call: holding the Call itself would keep its prompt and answer alive until the flush. */
 interface Finished {
-  call: Call;
-  status: number;
-  error: TraceError | null;
   at: number;
+  traceId: string;
+  requested: string;
+  selected: string | null;
+  alias: string | null;
+  status: number;
+  errorType: string | null;
+  errorMessage: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cost: number | null;
   latencyMs: number;
 }
 
@@ -26,7 +34,20 @@ export class RequestLog {
   ) {}
 
   add(call: Call, status: number, error: TraceError | null): void {
-    this.queue.push({ call, status, error, at: Date.now(), latencyMs: call.elapsedMs() });
+    this.queue.push({
+      at: Date.now(),
+      traceId: call.id,
+      requested: call.requested,
+      selected: call.selectedModel,
+      alias: call.alias,
+      status,
+      errorType: error?.type ?? null,
+      errorMessage: error?.message ?? null,
+      inputTokens: call.usage?.prompt_tokens ?? null,
+      outputTokens: call.usage?.completion_tokens ?? null,
+      cost: call.cost,
+      latencyMs: call.elapsedMs(),
+    });
     this.timer ??= setTimeout(this.flush, this.delayMs);
   }
 
@@ -35,34 +56,51 @@ export class RequestLog {
     this.timer = null;
     if (!this.queue.length) return;
     let out = "";
-    for (const f of this.queue) out += `${this.format === "json" ? jsonLine(f) : textLine(f)}\n`;
+    const clock = new SecondClock();
+    for (const f of this.queue) out += `${this.format === "json" ? jsonLine(f, clock) : textLine(f, clock)}\n`;
     this.queue = [];
     this.write(out);
   };
 }
 
-function textLine({ call, status, error, at, latencyMs }: Finished): string {
-  const route = call.selectedModel && call.selectedModel !== call.requested ? `${call.requested || "?"} → ${call.selectedModel}` : call.requested || "?";
-  const parts = [new Date(at).toISOString(), route, String(status)];
-  if (call.usage) parts.push(`${call.usage.prompt_tokens ?? 0}/${call.usage.completion_tokens ?? 0} tok`);
-  parts.push(call.cost === null ? "$—" : `$${call.cost.toFixed(call.cost < 0.01 ? 6 : 4)}`, `${Math.round(latencyMs)} ms`);
-  if (error) parts.push(`${error.type}: ${error.message.length > 160 ? `${error.message.slice(0, 160)}…` : error.message}`);
-  return parts.join("  ");
+/** ISO timestamps for a batch of lines that mostly share their second: the date is formatted once per second, not per line. */
+class SecondClock {
+  private second = -1;
+  private prefix = "";
+
+  iso(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.prefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    return `${this.prefix}${String(ms % 1000).padStart(3, "0")}Z`;
+  }
 }
 
-function jsonLine({ call, status, error, at, latencyMs }: Finished): string {
+function textLine(f: Finished, clock: SecondClock): string {
+  const route = f.selected && f.selected !== f.requested ? `${f.requested || "?"} → ${f.selected}` : f.requested || "?";
+  let line = `${clock.iso(f.at)}  ${route}  ${f.status}`;
+  if (f.inputTokens !== null || f.outputTokens !== null) line += `  ${f.inputTokens ?? 0}/${f.outputTokens ?? 0} tok`;
+  line += f.cost === null ? "  $—" : `  $${f.cost.toFixed(f.cost < 0.01 ? 6 : 4)}`;
+  line += `  ${Math.round(f.latencyMs)} ms`;
+  if (f.errorType) line += `  ${f.errorType}: ${f.errorMessage && f.errorMessage.length > 160 ? `${f.errorMessage.slice(0, 160)}…` : f.errorMessage}`;
+  return line;
+}
+
+function jsonLine(f: Finished, clock: SecondClock): string {
   return JSON.stringify({
-    ts: new Date(at).toISOString(),
-    trace_id: call.id,
-    requested_model: call.requested,
-    selected_model: call.selectedModel,
-    alias: call.alias,
-    status,
-    error_type: error?.type ?? null,
-    error_message: error?.message ?? null,
-    input_tokens: call.usage?.prompt_tokens ?? null,
-    output_tokens: call.usage?.completion_tokens ?? null,
-    cost_usd: call.cost,
-    latency_ms: latencyMs,
+    ts: clock.iso(f.at),
+    trace_id: f.traceId,
+    requested_model: f.requested,
+    selected_model: f.selected,
+    alias: f.alias,
+    status: f.status,
+    error_type: f.errorType,
+    error_message: f.errorMessage,
+    input_tokens: f.inputTokens,
+    output_tokens: f.outputTokens,
+    cost_usd: f.cost,
+    latency_ms: f.latencyMs,
   });
 }

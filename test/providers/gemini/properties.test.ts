@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
-import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
+import { ApiError } from "../../../src/errors/vocabulary.ts";
 import { toolResponse } from "../../../src/providers/gemini/messages.ts";
 import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";

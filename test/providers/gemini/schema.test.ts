@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { z } from "zod";
-import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
+import { ApiError } from "../../../src/errors/vocabulary.ts";
 import { functionParameters, geminiSchema } from "../../../src/providers/gemini/schema.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";
 import { semanticProblem } from "../../fakes/gemini/validate.ts";
