@@ -30,7 +30,7 @@ export class RequestLog {
   constructor(
     private readonly format: LogFormat,
     private readonly write: (text: string) => void,
-    private readonly delayMs = 50,
+    private readonly delayMs = 1,
   ) {}
 
   add(call: Call, status: number, error: TraceError | null): void {
