@@ -7,6 +7,7 @@ import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
+import { addExamples } from "./examples.ts";
 
 export function buildProgram(): Command {
   const program = new Command("opentracy")
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTraces(program);
   registerRoute(program);
   registerTokens(program);
+  addExamples(program);
   return program;
 }
 
