@@ -9,6 +9,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "": [
     "opentracy keys set openai                 # store a key (hidden prompt)",
     "opentracy serve                           # the engine on http://127.0.0.1:8080/v1",
+    "opentracy doctor                          # what is wrong with the setup, and the fix",
     "opentracy traces tail                     # watch the calls go by",
   ],
   serve: [
@@ -45,6 +46,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "tokens create": ["opentracy tokens create --name laptop", "opentracy tokens create --name ops --admin   # may read /health details"],
   "tokens list": ["opentracy tokens list", "opentracy tokens list --json"],
   "tokens revoke": ["opentracy tokens revoke laptop", "opentracy tokens revoke 3f2a9c"],
+  doctor: [
+    "opentracy doctor",
+    "opentracy doctor --online                 # also one authenticated call per provider",
+    "opentracy doctor --json | jq '.checks[] | select(.ok == false)'",
+  ],
 };
 
 /** The path of a command below the program: "keys set" for `opentracy keys set`. */

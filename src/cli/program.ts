@@ -6,6 +6,7 @@ import { registerAlias } from "./alias.ts";
 import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
+import { registerDoctor } from "./doctor.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
 import { addExamples } from "./examples.ts";
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTraces(program);
   registerRoute(program);
   registerTokens(program);
+  registerDoctor(program);
   addExamples(program);
   return program;
 }

@@ -14,7 +14,7 @@ const home = tempHome();
 
 describe("--help", () => {
   test("the walk finds the program, its groups and their subcommands", () => {
-    for (const p of ["", "serve", "keys", "keys set", "alias add", "traces tail", "route explain", "tokens revoke"]) expect(paths).toContain(p);
+    for (const p of ["", "serve", "keys", "keys set", "alias add", "traces tail", "route explain", "tokens revoke", "doctor"]) expect(paths).toContain(p);
   });
 
   test("every command's --help ends with an Examples: section of opentracy command lines", async () => {
