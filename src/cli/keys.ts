@@ -53,12 +53,32 @@ async function readFields(def: ProviderDef, fields: NonNullable<ProviderDef["cre
   return out;
 }
 
+/** The providers `keys set` takes, with the variable that overrides each, and the Bedrock form, from the registry itself. */
+function keysSetHelp(): string {
+  const takers = [...PROVIDERS.values()].filter((d) => d.keyEnv);
+  const w = Math.max(...takers.map((d) => d.name.length));
+  const rows = takers.map((d) => {
+    const vars = d.credentialFields ? d.credentialFields.map((f) => f.env).join(", ") : d.keyEnv;
+    // Azure's key is of no use without its resource endpoint, which is not a secret.
+    const also = d.protocol === "azure" ? ` (and ${d.baseUrlEnv}, the resource root)` : "";
+    return `  ${d.name.padEnd(w)}  ${vars}${also}`;
+  });
+  const keyless = [...PROVIDERS.values()].filter((d) => !d.keyEnv).map((d) => `  ${d.name.padEnd(w)}  takes no key`);
+  const bedrock = takers.filter((d) => d.credentialFields);
+  const forms = bedrock.map((d) => {
+    const lines = d.credentialFields!.map((f) => `  ${f.env}=…${f.required ? "" : "   (optional)"}`);
+    return `\n\n${d.name} takes several values: one prompt each on a terminal, or NAME=value lines on stdin\n(an env file as it is; \`export\` and quotes are accepted):\n${lines.join("\n")}`;
+  });
+  return `\nProviders (the environment variable beside each wins over the stored key):\n${[...rows, ...keyless].join("\n")}${forms.join("")}`;
+}
+
 export function registerKeys(program: Command): void {
   const keys = program.command("keys").description("manage provider API keys (stored in $OPENTRACY_HOME/secrets.json, mode 0600)");
 
   keys
     .command("set <provider> [key]")
     .description("store a provider key: hidden prompt on a terminal, or piped on stdin")
+    .addHelpText("after", keysSetHelp())
     .action(async (name: string, arg: string | undefined) => {
       const def = providerOrFail(name);
       if (def.credentialFields) {

@@ -6,7 +6,9 @@ import { registerAlias } from "./alias.ts";
 import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
+import { registerDoctor } from "./doctor.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
+import { addExamples } from "./examples.ts";
 
 export function buildProgram(): Command {
   const program = new Command("opentracy")
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerTraces(program);
   registerRoute(program);
   registerTokens(program);
+  registerDoctor(program);
+  addExamples(program);
   return program;
 }
 

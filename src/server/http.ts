@@ -8,7 +8,7 @@ import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
-import { listModels } from "./models.ts";
+import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 
 const json = (value: unknown) => Response.json(value);
 
@@ -58,6 +58,17 @@ function health(engine: Engine) {
   };
 }
 
+function retrieve(req: Request, engine: Engine): Response {
+  const id = modelIdFromPath(new URL(req.url).pathname);
+  try {
+    if (id === null) throw new ApiError("model_not_found", "No model id in the path: GET /v1/models/{id}.", "model");
+    return json(retrieveModel(id, engine.settings.current, engine.env));
+  } catch (e) {
+    if (e instanceof ApiError) return openaiErrorResponse(e);
+    throw e;
+  }
+}
+
 export interface TlsFiles {
   cert: string;
   key: string;
@@ -67,6 +78,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
+  // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
+  const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
   return Bun.serve({
     hostname: host,
     port,
@@ -81,13 +94,15 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/chat/completions": chat,
       "/v1/models": models,
       "/models": models,
+      "/v1/models/*": model,
+      "/models/*": model,
       "/health": { GET: health(engine) },
     },
     fetch(req) {
       return openaiErrorResponse(
         new ApiError(
           "unknown_url",
-          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models and GET /health.`,
+          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id} and GET /health.`,
         ),
       );
     },

@@ -212,6 +212,13 @@ class Fake {
         headers: { ...this.commonHeaders(started), "content-type": "application/json", ...extraHeaders },
       });
 
+    if (request.method === "GET" && url.pathname === "/v1/models") {
+      // As the real API: the key is checked first, then the models it may use.
+      const authError = this.checkAuth(received.headers.authorization);
+      if (authError) return fail(401, authError);
+      const data = [...this.models.keys()].map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" }));
+      return Response.json({ object: "list", data }, { headers: this.commonHeaders(started) });
+    }
     if (request.method !== "POST" || url.pathname !== "/v1/chat/completions") {
       return fail(404, errorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error", null, null));
     }

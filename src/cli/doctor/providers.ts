@@ -1,0 +1,139 @@
+import type { Config, Secrets } from "../../config/schema.ts";
+import { maskKey, resolveKey } from "../../providers/credentials.ts";
+import { PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
+import type { Target } from "../../providers/types.ts";
+import { prepareTarget } from "../../routing/attempt.ts";
+import { type Check, fail, info, pass } from "./check.ts";
+
+const ONLINE_TIMEOUT_MS = 5000;
+
+export interface ProviderResults {
+  checks: Check[];
+  /** The providers whose credentials resolved, ready for an online check. */
+  ready: Target[];
+}
+
+/**
+ * Each provider's credentials, resolved by the engine's own step (prepareTarget → the adapter's
+ * `credentials`), so Azure's endpoint and Bedrock's profile files count exactly as when serving.
+ * Keys appear only masked.
+ */
+export function checkProviders(config: Config, secrets: Secrets, env: NodeJS.ProcessEnv): ProviderResults {
+  const checks: Check[] = [];
+  const ready: Target[] = [];
+  const unset: string[] = [];
+  const used = providersUsedByAliases(config);
+  for (const provider of PROVIDERS.values()) {
+    if (!provider.keyEnv) continue;
+    const prepared = prepareTarget({ provider, model: "", ref: provider.name, weight: 1 }, { config, secrets }, env);
+    if ("target" in prepared) {
+      ready.push(prepared.target);
+      checks.push(pass("keys", `${provider.name}: ${describeKey(provider, prepared.target, secrets, env)}`));
+      continue;
+    }
+    const aliases = used.get(provider.name);
+    const partial = resolveKey(provider, secrets, env) !== null;
+    if (aliases || partial) {
+      const why = aliases ? `alias ${aliases.join(", ")} routes to ${provider.name}, which is not configured` : `${provider.name} is not fully configured`;
+      checks.push(fail("keys", `${why}: ${prepared.error.message}`, fixFor(provider, partial)));
+    } else {
+      unset.push(provider.name);
+    }
+  }
+  if (ready.length === 0) {
+    checks.push(
+      fail(
+        "keys",
+        "no provider has a key, so every request would be refused (only ollama needs none)",
+        "opentracy keys set openai   (any provider: opentracy keys set --help)",
+      ),
+    );
+  } else if (unset.length) {
+    checks.push(info("keys", `no key (unused): ${unset.join(", ")}`, "opentracy keys set <provider> to add one"));
+  }
+  return { checks, ready };
+}
+
+function describeKey(provider: ProviderDef, target: Target, secrets: Secrets, env: NodeJS.ProcessEnv): string {
+  if (target.aws) return `key ${maskKey(target.aws.accessKeyId)} from ${target.aws.source}, region ${target.aws.region}`;
+  const key = resolveKey(provider, secrets, env);
+  const from = key?.source === "env" ? `env ${provider.keyEnv}` : "secrets.json";
+  return `key ${maskKey(target.key ?? "")} from ${from}${provider.protocol === "azure" ? `, endpoint ${target.baseUrl}` : ""}`;
+}
+
+function fixFor(provider: ProviderDef, hasKey: boolean): string {
+  if (provider.protocol === "azure" && hasKey) return `export ${provider.baseUrlEnv}=https://<resource>.openai.azure.com`;
+  if (provider.credentialFields) return `opentracy keys set ${provider.name}   (or pipe ${provider.credentialFields.map((f) => `${f.env}=…`).join(" ")} lines)`;
+  return `opentracy keys set ${provider.name}`;
+}
+
+/** provider name → the aliases with a target on it (direct `provider/model` targets; nested aliases name their own). */
+function providersUsedByAliases(config: Config): Map<string, string[]> {
+  const used = new Map<string, string[]>();
+  for (const [name, alias] of Object.entries(config.aliases)) {
+    for (const t of alias.targets) {
+      const ref = typeof t === "string" ? t : t.model;
+      const provider = ref.slice(0, Math.max(0, ref.indexOf("/")));
+      if (!PROVIDERS.has(provider)) continue;
+      const list = used.get(provider) ?? [];
+      if (!list.includes(name)) list.push(name);
+      used.set(provider, list);
+    }
+  }
+  return used;
+}
+
+/**
+ * The cheapest authenticated call per protocol: listing models costs nothing and needs the key.
+ * Bedrock's runtime endpoint has no such call (listing is on another service), so it is not tried.
+ */
+function probe(t: Target): { url: string; headers: Record<string, string> } | null {
+  const h = t.headers;
+  switch (t.provider.protocol) {
+    case "openai":
+      return { url: `${t.baseUrl}/models`, headers: { ...h, ...(t.key ? { authorization: `Bearer ${t.key}` } : {}) } };
+    case "anthropic":
+      return { url: `${t.baseUrl}/v1/models`, headers: { ...h, "x-api-key": t.key ?? "", "anthropic-version": "2023-06-01" } };
+    case "gemini":
+      return { url: `${t.baseUrl}/v1beta/models`, headers: { ...h, "x-goog-api-key": t.key ?? "" } };
+    case "cohere":
+      return { url: `${t.baseUrl}/v1/models`, headers: { ...h, authorization: `Bearer ${t.key}` } };
+    case "azure":
+      return { url: `${t.baseUrl}/openai/models?api-version=${t.apiVersion ?? "2024-10-21"}`, headers: { ...h, "api-key": t.key ?? "" } };
+    case "bedrock":
+      return null;
+  }
+}
+
+/** One request per configured provider, all at once, each within ONLINE_TIMEOUT_MS. */
+export function checkOnline(ready: Target[]): Promise<Check[]> {
+  return Promise.all(ready.map(online));
+}
+
+async function online(t: Target): Promise<Check> {
+  const area = "online";
+  const name = t.provider.name;
+  const req = probe(t);
+  if (!req) return info(area, `${name}: not checked (no free authenticated call on its runtime API); a first request tells`);
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  let res: Response;
+  try {
+    res = await fetch(req.url, { headers: req.headers, signal: AbortSignal.timeout(ONLINE_TIMEOUT_MS) });
+    await res.body?.cancel();
+  } catch (e: any) {
+    const why = e?.name === "TimeoutError" ? `no answer within ${ONLINE_TIMEOUT_MS / 1000} s` : (e?.code ?? e?.message ?? String(e));
+    return {
+      ...fail(area, `${name}: unreachable at ${new URL(req.url).origin} (${why})`, `check the network, or the base URL: ${t.provider.baseUrlEnv}`),
+      latency_ms: ms(),
+    };
+  }
+  if (res.status === 401 || res.status === 403)
+    return { ...fail(area, `${name}: key rejected (HTTP ${res.status}) in ${ms()} ms`, fixFor(t.provider, false)), latency_ms: ms() };
+  if (!res.ok)
+    return {
+      ...fail(area, `${name}: answered HTTP ${res.status} in ${ms()} ms`, `check the base URL: ${t.provider.baseUrlEnv} (now ${t.baseUrl})`),
+      latency_ms: ms(),
+    };
+  return pass(area, `${name}: ok, key accepted in ${ms()} ms`, { latency_ms: ms() });
+}
