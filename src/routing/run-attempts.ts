@@ -69,8 +69,9 @@ export async function runAttempts<Req>(
     for (let n = 1; n <= plan.retry.max_attempts; n++) {
       if (n > 1) kind = "retry";
       const abort = new AbortController();
-      const onClientGone = () => abort.abort();
-      clientSignal.addEventListener("abort", onClientGone, { once: true });
+      // Never removed: aborting a finished attempt does nothing, a stream needs it to reach the
+      // upstream, and removing it cost ~1.3 µs per request (profile.ts) for no gain.
+      clientSignal.addEventListener("abort", () => abort.abort(), { once: true });
       const t0 = performance.now();
       const result = await deps.attempt(prepared, request, abort);
       if (!result.ok && "clientGone" in result) {
@@ -80,11 +81,8 @@ export async function runAttempts<Req>(
       if (result.ok) {
         health.success(planned.ref);
         record.attempt(result.status, null, kind, t0);
-        // A whole answer is in hand; a stream still needs the client's disconnect to reach the upstream.
-        if ("completion" in result) clientSignal.removeEventListener("abort", onClientGone);
         return { ok: true, result, abort };
       }
-      clientSignal.removeEventListener("abort", onClientGone);
       const { mapped, status } = result;
       record.attempt(status, mapped.error.type, kind, t0);
       lastError = mapped;
