@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanEnv, envPairs, ROOT } from "./engine.ts";
+import { engineEnv, envPairs, ROOT } from "./engine.ts";
 import { wrkGenerator } from "./load/wrk.ts";
 import { WRK_HINT } from "./load/index.ts";
 import { cpuMicros, peakRssKb, resetPeakRss } from "./proc-stats.ts";
@@ -87,15 +87,7 @@ try {
         cmd: [process.execPath, join(root, "bin/opentracy.ts"), "serve", "--port", "0"],
         cwd: root,
         core: pin ? 1 : null,
-        env: cleanEnv({
-          OPENTRACY_HOME: home,
-          NO_COLOR: "1",
-          OPENAI_BASE_URL: `${prefix}/v1`,
-          OPENAI_API_KEY: "sk-bench",
-          ANTHROPIC_BASE_URL: prefix,
-          ANTHROPIC_API_KEY: "bench-key",
-          ...(root === ROOT ? headEnv : baseEnv),
-        }),
+        env: engineEnv(home, prefix, root === ROOT ? headEnv : baseEnv),
         ready: /listening on (http:\/\/[^\s]+)/,
       });
       await tracesReady(engine.url);

@@ -35,6 +35,19 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
 }
 
 /** `KEY=VALUE` arguments (--env) as an environment; the value may itself hold "=". */
+/** An engine's environment in the bench: its own home, and both dialects pointed at the mock under `prefix`. */
+export function engineEnv(home: string, prefix: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  return cleanEnv({
+    OPENTRACY_HOME: home,
+    NO_COLOR: "1",
+    OPENAI_BASE_URL: `${prefix}/v1`,
+    OPENAI_API_KEY: "sk-bench",
+    ANTHROPIC_BASE_URL: prefix,
+    ANTHROPIC_API_KEY: "bench-key",
+    ...extra,
+  });
+}
+
 export function envPairs(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }
@@ -50,15 +63,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     name: o.name,
     cmd: [process.execPath, ...(o.bunFlags ?? []), BIN, "serve", "--port", "0", ...(o.args ?? [])],
     cwd: ROOT,
-    env: cleanEnv({
-      OPENTRACY_HOME: home,
-      NO_COLOR: "1",
-      OPENAI_BASE_URL: `${prefix}/v1`,
-      OPENAI_API_KEY: "sk-bench",
-      ANTHROPIC_BASE_URL: prefix,
-      ANTHROPIC_API_KEY: "bench-key",
-      ...o.env,
-    }),
+    env: engineEnv(home, prefix, o.env),
     core: o.core,
     ready: /listening on (http:\/\/[^\s]+)/,
   });

@@ -5,6 +5,7 @@ import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import { nativeRequest } from "../../../src/providers/bedrock/request.ts";
 import { parseResponse } from "../../../src/providers/bedrock/response.ts";
 import { bedrockTarget } from "./helpers.ts";
+import { userContentOf } from "../../helpers/arbitraries.ts";
 
 const MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 const target = bedrockTarget();
@@ -26,16 +27,7 @@ const image = fc.constantFrom("png", "jpeg", "gif", "webp").map((f) => ({ type: 
 
 /** One exchange: a user message, then an assistant answer — text, or tool calls followed by their results. */
 function exchange(text: fc.Arbitrary<string>) {
-  const userContent = fc.oneof(
-    text,
-    fc.array(
-      fc.oneof(
-        text.map((t) => ({ type: "text", text: t })),
-        image,
-      ),
-      { minLength: 1, maxLength: 3 },
-    ),
-  );
+  const userContent = userContentOf(text, image);
   const call = fc.record({ id: toolId, name: toolName, args, reasoning: fc.array(reasoningBlock, { maxLength: 2 }) });
   const assistant = fc.oneof(
     text.map((t) => ({ text: t, calls: [] as { id: string; name: string; args: Record<string, unknown>; reasoning: unknown[] }[], results: [] as string[] })),

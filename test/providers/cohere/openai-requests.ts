@@ -2,6 +2,7 @@
 // client may send), including parameters a given provider may have to refuse.
 import fc from "fast-check";
 import type { ChatRequestBody } from "../../../src/openai/schema.ts";
+import { userContentOf } from "../../helpers/arbitraries.ts";
 
 const text = fc.string({ maxLength: 40 });
 const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,15}$/);
@@ -20,16 +21,7 @@ const image = fc.oneof(
   fc.constant({ type: "image_url", image_url: { url: "https://example.com/a.png" } }),
   fc.constantFrom("auto", "low", "high").map((detail) => ({ type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ", detail } })),
 );
-const userContent = fc.oneof(
-  text,
-  fc.array(
-    fc.oneof(
-      text.map((t) => ({ type: "text", text: t })),
-      image,
-    ),
-    { minLength: 1, maxLength: 3 },
-  ),
-);
+const userContent = userContentOf(text, image);
 
 const toolCall = fc.record({ id: callId, type: fc.constant("function"), function: fc.record({ name, arguments: args }) });
 

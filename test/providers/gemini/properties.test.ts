@@ -9,6 +9,7 @@ import { geminiAdapter } from "../../../src/providers/gemini/index.ts";
 import { protoProblems } from "../../fakes/gemini/proto.ts";
 import { semanticProblem } from "../../fakes/gemini/validate.ts";
 import { target } from "./helpers.ts";
+import { userContentOf } from "../../helpers/arbitraries.ts";
 
 const MODEL = "gemini-3-pro-preview";
 const text = fc.string({ maxLength: 30 });
@@ -24,16 +25,7 @@ const image = fc.oneof(
   fc.base64String({ minLength: 4, maxLength: 16 }).map((d) => ({ type: "image_url", image_url: { url: `data:image/png;base64,${d}` } })),
   fc.constantFrom("https://x.test/a.png", "https://x.test/b.jpeg?v=1").map((url) => ({ type: "image_url", image_url: { url } })),
 );
-const userContent = fc.oneof(
-  nonEmpty,
-  fc.array(
-    fc.oneof(
-      nonEmpty.map((t) => ({ type: "text", text: t })),
-      image,
-    ),
-    { minLength: 1, maxLength: 3 },
-  ),
-);
+const userContent = userContentOf(nonEmpty, image);
 
 /** One step of a well-formed conversation: a user message, or an assistant answer (its calls answered). */
 const step = fc.oneof(
