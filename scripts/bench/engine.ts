@@ -34,7 +34,6 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
   return env;
 }
 
-/** `KEY=VALUE` arguments (--env) as an environment; the value may itself hold "=". */
 /** An engine's environment in the bench: its own home, and both dialects pointed at the mock under `prefix`. */
 export function engineEnv(home: string, prefix: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
   return cleanEnv({
@@ -48,6 +47,7 @@ export function engineEnv(home: string, prefix: string, extra: Record<string, st
   });
 }
 
+/** `KEY=VALUE` arguments (--env) as an environment; the value may itself hold "=". */
 export function envPairs(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }

@@ -52,7 +52,9 @@ try {
     upstream: mock.url,
     chunks: Number(values.chunks),
     core: pin ? 1 : null,
-    env: envPairs(values.env),
+    // The limit set here means serve does not re-exec itself (fetch-limit.ts): an execve under the
+    // profiler's sampling signals killed the engine now and then (exit 158) before it listened.
+    env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096", ...envPairs(values.env) },
     bunFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${values["interval-us"]}`],
   });
   const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };
