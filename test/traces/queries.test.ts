@@ -186,3 +186,30 @@ describe("the local index keeps up with the JSON lines", () => {
     index.close();
   });
 });
+
+describe("scripts/seed-traces.ts", () => {
+  test("seeds N traces into a local store, JSON lines and index alike", async () => {
+    const home = join(tempDir(), "home");
+    const proc = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "..", "..", "scripts", "seed-traces.ts"), "--count", "120", "--days", "2", "--home", home],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(await proc.exited).toBe(0);
+    expect(await new Response(proc.stdout).text()).toContain("seeded 120 traces");
+    const records = readTraces(home);
+    expect(records).toHaveLength(120);
+    expect(new Set(records.map((r) => r.id)).size).toBe(120);
+    const index = new LocalIndex(join(home, "traces"));
+    const queries = new LocalTraceQueries(index);
+    expect(await walk(queries, {}, 50)).toEqual(newestFirst(records).map((r) => r.id));
+    const a = await queries.activity({ sinceMs: 0, untilMs: Date.now() + 1000, bucket: "day", by: "provider" });
+    expect(a.totals.cost_usd).toBeCloseTo(
+      records.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
+      9,
+    );
+    index.close();
+  });
+});
