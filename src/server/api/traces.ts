@@ -32,7 +32,12 @@ const PREFIX = "/api/traces/";
 /** GET /api/traces/{id}: the whole stored record. Another token's trace is as absent as a missing one. */
 export async function getTrace(req: Request, queries: TraceQueries, token: TokenEntry | null): Promise<Response> {
   const path = new URL(req.url).pathname;
-  const id = decodeURIComponent(path.slice(PREFIX.length));
+  let id: string;
+  try {
+    id = decodeURIComponent(path.slice(PREFIX.length));
+  } catch {
+    id = path.slice(PREFIX.length); // a malformed %-escape: no trace has that id
+  }
   const record = id && id.length <= 256 ? await queries.get(id, ownTracesOnly(token)) : null;
   if (!record) throw new ApiError("trace_not_found", `No trace with id '${id.slice(0, 256)}'.`, "id");
   return Response.json(record);
