@@ -29,13 +29,13 @@ export function parseTagHeader(text: string): Record<string, string> {
   for (const pair of text.split(",")) {
     const eq = pair.indexOf("=");
     if (eq <= 0) continue;
-    const key = pair.slice(0, eq).trim();
+    const key = cut(pair.slice(0, eq).trim(), METADATA_LIMITS.tagKey);
     if (!key) continue;
     if (!(key in out)) {
       if (n >= METADATA_LIMITS.tags) break;
       n++;
     }
-    out[cut(key, METADATA_LIMITS.tagKey)] = cut(pair.slice(eq + 1).trim(), METADATA_LIMITS.tagValue);
+    out[key] = cut(pair.slice(eq + 1).trim(), METADATA_LIMITS.tagValue);
   }
   return out;
 }
