@@ -195,3 +195,16 @@ describe("the local index", () => {
     expect((await api(`/api/traces/${ids.b}`, admin)).body.tags).toEqual({ env: "dev", team: "ml" });
   });
 });
+
+describe("traces off", () => {
+  test("/api/ says the engine keeps no traces", async () => {
+    const off = await startEngine({ env: { ...env(), OPENTRACY_TRACES: "off" } });
+    try {
+      const res = await fetch(`${off.url}/api/traces`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as any).error).toMatchObject({ code: "traces_unavailable", type: "api_error" });
+    } finally {
+      await off.stop();
+    }
+  });
+});
