@@ -85,7 +85,7 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   const raw = resolveClickHouseUrl(opts.clickhouseUrl, env, t?.clickhouse_url);
   if (raw === undefined) {
     const index = new LocalIndex(p.traces, join(p.traces, "index.sqlite"), log);
-    return { sink: new FileSink(p.traces, t?.max_file_bytes, index), queries: new LocalTraceQueries(index) };
+    return { sink: new FileSink(p.traces, t?.max_file_bytes), queries: new LocalTraceQueries(index) };
   }
   let target;
   try {

@@ -3,7 +3,6 @@ import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { listSegments, parseSegmentName, segmentName } from "./local-files.ts";
 import type { TraceBatch } from "./batch.ts";
-import type { LocalIndex } from "./local-index/index.ts";
 
 /**
  * Where the background writer puts batches. A sink decides what "stored" means (appended to a
@@ -49,25 +48,16 @@ export class FileSink implements TraceSink {
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number = DEFAULT_MAX_FILE_BYTES,
-    /** The SQLite index the UI queries; fed here, after each append, off the request path. */
-    private readonly index: LocalIndex | null = null,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-  }
-
-  start(): void {
-    // Lines written while no index was kept (an older engine, a deleted index.sqlite) get indexed.
-    void this.index?.catchUp();
   }
 
   async write(batch: TraceBatch): Promise<void> {
     const lines = batch.lines();
     const bytes = Buffer.byteLength(lines);
     await this.ensureSegment(bytes);
-    const start = this.size;
     await this.handle!.write(lines);
     this.size += bytes;
-    this.index?.added(join(this.dir, segmentName(this.day, this.seq)), start, batch.records, lines);
   }
 
   private async ensureSegment(incoming: number): Promise<void> {
@@ -101,6 +91,5 @@ export class FileSink implements TraceSink {
     await this.handle?.close();
     this.handle = null;
     this.day = "";
-    this.index?.close();
   }
 }

@@ -143,44 +143,33 @@ for (const b of backends()) {
 }
 
 describe("the local index keeps up with the JSON lines", () => {
-  test("an existing store is indexed on start; a deleted index is rebuilt; a half-written line waits", async () => {
+  test("lines written since the last look are indexed on the next query; a half-written line waits; a deleted index is rebuilt", async () => {
     const dir = join(tempDir(), "traces");
-    // A store written before there was an index.
-    const plain = new FileSink(dir);
-    await plain.write(new TraceBatch(ALL.slice(0, 100)));
-    await plain.close();
+    const sink = new FileSink(dir);
+    await sink.write(new TraceBatch(ALL.slice(0, 100)));
 
     let index = new LocalIndex(dir);
-    await index.catchUp();
-    expect(await walk(new LocalTraceQueries(index), {})).toEqual(newestFirst(ALL.slice(0, 100)).map((r) => r.id));
+    const queries = new LocalTraceQueries(index);
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 100)).map((r) => r.id));
 
-    // The engine appends through the indexed sink, while the catch-up of older lines may run.
-    const sink = new FileSink(dir, undefined, index);
-    sink.start();
+    // The engine keeps appending; the next query sees it, with nothing fed by the writer.
     await sink.write(new TraceBatch(ALL.slice(100, 150)));
-    // A line an older engine was writing when it died: not indexed until it is complete.
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 150)).map((r) => r.id));
+
+    // A line still being written is not indexed until it is complete.
     const [segment] = (await Array.fromAsync(new Bun.Glob("traces-*.jsonl").scan(dir))).sort();
     const partial = JSON.stringify(ALL[150]);
     appendFileSync(join(dir, segment), partial.slice(0, 40));
-    await sink.close();
-
-    index = new LocalIndex(dir);
-    await index.catchUp();
-    const queries = new LocalTraceQueries(index);
     expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 150)).map((r) => r.id));
     appendFileSync(join(dir, segment), `${partial.slice(40)}\n`);
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
+    expect(await queries.get(ALL[150].id)).toEqual(ALL[150]);
+    await sink.close();
     index.close();
 
-    index = new LocalIndex(dir);
-    await index.catchUp();
-    expect(await walk(new LocalTraceQueries(index), {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
-    expect(await new LocalTraceQueries(index).get(ALL[150].id)).toEqual(ALL[150]);
-    index.close();
-
-    // Deleted: rebuilt from the JSON lines alone.
+    // Deleted: rebuilt from the JSON lines alone, on the first query.
     for (const f of ["index.sqlite", "index.sqlite-wal", "index.sqlite-shm"]) rmSync(join(dir, f), { force: true });
     index = new LocalIndex(dir);
-    await index.catchUp();
     expect(await walk(new LocalTraceQueries(index), {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
     expect(await new LocalTraceQueries(index).get(ALL[42].id)).toEqual(ALL[42]);
     index.close();

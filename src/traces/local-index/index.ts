@@ -14,37 +14,23 @@ interface Located {
 }
 
 const CATCH_UP_CHUNK = 4 * 1024 * 1024;
-/**
- * The writer appends every millisecond under load, a few traces at a time; one SQLite commit per
- * append would cost ~150 µs of the event loop per trace, against ~17 µs in commits of a thousand
- * (measured). So appended batches are indexed together, at most this long after their append:
- * the UI sees a trace a quarter of a second later, requests keep the CPU.
- */
-const INDEX_EVERY_MS = 250;
-const INDEX_AT_ROWS = 2000;
 
 /**
- * Keeps `index.sqlite` in step with the JSON lines. The file sink calls `added` after each batch
- * is appended (the background writer's path, never a request's); `catchUp` indexes whatever the
- * files hold beyond what `segments` records, so an existing store, a deleted index or a crash
- * between an append and its index commit all end with every line indexed once (ids are the key:
- * indexing a line twice is a no-op).
- *
- * While the catch-up of a file runs, the writer's batches for it are indexed but do not move its
- * recorded offset: a crash then re-reads from the old offset instead of skipping the gap.
+ * Keeps `index.sqlite` in step with the JSON lines, on read: before each query the UI makes,
+ * `refresh` indexes whatever the segment files hold beyond the offsets `segments` records. Nothing
+ * is done per request or per written batch: fed from the writer, the index cost ~20 µs of the one
+ * core per trace (1.30× CPU per request, +25 MB peak RSS, compare.ts) whether or not anyone looked;
+ * fed on read it costs the engine nothing until the UI is open, and then indexes in large
+ * transactions (~12 µs a row). An existing store, a deleted index or a crash all end the same way:
+ * every complete line indexed once (ids are the key, so indexing a line twice is a no-op).
  */
 export class LocalIndex {
   readonly db: Database;
   private readonly insertTrace;
   private readonly insertTag;
   private readonly setOffset;
-  /** Segments whose catch-up is still running → the end of the writer's latest batch there. */
-  private readonly pending = new Map<string, number>();
-  private catchingUp: Promise<void> | null = null;
-  /** Appended batches not yet in the index: their segment, lines, and the segment's end after them. */
-  private waiting: { segment: string; lines: Located[]; end: number }[] = [];
-  private waitingRows = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The refresh under way; queries arriving meanwhile wait for it and then run their own. */
+  private refreshing: Promise<void> = Promise.resolve();
   failures = 0;
 
   constructor(
@@ -105,63 +91,17 @@ export class LocalIndex {
     }
   }
 
-  /** A batch the file sink appended to `file` at `start`; its text is `text` (one line per record). */
-  added(file: string, start: number, records: readonly TraceRecord[], text: string): void {
-    const segment = basename(file);
-    const lines: Located[] = [];
-    let offset = start;
-    let from = 0;
-    for (const r of records) {
-      const nl = text.indexOf("\n", from);
-      const length = Buffer.byteLength(text.slice(from, nl + 1));
-      lines.push({ record: r, offset, length });
-      offset += length;
-      from = nl + 1;
-    }
-    this.waiting.push({ segment, lines, end: offset });
-    this.waitingRows += lines.length;
-    if (this.waitingRows >= INDEX_AT_ROWS) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), INDEX_EVERY_MS);
-      this.timer.unref?.();
-    }
-  }
-
-  /** Indexes the appended batches waiting, in one transaction. */
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batches = this.waiting;
-    this.waiting = [];
-    this.waitingRows = 0;
-    if (!batches.length) return;
-    try {
-      this.db.transaction(() => {
-        const ends = new Map<string, number>();
-        for (const b of batches) {
-          this.insertRows(b.segment, b.lines);
-          ends.set(b.segment, Math.max(ends.get(b.segment) ?? 0, b.end));
-        }
-        for (const [segment, end] of ends) {
-          if (this.pending.has(segment)) this.pending.set(segment, Math.max(this.pending.get(segment)!, end));
-          else this.setOffset.run(segment, end);
-        }
-      })();
-    } catch (e: any) {
-      // The JSON lines hold the batches; the next start's catch-up indexes them.
-      if (this.failures++ === 0) this.log(`trace index: ${e?.message ?? e}; the next start re-indexes from the JSON lines`);
-    }
-  }
-
   /**
    * Indexes what the segments hold past their recorded offsets, a chunk at a time with the event
-   * loop served in between. The sizes are taken before anything else can append, so the catch-up
-   * reads exactly the bytes that were there at start and the writer's batches are all beyond them.
+   * loop served in between. Refreshes run one after another, each up to the sizes it saw.
    */
-  catchUp(): Promise<void> {
-    if (this.catchingUp) return this.catchingUp;
+  refresh(): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.indexNewLines());
+    return this.refreshing;
+  }
+
+  private async indexNewLines(): Promise<void> {
     const known = new Map((this.db.query("SELECT name, offset FROM segments").all() as { name: string; offset: number }[]).map((r) => [r.name, r.offset]));
-    const work: { path: string; name: string; from: number; to: number }[] = [];
     for (const path of listSegments(this.dir)) {
       const name = basename(path);
       const size = statSync(path).size;
@@ -173,24 +113,13 @@ export class LocalIndex {
         this.db.run("DELETE FROM segments WHERE name = ?1", [name]);
         from = 0;
       }
-      if (from < size) {
-        work.push({ path, name, from, to: size });
-        this.pending.set(name, 0);
+      if (from >= size) continue;
+      try {
+        await this.indexRange(path, name, from, size);
+      } catch (e: any) {
+        if (this.failures++ === 0) this.log(`trace index: indexing ${name}: ${e?.message ?? e}`);
       }
     }
-    this.catchingUp = (async () => {
-      for (const w of work) {
-        try {
-          const end = await this.indexRange(w.path, w.name, w.from, w.to);
-          this.setOffset.run(w.name, Math.max(end, this.pending.get(w.name) ?? 0));
-        } catch (e: any) {
-          if (this.failures++ === 0) this.log(`trace index: catching up ${w.name}: ${e?.message ?? e}`);
-        } finally {
-          this.pending.delete(w.name);
-        }
-      }
-    })();
-    return this.catchingUp;
   }
 
   /** Indexes the complete lines in [from, to); returns the end of the last complete line. */
@@ -216,7 +145,7 @@ export class LocalIndex {
         carry = Buffer.from(data.subarray(start));
         const end = carryAt + start;
         carryAt = end;
-        this.insertAll(name, lines, null);
+        this.insertAll(name, lines, end);
         await new Promise((r) => setImmediate(r)); // serve requests between chunks
       }
       return carryAt;
@@ -243,7 +172,6 @@ export class LocalIndex {
   }
 
   close(): void {
-    this.flush();
     this.db.close();
   }
 }

@@ -93,6 +93,7 @@ export class LocalTraceQueries implements TraceQueries {
   constructor(private readonly index: LocalIndex) {}
 
   async list(q: TraceListQuery): Promise<TracePage> {
+    await this.index.refresh();
     const w = filters(q);
     if (q.cursor) {
       const n = w.params.length;
@@ -107,6 +108,7 @@ export class LocalTraceQueries implements TraceQueries {
   }
 
   async get(id: string, token?: string): Promise<TraceRecord | null> {
+    await this.index.refresh();
     const row = this.index.db.query("SELECT token_name, segment, offset, length FROM traces WHERE id = ?1").get(id) as {
       token_name: string | null;
       segment: string;
@@ -118,6 +120,7 @@ export class LocalTraceQueries implements TraceQueries {
   }
 
   async activity(q: ActivityQuery): Promise<Activity> {
+    await this.index.refresh();
     const w = filters({ sinceMs: q.sinceMs, untilMs: q.untilMs, token: q.token });
     const where = whereSql(w);
     const size = BUCKETS[q.bucket];
