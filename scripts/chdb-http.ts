@@ -10,7 +10,7 @@
  * parameters are settings for that statement only; `database` and `default_format`; user and
  * password by Basic auth, X-ClickHouse-User/-Key or parameters. Errors are the engine's own
  * `Code: N. DB::Exception: …` text with X-ClickHouse-Exception-Code and the status the server
- * would give. Not served: sessions, query parameters, compression, progress headers, and
+ * would give. Not served: sessions, compression, progress headers, and
  * `query_id` (chDB names its own queries, so system.processes shows those names).
  *
  * Each request gets its own connection to the engine: settings are set per connection, and
@@ -75,16 +75,22 @@ const quote = (v: string) => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'
 
 async function run(sql: string, params: URLSearchParams): Promise<{ body: Uint8Array; summary: Record<string, string> }> {
   const conn = new Session(dir);
+  const bound: Record<string, string> = {};
   try {
     for (const [k, v] of params) {
       if (HTTP_PARAMS.has(k) || HTTP_ONLY.test(k)) continue;
-      if (k.startsWith("param_")) throw new HttpError(456, "UNKNOWN_QUERY_PARAMETER", "query parameters are not served by the chDB HTTP front");
+      // Query parameters ({name:Type} in the SQL), bound by chDB as the server binds them.
+      if (k.startsWith("param_")) {
+        bound[k.slice("param_".length)] = v;
+        continue;
+      }
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new HttpError(115, "UNKNOWN_SETTING", `Unknown setting '${k}'`);
       await conn.queryAsync(`SET ${k} = ${quote(v)}`);
     }
     const database = params.get("database");
     if (database) await conn.queryAsync(`USE \`${database.replace(/`/g, "\\`")}\``);
-    const r = await conn.queryAsync(sql, { format: params.get("default_format") ?? "TabSeparated" });
+    const format = { format: params.get("default_format") ?? "TabSeparated" };
+    const r = Object.keys(bound).length ? await conn.queryBindAsync(sql, bound, format) : await conn.queryAsync(sql, format);
     const ns = String(Math.round(r.elapsed * 1e9));
     return { body: r.bytes(), summary: { read_rows: String(r.rowsRead), read_bytes: String(r.bytesRead), elapsed_ns: ns } };
   } finally {

@@ -42,6 +42,7 @@ export const ERRORS = {
   unsupported_parameter: kind(400, "invalid_request_error", "client"),
   model_not_found: kind(404, "invalid_request_error", "client"),
   unknown_url: kind(404, "invalid_request_error", "client"),
+  trace_not_found: kind(404, "invalid_request_error", "client"),
   request_timeout: kind(408, "invalid_request_error", "client"),
   request_too_large: kind(413, "invalid_request_error", "client"),
   invalid_api_key: kind(401, "invalid_request_error", "client"),
@@ -55,6 +56,7 @@ export const ERRORS = {
   provider_key_rejected: kind(401, "authentication_error", "engine"),
   engine_overloaded: kind(429, "rate_limit_error", "engine", true),
   internal_error: kind(500, "api_error", "engine"),
+  traces_unavailable: kind(503, "api_error", "engine"),
   // The upstream, in the engine's words (it sent nothing usable, or too late).
   upstream_unreachable: kind(502, "upstream_error", "upstream", true),
   upstream_interrupted: kind(502, "upstream_error", "upstream", true),

@@ -4,6 +4,9 @@ import type { Config } from "../config/schema.ts";
 import type { AttemptRecorder } from "../routing/run-attempts.ts";
 import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
 
+/** Shared by every call without tags: never mutated (metadata.ts builds a new object). */
+const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export type AttemptKind = TraceAttempt["kind"];
 
 /** What a finished request records about its failure; null when it succeeded. */
@@ -25,6 +28,9 @@ export class Call implements AttemptRecorder {
   requested = "";
   alias: string | null = null;
   tokenName: string | null = null;
+  user: string | null = null;
+  sessionId: string | null = null;
+  tags: Record<string, string> = NO_TAGS;
   strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
   model: string | null = null;
@@ -109,6 +115,9 @@ export class Call implements AttemptRecorder {
       ts_end: new Date(end).toISOString(),
       alias: this.alias,
       token_name: this.tokenName,
+      user: this.user,
+      session_id: this.sessionId,
+      tags: this.tags,
       requested_model: this.requested,
       selected_model: this.selectedModel,
       provider: this.provider,

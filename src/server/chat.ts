@@ -15,6 +15,7 @@ import type { RequestLog } from "./request-log.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import { chatRequest } from "./pipeline/chat-request.ts";
 import { type Finish, finishOnce } from "./pipeline/finish.ts";
+import { readMetadataBody, readMetadataHeaders } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
 import { failOpenAI, sseResponse } from "./pipeline/respond.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
@@ -59,6 +60,7 @@ export function chatAttempts(health: TargetHealth): AttemptDeps<ChatAttempt> {
 export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry | null, server?: Server<undefined>): Promise<Response> {
   const call = new Call();
   call.tokenName = token?.name ?? null;
+  readMetadataHeaders(req.headers, call);
   const { admission, limits } = deps;
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
@@ -99,6 +101,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   // The request is in: from here the wait is the upstream's, which may take minutes.
   server?.timeout(req, 0);
   call.requested = requestedModel(raw);
+  readMetadataBody(raw, call);
   let body = chatRequest(raw, deps.limits);
   call.stream = body.stream === true;
   call.request = body.messages;

@@ -10,6 +10,10 @@ import { ClickHouseSink } from "../traces/clickhouse/sink.ts";
 import { parseClickHouseUrl, resolveClickHouseUrl, scrub, DEFAULT_DATABASE } from "../traces/clickhouse/url.ts";
 import { FileSink, type TraceSink } from "../traces/file-sink.ts";
 import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
+import { LocalIndex } from "../traces/local-index/index.ts";
+import { LocalTraceQueries } from "../traces/local-index/queries.ts";
+import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
+import type { TraceQueries } from "../traces/queries.ts";
 import { describeHealthChange, TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
@@ -21,6 +25,8 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 export interface Engine {
   settings: LiveSettings;
   writer: TraceWriter;
+  /** What /api/ reads: the store the writer writes to; null when traces are off. */
+  queries: TraceQueries | null;
   env: NodeJS.ProcessEnv;
   limits: Limits;
   /** Host and port (unparsed) from the flags, environment and config.json. */
@@ -55,7 +61,12 @@ export interface EngineOptions {
 /** Thrown for a ClickHouse URL that cannot be used; the message never contains the password. */
 export class TraceTargetError extends Error {}
 
-async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): Promise<TraceSink> {
+interface Store {
+  sink: TraceSink;
+  queries: TraceQueries | null;
+}
+
+async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): Promise<Store> {
   const t = settings.current.config.traces;
   const common = {
     spoolDir: join(p.home, "spool", "clickhouse"),
@@ -65,14 +76,17 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   };
   if ((envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false) {
     log("traces are off (OPENTRACY_TRACES / traces.enabled): nothing is recorded");
-    return new DiscardSink();
+    return { sink: new DiscardSink(), queries: null };
   }
   if (opts.clickhouseClient) {
     const { client, database = DEFAULT_DATABASE, display = "embedded ClickHouse" } = opts.clickhouseClient;
-    return new ClickHouseSink({ ...common, client, database, display });
+    return { sink: new ClickHouseSink({ ...common, client, database, display }), queries: new ClickHouseTraceQueries(client, database) };
   }
   const raw = resolveClickHouseUrl(opts.clickhouseUrl, env, t?.clickhouse_url);
-  if (raw === undefined) return new FileSink(p.traces, t?.max_file_bytes);
+  if (raw === undefined) {
+    const index = new LocalIndex(p.traces, join(p.traces, "index.sqlite"), log);
+    return { sink: new FileSink(p.traces, t?.max_file_bytes), queries: new LocalTraceQueries(index) };
+  }
   let target;
   try {
     target = parseClickHouseUrl(raw);
@@ -80,14 +94,16 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
     throw new TraceTargetError(`invalid ClickHouse URL: ${e.message}`);
   }
   log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
-  return new ClickHouseSink({
+  const client = await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms });
+  const sink = new ClickHouseSink({
     ...common,
-    client: await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms }),
+    client,
     insert: httpInserter(target, t?.clickhouse_timeout_ms),
     database: target.database,
     display: target.display,
     scrub: (text) => scrub(text, target),
   });
+  return { sink, queries: new ClickHouseTraceQueries(client, target.database) };
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
@@ -100,7 +116,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const sink = await chooseSink(p, env, settings, log, opts);
+  const { sink, queries } = await chooseSink(p, env, settings, log, opts);
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const s = settings.current.config.server;
@@ -109,6 +125,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   return {
     settings,
     writer,
+    queries,
     env,
     limits: {
       maxBodyBytes: s?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,

@@ -9,6 +9,7 @@ import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
+import { API, apiHandler } from "./api/routes.ts";
 
 const json = (value: unknown) => Response.json(value);
 
@@ -80,6 +81,10 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
+  const api = (h: (typeof API)[keyof typeof API]) => {
+    const run = apiHandler(engine.queries, h);
+    return { GET: guard(engine, (req, _server, token) => run(req, token)), OPTIONS: preflight(engine) };
+  };
   return Bun.serve({
     hostname: host,
     port,
@@ -97,12 +102,16 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/v1/models/*": model,
       "/models/*": model,
       "/health": { GET: health(engine) },
+      // The UI's JSON API: the same tokens as /v1 (a non-admin token reads only its own traces).
+      "/api/traces": api(API.listTraces),
+      "/api/traces/*": api(API.getTrace),
+      "/api/activity": api(API.activity),
     },
     fetch(req) {
       return openaiErrorResponse(
         new ApiError(
           "unknown_url",
-          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id} and GET /health.`,
+          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, and the JSON API GET /api/traces, /api/traces/{id}, /api/activity.`,
         ),
       );
     },

@@ -24,6 +24,12 @@ export const TraceRecord = z.object({
   alias: z.string().nullable(),
   /** Name of the engine token that made the call; null when the engine runs without tokens. */
   token_name: z.string().nullable(),
+  /** Who the caller says the end user is: the body's `user`, else the X-OpenTracy-User header. */
+  user: z.string().nullable().default(null),
+  /** X-OpenTracy-Session-Id: groups the calls of one conversation or job. */
+  session_id: z.string().nullable().default(null),
+  /** X-OpenTracy-Tags and the body's `metadata` (strings only). Lines written before tags existed read as {}. */
+  tags: z.record(z.string(), z.string()).default({}),
   requested_model: z.string(),
   selected_model: z.string().nullable(), // provider/model
   provider: z.string().nullable(),

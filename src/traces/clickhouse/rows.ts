@@ -29,7 +29,7 @@ function dateTime64(iso: string): string {
   return new Date(epochMs(iso)).toISOString().replace("T", " ").replace("Z", "");
 }
 
-export type Row = Record<string, string | number | boolean | null>;
+export type Row = Record<string, string | number | boolean | null | Record<string, string>>;
 
 export function toRow(r: TraceRecord, batchId: string): Row {
   return {
@@ -39,6 +39,9 @@ export function toRow(r: TraceRecord, batchId: string): Row {
     ts_end: dateTime64(r.ts_end),
     alias: r.alias,
     token_name: r.token_name,
+    user: r.user ?? null,
+    session_id: r.session_id ?? null,
+    tags: r.tags ?? {},
     requested_model: r.requested_model,
     selected_model: r.selected_model,
     provider: r.provider,
@@ -110,6 +113,9 @@ export const RECORD_COLUMNS = [
   "request",
   "response",
   "token_name",
+  "user",
+  "session_id",
+  "tags",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
@@ -126,6 +132,9 @@ export function fromRow(row: Record<string, unknown>): TraceRecord {
     ts_end: row.ts_end,
     alias: row.alias ?? null,
     token_name: row.token_name ?? null,
+    user: row.user ?? null,
+    session_id: row.session_id ?? null,
+    tags: row.tags ?? {},
     requested_model: row.requested_model,
     selected_model: row.selected_model ?? null,
     provider: row.provider ?? null,

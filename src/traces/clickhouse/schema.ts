@@ -136,8 +136,8 @@ function hourlyStatsView(db: string): string {
  * plus `ts_start_ms`, `inserted_ms` and `day` for cursors and pruning: what
  * `traces tail` reads, and what a UI can read.
  */
-function recordsView(db: string, withToken = false): string {
-  const token = withToken ? "token_name, " : "";
+function recordsView(db: string, withToken = false, withMeta = false): string {
+  const token = (withToken ? "token_name, " : "") + (withMeta ? "user, session_id, tags, " : "");
   // The inner query renames the columns the outer one converts: an alias equal to a column's
   // name would be substituted into every other expression that reads that column.
   return `CREATE VIEW IF NOT EXISTS ${qualified(db, TABLE.records)} AS SELECT
@@ -194,6 +194,18 @@ export const MIGRATIONS: readonly Migration[] = [
       // Replaced rather than altered: a plain view has no ALTER that adds a column.
       sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
       sql(recordsView(db, true)),
+    ],
+  },
+  {
+    version: 5,
+    name: "user, session_id, tags: who and what a call belongs to",
+    steps: (db) => [
+      // Old rows read as NULL / {}: the defaults of the new columns.
+      sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS user Nullable(String)${ZSTD}`),
+      sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS session_id Nullable(String)${ZSTD}`),
+      sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS tags Map(String, String)${ZSTD}`),
+      sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
+      sql(recordsView(db, true, true)),
     ],
   },
 ];

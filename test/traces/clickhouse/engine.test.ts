@@ -5,7 +5,7 @@ import { startServer as startHttp } from "../../../src/server/http.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
-import { chdb, startServer, uniqueDatabase, type RunningServer } from "../../helpers/clickhouse.ts";
+import { chdb, eventually, startServer, uniqueDatabase, type RunningServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
 import { trafficMix } from "../../helpers/traffic.ts";
 import { startEngine } from "../../helpers/engine.ts";
@@ -123,6 +123,35 @@ describe("engine (subprocess) → ClickHouse server over HTTP", () => {
         .split("\n")
         .map((l) => JSON.parse(l).id),
     ).toEqual([records[3].id]);
+  });
+
+  test("/api/ reads ClickHouse: metadata stored in its columns, found by filter, detail and activity", async () => {
+    const url = `${server.url}/${uniqueDatabase("api")}`;
+    const engine = await startEngine({ env: engineEnv(), args: ["--clickhouse", url] });
+    const res = await fetch(`${engine.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-opentracy-user": "alice", "x-opentracy-session-id": "s9", "x-opentracy-tags": "env=prod" },
+      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "where is the lighthouse" }], metadata: { team: "ml" } }),
+    });
+    const id = res.headers.get("x-opentracy-trace-id")!;
+    const answer: any = await res.json();
+    const get = async (path: string) => (await (await fetch(`${engine.url}${path}`)).json()) as any;
+    const list = await eventually(
+      async () => {
+        const r = await get("/api/traces?user=alice&session=s9&tag=env=prod&q=LIGHTHOUSE");
+        return r.data?.length === 1 ? r : undefined;
+      },
+      15_000,
+      "the trace in ClickHouse",
+    );
+    expect(list.data[0]).toMatchObject({ id, user: "alice", session_id: "s9", tags: { env: "prod", team: "ml" }, status: "ok" });
+    expect((await get(`/api/traces/${id}`)).request).toEqual([{ role: "user", content: "where is the lighthouse" }]);
+    expect((await get("/api/traces?user=bob")).data).toEqual([]);
+    const activity = await get("/api/activity?by=tag");
+    expect(activity.totals.requests).toBe(1);
+    expect(activity.totals.cost_usd).toBeCloseTo(answer._cost, 12);
+    expect(activity.breakdown.map((b: any) => b.key).sort()).toEqual(["env=prod", "team=ml"]);
+    expect(await engine.stop()).toBe(0);
   });
 
   test("OPENTRACY_CLICKHOUSE_URL with content off: no text stored, numbers kept", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { migrate, queryRows } from "../../../src/traces/clickhouse/migrate.ts";
-import { toRow } from "../../../src/traces/clickhouse/rows.ts";
+import { fromRow, RECORD_COLUMNS, toRow } from "../../../src/traces/clickhouse/rows.ts";
 import { LATEST_VERSION, TABLE } from "../../../src/traces/clickhouse/schema.ts";
 import { qualified } from "../../../src/traces/clickhouse/sql.ts";
 import { backends, count, uniqueDatabase } from "../../helpers/clickhouse.ts";
@@ -22,7 +22,7 @@ for (const b of backends()) {
       const tables = (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
       expect(tables).toEqual([TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats].sort());
       const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5]);
 
       // Again: nothing to do, nothing changes.
       expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
@@ -50,7 +50,7 @@ for (const b of backends()) {
       ];
       // Rows as an engine of schema version 1 wrote them: without the columns added since.
       const oldRows = traces.map((t) => {
-        const { token_name: _added_in_4, ...row } = toRow(t, "old-batch") as Record<string, unknown>;
+        const { token_name: _added_in_4, user: _u5, session_id: _s5, tags: _t5, ...row } = toRow(t, "old-batch") as Record<string, unknown>;
         return row;
       });
       await client.insert({ table: qualified(db, TABLE.traces), values: oldRows, format: "JSONEachRow" });
@@ -59,6 +59,13 @@ for (const b of backends()) {
       expect(upgraded).toMatchObject({ from: 1, to: LATEST_VERSION });
       expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.records)}`)).toBe(3);
       expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.records)} WHERE isNull(token_name)`)).toBe(3);
+      // Columns added by migration 5 read as empty on the old rows.
+      const old5 = await queryRows<Record<string, unknown>>(client, `SELECT ${RECORD_COLUMNS.join(", ")} FROM ${qualified(db, TABLE.records)}`);
+      expect(old5.map(fromRow).map((r) => [r.user, r.session_id, r.tags])).toEqual([
+        [null, null, {}],
+        [null, null, {}],
+        [null, null, {}],
+      ]);
       const [stats] = await queryRows<any>(client, `SELECT sum(requests) AS requests, sum(errors) AS errors FROM ${qualified(db, TABLE.hourlyStats)}`);
       expect(Number(stats.requests)).toBe(3);
       expect(Number(stats.errors)).toBe(1);

@@ -1,0 +1,183 @@
+import type { SQLQueryBindings } from "bun:sqlite";
+import {
+  type Activity,
+  type ActivityBucket,
+  type ActivityQuery,
+  BREAKDOWN_LIMIT,
+  BUCKETS,
+  type TraceListQuery,
+  type TracePage,
+  type TraceQueries,
+  type TraceSummary,
+} from "../queries.ts";
+import type { TraceRecord } from "../record.ts";
+import type { LocalIndex } from "./index.ts";
+
+/**
+ * The UI's queries over the SQLite index. Every value is a bound parameter; the only SQL built
+ * from input is the choice among fixed column names and bucket sizes, from closed lists.
+ */
+
+const SUMMARY = `id, ts_ms, ts_start, requested_model, selected_model, alias, provider, status, http_status, input_tokens,
+  output_tokens, cost_usd, latency_ms, ttft_ms, token_name, user, session_id, tags, error_type`;
+
+type Where = { sql: string[]; params: SQLQueryBindings[] };
+
+function filters(q: Partial<TraceListQuery>): Where {
+  const w: Where = { sql: [], params: [] };
+  const add = (sql: string, ...values: SQLQueryBindings[]) => {
+    let i = 0;
+    w.sql.push(sql.replace(/\?/g, () => `?${w.params.length + ++i}`));
+    w.params.push(...values);
+  };
+  if (q.sinceMs !== undefined) add("ts_ms >= ?", q.sinceMs);
+  if (q.untilMs !== undefined) add("ts_ms < ?", q.untilMs);
+  if (q.model) add("(requested_model = ? OR selected_model = ?)", q.model, q.model);
+  if (q.provider) add("provider = ?", q.provider);
+  if (q.alias) add("alias = ?", q.alias);
+  if (q.status) add("status = ?", q.status);
+  if (q.token) add("token_name = ?", q.token);
+  if (q.user) add("user = ?", q.user);
+  if (q.session) add("session_id = ?", q.session);
+  if (q.tag) add("id IN (SELECT id FROM trace_tags WHERE key = ? AND value = ?)", q.tag.key, q.tag.value);
+  if (q.q) add("content LIKE ? ESCAPE '\\'", `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return w;
+}
+
+const whereSql = (w: Where) => (w.sql.length ? `WHERE ${w.sql.join(" AND ")}` : "");
+
+function summary(row: Record<string, any>): TraceSummary {
+  return {
+    id: row.id,
+    ts_start: row.ts_start,
+    requested_model: row.requested_model,
+    selected_model: row.selected_model,
+    alias: row.alias,
+    provider: row.provider,
+    status: row.status,
+    http_status: row.http_status,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cost_usd: row.cost_usd,
+    latency_ms: row.latency_ms,
+    ttft_ms: row.ttft_ms,
+    token_name: row.token_name,
+    user: row.user,
+    session_id: row.session_id,
+    tags: JSON.parse(row.tags),
+    error_type: row.error_type,
+  };
+}
+
+const BREAKDOWN_KEY: Record<ActivityQuery["by"], string> = {
+  model: "coalesce(selected_model, requested_model)",
+  provider: "provider",
+  alias: "alias",
+  token: "token_name",
+  user: "user",
+  // A trace with several tags counts once under each.
+  tag: "tg.key || '=' || tg.value",
+};
+
+const sums = (r: Record<string, any>): Omit<ActivityBucket, "t"> => ({
+  requests: r.requests,
+  errors: r.errors,
+  input_tokens: r.input_tokens,
+  output_tokens: r.output_tokens,
+  cost_usd: r.cost_usd,
+  p50_ms: r.p50_ms ?? null,
+  p95_ms: r.p95_ms ?? null,
+});
+
+export class LocalTraceQueries implements TraceQueries {
+  constructor(private readonly index: LocalIndex) {}
+
+  async list(q: TraceListQuery): Promise<TracePage> {
+    await this.index.refresh();
+    const w = filters(q);
+    if (q.cursor) {
+      const n = w.params.length;
+      w.sql.push(`(ts_ms < ?${n + 1} OR (ts_ms = ?${n + 1} AND id < ?${n + 2}))`);
+      w.params.push(q.cursor.tsMs, q.cursor.id);
+    }
+    const rows = this.index.db
+      .query(`SELECT ${SUMMARY} FROM traces ${whereSql(w)} ORDER BY ts_ms DESC, id DESC LIMIT ${Math.floor(q.limit)}`)
+      .all(...w.params) as Record<string, any>[];
+    const last = rows.at(-1);
+    return { rows: rows.map(summary), next: rows.length === q.limit && last ? { tsMs: last.ts_ms, id: last.id } : null };
+  }
+
+  async get(id: string, token?: string): Promise<TraceRecord | null> {
+    await this.index.refresh();
+    const row = this.index.db.query("SELECT token_name, segment, offset, length FROM traces WHERE id = ?1").get(id) as {
+      token_name: string | null;
+      segment: string;
+      offset: number;
+      length: number;
+    } | null;
+    if (!row || (token !== undefined && row.token_name !== token)) return null;
+    return this.index.readRecord(row.segment, row.offset, row.length);
+  }
+
+  async activity(q: ActivityQuery): Promise<Activity> {
+    await this.index.refresh();
+    const w = filters({ sinceMs: q.sinceMs, untilMs: q.untilMs, token: q.token });
+    const where = whereSql(w);
+    const size = BUCKETS[q.bucket];
+    const db = this.index.db;
+    // Nearest-rank percentiles: SQLite has no quantile function, but window functions rank
+    // each bucket's latencies without bringing them into the engine.
+    const buckets = db
+      .query(
+        `WITH r AS (
+          SELECT (ts_ms / ${size}) * ${size} AS t, status, input_tokens, output_tokens, cost_usd, latency_ms,
+            row_number() OVER (PARTITION BY ts_ms / ${size} ORDER BY latency_ms) AS rn,
+            count(*) OVER (PARTITION BY ts_ms / ${size}) AS n
+          FROM traces ${where})
+        SELECT t, count(*) AS requests, sum(status = 'error') AS errors,
+          coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
+          coalesce(sum(cost_usd), 0) AS cost_usd,
+          min(CASE WHEN rn >= 0.5 * n THEN latency_ms END) AS p50_ms,
+          min(CASE WHEN rn >= 0.95 * n THEN latency_ms END) AS p95_ms
+        FROM r GROUP BY t ORDER BY t`,
+      )
+      .all(...w.params) as Record<string, any>[];
+    const totals = db
+      .query(
+        `WITH r AS (
+          SELECT status, input_tokens, output_tokens, cost_usd, latency_ms,
+            row_number() OVER (ORDER BY latency_ms) AS rn, count(*) OVER () AS n
+          FROM traces ${where})
+        SELECT count(*) AS requests, coalesce(sum(status = 'error'), 0) AS errors,
+          coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
+          coalesce(sum(cost_usd), 0) AS cost_usd,
+          min(CASE WHEN rn >= 0.5 * n THEN latency_ms END) AS p50_ms,
+          min(CASE WHEN rn >= 0.95 * n THEN latency_ms END) AS p95_ms
+        FROM r`,
+      )
+      .get(...w.params) as Record<string, any>;
+    const tagJoin = q.by === "tag" ? "JOIN trace_tags tg ON tg.id = f.id" : "";
+    const breakdown = db
+      .query(
+        // Named `bkey`: in GROUP BY, SQLite takes a column named `key` (trace_tags has one) over an alias.
+        `SELECT ${BREAKDOWN_KEY[q.by]} AS bkey, count(*) AS requests, sum(status = 'error') AS errors,
+          coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(input_tokens), 0) AS input_tokens,
+          coalesce(sum(output_tokens), 0) AS output_tokens
+        FROM (SELECT * FROM traces ${where}) f ${tagJoin}
+        GROUP BY bkey ORDER BY requests DESC, bkey LIMIT ${BREAKDOWN_LIMIT}`,
+      )
+      .all(...w.params) as Record<string, any>[];
+    return {
+      buckets: buckets.map((b) => ({ t: new Date(b.t).toISOString(), ...sums(b) })),
+      breakdown: breakdown.map((b) => ({
+        key: b.bkey,
+        requests: b.requests,
+        errors: b.errors,
+        cost_usd: b.cost_usd,
+        input_tokens: b.input_tokens,
+        output_tokens: b.output_tokens,
+      })),
+      totals: sums(totals),
+    };
+  }
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seedClickHouse, seedLocal, syntheticTraces } from "../../scripts/seed-traces.ts";
+import { TraceBatch } from "../../src/traces/batch.ts";
+import { ClickHouseTraceQueries } from "../../src/traces/clickhouse/queries.ts";
+import { FileSink } from "../../src/traces/file-sink.ts";
+import { LocalIndex } from "../../src/traces/local-index/index.ts";
+import { LocalTraceQueries } from "../../src/traces/local-index/queries.ts";
+import type { TraceListQuery, TraceQueries } from "../../src/traces/queries.ts";
+import type { TraceRecord } from "../../src/traces/record.ts";
+import { backends, uniqueDatabase } from "../helpers/clickhouse.ts";
+import { readTraces } from "../helpers/traces.ts";
+
+const END = Date.parse("2026-03-10T12:00:00.000Z");
+const SEED = { count: 240, endMs: END, days: 3, seed: 7 };
+const ALL = [...syntheticTraces(SEED)];
+const newestFirst = (rs: TraceRecord[]) => [...rs].sort((a, b) => (a.ts_start === b.ts_start ? (a.id < b.id ? 1 : -1) : a.ts_start < b.ts_start ? 1 : -1));
+
+async function walk(queries: TraceQueries, q: Omit<TraceListQuery, "limit" | "cursor">, limit = 17): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: TraceListQuery["cursor"];
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await queries.list({ ...q, limit, cursor });
+    ids.push(...page.rows.map((r) => r.id));
+    if (!page.next) return ids;
+    cursor = page.next;
+  }
+  throw new Error("paging never ended");
+}
+
+function contract(name: string, open: () => Promise<TraceQueries>) {
+  describe(`the UI's queries over ${name}`, () => {
+    let queries: TraceQueries;
+    beforeAll(async () => {
+      queries = await open();
+    });
+
+    test("the cursor walks every trace exactly once, newest first", async () => {
+      const ids = await walk(queries, {});
+      expect(ids).toEqual(newestFirst(ALL).map((r) => r.id));
+      const first = await queries.list({ limit: 3 });
+      expect(first.rows[0]).toMatchObject({ id: newestFirst(ALL)[0].id, ts_start: newestFirst(ALL)[0].ts_start });
+    });
+
+    test("each filter keeps exactly the matching traces", async () => {
+      const one = ALL.find((r) => r.status === "ok")!;
+      const tagged = ALL.find((r) => r.tags.feature)!;
+      const cases: [Omit<TraceListQuery, "limit">, (r: TraceRecord) => boolean][] = [
+        [{ model: one.selected_model! }, (r) => r.selected_model === one.selected_model || r.requested_model === one.selected_model],
+        [{ model: "smart" }, (r) => r.requested_model === "smart"],
+        [{ provider: "anthropic" }, (r) => r.provider === "anthropic"],
+        [{ alias: "smart" }, (r) => r.alias === "smart"],
+        [{ status: "error" }, (r) => r.status === "error"],
+        [{ token: "ci-bot" }, (r) => r.token_name === "ci-bot"],
+        [{ user: ALL.find((r) => r.user)!.user! }, (r) => r.user === ALL.find((x) => x.user)!.user],
+        [{ session: ALL.find((r) => r.session_id)!.session_id! }, (r) => r.session_id === ALL.find((x) => x.session_id)!.session_id],
+        [{ tag: { key: "feature", value: tagged.tags.feature } }, (r) => r.tags.feature === tagged.tags.feature],
+        [{ q: "(#123)" }, (r) => JSON.stringify(r.request).includes("(#123)")],
+        [
+          { q: "HERE IS THE POEM" },
+          (r) =>
+            JSON.stringify(r.response ?? "")
+              .toLowerCase()
+              .includes("here is the poem"),
+        ],
+        [
+          { sinceMs: Date.parse(ALL[50].ts_start), untilMs: Date.parse(ALL[60].ts_start) },
+          (r) => r.ts_start >= ALL[50].ts_start && r.ts_start < ALL[60].ts_start,
+        ],
+        [{ provider: "openai", status: "ok", token: "web" }, (r) => r.provider === "openai" && r.status === "ok" && r.token_name === "web"],
+      ];
+      for (const [q, keep] of cases) {
+        const expected = newestFirst(ALL.filter(keep)).map((r) => r.id);
+        expect({ q, ids: await walk(queries, q, 25) }).toEqual({ q, ids: expected });
+        expect({ q, n: expected.length > 0 }).toEqual({ q, n: true });
+      }
+    });
+
+    test("detail is the stored record; another token's, or a missing one, is null", async () => {
+      const r = ALL.find((x) => x.token_name === "web")!;
+      expect(await queries.get(r.id)).toEqual(r);
+      expect(await queries.get(r.id, "web")).toEqual(r);
+      expect(await queries.get(r.id, "ci-bot")).toBeNull();
+      expect(await queries.get("no-such-trace")).toBeNull();
+    });
+
+    test("activity: totals are the sums of the traces, buckets and breakdowns add up to them", async () => {
+      const a = await queries.activity({ sinceMs: END - 3 * 86_400_000, untilMs: END, bucket: "hour", by: "model" });
+      const cost = ALL.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
+      expect(a.totals.requests).toBe(ALL.length);
+      expect(a.totals.errors).toBe(ALL.filter((r) => r.status === "error").length);
+      expect(a.totals.cost_usd).toBeCloseTo(cost, 9);
+      expect(a.totals.input_tokens).toBe(ALL.reduce((s, r) => s + (r.input_tokens ?? 0), 0));
+      expect(a.buckets.length).toBe(72);
+      expect(a.buckets.reduce((s, b) => s + b.requests, 0)).toBe(ALL.length);
+      expect(a.buckets.reduce((s, b) => s + b.cost_usd, 0)).toBeCloseTo(cost, 9);
+      expect(a.breakdown.reduce((s, b) => s + b.requests, 0)).toBe(ALL.length);
+      const latencies = ALL.map((r) => r.latency_ms).sort((x, y) => x - y);
+      // Nearest rank locally, ClickHouse's estimate there: both near the true median.
+      expect(Math.abs(a.totals.p50_ms! - latencies[Math.ceil(latencies.length / 2) - 1])).toBeLessThan(300);
+      expect(a.totals.p95_ms!).toBeGreaterThan(a.totals.p50_ms!);
+
+      const mine = await queries.activity({ sinceMs: END - 3 * 86_400_000, untilMs: END, bucket: "day", by: "tag", token: "ci-bot" });
+      const ci = ALL.filter((r) => r.token_name === "ci-bot");
+      expect(mine.totals.requests).toBe(ci.length);
+      expect(mine.totals.cost_usd).toBeCloseTo(
+        ci.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
+        9,
+      );
+      const prod = mine.breakdown.find((b) => b.key === "env=prod")!;
+      expect(prod.requests).toBe(ci.filter((r) => r.tags.env === "prod").length);
+    });
+  });
+}
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "queries-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+contract("the local SQLite index", async () => {
+  const dir = join(tempDir(), "traces");
+  expect(await seedLocal(dir, SEED)).toBe(SEED.count);
+  expect(readTraces(join(dir, ".."))).toEqual(ALL);
+  return new LocalTraceQueries(new LocalIndex(dir));
+});
+
+for (const b of backends()) {
+  afterAll(() => b.close());
+  contract(b.name, async () => {
+    const client = await b.client();
+    const db = uniqueDatabase("queries");
+    expect(await seedClickHouse(client, db, SEED)).toBe(SEED.count);
+    return new ClickHouseTraceQueries(client, db);
+  });
+}
+
+describe("the local index keeps up with the JSON lines", () => {
+  test("lines written since the last look are indexed on the next query; a half-written line waits; a deleted index is rebuilt", async () => {
+    const dir = join(tempDir(), "traces");
+    const sink = new FileSink(dir);
+    await sink.write(new TraceBatch(ALL.slice(0, 100)));
+
+    let index = new LocalIndex(dir);
+    const queries = new LocalTraceQueries(index);
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 100)).map((r) => r.id));
+
+    // The engine keeps appending; the next query sees it, with nothing fed by the writer.
+    await sink.write(new TraceBatch(ALL.slice(100, 150)));
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 150)).map((r) => r.id));
+
+    // A line still being written is not indexed until it is complete.
+    const [segment] = (await Array.fromAsync(new Bun.Glob("traces-*.jsonl").scan(dir))).sort();
+    const partial = JSON.stringify(ALL[150]);
+    appendFileSync(join(dir, segment), partial.slice(0, 40));
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 150)).map((r) => r.id));
+    appendFileSync(join(dir, segment), `${partial.slice(40)}\n`);
+    expect(await walk(queries, {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
+    expect(await queries.get(ALL[150].id)).toEqual(ALL[150]);
+    await sink.close();
+    index.close();
+
+    // Deleted: rebuilt from the JSON lines alone, on the first query.
+    for (const f of ["index.sqlite", "index.sqlite-wal", "index.sqlite-shm"]) rmSync(join(dir, f), { force: true });
+    index = new LocalIndex(dir);
+    expect(await walk(new LocalTraceQueries(index), {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
+    expect(await new LocalTraceQueries(index).get(ALL[42].id)).toEqual(ALL[42]);
+    index.close();
+  });
+});
+
+describe("scripts/seed-traces.ts", () => {
+  test("seeds N traces into a local store, JSON lines and index alike", async () => {
+    const home = join(tempDir(), "home");
+    const proc = Bun.spawn(
+      [process.execPath, join(import.meta.dir, "..", "..", "scripts", "seed-traces.ts"), "--count", "120", "--days", "2", "--home", home],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(await proc.exited).toBe(0);
+    expect(await new Response(proc.stdout).text()).toContain("seeded 120 traces");
+    const records = readTraces(home);
+    expect(records).toHaveLength(120);
+    expect(new Set(records.map((r) => r.id)).size).toBe(120);
+    const index = new LocalIndex(join(home, "traces"));
+    const queries = new LocalTraceQueries(index);
+    expect(await walk(queries, {}, 50)).toEqual(newestFirst(records).map((r) => r.id));
+    const a = await queries.activity({ sinceMs: 0, untilMs: Date.now() + 1000, bucket: "day", by: "provider" });
+    expect(a.totals.cost_usd).toBeCloseTo(
+      records.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
+      9,
+    );
+    index.close();
+  });
+});
