@@ -29,9 +29,8 @@ export interface AttemptDeps<Req> {
   now?(): number;
 }
 
-export type RunOutcome =
-  /** `abort` cancels the upstream answer; a stream's relay holds it, and the client leaving fires it. */
-  { ok: true; result: AttemptSuccess; abort: AbortController } | { ok: false; error: MappedError } | { ok: false; clientGone: true };
+/** The answer to commit, the error to answer with, or the client's leaving. `abort` cancels the upstream answer: a stream's relay holds it. */
+export type RunOutcome = { ok: true; result: AttemptSuccess; abort: AbortController } | { ok: false; error: MappedError } | { ok: false; clientGone: true };
 
 /**
  * The route plan's targets in order, each tried up to `retry.max_attempts` times. A transient
