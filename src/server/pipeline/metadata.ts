@@ -30,8 +30,8 @@ export function parseTagHeader(text: string): Record<string, string> {
     const eq = pair.indexOf("=");
     if (eq <= 0) continue;
     const key = cut(pair.slice(0, eq).trim(), METADATA_LIMITS.tagKey);
-    if (!key) continue;
-    if (!(key in out)) {
+    if (!key || key === "__proto__") continue;
+    if (!Object.hasOwn(out, key)) {
       if (n >= METADATA_LIMITS.tags) break;
       n++;
     }
@@ -49,10 +49,10 @@ export function readMetadataBody(body: unknown, call: Call): void {
   let tags: Record<string, string> | null = null;
   let n = Object.keys(call.tags).length;
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== "string" || !k) continue;
+    if (typeof v !== "string" || !k || k === "__proto__") continue;
     tags ??= { ...call.tags };
     const key = cut(k, METADATA_LIMITS.tagKey);
-    if (!(key in tags)) {
+    if (!Object.hasOwn(tags, key)) {
       if (n >= METADATA_LIMITS.tags) break;
       n++;
     }

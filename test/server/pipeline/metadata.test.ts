@@ -42,3 +42,11 @@ describe("trace metadata", () => {
     expect(b.tags).toEqual({});
   });
 });
+
+describe("tag names every object has", () => {
+  test("constructor and toString are ordinary tags; __proto__ is ignored and never changes the object", () => {
+    const tags = parseTagHeader("constructor=a,toString=b,__proto__=c");
+    expect(tags).toEqual({ constructor: "a", toString: "b" });
+    expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
+  });
+});
