@@ -16,8 +16,17 @@ const TailOptions = z.object({
   json: z.boolean().default(false),
   model: z.string().min(1).optional(),
   status: z.enum(["ok", "error"]).optional(),
+  user: z.string().min(1).optional(),
+  session: z.string().min(1).optional(),
+  tag: z
+    .string()
+    .regex(/^[^=]+=.*$/, "use key=value")
+    .transform((t) => ({ key: t.slice(0, t.indexOf("=")), value: t.slice(t.indexOf("=") + 1) }))
+    .optional(),
 });
 type TailOptions = z.infer<typeof TailOptions>;
+
+const filterOf = (o: TailOptions): TraceFilter => ({ model: o.model, status: o.status, user: o.user, session: o.session, tag: o.tag });
 
 /** Options are checked here rather than by commander so a bad value is one line, without the help hint. */
 function parseOptions(raw: Record<string, unknown>): TailOptions {
@@ -42,6 +51,9 @@ export function registerTraces(program: Command): void {
     .option("--json", "one JSON object per line, oldest first")
     .option("--model <model>", "only traces whose requested model, selected model or alias is <model>")
     .option("--status <status>", "only traces with this status: ok or error")
+    .option("--user <user>", "only traces of this end user (the request's user, or X-OpenTracy-User)")
+    .option("--session <id>", "only traces of this session (X-OpenTracy-Session-Id)")
+    .option("--tag <key=value>", "only traces carrying this tag (X-OpenTracy-Tags, or the request's metadata)")
     .action(async (raw: Record<string, unknown>) => {
       await tail(parseOptions(raw));
     });
@@ -63,7 +75,7 @@ async function tail(opts: TailOptions): Promise<void> {
   const target = clickhouseTarget();
   if (target) return tailClickHouse(opts, target);
   const dir = paths().traces;
-  const filter: TraceFilter = { model: opts.model, status: opts.status };
+  const filter = filterOf(opts);
   const tty = Boolean(process.stdout.isTTY);
   // Scripts must never hang: only an interactive terminal follows unless asked to.
   const follow = opts.follow ?? tty;
@@ -110,7 +122,7 @@ function reportSkipped(stats: ReadStats, dir: string): void {
 }
 
 async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Promise<void> {
-  const filter: TraceFilter = { model: opts.model, status: opts.status };
+  const filter = filterOf(opts);
   const tty = Boolean(process.stdout.isTTY);
   const follow = opts.follow ?? tty;
   const client = await createTraceClient(target);

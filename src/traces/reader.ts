@@ -17,6 +17,10 @@ export interface TraceFilter {
   /** Matches requested_model, selected_model or alias, exactly. */
   model?: string;
   status?: "ok" | "error";
+  user?: string;
+  session?: string;
+  /** A tag the trace must carry, `key=value`. */
+  tag?: { key: string; value: string };
 }
 
 /** Where a reader stopped: just after the last complete line of `file`. */
@@ -41,6 +45,10 @@ export function matchesFilter(r: TraceRecord, f: TraceFilter): boolean {
   if (f.model && r.requested_model !== f.model && r.selected_model !== f.model && r.alias !== f.model) {
     return false;
   }
+  if (f.user !== undefined && r.user !== f.user) return false;
+  if (f.session !== undefined && r.session_id !== f.session) return false;
+  // Traces written before tags existed have none.
+  if (f.tag && (!r.tags || !Object.hasOwn(r.tags, f.tag.key) || r.tags[f.tag.key] !== f.tag.value)) return false;
   return true;
 }
 

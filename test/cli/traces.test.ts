@@ -15,7 +15,14 @@ const history: TraceRecord[] = [
   makeTrace({ requested_model: "smart", alias: "smart", selected_model: "anthropic/claude-sonnet-4-6", provider: "anthropic" }),
   makeTrace(),
   makeErrorTrace({ requested_model: "gpt-4o", selected_model: "openai/gpt-4o" }),
-  makeTrace({ requested_model: "gpt-4o", selected_model: "openai/gpt-4o", cost_usd: null }),
+  makeTrace({
+    requested_model: "gpt-4o",
+    selected_model: "openai/gpt-4o",
+    cost_usd: null,
+    user: "ada",
+    session_id: "s-1",
+    tags: { team: "search", env: "prod" },
+  }),
 ];
 
 beforeAll(() => {
@@ -104,6 +111,18 @@ describe("opentracy traces tail", () => {
     expect(jsonLines(errors.stdout).map((r) => r.id)).toEqual([history[2].id]);
     const okGpt4o = await runTail(["--json", "--status", "ok", "--model", "gpt-4o"]);
     expect(jsonLines(okGpt4o.stdout).map((r) => r.id)).toEqual([history[3].id]);
+  });
+
+  test("--user, --session and --tag filter, alone and together", async () => {
+    const ids = async (args: string[]) => jsonLines((await runTail(["--json", ...args])).stdout).map((r) => r.id);
+    expect(await ids(["--user", "ada"])).toEqual([history[3].id]);
+    expect(await ids(["--session", "s-1"])).toEqual([history[3].id]);
+    expect(await ids(["--tag", "team=search"])).toEqual([history[3].id]);
+    expect(await ids(["--tag", "team=ads"])).toEqual([]);
+    expect(await ids(["--tag", "team=search", "--user", "bob"])).toEqual([]);
+    const bad = await runTail(["--tag", "team"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("error: invalid --tag 'team': use key=value");
   });
 
   test("--status with a bad value fails with one line and a non-zero exit", async () => {

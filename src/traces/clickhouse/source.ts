@@ -39,6 +39,9 @@ export function filterSql(f: TraceFilter): string {
   const parts: string[] = [];
   if (f.model) parts.push(`(requested_model = ${str(f.model)} OR selected_model = ${str(f.model)} OR alias = ${str(f.model)})`);
   if (f.status) parts.push(`status = ${str(f.status)}`);
+  if (f.user !== undefined) parts.push(`user = ${str(f.user)}`);
+  if (f.session !== undefined) parts.push(`session_id = ${str(f.session)}`);
+  if (f.tag) parts.push(`tags[${str(f.tag.key)}] = ${str(f.tag.value)} AND mapContains(tags, ${str(f.tag.key)})`);
   return parts.length ? parts.join(" AND ") : "1";
 }
 

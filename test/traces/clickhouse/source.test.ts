@@ -34,7 +34,7 @@ for (const b of backends()) {
         trace(50_000),
         trace(40_000, { alias: "smart" }),
         makeErrorTrace({ ts_start: at(30_000), ts_end: at(29_000) }),
-        trace(20_000, { selected_model: "groq/x" }),
+        trace(20_000, { selected_model: "groq/x", user: "ada", session_id: "s-1", tags: { team: "search" } }),
         trace(10_000),
       ];
       await write(history);
@@ -44,6 +44,10 @@ for (const b of backends()) {
       expect((await source.last(10, { status: "error" })).records.map((r) => r.id)).toEqual([history[2].id]);
       expect((await source.last(10, { model: "smart" })).records.map((r) => r.id)).toEqual([history[1].id]);
       expect((await source.last(10, { model: "groq/x" })).records.map((r) => r.id)).toEqual([history[3].id]);
+      expect((await source.last(10, { user: "ada", session: "s-1" })).records.map((r) => r.id)).toEqual([history[3].id]);
+      expect((await source.last(10, { tag: { key: "team", value: "search" } })).records.map((r) => r.id)).toEqual([history[3].id]);
+      // An absent key reads as '' in a Map: a filter on an empty value must not match every untagged trace.
+      expect((await source.last(10, { tag: { key: "env", value: "" } })).records.map((r) => r.id)).toEqual([]);
 
       const { records, cursor } = await source.last(2);
       expect(records.map((r) => r.id)).toEqual(history.slice(3).map((r) => r.id));
