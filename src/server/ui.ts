@@ -40,6 +40,7 @@ function page(bundle: UiBundle): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>opentracy</title>
+<link rel="icon" href="data:,">
 ${style}
 <script type="module" src="/ui/${bundle.script}"></script>
 </head>

@@ -58,7 +58,7 @@ export function Overview() {
       <div className="stats">
         <Stat label="Requests" value={count(t.requests)} />
         <Stat label="Spend" value={usd(t.cost_usd)} />
-        <Stat label="Error rate" value={percent(t.errors, t.requests)} detail={`${count(t.errors)} errors`} />
+        <Stat label="Error rate" value={percent(t.errors, t.requests)} detail={`${count(t.errors)} error${t.errors === 1 ? "" : "s"}`} />
         <Stat label="Latency p50 / p95" value={`${ms(t.p50_ms)} / ${ms(t.p95_ms)}`} />
         <Stat label="Tokens in / out" value={`${count(t.input_tokens)} / ${count(t.output_tokens)}`} />
       </div>

@@ -7,6 +7,12 @@ import { Link, navigate, useLocation, withQuery } from "../router.tsx";
 import type { TracePage, TraceRow } from "../types.ts";
 
 const PAGE = 50;
+
+/** Page size: 50, or the URL's `limit` (1–500, as the API allows) for a longer or shorter page. */
+function pageSize(query: URLSearchParams): string {
+  const n = Number(query.get("limit"));
+  return String(Number.isInteger(n) && n >= 1 && n <= 500 ? n : PAGE);
+}
 const FILTERS = ["model", "provider", "status", "q"] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
@@ -81,7 +87,8 @@ function Row({ r }: { r: TraceRow }) {
 export function Traces() {
   const { query } = useLocation();
   const filters = readFilters(query);
-  const first = withQuery("/api/traces", { limit: String(PAGE), ...filters });
+  const limit = pageSize(query);
+  const first = withQuery("/api/traces", { limit, ...filters });
   const page = useApi<TracePage>(first);
   // Pages after the first, fetched with the cursor on demand: the table never loads everything.
   const [more, setMore] = useState<{ for: string; rows: TraceRow[]; next: string | null; busy: boolean; error: ApiFailure | null } | null>(null);
@@ -94,7 +101,7 @@ export function Traces() {
     const base = extra ?? { for: first, rows: [], next, busy: false, error: null };
     setMore({ ...base, busy: true });
     try {
-      const p = await getJson<TracePage>(withQuery("/api/traces", { limit: String(PAGE), ...filters, cursor: next }));
+      const p = await getJson<TracePage>(withQuery("/api/traces", { limit, ...filters, cursor: next }));
       setMore({ for: first, rows: [...base.rows, ...p.data], next: p.next_cursor, busy: false, error: null });
     } catch (e) {
       setMore({ ...base, busy: false, error: e as ApiFailure });
