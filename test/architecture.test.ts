@@ -11,6 +11,7 @@ const LAYERS: string[][] = [
   ["auth", "config"],
   ["pricing"],
   ["routing"],
+  ["ui"],
   ["server"],
   ["cli"],
 ];

@@ -96,9 +96,9 @@ export function registerServe(program: Command): void {
       if (engine.writer.status().sink === "file") log(`traces go to the local store in ${p.traces}`);
       for (const line of startupSummary(engine.settings.current, env)) log(line);
       // Tests and scripts read this line to learn the port when they asked for port 0.
-      process.stdout.write(
-        `opentracy ${VERSION} listening on ${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port} (home ${p.home})\n`,
-      );
+      const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port}`;
+      process.stdout.write(`opentracy ${VERSION} listening on ${url} (home ${p.home})\n`);
+      log(`UI at ${url}/`);
 
       let stopping = false;
       const shutdown = async (signal: string) => {

@@ -10,6 +10,7 @@ import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { API, apiHandler } from "./api/routes.ts";
+import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
 
 const json = (value: unknown) => Response.json(value);
 
@@ -70,6 +71,15 @@ function retrieve(req: Request, engine: Engine): Response {
   }
 }
 
+function unknownUrl(req: Request): Response {
+  return openaiErrorResponse(
+    new ApiError(
+      "unknown_url",
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET /api/traces, /api/traces/{id}, /api/activity, and the web UI at /.`,
+    ),
+  );
+}
+
 export interface TlsFiles {
   cert: string;
   key: string;
@@ -106,15 +116,11 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/api/traces": api(API.listTraces),
       "/api/traces/*": api(API.getTrace),
       "/api/activity": api(API.activity),
+      // The web UI: static, and holds no data (it reads /api/ like any client), so it needs no token.
+      ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),
+      [UI_ASSETS]: { GET: uiAsset },
     },
-    fetch(req) {
-      return openaiErrorResponse(
-        new ApiError(
-          "unknown_url",
-          `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, and the JSON API GET /api/traces, /api/traces/{id}, /api/activity.`,
-        ),
-      );
-    },
+    fetch: unknownUrl,
     error(e) {
       // A bug must still answer in OpenAI's shape; the stack goes to the log, never to the client.
       console.error(e);

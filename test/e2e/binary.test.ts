@@ -39,6 +39,11 @@ describe("compiled binary", () => {
   test("serve, one chat request, traces tail --json and the live view", async () => {
     const engine = await startEngine({ command: [bin], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
     const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    // The web UI is inside the executable: the page, its script and its style, with no files beside it.
+    const html = await (await fetch(`${engine.url}/traces`)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/ui\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.endsWith(".js")) && assets.some((a) => a.endsWith(".css"))).toBe(true);
+    for (const a of assets) expect((await fetch(`${engine.url}${a}`)).status).toBe(200);
     const { data, response } = await client.chat.completions
       .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "from the binary" }] })
       .withResponse();

@@ -1,0 +1,3 @@
+export function StatusBadge({ status, http }: { status: "ok" | "error"; http?: number | null }) {
+  return <span className={`badge ${status}`}>{status === "ok" ? "ok" : `error${http ? ` ${http}` : ""}`}</span>;
+}

@@ -1,0 +1,2 @@
+// CSS is imported for the bundler to collect into the stylesheet.
+declare module "*.css";

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import OpenAI from "openai";
+import type { Browser, Page } from "playwright-core";
+import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { tempHome } from "../helpers/cli.ts";
+import { startEngine, type RunningEngine } from "../helpers/engine.ts";
+import { launchChromium } from "./browser.ts";
+
+// The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
+// also saved as a screenshot (README, "Web UI"), so a change of look shows up in review.
+const SHOTS = join(import.meta.dir, "screenshots");
+const XSS = "<img src=x onerror=alert(1)>";
+
+let fake: FakeOpenAI;
+let browser: Browser;
+let engine: RunningEngine;
+let empty: RunningEngine;
+const ids: Record<string, string> = {};
+const problems: string[] = [];
+
+async function open(path: string, base = engine.url): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // A CSP violation, a script error or an alert (the XSS probe firing) fails the test at the end.
+  // A 404 in the network log is expected (the unknown trace id); anything else logged as an error is not.
+  page.on("console", (m) => m.type() === "error" && !m.text().includes("status of 404") && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(`${base}${path}`);
+  return page;
+}
+
+/** Waits until `read` gives `want` (the DOM updates after a fetch), or fails with the last value. */
+async function until(read: () => Promise<number>, want: number, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  let got = await read();
+  while (got !== want && Date.now() < end) {
+    await Bun.sleep(25);
+    got = await read();
+  }
+  expect(got).toBe(want);
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  fake = await startFakeOpenAI();
+  // A port that was just free and is now closed: the alias's first target is unreachable.
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const closed = `http://127.0.0.1:${s.port}/v1`;
+  s.stop(true);
+  const home = tempHome();
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({ aliases: { smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] } }, routing: { retry: { max_attempts: 1 } } }),
+  );
+  const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, GROQ_BASE_URL: closed, GROQ_API_KEY: "gsk-test" };
+  [engine, empty] = await Promise.all([startEngine({ home, env }), startEngine({ env })]);
+
+  const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+  const call = async (name: string, body: OpenAI.ChatCompletionCreateParamsNonStreaming) => {
+    const { response } = await client.chat.completions.create(body).withResponse();
+    ids[name] = response.headers.get("x-opentracy-trace-id")!;
+  };
+  await call("plain", { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello from the browser test" }] });
+  await call("fallback", { model: "smart", messages: [{ role: "user", content: "fall back please" }] });
+  await call("tools", {
+    model: "gpt-4o-mini",
+    messages: [
+      { role: "system", content: "You are terse." },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "call_1", content: "18 degrees" },
+      { role: "user", content: XSS },
+    ],
+  });
+  await client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "nobody serves me" }] }).catch(() => {});
+  // The writer appends about 1 ms after each request; /api/ indexes what is on disk when asked.
+  for (let i = 0; i < 100; i++) {
+    const page = (await (await fetch(`${engine.url}/api/traces`)).json()) as { data: unknown[] };
+    if (page.data.length === 4) break;
+    await Bun.sleep(50);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([engine?.stop(), empty?.stop()]);
+  await fake?.close();
+});
+
+describe("web UI", () => {
+  test("the page and its assets: strict CSP, gzip for the script, every route answers the page", async () => {
+    const page = await fetch(`${engine.url}/traces/anything?model=x`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await page.text();
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/); // no inline script
+    const script = /src="(\/ui\/[^"]+\.js)"/.exec(html)![1]!;
+    const js = await fetch(`${engine.url}${script}`, { headers: { "accept-encoding": "gzip" }, decompress: false });
+    expect(js.headers.get("content-encoding")).toBe("gzip");
+    expect(js.headers.get("cache-control")).toContain("immutable");
+    expect(Number(js.headers.get("content-length"))).toBeLessThan(500 * 1024);
+    expect((await fetch(`${engine.url}/ui/old-build.js`)).status).toBe(404);
+    expect(engine.stderr()).toContain(`UI at ${engine.url}/`);
+  });
+
+  test("overview on an empty engine: the first call, with this engine's address", async () => {
+    const page = await open("/", empty.url);
+    await page.getByText("No calls yet").waitFor();
+    const snippets = await page.locator("pre.snippet").allTextContents();
+    expect(snippets).toHaveLength(2);
+    expect(snippets[0]).toContain(`curl ${empty.url}/v1/chat/completions`);
+    expect(snippets[1]).toContain(`OpenAI(base_url="${empty.url}/v1"`);
+    await shot(page, "overview-empty");
+    await page.close();
+  });
+
+  test("overview with traffic: today's requests, spend and error rate", async () => {
+    const page = await open("/");
+    await page.getByText("Error rate").waitFor();
+    const requests = page.locator(".stat", { hasText: "Requests" }).locator(".stat-value");
+    expect(await requests.textContent()).toBe("4");
+    expect(await page.locator(".stat", { hasText: "Error rate" }).locator(".stat-value").textContent()).toBe("25%");
+    await shot(page, "overview");
+    await page.close();
+  });
+
+  test("traces: the calls, newest first; filters change the rows and survive a reload", async () => {
+    const page = await open("/traces");
+    const rows = page.locator("table.traces tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(4);
+    expect(await rows.first().textContent()).toContain("no-such-model");
+    expect(await rows.nth(2).textContent()).toContain("smart → openai/gpt-4o-mini");
+    await shot(page, "traces");
+
+    await page.selectOption("select[name=status]", "error");
+    await page.waitForURL(/status=error/);
+    await until(() => rows.count(), 1);
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await page.inputValue("select[name=status]")).toBe("error");
+
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.fill("input[name=q]", "fall back");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/q=fall\+back/);
+    await until(() => rows.count(), 1);
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await rows.first().textContent()).toContain("smart");
+    expect(await page.inputValue("input[name=q]")).toBe("fall back");
+
+    await page.fill("input[name=model]", "nothing-like-this");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByText("No traces match these filters").waitFor();
+    await page.close();
+  });
+
+  test("traces: load more pages with the cursor", async () => {
+    const page = await open("/traces?limit=3");
+    const rows = page.locator("table.traces tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(3);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await until(() => rows.count(), 4);
+    await page.getByText("4 shown, no more").waitFor();
+    await page.close();
+  });
+
+  test("detail: a fallback shows the conversation, two attempts and the raw record", async () => {
+    const page = await open("/traces");
+    await page.getByRole("link", { name: /smart/ }).first().click();
+    await page.waitForURL(`**/traces/${ids.fallback}`);
+    await page.locator(".chat").getByText("fall back please").first().waitFor();
+    const attempts = page.locator(".attempt");
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(0).textContent()).toContain("groq/gpt-4o-mini");
+    expect(await attempts.nth(0).textContent()).toContain("upstream_error");
+    expect(await attempts.nth(1).textContent()).toContain("openai/gpt-4o-mini");
+    expect(await attempts.nth(1).locator(".badge").textContent()).toBe("200");
+    await page.getByText("Raw JSON").click();
+    expect(await page.locator(".raw pre").textContent()).toContain(`"id": "${ids.fallback}"`);
+    await shot(page, "trace-detail");
+    await page.close();
+  });
+
+  test("detail: roles, tool calls and results; a prompt holding markup renders as text", async () => {
+    const page = await open(`/traces/${ids.tools}`);
+    const chat = page.locator(".chat");
+    await chat.waitFor();
+    for (const role of ["system", "assistant", "tool", "user"]) expect(await chat.locator(`.msg.${role}`).count()).toBeGreaterThan(0);
+    expect(await chat.locator(".tool-call").textContent()).toContain("get_weather");
+    expect(await chat.locator(".tool-call pre").textContent()).toContain('"city": "Paris"');
+    expect(await chat.locator(".msg.tool").textContent()).toContain("18 degrees");
+    // The prompt and the echoed answer: shown as characters, never parsed into an element.
+    await chat.locator(".msg.user").getByText(XSS, { exact: true }).waitFor({ state: "visible" });
+    expect(await chat.locator("img").count()).toBe(0);
+    await shot(page, "trace-tools");
+    await page.close();
+  });
+
+  test("detail of an unknown id says so; activity lists the models", async () => {
+    const page = await open("/traces/does-not-exist");
+    await page.getByText("No such trace").waitFor();
+    await page.goto(`${engine.url}/activity`);
+    await page.locator("table.grid").waitFor();
+    expect(await page.locator("table.grid").textContent()).toContain("openai/gpt-4o-mini");
+    await shot(page, "activity");
+    await page.close();
+  });
+
+  test("no page logged an error, broke the CSP or ran a dialog", () => {
+    expect(problems).toEqual([]);
+  });
+});
