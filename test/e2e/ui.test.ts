@@ -152,6 +152,7 @@ describe("web UI", () => {
     expect(await page.inputValue("select[name=status]")).toBe("error");
 
     await page.getByRole("button", { name: "Clear" }).click();
+    await page.waitForURL((u) => !u.searchParams.has("status"));
     await page.fill("input[name=q]", "fall back");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/q=fall\+back/);

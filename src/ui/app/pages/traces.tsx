@@ -23,7 +23,11 @@ function readFilters(query: URLSearchParams): Filters {
 /** The filters live in the URL: a reload, the back button and a shared link all keep them. */
 function FilterBar({ filters }: { filters: Filters }) {
   const [draft, setDraft] = useState(filters);
-  useEffect(() => setDraft(filters), [filters]);
+  // Reset the draft when the URL's filters change, not on every render: a render caused by rows
+  // arriving must not wipe what the user is typing (it did, under load, in the browser test).
+  const key = FILTERS.map((k) => filters[k]).join("\u0000");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `filters`' values.
+  useEffect(() => setDraft(filters), [key]);
   const apply = (next: Filters) => navigate(withQuery("/traces", next));
   const submit = (e: FormEvent) => {
     e.preventDefault();
