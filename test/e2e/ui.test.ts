@@ -246,7 +246,8 @@ describe("web UI", () => {
     const page = await open(`/traces/${ids.plain}`, engine.url, ["clipboard-read", "clipboard-write"]);
     await page.getByRole("button", { name: "Copy as curl" }).click();
     await page.getByText("Copied.").waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    // A string, not a function: the tests are typed without the DOM library.
+    const copied = (await page.evaluate("navigator.clipboard.readText()")) as string;
     expect(copied).toBe((await page.locator(".curl pre").textContent())!);
     expect(copied).toStartWith(`curl ${engine.url}/v1/chat/completions`);
     expect(copied).not.toContain("Authorization"); // this engine has no tokens
