@@ -7,6 +7,7 @@ import type { TargetHealth } from "../routing/health.ts";
 import { planRoute, type RoutePlan, UnknownModel } from "../routing/plan.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
 import type { ChatRequestBody } from "../openai/schema.ts";
+import type { LiveFeed } from "../traces/live-feed.ts";
 import type { ContentPolicy, TraceWriter } from "../traces/writer.ts";
 import type { Admission } from "./admission.ts";
 import { Call } from "./call.ts";
@@ -31,6 +32,8 @@ export interface ChatDeps {
   attempts: AttemptDeps<ChatAttempt>;
   /** The terminal's line per request; null with `serve --quiet`. */
   requestLog: RequestLog | null;
+  /** Finished traces for the UI's live view; absent in tests that do not watch. */
+  liveFeed?: Pick<LiveFeed, "publish">;
 }
 
 /** One chat request as the attempt loop hands it to each try. */
@@ -64,7 +67,7 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
   const { admission, limits } = deps;
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
-    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog), toWire(busy));
+    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
   }
   const finish = finishOnce(
     call,
@@ -80,6 +83,7 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
       }
     },
     deps.requestLog,
+    deps.liveFeed,
   );
   try {
     return await chat(req, deps, call, finish, server);

@@ -14,6 +14,7 @@ import { LocalIndex } from "../traces/local-index/index.ts";
 import { LocalTraceQueries } from "../traces/local-index/queries.ts";
 import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
 import type { TraceQueries } from "../traces/queries.ts";
+import { LiveFeed } from "../traces/live-feed.ts";
 import { describeHealthChange, TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { VERSION } from "../version.ts";
@@ -41,6 +42,8 @@ export interface Engine {
   health: TargetHealth;
   /** The terminal's line per request; null when quiet. */
   requestLog: RequestLog | null;
+  /** Finished traces for /api/traces/live (the UI's live view). */
+  liveFeed: LiveFeed;
 }
 
 const envFlag = (v: string | undefined): boolean | undefined => (v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v));
@@ -146,5 +149,6 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       (ref, state) => log(describeHealthChange(ref, state)),
     ),
     requestLog: opts.requestLog ?? null,
+    liveFeed: new LiveFeed(),
   };
 }

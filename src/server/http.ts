@@ -9,6 +9,7 @@ import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
+import { liveTraces } from "./api/live.ts";
 import { API, apiHandler } from "./api/routes.ts";
 import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
 
@@ -75,7 +76,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET /api/traces, /api/traces/{id}, /api/activity, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, and the web UI at /.`,
     ),
   );
 }
@@ -94,6 +95,11 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const api = (h: (typeof API)[keyof typeof API]) => {
     const run = apiHandler(engine.queries, h);
     return { GET: guard(engine, (req, _server, token) => run(req, token)), OPTIONS: preflight(engine) };
+  };
+  // Not through `api`: the stream needs the server (to lift its idle limit) and the feed, not the store.
+  const live = {
+    GET: guard(engine, (req, server, token) => apiHandler(engine.queries, async (r, _q, t) => liveTraces(r, engine.liveFeed, t, server))(req, token)),
+    OPTIONS: preflight(engine),
   };
   return Bun.serve({
     hostname: host,
@@ -114,6 +120,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/health": { GET: health(engine) },
       // The UI's JSON API: the same tokens as /v1 (a non-admin token reads only its own traces).
       "/api/traces": api(API.listTraces),
+      "/api/traces/live": live,
       "/api/traces/*": api(API.getTrace),
       "/api/activity": api(API.activity),
       // The web UI: static, and holds no data (it reads /api/ like any client), so it needs no token.

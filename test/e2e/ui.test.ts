@@ -23,8 +23,8 @@ let empty: RunningEngine;
 const ids: Record<string, string> = {};
 const problems: string[] = [];
 
-async function open(path: string, base = engine.url): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+async function open(path: string, base = engine.url, permissions: string[] = []): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, permissions });
   // A CSP violation, a script error or an alert (the XSS probe firing) fails the test at the end.
   // A 404 in the network log is expected (the unknown trace id); anything else logged as an error is not.
   page.on("console", (m) => m.type() === "error" && !m.text().includes("status of 404") && problems.push(`console: ${m.text()}`));
@@ -64,7 +64,8 @@ beforeAll(async () => {
     JSON.stringify({ aliases: { smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] } }, routing: { retry: { max_attempts: 1 } } }),
   );
   const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, GROQ_BASE_URL: closed, GROQ_API_KEY: "gsk-test" };
-  [engine, empty] = await Promise.all([startEngine({ home, env }), startEngine({ env })]);
+  // The empty engine keeps no content: its traces show what the detail page does without a request.
+  [engine, empty] = await Promise.all([startEngine({ home, env }), startEngine({ env: { ...env, OPENTRACY_TRACE_CONTENT: "false" } })]);
 
   const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
   const call = async (name: string, body: OpenAI.ChatCompletionCreateParamsNonStreaming) => {
@@ -218,6 +219,78 @@ describe("web UI", () => {
     await page.locator("table.grid").waitFor();
     expect(await page.locator("table.grid").textContent()).toContain("openai/gpt-4o-mini");
     await shot(page, "activity");
+    await page.close();
+  });
+
+  test("traces: more filters (alias, time range) change the rows and survive a reload", async () => {
+    const page = await open("/traces");
+    const rows = page.locator("table.traces tbody tr");
+    await rows.first().waitFor();
+    await page.fill("input[name=alias]", "smart");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/alias=smart/);
+    await until(() => rows.count(), 1);
+    await page.selectOption("select[name=since]", "1h");
+    await page.waitForURL(/since=1h/);
+    await page.reload();
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain("smart → openai/gpt-4o-mini");
+    expect(await page.inputValue("input[name=alias]")).toBe("smart");
+    expect(await page.inputValue("select[name=since]")).toBe("1h");
+    await shot(page, "traces-filtered");
+    await page.close();
+  });
+
+  test("detail: copy as curl puts the request on the clipboard; without stored content it says so", async () => {
+    const page = await open(`/traces/${ids.plain}`, engine.url, ["clipboard-read", "clipboard-write"]);
+    await page.getByRole("button", { name: "Copy as curl" }).click();
+    await page.getByText("Copied.").waitFor();
+    // A string, not a function: the tests are typed without the DOM library.
+    const copied = (await page.evaluate("navigator.clipboard.readText()")) as string;
+    expect(copied).toBe((await page.locator(".curl pre").textContent())!);
+    expect(copied).toStartWith(`curl ${engine.url}/v1/chat/completions`);
+    expect(copied).not.toContain("Authorization"); // this engine has no tokens
+    const body = JSON.parse(copied.slice(copied.indexOf("-d '") + 4, -1));
+    expect(body).toEqual({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello from the browser test" }] });
+    await page.close();
+
+    const client = new OpenAI({ baseURL: empty.baseURL, apiKey: "x", maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "not kept" }] }).withResponse();
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${empty.url}/api/traces/${id}`)).status !== 200; i++) await Bun.sleep(50);
+    const bare = await open(`/traces/${id}`, empty.url);
+    await bare.getByText("The request was not stored").waitFor();
+    expect(await bare.getByRole("button", { name: "Copy as curl" }).count()).toBe(0);
+    await bare.close();
+  });
+
+  test("traces: Live prepends a call made with the SDK within a second, without re-polling the list", async () => {
+    const page = await open("/traces?live=1");
+    const rows = page.locator("table.traces tbody tr");
+    await rows.first().waitFor();
+    await page.getByText("● receiving").waitFor();
+    const listed = await rows.count();
+    let polls = 0;
+    page.on("request", (r) => new URL(r.url()).pathname === "/api/traces" && polls++);
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "live, please" }] }).withResponse();
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    await page.locator(`table.traces tbody tr:first-child a[href="/traces/${id}"]`).first().waitFor({ timeout: 1000 });
+    expect(await rows.count()).toBe(listed + 1);
+    expect(polls).toBe(0);
+    // A filter the new call does not pass keeps it out, as a reload would.
+    await page.selectOption("select[name=status]", "error");
+    await page.waitForURL(/status=error/);
+    await until(() => rows.count(), 1);
+    await page.getByText("● receiving").waitFor();
+    expect(new URL(page.url()).searchParams.get("live")).toBe("1");
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ok, so hidden" }] });
+    await client.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "an error, so shown" }] }).catch(() => {});
+    // Events arrive in order: once the error's row is in, the ok call's has been judged and left out.
+    await until(() => rows.count(), 2, 1000);
+    expect(await rows.first().textContent()).toContain("no-such-model");
+    await shot(page, "traces-live");
     await page.close();
   });
 

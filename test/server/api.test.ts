@@ -185,12 +185,59 @@ describe("GET /api/activity", () => {
   });
 });
 
+describe("GET /api/traces/live", () => {
+  /** Opens the stream and collects its `data:` events; `close` ends it the way a leaving browser does. */
+  async function listen(token?: string) {
+    const ctl = new AbortController();
+    const res = await fetch(`${engine.url}/api/traces/live`, { signal: ctl.signal, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const events: any[] = [];
+    let text = "";
+    const reading = (async () => {
+      const dec = new TextDecoder();
+      try {
+        for await (const chunk of res.body as any) {
+          text += dec.decode(chunk, { stream: true });
+          for (let i = text.indexOf("\n\n"); i >= 0; i = text.indexOf("\n\n")) {
+            const ev = text.slice(0, i);
+            text = text.slice(i + 2);
+            if (ev.startsWith("data: ")) events.push(JSON.parse(ev.slice(6)));
+          }
+        }
+      } catch {}
+    })();
+    return { res, events, close: async () => (ctl.abort(), await reading) };
+  }
+
+  test("one event per finished trace, the /api/traces row; a non-admin token sees only its own", async () => {
+    const [all, mine] = await Promise.all([listen(admin), listen(bot)]);
+    expect(all.res.status).toBe(200);
+    expect(all.res.headers.get("content-type")).toBe("text/event-stream");
+    const fromBot = (await chat(bot, {}, { "X-OpenTracy-Tags": "live=yes" })).headers.get("x-opentracy-trace-id");
+    const fromAdmin = (await chat(admin, {})).headers.get("x-opentracy-trace-id");
+    await eventually(async () => all.events.length === 2 && mine.events.length === 1, 5000, "live events");
+    expect(all.events.map((e) => e.id)).toEqual([fromBot, fromAdmin]);
+    expect(mine.events.map((e) => e.id)).toEqual([fromBot]);
+    // The same keys as a row of GET /api/traces.
+    const row = (await api("/api/traces?limit=1", admin)).body.data[0];
+    expect(Object.keys(all.events[1]).sort()).toEqual(Object.keys(row).sort());
+    expect(mine.events[0]).toMatchObject({ token_name: "ci-bot", tags: { live: "yes" }, status: "ok" });
+    await Promise.all([all.close(), mine.close()]);
+  });
+
+  test("needs a token like the rest of /api/", async () => {
+    const r = await api("/api/traces/live");
+    expect(r.status).toBe(401);
+    expect(r.body.error.code).toBe("invalid_api_key");
+  });
+});
+
 describe("the local index", () => {
   test("deleted while the engine is down: rebuilt from the JSON lines on the next start", async () => {
     await engine.stop();
     for (const f of ["index.sqlite", "index.sqlite-wal", "index.sqlite-shm"]) rmSync(join(engine.home, "traces", f), { force: true });
     engine = await startEngine({ home: engine.home, env: env() });
-    await eventually(async () => (await api("/api/traces", admin)).body.data?.length === 4, 10_000, "traces re-indexed");
+    // The four of beforeAll and the two of the live test.
+    await eventually(async () => (await api("/api/traces", admin)).body.data?.length === 6, 10_000, "traces re-indexed");
     expect((await api("/api/traces?user=alice", admin)).body.data.map((r: any) => r.id)).toEqual([ids.a]);
     expect((await api(`/api/traces/${ids.b}`, admin)).body.tags).toEqual({ env: "dev", team: "ml" });
   });
@@ -203,6 +250,7 @@ describe("traces off", () => {
       const res = await fetch(`${off.url}/api/traces`);
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error).toMatchObject({ code: "traces_unavailable", type: "api_error" });
+      expect((await fetch(`${off.url}/api/traces/live`)).status).toBe(503);
     } finally {
       await off.stop();
     }

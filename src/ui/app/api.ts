@@ -19,11 +19,20 @@ export function setToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
 }
 
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** Whether this tab holds a token: it asked for one only because the engine needs them. */
+export function hasToken(): boolean {
+  return sessionStorage.getItem(TOKEN_KEY) !== null;
+}
+
+export function authHeaders(): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { signal, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    res = await fetch(path, { signal, headers: authHeaders() });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiFailure(0, "The engine did not answer. Is `opentracy serve` still running?", null);

@@ -18,6 +18,10 @@ export interface TraceRow {
   cost_usd: number | null;
   latency_ms: number;
   ttft_ms: number | null;
+  token_name: string | null;
+  user: string | null;
+  session_id: string | null;
+  tags: Record<string, string>;
   error_type: string | null;
 }
 

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { useApi } from "../api.ts";
 import { Attempts } from "../components/attempts.tsx";
 import { Chat } from "../components/chat.tsx";
+import { CopyCurl } from "../components/copy-curl.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
 import { StatusBadge } from "../components/status.tsx";
 import { count, ms, usd, when } from "../format.ts";
@@ -79,6 +80,9 @@ export function TraceDetail({ id }: { id: string }) {
       ) : (
         <Chat request={r.request} response={r.response} />
       )}
+
+      <h2>Replay</h2>
+      <CopyCurl trace={r} />
 
       <h2>Routing</h2>
       {r.attempts.length === 0 ? <p className="muted">No upstream was tried (the request was refused before routing).</p> : <Attempts trace={r} />}

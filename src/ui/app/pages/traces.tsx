@@ -1,9 +1,11 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useMemo, useState } from "react";
 import { type ApiFailure, getJson, useApi } from "../api.ts";
 import { Empty, Failed, Loading } from "../components/states.tsx";
 import { StatusBadge } from "../components/status.tsx";
 import { count, ms, usd, when } from "../format.ts";
+import { useLiveRows } from "../live.ts";
 import { Link, navigate, useLocation, withQuery } from "../router.tsx";
+import { apiParams, FILTERS, type Filters, filtersKey, judgeable, matches, NO_FILTERS, RANGES, readFilters } from "../trace-filters.ts";
 import type { TracePage, TraceRow } from "../types.ts";
 
 const PAGE = 50;
@@ -13,36 +15,40 @@ function pageSize(query: URLSearchParams): string {
   const n = Number(query.get("limit"));
   return String(Number.isInteger(n) && n >= 1 && n <= 500 ? n : PAGE);
 }
-const FILTERS = ["model", "provider", "status", "q"] as const;
-type Filters = Record<(typeof FILTERS)[number], string>;
-
-function readFilters(query: URLSearchParams): Filters {
-  return { model: query.get("model") ?? "", provider: query.get("provider") ?? "", status: query.get("status") ?? "", q: query.get("q") ?? "" };
-}
-
 /** The filters live in the URL: a reload, the back button and a shared link all keep them. */
-function FilterBar({ filters }: { filters: Filters }) {
+function FilterBar({ filters, live, liveOpen }: { filters: Filters; live: boolean; liveOpen: boolean }) {
   const [draft, setDraft] = useState(filters);
   // Reset the draft when the URL's filters change, not on every render: a render caused by rows
   // arriving must not wipe what the user is typing (it did, under load, in the browser test).
-  const key = FILTERS.map((k) => filters[k]).join("\u0000");
+  const key = filtersKey(filters);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `filters`' values.
   useEffect(() => setDraft(filters), [key]);
-  const apply = (next: Filters) => navigate(withQuery("/traces", next));
+  const apply = (next: Filters, on = live) => navigate(withQuery("/traces", { ...next, live: on ? "1" : "" }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     apply(draft);
   };
-  const text = (k: "model" | "provider" | "q", label: string, placeholder: string) => (
+  const text = (k: "model" | "provider" | "alias" | "user" | "session" | "tag" | "q", label: string, placeholder: string, pattern?: string) => (
     <label>
       {label}
-      <input name={k} value={draft[k]} placeholder={placeholder} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+      <input
+        name={k}
+        value={draft[k]}
+        placeholder={placeholder}
+        pattern={pattern}
+        title={pattern ? "key=value" : undefined}
+        onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}
+      />
     </label>
   );
   return (
     <form className="filters" onSubmit={submit}>
       {text("model", "Model", "gpt-4o-mini")}
       {text("provider", "Provider", "openai")}
+      {text("alias", "Alias", "smart")}
+      {text("user", "User", "alice")}
+      {text("session", "Session", "session id")}
+      {text("tag", "Tag", "key=value", "[^=]+=.*")}
       <label>
         Status
         <select name="status" value={draft.status} onChange={(e) => apply({ ...draft, status: e.target.value })}>
@@ -51,21 +57,39 @@ function FilterBar({ filters }: { filters: Filters }) {
           <option value="error">error</option>
         </select>
       </label>
+      <label>
+        Time
+        <select name="since" value={draft.since} onChange={(e) => apply({ ...draft, since: e.target.value })}>
+          <option value="">all</option>
+          {Object.entries(RANGES).map(([v, r]) => (
+            <option key={v} value={v}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </label>
       {text("q", "Text", "in the prompt or answer")}
       <button type="submit">Filter</button>
       {FILTERS.some((k) => filters[k]) ? (
-        <button type="button" className="quiet" onClick={() => apply({ model: "", provider: "", status: "", q: "" })}>
+        <button type="button" className="quiet" onClick={() => apply(NO_FILTERS)}>
           Clear
         </button>
       ) : null}
+      <label className="live-toggle">
+        <span>
+          <input type="checkbox" name="live" checked={live} onChange={(e) => apply(filters, e.target.checked)} /> Live
+        </span>
+        <span className={liveOpen ? "live-on" : "muted"}>{live ? (liveOpen ? "● receiving" : "connecting…") : "off"}</span>
+      </label>
     </form>
   );
 }
 
-function Row({ r }: { r: TraceRow }) {
+function Row({ r, fresh }: { r: TraceRow; fresh: boolean }) {
   const href = `/traces/${encodeURIComponent(r.id)}`;
+  const cls = [r.status === "error" ? "failed-row" : "", fresh ? "fresh-row" : ""].join(" ").trim();
   return (
-    <tr className={r.status === "error" ? "failed-row" : undefined}>
+    <tr className={cls || undefined}>
       <td>
         <Link to={href}>{when(r.ts_start)}</Link>
       </td>
@@ -91,13 +115,27 @@ function Row({ r }: { r: TraceRow }) {
 export function Traces() {
   const { query } = useLocation();
   const filters = readFilters(query);
+  const key = filtersKey(filters);
+  const live = query.get("live") === "1";
   const limit = pageSize(query);
-  const first = withQuery("/api/traces", { limit, ...filters });
+  // "Last hour" starts when the filters were set, not at each render: a moving instant would
+  // change the URL fetched below on every render and fetch for ever.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` is the trigger
+  const now = useMemo(() => Date.now(), [key]);
+  const params = apiParams(filters, now);
+  const first = withQuery("/api/traces", { limit, ...params });
   const page = useApi<TracePage>(first);
   // Pages after the first, fetched with the cursor on demand: the table never loads everything.
   const [more, setMore] = useState<{ for: string; rows: TraceRow[]; next: string | null; busy: boolean; error: ApiFailure | null } | null>(null);
   const extra = more?.for === first ? more : null;
-  const rows = [...(page.data?.data ?? []), ...(extra?.rows ?? [])];
+  const listed = [...(page.data?.data ?? []), ...(extra?.rows ?? [])];
+  // Live rows go on top as they finish, filtered here as the API would have; the list is not re-polled.
+  const stream = useLiveRows(live, key);
+  const sinceMs = params.since ? Number(params.since) : null;
+  const seen = new Set(listed.map((r) => r.id));
+  const fresh = judgeable(filters) ? stream.rows.filter((r) => !seen.has(r.id) && matches(r, filters, sinceMs)) : [];
+  const freshIds = new Set(fresh.map((r) => r.id));
+  const rows = [...fresh, ...listed];
   const next = extra ? extra.next : (page.data?.next_cursor ?? null);
 
   const loadMore = async () => {
@@ -105,7 +143,7 @@ export function Traces() {
     const base = extra ?? { for: first, rows: [], next, busy: false, error: null };
     setMore({ ...base, busy: true });
     try {
-      const p = await getJson<TracePage>(withQuery("/api/traces", { limit, ...filters, cursor: next }));
+      const p = await getJson<TracePage>(withQuery("/api/traces", { limit, ...params, cursor: next }));
       setMore({ for: first, rows: [...base.rows, ...p.data], next: p.next_cursor, busy: false, error: null });
     } catch (e) {
       setMore({ ...base, busy: false, error: e as ApiFailure });
@@ -116,7 +154,8 @@ export function Traces() {
   return (
     <>
       <h1>Traces</h1>
-      <FilterBar filters={filters} />
+      <FilterBar filters={filters} live={live} liveOpen={stream.open} />
+      {live && !judgeable(filters) ? <p className="muted">Live rows hold no prompt or answer, so none are added while a text search is on.</p> : null}
       {page.error ? (
         <Failed error={page.error} retry={page.reload} />
       ) : !page.data ? (
@@ -151,7 +190,7 @@ export function Traces() {
             </thead>
             <tbody>
               {rows.map((r) => (
-                <Row key={r.id} r={r} />
+                <Row key={r.id} r={r} fresh={freshIds.has(r.id)} />
               ))}
             </tbody>
           </table>
