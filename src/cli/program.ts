@@ -29,7 +29,9 @@ export function buildProgram(): Command {
 
 export async function run(rawArgv: string[]): Promise<void> {
   const { argv, verbose } = takeVerbose(rawArgv, process.env);
-  guardProcess(verbose);
+  // A crash of a running engine is a bug to report: its log keeps the stack whatever the flags.
+  const serving = argv.slice(2).find((a) => !a.startsWith("-")) === "serve";
+  guardProcess(verbose || serving);
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);
