@@ -47,6 +47,7 @@ export const ERRORS = {
   request_too_large: kind(413, "invalid_request_error", "client"),
   invalid_api_key: kind(401, "invalid_request_error", "client"),
   origin_not_allowed: kind(403, "invalid_request_error", "client"),
+  csrf_required: kind(403, "invalid_request_error", "client"),
   client_disconnected: kind(499, "client_disconnected", "client"),
   // The caller's request, refused by the upstream for a reason the engine names.
   content_filter: kind(400, "invalid_request_error", "client"),

@@ -1,6 +1,7 @@
 import { verifyToken, type TokenEntry, type TokenIndex } from "../auth/tokens.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
+import { type Sessions, sessionCookie } from "./session.ts";
 
 export interface AuthPolicy {
   /** With no token configured, any key is accepted: only on a loopback bind or with --insecure-no-auth. */
@@ -31,6 +32,35 @@ export function authenticate(req: Request, tokens: TokenIndex, policy: AuthPolic
         : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
     ),
   );
+}
+
+export interface Caller {
+  /** The token entry; null on an engine open without tokens. */
+  entry: TokenEntry | null;
+  via: "bearer" | "cookie" | "open";
+}
+
+/**
+ * Who is calling /api/: a bearer token (scripts) exactly as on /v1, else the web UI's session
+ * cookie (src/server/session.ts), else the 401 to send. A bearer token wins over a cookie.
+ */
+export function authenticateApi(req: Request, tokens: TokenIndex, policy: AuthPolicy, sessions: Sessions): Caller | Response {
+  if (tokens.size > 0 && !req.headers.has("authorization")) {
+    const id = sessionCookie(req);
+    const entry = id ? sessions.lookup(id, tokens) : null;
+    if (entry) return { entry, via: "cookie" };
+    return openaiErrorResponse(
+      new ApiError(
+        "invalid_api_key",
+        id
+          ? "Your session has ended (signed out, expired, the engine restarted, or its token was revoked). Sign in again with an engine token."
+          : "Sign in with an engine token, or send one as `Authorization: Bearer <token>`. Create one with `opentracy tokens create`.",
+      ),
+    );
+  }
+  const who = authenticate(req, tokens, policy);
+  if (who instanceof Response) return who;
+  return who ? { entry: who, via: "bearer" } : { entry: null, via: "open" };
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */

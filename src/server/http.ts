@@ -3,7 +3,7 @@ import type { TokenEntry } from "../auth/tokens.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
-import { authenticate } from "./auth.ts";
+import { authenticate, authenticateApi } from "./auth.ts";
 import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
@@ -11,6 +11,7 @@ import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { liveTraces } from "./api/live.ts";
 import { API, apiHandler } from "./api/routes.ts";
+import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
 import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
 
 const json = (value: unknown) => Response.json(value);
@@ -19,9 +20,11 @@ type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | nul
 
 /**
  * Every API route: a foreign browser origin is refused, the caller must hold a token (when any
- * are configured), and allowed origins get their CORS headers.
+ * are configured), and allowed origins get their CORS headers. With `sessions` (the /api/ routes)
+ * the web UI's session cookie also signs the caller in, and a cookie-authenticated request that
+ * changes state must pass the CSRF rule (session.ts).
  */
-function guard(engine: Engine, handler: Handler) {
+function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
   return async (req: Request, server: Server<undefined>): Promise<Response> => {
     // SDKs and curl send no Origin: skip the browser checks on the hot path.
     const browser = req.headers.get("origin") !== null;
@@ -29,8 +32,15 @@ function guard(engine: Engine, handler: Handler) {
       const denied = checkOrigin(req, engine.corsOrigins);
       if (denied) return denied;
     }
-    const who = authenticate(req, engine.settings.current.tokens, engine.auth);
-    const res = who instanceof Response ? who : await handler(req, server, who);
+    const res = await (async () => {
+      if (!sessions) {
+        const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+        return who instanceof Response ? who : handler(req, server, who);
+      }
+      const who = authenticateApi(req, engine.settings.current.tokens, engine.auth, sessions);
+      if (who instanceof Response) return who;
+      return (who.via === "cookie" && csrfRefusal(req)) || handler(req, server, who.entry);
+    })();
     if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
     return res;
   };
@@ -76,7 +86,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, and the web UI at /.`,
     ),
   );
 }
@@ -87,6 +97,8 @@ export interface TlsFiles {
 }
 
 export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
+  // Web UI sessions live in this process only: a restart signs everyone out.
+  const sessions = new Sessions();
   const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
@@ -94,11 +106,11 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
   const api = (h: (typeof API)[keyof typeof API]) => {
     const run = apiHandler(engine.queries, h);
-    return { GET: guard(engine, (req, _server, token) => run(req, token)), OPTIONS: preflight(engine) };
+    return { GET: guard(engine, (req, _server, token) => run(req, token), sessions), OPTIONS: preflight(engine) };
   };
   // Not through `api`: the stream needs the server (to lift its idle limit) and the feed, not the store.
   const live = {
-    GET: guard(engine, (req, server, token) => apiHandler(engine.queries, async (r, _q, t) => liveTraces(r, engine.liveFeed, t, server))(req, token)),
+    GET: guard(engine, (req, server, token) => apiHandler(engine.queries, async (r, _q, t) => liveTraces(r, engine.liveFeed, t, server))(req, token), sessions),
     OPTIONS: preflight(engine),
   };
   return Bun.serve({
@@ -119,11 +131,18 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/models/*": model,
       "/health": { GET: health(engine) },
       // The UI's JSON API: the same tokens as /v1 (a non-admin token reads only its own traces).
+      // Sign-in for the web UI: a token in, an HttpOnly session cookie out (session.ts).
+      "/api/session": sessionRoutes({
+        sessions,
+        tokens: () => engine.settings.current.tokens,
+        who: (req) => authenticateApi(req, engine.settings.current.tokens, engine.auth, sessions),
+        secure: tls !== undefined,
+      }),
       "/api/traces": api(API.listTraces),
       "/api/traces/live": live,
       "/api/traces/*": api(API.getTrace),
       "/api/activity": api(API.activity),
-      // The web UI: static, and holds no data (it reads /api/ like any client), so it needs no token.
+      // The web UI: static, and holds no data (it reads /api/ like any client, signed in by cookie), so it needs no token.
       ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),
       [UI_ASSETS]: { GET: uiAsset },
     },

@@ -67,6 +67,18 @@ describe("opentracy serve", () => {
       } as RequestInit);
       expect(res.status).toBe(200);
       expect(((await res.json()) as any).choices[0].message.content).toBe("over tls");
+      // Over TLS the web UI's session cookie is Secure.
+      const reloaded = engine.waitForLog(/settings reloaded/);
+      const token = (await runCli(["tokens", "create", "--name", "ui"], { home: engine.home })).stdout.trim();
+      await reloaded;
+      const signIn = await fetch(`${engine.url}/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-opentracy-csrf": "1" },
+        body: JSON.stringify({ token }),
+        tls: { ca: await Bun.file(cert).text() },
+      } as RequestInit);
+      expect(signIn.status).toBe(204);
+      expect(signIn.headers.get("set-cookie")).toMatch(/; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200; Secure$/);
     } finally {
       await engine.stop();
       await fake.close();

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Browser, Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
-import { tempHome } from "../helpers/cli.ts";
+import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
 import { launchChromium } from "./browser.ts";
 
@@ -296,5 +296,68 @@ describe("web UI", () => {
 
   test("no page logged an error, broke the CSP or ran a dialog", () => {
     expect(problems).toEqual([]);
+  });
+});
+
+describe("web UI on an engine with a token", () => {
+  test("sign-in page; a wrong token is refused; the right one signs in, survives a reload; sign-out returns to sign-in", async () => {
+    const home = tempHome();
+    const token = (await runCli(["tokens", "create", "--name", "ui-user"], { home })).stdout.trim();
+    const locked = await startEngine({ home, env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    const errors: string[] = [];
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      const chat = await fetch(`${locked.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "signed in" }] }),
+      });
+      expect(chat.status).toBe(200);
+      // Scripts without credentials get 401 from the UI's data API.
+      expect((await fetch(`${locked.url}/api/traces`)).status).toBe(401);
+
+      // The 401s of the sign-in flow are logged by the browser as failed loads; nothing else may be.
+      page.on("console", (m) => m.type() === "error" && !/status of 401/.test(m.text()) && errors.push(m.text()));
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${locked.url}/traces`);
+      const field = page.getByLabel("Engine token");
+      await field.waitFor();
+      expect(await page.getByText("opentracy tokens create").count()).toBeGreaterThan(0);
+      await shot(page, "sign-in");
+
+      await field.fill(`${token.slice(0, -4)}AAAA`);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").getByText("not a valid engine token").waitFor();
+      expect(await field.inputValue()).toBe("");
+
+      await field.fill(token);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      // Back where the user was: the traces page, with the token's one call.
+      const rows = page.locator("table.traces tbody tr");
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(1);
+      expect(page.url()).toBe(`${locked.url}/traces`);
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+      // The token is nowhere on the page or in script-readable storage; the cookie is HttpOnly.
+      expect(await page.content()).not.toContain(token);
+      expect(await page.evaluate("document.cookie + JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")).not.toContain(token);
+      const [cookie] = await page.context().cookies();
+      expect(cookie).toMatchObject({ name: "opentracy_session", httpOnly: true, sameSite: "Strict" });
+      expect(cookie!.value).not.toContain(token);
+
+      await page.reload();
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(1);
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await field.waitFor();
+      expect(await page.context().cookies()).toEqual([]);
+      await page.reload();
+      await field.waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await locked.stop();
+    }
   });
 });

@@ -1,9 +1,8 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 
-// The engine's JSON API, read like any client reads it. On an engine with tokens the page asks for
-// one and keeps it for the tab only (sessionStorage): cookie sessions are a later step.
-
-const TOKEN_KEY = "opentracy.token";
+// The engine's JSON API, read like any client reads it. On an engine with tokens the page signs in
+// once (POST /api/session) and the engine keeps the session in an HttpOnly cookie the page cannot
+// read: the token is sent once and never stored by the page. A 401 from any call shows the sign-in page.
 
 export class ApiFailure extends Error {
   constructor(
@@ -15,31 +14,86 @@ export class ApiFailure extends Error {
   }
 }
 
-export function setToken(token: string): void {
-  sessionStorage.setItem(TOKEN_KEY, token);
+/** Who the page is signed in as; "open" is an engine without tokens (loopback), which needs no sign-in. */
+export type Auth =
+  | { state: "unknown" }
+  | { state: "signed-out" }
+  | { state: "signed-in"; via: "cookie" | "bearer" | "open"; name: string | null; admin: boolean };
+
+let auth: Auth = { state: "unknown" };
+const listeners = new Set<() => void>();
+function setAuth(next: Auth): void {
+  auth = next;
+  for (const l of listeners) l();
 }
 
-/** Whether this tab holds a token: it asked for one only because the engine needs them. */
-export function hasToken(): boolean {
-  return sessionStorage.getItem(TOKEN_KEY) !== null;
+export function useAuth(): Auth {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => auth,
+  );
 }
 
-export function authHeaders(): Record<string, string> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return token ? { authorization: `Bearer ${token}` } : {};
+/** Whether a client of this engine must send a token (the curl command then carries the header). */
+export function engineNeedsToken(): boolean {
+  return !(auth.state === "signed-in" && auth.via === "open");
+}
+
+// Every call that changes state carries this header: a cross-site form cannot send it, so the
+// session cookie alone never suffices to change anything (the engine refuses with 403).
+const CSRF = { "x-opentracy-csrf": "1" };
+
+async function errorOf(res: Response): Promise<ApiFailure> {
+  const body: any = await res.json().catch(() => null);
+  return new ApiFailure(res.status, body?.error?.message ?? `HTTP ${res.status}`, body?.error?.code ?? null);
+}
+
+/** Asks the engine who this page is (GET /api/session). */
+export async function loadSession(): Promise<void> {
+  try {
+    const res = await fetch("/api/session", { headers: { accept: "application/json" } });
+    if (res.status === 401) return setAuth({ state: "signed-out" });
+    if (!res.ok) throw await errorOf(res);
+    const who = (await res.json()) as { via: "cookie" | "bearer" | "open"; name: string | null; admin: boolean };
+    setAuth({ state: "signed-in", ...who });
+  } catch {
+    // The engine is down or answered oddly: let the views show their own error.
+    setAuth({ state: "signed-in", via: "open", name: null, admin: true });
+  }
+}
+
+/** POST /api/session; null when signed in, else why not. */
+export async function signIn(token: string): Promise<string | null> {
+  let res: Response;
+  try {
+    res = await fetch("/api/session", { method: "POST", headers: { "content-type": "application/json", ...CSRF }, body: JSON.stringify({ token }) });
+  } catch {
+    return "The engine did not answer. Is `opentracy serve` still running?";
+  }
+  if (!res.ok) return (await errorOf(res)).message;
+  await loadSession();
+  return null;
+}
+
+export async function signOut(): Promise<void> {
+  await fetch("/api/session", { method: "DELETE", headers: CSRF }).catch(() => null);
+  setAuth({ state: "signed-out" });
 }
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { signal, headers: authHeaders() });
+    res = await fetch(path, { signal });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiFailure(0, "The engine did not answer. Is `opentracy serve` still running?", null);
   }
-  const body: any = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiFailure(res.status, body?.error?.message ?? `HTTP ${res.status}`, body?.error?.code ?? null);
-  return body as T;
+  if (res.status === 401) setAuth({ state: "signed-out" });
+  if (!res.ok) throw await errorOf(res);
+  return (await res.json()) as T;
 }
 
 export interface Loaded<T> {

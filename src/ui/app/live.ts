@@ -1,9 +1,8 @@
 import { useEffect, useState } from "react";
-import { authHeaders } from "./api.ts";
 import type { TraceRow } from "./types.ts";
 
-// The live view's client: GET /api/traces/live read with fetch, not EventSource, because
-// EventSource cannot send the Authorization header an engine with tokens needs.
+// The live view's client: GET /api/traces/live read with fetch (the session cookie goes along), so
+// a dropped stream is noticed and retried on the page's own schedule.
 
 const RETRY_MS = 2000;
 /** Rows kept in memory: a tab left open on a busy engine must not grow without end. */
@@ -13,7 +12,7 @@ const KEEP = 500;
 async function follow(onRow: (row: TraceRow) => void, onOpen: (open: boolean) => void, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {
-      const res = await fetch("/api/traces/live", { signal, headers: authHeaders() });
+      const res = await fetch("/api/traces/live", { signal });
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       onOpen(true);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

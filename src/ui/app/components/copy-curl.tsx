@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { hasToken } from "../api.ts";
+import { engineNeedsToken } from "../api.ts";
 import { curlCommand } from "../curl.ts";
 import type { Trace } from "../types.ts";
 
@@ -9,7 +9,7 @@ export function CopyCurl({ trace }: { trace: Trace }) {
   if (trace.request === null) {
     return <p className="muted">The request was not stored (content tracing was off), so it cannot be copied as a command.</p>;
   }
-  const command = curlCommand(location.origin, trace.requested_model, trace.request, hasToken());
+  const command = curlCommand(location.origin, trace.requested_model, trace.request, engineNeedsToken());
   const copy = async () => {
     try {
       // The clipboard API exists only in a secure context (https, or localhost): elsewhere the text is there to select.

@@ -1,5 +1,8 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect } from "react";
+import { loadSession, signOut, useAuth } from "../api.ts";
+import { SignIn } from "../pages/login.tsx";
 import { Link } from "../router.tsx";
+import { Loading } from "./states.tsx";
 
 const NAV = [
   { to: "/", label: "Overview", active: (p: string) => p === "/" },
@@ -7,7 +10,12 @@ const NAV = [
   { to: "/activity", label: "Activity", active: (p: string) => p === "/activity" },
 ];
 
+/** The header, and the page itself only once the engine knows who this is (else the sign-in page). */
 export function Layout({ path, children }: { path: string; children: ReactNode }) {
+  const auth = useAuth();
+  useEffect(() => {
+    void loadSession();
+  }, []);
   return (
     <>
       <header className="top">
@@ -21,8 +29,19 @@ export function Layout({ path, children }: { path: string; children: ReactNode }
             </Link>
           ))}
         </nav>
+        {auth.state === "signed-in" && auth.via === "cookie" ? (
+          <span className="who">
+            <span className="muted">
+              {auth.name}
+              {auth.admin ? " (admin)" : ""}
+            </span>{" "}
+            <button type="button" className="quiet" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </span>
+        ) : null}
       </header>
-      <main>{children}</main>
+      <main>{auth.state === "signed-out" ? <SignIn /> : auth.state === "unknown" ? <Loading what="the session" /> : children}</main>
     </>
   );
 }

@@ -1,5 +1,5 @@
-import { type FormEvent, type ReactNode, useState } from "react";
-import { type ApiFailure, setToken } from "../api.ts";
+import type { ReactNode } from "react";
+import type { ApiFailure } from "../api.ts";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -20,7 +20,8 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 }
 
 export function Failed({ error, retry }: { error: ApiFailure; retry: () => void }) {
-  if (error.status === 401) return <TokenForm retry={retry} />;
+  // The layout shows the sign-in page instead (api.ts saw the 401).
+  if (error.status === 401) return null;
   return (
     <div className="state failed" role="alert">
       <h2>{error.status === 503 ? "This engine keeps no traces" : "Could not load this view"}</h2>
@@ -33,24 +34,5 @@ export function Failed({ error, retry }: { error: ApiFailure; retry: () => void 
         </button>
       )}
     </div>
-  );
-}
-
-function TokenForm({ retry }: { retry: () => void }) {
-  const [token, setValue] = useState("");
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setToken(token.trim());
-    retry();
-  };
-  return (
-    <form className="state failed" onSubmit={submit}>
-      <h2>This engine needs a token</h2>
-      <p>
-        Paste an engine token (<code>opentracy tokens create</code> prints one). It is kept in this tab only.
-      </p>
-      <input type="password" value={token} onChange={(e) => setValue(e.target.value)} placeholder="otk_…" aria-label="Engine token" />
-      <button type="submit">Use token</button>
-    </form>
   );
 }
