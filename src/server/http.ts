@@ -32,15 +32,15 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
       const denied = checkOrigin(req, engine.corsOrigins);
       if (denied) return denied;
     }
-    const res = await (async () => {
-      if (!sessions) {
-        const who = authenticate(req, engine.settings.current.tokens, engine.auth);
-        return who instanceof Response ? who : handler(req, server, who);
-      }
+    let res: Response;
+    if (!sessions) {
+      // /v1: bearer tokens only, no cookie parsing on the hot path.
+      const who = authenticate(req, engine.settings.current.tokens, engine.auth);
+      res = who instanceof Response ? who : await handler(req, server, who);
+    } else {
       const who = authenticateApi(req, engine.settings.current.tokens, engine.auth, sessions);
-      if (who instanceof Response) return who;
-      return (who.via === "cookie" && csrfRefusal(req)) || handler(req, server, who.entry);
-    })();
+      res = who instanceof Response ? who : (who.via === "cookie" && csrfRefusal(req)) || (await handler(req, server, who.entry));
+    }
     if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
     return res;
   };
