@@ -3,7 +3,7 @@ import { Link } from "../router.tsx";
 
 const NAV = [
   { to: "/", label: "Overview", active: (p: string) => p === "/" },
-  { to: "/traces", label: "Traces", active: (p: string) => p.startsWith("/traces") },
+  { to: "/traces", label: "Traces", active: (p: string) => p.startsWith("/traces") || p.startsWith("/sessions") },
   { to: "/activity", label: "Activity", active: (p: string) => p === "/activity" },
 ];
 
