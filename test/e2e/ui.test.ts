@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import type { Browser, Page } from "playwright-core";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
+import { usd } from "../../src/ui/app/format.ts";
+import type { TracePage } from "../../src/ui/app/types.ts";
 import { launchChromium } from "./browser.ts";
 
 // The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
@@ -218,7 +221,45 @@ describe("web UI", () => {
     await page.goto(`${engine.url}/activity`);
     await page.locator("table.grid").waitFor();
     expect(await page.locator("table.grid").textContent()).toContain("openai/gpt-4o-mini");
+    await page.close();
+  });
+
+  test("activity: four charts with their points, totals that add up the traces, a CSV of the breakdown, 30 days", async () => {
+    const traces = ((await (await fetch(`${engine.url}/api/traces?limit=500`)).json()) as TracePage).data;
+    const spend = traces.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
+    expect(spend).toBeGreaterThan(0);
+    const page = await open("/activity?window=1h&by=model");
+    await page.locator("svg.chart-svg").first().waitFor();
+    const charts = page.locator("svg.chart-svg");
+    expect(await charts.count()).toBe(4);
+    for (let i = 0; i < 4; i++) {
+      const points = Number(await charts.nth(i).getAttribute("data-points"));
+      expect(points).toBeGreaterThan(0);
+      expect(await charts.nth(i).locator("rect.hit").count()).toBe(points);
+      expect(await charts.nth(i).locator("rect.bar, circle.dot").count()).toBeGreaterThan(0);
+    }
+    expect(await page.locator("svg.chart-svg rect.bar.s-err").count()).toBeGreaterThan(0); // the failed call
+    expect(await page.locator(".stat", { hasText: "Spend" }).locator(".stat-value").textContent()).toBe(usd(spend));
+    expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe(String(traces.length));
     await shot(page, "activity");
+
+    const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+    expect(file.suggestedFilename()).toBe("opentracy-activity-1h-by-model.csv");
+    const lines = readFileSync((await file.path())!, "utf8")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines[0]).toBe("model,requests,errors,input_tokens,output_tokens,cost_usd");
+    expect(lines.length - 1).toBe(await page.locator("table.grid tbody tr").count());
+    const rows = lines.slice(1).map((l) => l.split(","));
+    expect(rows.reduce((s, r) => s + Number(r[1]), 0)).toBe(traces.length);
+    expect(rows.reduce((s, r) => s + Number(r[5]), 0)).toBeCloseTo(spend, 12);
+
+    await page.selectOption("select >> nth=0", "30d");
+    await page.waitForURL(/window=30d/);
+    await page.reload();
+    await page.locator("svg.chart-svg").first().waitFor();
+    expect(await page.inputValue("select >> nth=0")).toBe("30d");
+    expect(Number(await charts.first().getAttribute("data-points"))).toBe(1); // today, one day bucket
     await page.close();
   });
 
@@ -291,6 +332,46 @@ describe("web UI", () => {
     await until(() => rows.count(), 2, 1000);
     expect(await rows.first().textContent()).toContain("no-such-model");
     await shot(page, "traces-live");
+    await page.close();
+  });
+
+  test("session: its calls oldest first with the total, from the Traces filter and the trace detail", async () => {
+    const session = "e2e-session-1";
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0, defaultHeaders: { "X-OpenTracy-Session-Id": session } });
+    const made: string[] = [];
+    for (const [model, content] of [
+      ["gpt-4o-mini", "first"],
+      ["smart", "second"],
+      ["gpt-4o-mini", "third"],
+    ] as const) {
+      const { response } = await client.chat.completions.create({ model, messages: [{ role: "user", content }] }).withResponse();
+      made.push(response.headers.get("x-opentracy-trace-id")!);
+    }
+    let stored: TracePage["data"] = [];
+    for (let i = 0; i < 100 && stored.length < 3; i++) {
+      stored = ((await (await fetch(`${engine.url}/api/traces?session=${session}`)).json()) as TracePage).data;
+      if (stored.length < 3) await Bun.sleep(50);
+    }
+    const page = await open(`/traces?session=${session}`);
+    await page.getByRole("link", { name: `Session view of ${session}` }).click();
+    await page.waitForURL(`**/sessions/${session}`);
+    const rows = page.locator("table.session tbody tr");
+    await rows.first().waitFor();
+    const links = page.locator("table.session tbody tr td:nth-child(2) a");
+    const hrefs = await Promise.all(Array.from({ length: await links.count() }, (_, i) => links.nth(i).getAttribute("href")));
+    expect(hrefs).toEqual(made.map((id) => `/traces/${id}`));
+    const total = stored.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
+    expect(await page.locator(".stat", { hasText: "Total cost" }).locator(".stat-value").textContent()).toBe(usd(total));
+    expect(await page.locator(".stat", { hasText: "Calls" }).locator(".stat-value").textContent()).toBe("3");
+    await shot(page, "session");
+
+    await rows.nth(1).getByRole("link", { name: /smart/ }).click();
+    await page.waitForURL(`**/traces/${made[1]}`);
+    await page.locator(".field", { hasText: "Session" }).getByRole("link", { name: session }).click();
+    await page.waitForURL(`**/sessions/${session}`);
+    await rows.first().waitFor();
+    await page.goto(`${engine.url}/sessions/no-such-session`);
+    await page.getByText("No calls in this session").waitFor();
     await page.close();
   });
 

@@ -3,6 +3,7 @@ import { Layout } from "./components/layout.tsx";
 import { Empty } from "./components/states.tsx";
 import { Activity } from "./pages/activity.tsx";
 import { Overview } from "./pages/overview.tsx";
+import { Session } from "./pages/session.tsx";
 import { TraceDetail } from "./pages/trace-detail.tsx";
 import { Traces } from "./pages/traces.tsx";
 import { Link, useLocation } from "./router.tsx";
@@ -12,6 +13,8 @@ function View({ path }: { path: string }) {
   if (path === "/") return <Overview />;
   if (path === "/traces") return <Traces />;
   if (path === "/activity") return <Activity />;
+  const session = /^\/sessions\/(.+)$/.exec(path);
+  if (session) return <Session key={session[1]} id={decodeURIComponent(session[1]!)} />;
   const detail = /^\/traces\/(.+)$/.exec(path);
   if (detail) return <TraceDetail key={detail[1]} id={decodeURIComponent(detail[1]!)} />;
   return (

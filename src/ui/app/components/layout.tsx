@@ -6,7 +6,7 @@ import { Loading } from "./states.tsx";
 
 const NAV = [
   { to: "/", label: "Overview", active: (p: string) => p === "/" },
-  { to: "/traces", label: "Traces", active: (p: string) => p.startsWith("/traces") },
+  { to: "/traces", label: "Traces", active: (p: string) => p.startsWith("/traces") || p.startsWith("/sessions") },
   { to: "/activity", label: "Activity", active: (p: string) => p === "/activity" },
 ];
 

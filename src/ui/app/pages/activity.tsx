@@ -1,15 +1,86 @@
 import { useApi } from "../api.ts";
+import { Chart } from "../components/chart.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
+import { toCsv } from "../csv.ts";
+import { download } from "../download.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { Link, navigate, useLocation, withQuery } from "../router.tsx";
 import type { Activity as ActivityData } from "../types.ts";
 
 const GROUPS = ["model", "provider", "alias", "token", "user"] as const;
-const WINDOWS: Record<string, { label: string; ms: number }> = {
-  "1h": { label: "last hour", ms: 3_600_000 },
-  "24h": { label: "last 24 hours", ms: 86_400_000 },
-  "7d": { label: "last 7 days", ms: 7 * 86_400_000 },
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const BUCKETS = { minute: MINUTE, hour: HOUR, day: DAY } as const;
+// Each window with a bucket that gives a readable number of bars: 60, 24, 168, 30.
+const WINDOWS: Record<string, { label: string; ms: number; bucket: keyof typeof BUCKETS }> = {
+  "1h": { label: "last hour", ms: HOUR, bucket: "minute" },
+  "24h": { label: "last 24 hours", ms: DAY, bucket: "hour" },
+  "7d": { label: "last 7 days", ms: 7 * DAY, bucket: "hour" },
+  "30d": { label: "last 30 days", ms: 30 * DAY, bucket: "day" },
 };
+
+const time = (t: number) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
+const date = (t: number) => new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+
+function Charts({ data, windowKey, since, until }: { data: ActivityData; windowKey: string; since: number; until: number }) {
+  const w = WINDOWS[windowKey]!;
+  const bucketMs = BUCKETS[w.bucket];
+  // Buckets start on UTC boundaries, so the first one can begin before `since`.
+  const from = Math.floor(since / bucketMs) * bucketMs;
+  const b = data.buckets;
+  const common = {
+    times: b.map((x) => Date.parse(x.t)),
+    from,
+    to: Math.max(until, from + bucketMs),
+    bucketMs,
+    tick: w.ms <= DAY ? time : date,
+    when: (t: number) => (w.bucket === "day" ? date(t) : `${date(t)} ${time(t)}`),
+  };
+  return (
+    <div className="charts">
+      <Chart {...common} title="Spend" kind="bars" format={usd} series={[{ name: "cost", tone: "s-accent", values: b.map((x) => x.cost_usd) }]} />
+      <Chart
+        {...common}
+        title="Requests"
+        kind="bars"
+        format={count}
+        series={[
+          { name: "ok", tone: "s-accent", values: b.map((x) => x.requests - x.errors) },
+          { name: "errors", tone: "s-err", values: b.map((x) => x.errors) },
+        ]}
+      />
+      <Chart
+        {...common}
+        title="Tokens"
+        kind="bars"
+        format={count}
+        series={[
+          { name: "in", tone: "s-accent", values: b.map((x) => x.input_tokens) },
+          { name: "out", tone: "s-soft", values: b.map((x) => x.output_tokens) },
+        ]}
+      />
+      <Chart
+        {...common}
+        title="Latency"
+        kind="lines"
+        format={ms}
+        series={[
+          { name: "p50", tone: "s-accent", values: b.map((x) => x.p50_ms) },
+          { name: "p95", tone: "s-err", values: b.map((x) => x.p95_ms) },
+        ]}
+      />
+    </div>
+  );
+}
+
+/** The breakdown as the table shows it, with raw numbers: one line per row under a header. */
+export function breakdownCsv(rows: ActivityData["breakdown"], by: string): string {
+  return toCsv(
+    [by, "requests", "errors", "input_tokens", "output_tokens", "cost_usd"],
+    rows.map((r) => [r.key, r.requests, r.errors, r.input_tokens, r.output_tokens, r.cost_usd]),
+  );
+}
 
 export function Stat({ label, value, detail }: { label: string; value: string; detail?: string }) {
   return (
@@ -52,14 +123,15 @@ export function Breakdown({ rows, by }: { rows: ActivityData["breakdown"]; by: s
   );
 }
 
-/** Totals and a breakdown over a window; the charts come in the next step. */
+/** Totals, charts over time and a breakdown over a window. */
 export function Activity() {
   const { query } = useLocation();
   const by = GROUPS.find((g) => g === query.get("by")) ?? "model";
   const windowKey = query.get("window") && WINDOWS[query.get("window")!] ? query.get("window")! : "24h";
   // Rounded to the minute so re-renders ask the same URL (and the same answer) again.
-  const since = Math.floor((Date.now() - WINDOWS[windowKey]!.ms) / 60_000) * 60_000;
-  const data = useApi<ActivityData>(`/api/activity?since=${since}&bucket=hour&by=${by}`);
+  const until = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const since = until - WINDOWS[windowKey]!.ms;
+  const data = useApi<ActivityData>(`/api/activity?since=${since}&bucket=${WINDOWS[windowKey]!.bucket}&by=${by}`);
   const set = (k: string, v: string) => navigate(withQuery("/activity", { by, window: windowKey, [k]: v }), { replace: true });
   return (
     <>
@@ -101,6 +173,13 @@ export function Activity() {
             <Stat label="Spend" value={usd(data.data.totals.cost_usd)} />
             <Stat label="Error rate" value={percent(data.data.totals.errors, data.data.totals.requests)} />
             <Stat label="Latency p50 / p95" value={`${ms(data.data.totals.p50_ms)} / ${ms(data.data.totals.p95_ms)}`} />
+          </div>
+          <Charts data={data.data} windowKey={windowKey} since={since} until={until + MINUTE} />
+          <div className="section-head">
+            <h2>By {by}</h2>
+            <button type="button" onClick={() => download(`opentracy-activity-${windowKey}-by-${by}.csv`, breakdownCsv(data.data!.breakdown, by))}>
+              Download CSV
+            </button>
           </div>
           <Breakdown rows={data.data.breakdown} by={by} />
         </>

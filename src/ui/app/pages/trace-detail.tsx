@@ -68,7 +68,11 @@ export function TraceDetail({ id }: { id: string }) {
         {r.alias ? <Field label="Alias">{r.alias}</Field> : null}
         {r.token_name ? <Field label="Token">{r.token_name}</Field> : null}
         {r.user ? <Field label="User">{r.user}</Field> : null}
-        {r.session_id ? <Field label="Session">{r.session_id}</Field> : null}
+        {r.session_id ? (
+          <Field label="Session">
+            <Link to={`/sessions/${encodeURIComponent(r.session_id)}`}>{r.session_id}</Link> <span className="muted">· all its calls in order</span>
+          </Field>
+        ) : null}
         {tags.length ? <Field label="Tags">{tags.map(([k, v]) => `${k}=${v}`).join(", ")}</Field> : null}
       </dl>
 

@@ -155,6 +155,12 @@ export function Traces() {
     <>
       <h1>Traces</h1>
       <FilterBar filters={filters} live={live} liveOpen={stream.open} />
+      {filters.session ? (
+        <p>
+          <Link to={`/sessions/${encodeURIComponent(filters.session)}`}>Session view of {filters.session}</Link>{" "}
+          <span className="muted">· its calls oldest first, with the total cost and tokens</span>
+        </p>
+      ) : null}
       {live && !judgeable(filters) ? <p className="muted">Live rows hold no prompt or answer, so none are added while a text search is on.</p> : null}
       {page.error ? (
         <Failed error={page.error} retry={page.reload} />
