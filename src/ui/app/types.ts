@@ -1,29 +1,11 @@
+import type { TraceSummary } from "../../traces/queries.ts";
 import type { TraceRecord } from "../../traces/record.ts";
 
 // The shapes of /api/ answers (README, "The JSON API"). Type-only: nothing of the engine is bundled.
 
 export type Trace = TraceRecord;
 
-export interface TraceRow {
-  id: string;
-  ts_start: string;
-  requested_model: string;
-  selected_model: string | null;
-  alias: string | null;
-  provider: string | null;
-  status: "ok" | "error";
-  http_status: number;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_usd: number | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  token_name: string | null;
-  user: string | null;
-  session_id: string | null;
-  tags: Record<string, string>;
-  error_type: string | null;
-}
+export type TraceRow = TraceSummary;
 
 export interface TracePage {
   data: TraceRow[];
