@@ -19,6 +19,8 @@ export interface ChartProps {
   to: number;
   bucketMs: number;
   format: (v: number) => string;
+  /** Whole numbers only (counts): the axis stops at an even number, so its middle line is whole too. */
+  integer?: boolean;
   tick: (t: number) => string;
   when: (t: number) => string;
 }
@@ -44,7 +46,8 @@ export function Chart(p: ChartProps) {
     0,
     ...p.times.map((_, i) => (stacked ? p.series.reduce((s, se) => s + (se.values[i] ?? 0), 0) : Math.max(0, ...p.series.map((se) => se.values[i] ?? 0)))),
   );
-  const top = niceMax(peak);
+  const nice = niceMax(peak);
+  const top = p.integer && nice % 2 !== 0 ? nice + 1 : nice;
   const y = (v: number) => PAD.top + PH - (v / top) * PH;
   const bw = Math.max(1, (p.bucketMs / span) * PW - 1);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => p.from + f * span);

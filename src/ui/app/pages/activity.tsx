@@ -45,6 +45,7 @@ function Charts({ data, windowKey, since, until }: { data: ActivityData; windowK
         title="Requests"
         kind="bars"
         format={count}
+        integer
         series={[
           { name: "ok", tone: "s-accent", values: b.map((x) => x.requests - x.errors) },
           { name: "errors", tone: "s-err", values: b.map((x) => x.errors) },
@@ -55,6 +56,7 @@ function Charts({ data, windowKey, since, until }: { data: ActivityData; windowK
         title="Tokens"
         kind="bars"
         format={count}
+        integer
         series={[
           { name: "in", tone: "s-accent", values: b.map((x) => x.input_tokens) },
           { name: "out", tone: "s-soft", values: b.map((x) => x.output_tokens) },
