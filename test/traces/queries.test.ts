@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedClickHouse, seedLocal, syntheticTraces } from "../../scripts/seed-traces.ts";
@@ -143,6 +143,18 @@ for (const b of backends()) {
 }
 
 describe("the local index keeps up with the JSON lines", () => {
+  test("the index and its journal are private (0600): they hold prompt and answer text", async () => {
+    const dir = join(tempDir(), "traces");
+    const sink = new FileSink(dir);
+    await sink.write(new TraceBatch(ALL.slice(0, 10)));
+    await sink.close();
+    const index = new LocalIndex(dir);
+    await index.refresh();
+    for (const f of readdirSync(dir).filter((n) => n.startsWith("index.sqlite"))) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toContain("index.sqlite");
+    index.close();
+  });
+
   test("lines written since the last look are indexed on the next query; a half-written line waits; a deleted index is rebuilt", async () => {
     const dir = join(tempDir(), "traces");
     const sink = new FileSink(dir);

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { listSegments } from "../local-files.ts";
 import { TraceRecord } from "../record.ts";
@@ -39,6 +39,10 @@ export class LocalIndex {
     private readonly log: (line: string) => void = () => {},
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The index holds prompt and answer text (for search): private like the JSON lines. SQLite
+    // gives its -wal and -shm files the database file's mode.
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
     this.db = new Database(path, { create: true });
     createSchema(this.db);
     this.insertTrace = this.db.prepare(
