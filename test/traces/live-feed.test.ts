@@ -2,39 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { liveTraces } from "../../src/server/api/live.ts";
 import { LiveFeed, summaryOf } from "../../src/traces/live-feed.ts";
 import type { TraceRecord } from "../../src/traces/record.ts";
+import { makeTrace } from "../helpers/trace-factory.ts";
 
-const record = (over: Partial<TraceRecord> = {}): TraceRecord => ({
-  id: "t1",
-  ts_start: "2026-01-01T00:00:00.000Z",
-  ts_first_byte: null,
-  ts_end: "2026-01-01T00:00:01.000Z",
-  alias: null,
-  token_name: null,
-  user: null,
-  session_id: null,
-  tags: {},
-  requested_model: "gpt-4o-mini",
-  selected_model: "openai/gpt-4o-mini",
-  provider: "openai",
-  status: "ok",
-  http_status: 200,
-  error_type: null,
-  error_message: null,
-  stream: false,
-  input_tokens: 3,
-  output_tokens: 4,
-  cached_tokens: null,
-  reasoning_tokens: null,
-  cost_usd: 0.001,
-  latency_ms: 1000,
-  ttft_ms: null,
-  finish_reason: "stop",
-  tool_calls: 0,
-  attempts: [],
-  request: [{ role: "user", content: "secret prompt" }],
-  response: { role: "assistant", content: "secret answer" },
-  ...over,
-});
+// Content a summary row must never carry.
+const record = (over: Partial<TraceRecord> = {}): TraceRecord =>
+  makeTrace({ request: [{ role: "user", content: "secret prompt" }], response: { role: "assistant", content: "secret answer" }, ...over });
 
 describe("LiveFeed", () => {
   test("with nobody listening, publish builds nothing (a getter on the record would notice)", () => {
@@ -53,10 +25,11 @@ describe("LiveFeed", () => {
       throw new Error("closed");
     });
     const off = feed.subscribe((row, json) => got.push(json) && expect(JSON.parse(json)).toEqual(row));
-    feed.publish(record());
+    const r = record();
+    feed.publish(r);
     expect(got).toHaveLength(1);
     expect(got[0]).not.toContain("secret");
-    expect(JSON.parse(got[0]!)).toEqual(summaryOf(record()));
+    expect(JSON.parse(got[0]!)).toEqual(summaryOf(r));
     off();
     expect(feed.listening).toBe(1);
   });
