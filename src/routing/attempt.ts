@@ -8,6 +8,7 @@ import { ApiError, type ErrorCode, toWire } from "../errors/vocabulary.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "../http/body.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
 import { UpstreamBody } from "../providers/upstream-body.ts";
+import { resolveBaseUrl } from "../providers/base-url.ts";
 import { explainUpstreamError } from "./upstream-error.ts";
 import type { PlannedTarget } from "./plan.ts";
 
@@ -50,7 +51,7 @@ export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
   const override = settings.config.providers[provider.name];
-  const baseUrl = (env[provider.baseUrlEnv] || override?.base_url || provider.baseUrl).replace(/\/+$/, "");
+  const baseUrl = resolveBaseUrl(provider, override?.base_url, env).url;
   const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, env });
   if ("missing" in credentials) return failure("missing_api_key", credentials.missing);
   const target: Target = {

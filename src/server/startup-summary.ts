@@ -1,5 +1,6 @@
 import type { Settings } from "../config/live.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
+import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 
@@ -12,16 +13,14 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): stri
   const overrides: string[] = [];
   const warnings: string[] = [];
   for (const provider of PROVIDERS.values()) {
-    const fromEnv = env[provider.baseUrlEnv];
-    const fromConfig = settings.config.providers[provider.name]?.base_url;
-    const baseUrl = (fromEnv || fromConfig || provider.baseUrl).replace(/\/+$/, "");
-    if (fromEnv || fromConfig) {
-      overrides.push(`${provider.name} → ${baseUrl} (${fromEnv ? provider.baseUrlEnv : `providers.${provider.name}.base_url`})`);
+    const { url: baseUrl, source } = resolveBaseUrl(provider, settings.config.providers[provider.name]?.base_url, env);
+    if (source) {
+      overrides.push(`${provider.name} → ${baseUrl} (${source})`);
       const mistake = baseUrlMistake(provider, baseUrl);
       if (mistake) warnings.push(`warning: ${mistake}`);
     }
     // Providers that need no key (a local server) count only once pointed somewhere.
-    if (!provider.keyEnv && !fromEnv && !fromConfig) continue;
+    if (!provider.keyEnv && !source) continue;
     const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, env });
     if (!("missing" in creds)) ready.push(creds.keySource ? `${provider.name} (${creds.keySource})` : provider.name);
   }
