@@ -3,7 +3,7 @@ import { Alias, AliasName, Config } from "../config/schema.ts";
 import { CliError } from "./output.ts";
 import { editConfig, readConfig } from "./settings-files.ts";
 import { engineHealth } from "./engine-client.ts";
-import { healthWords } from "./health-words.ts";
+import { healthWords } from "../routing/health.ts";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -4,7 +4,7 @@ import { pricePerMillion } from "../pricing/cost.ts";
 import { planRoute, UnknownModel } from "../routing/plan.ts";
 import { prepareTarget } from "../routing/attempt.ts";
 import { engineHealth } from "./engine-client.ts";
-import { healthWords } from "./health-words.ts";
+import { healthWords } from "../routing/health.ts";
 import { CliError } from "./output.ts";
 import { readConfig, readSecrets } from "./settings-files.ts";
 

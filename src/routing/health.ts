@@ -77,9 +77,22 @@ export class TargetHealth {
   }
 }
 
-/** One line for the engine's log, in the words `alias list` uses. */
+/**
+ * A target's health in words, for people: `ok`, `cooling down (until HH:MM:SS, after 3
+ * failures)`, `trying again`. `/health` names the states for scripts (`cooling_down`); the CLI's
+ * tables and the engine's log say this sentence, in local time.
+ */
+export function healthWords(s: TargetState | undefined): string {
+  if (!s || s.state === "ok") return "ok";
+  if (s.state === "trying_again") return "trying again";
+  const failures = `${s.consecutive_failures} failure${s.consecutive_failures === 1 ? "" : "s"}`;
+  return s.cooling_until
+    ? `cooling down (until ${new Date(s.cooling_until).toTimeString().slice(0, 8)}, after ${failures})`
+    : `cooling down (after ${failures})`;
+}
+
+/** One line for the engine's log when a target starts cooling down or is ok again. */
 export function describeHealthChange(ref: string, s: TargetState): string {
   if (s.state !== "cooling_down") return `${ref} is ok again`;
-  const until = s.cooling_until ? new Date(s.cooling_until).toTimeString().slice(0, 8) : "?";
-  return `${ref} is cooling down (until ${until}, after ${s.consecutive_failures} failures): ${s.last_error ?? "no error recorded"}`;
+  return `${ref} is ${healthWords(s)}: ${s.last_error ?? "no error recorded"}`;
 }

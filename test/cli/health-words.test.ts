@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { clockTime } from "../../src/cli/clock.ts";
-import { healthWords } from "../../src/cli/health-words.ts";
+import { healthWords } from "../../src/routing/health.ts";
 import { serverError, startFakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";

@@ -72,7 +72,7 @@ describe("serve's log", () => {
       await Bun.write(`${e.home}/config.json`, JSON.stringify({ routing: { cooldown: { failures: 1, period_ms: 60_000 }, retry: { max_attempts: 1 } } }));
       await e.waitForLog(/settings reloaded: routing changed/);
       await new OpenAI({ baseURL: e.baseURL, apiKey: "x", maxRetries: 0 }).chat.completions.create(ask).catch(() => {});
-      expect(await cooling).toMatch(/openai\/gpt-4o-mini is cooling down \(until \d\d:\d\d:\d\d, after 1 failures\): Could not reach openai/);
+      expect(await cooling).toMatch(/openai\/gpt-4o-mini is cooling down \(until \d\d:\d\d:\d\d, after 1 failure\): Could not reach openai/);
     } finally {
       await e.stop();
     }
