@@ -28,7 +28,7 @@ export function checkProviders(config: Config, secrets: Secrets, env: NodeJS.Pro
     const prepared = prepareTarget({ provider, model: "", ref: provider.name, weight: 1 }, { config, secrets }, env);
     if ("target" in prepared) {
       ready.push(prepared.target);
-      checks.push(pass("keys", `${provider.name}: ${describeKey(provider, prepared.target, secrets, env)}`));
+      checks.push(pass("keys", `${provider.name}: ${describeKey(provider, prepared.target)}`));
       continue;
     }
     const aliases = used.get(provider.name);
@@ -54,10 +54,10 @@ export function checkProviders(config: Config, secrets: Secrets, env: NodeJS.Pro
   return { checks, ready };
 }
 
-function describeKey(provider: ProviderDef, target: Target, secrets: Secrets, env: NodeJS.ProcessEnv): string {
+function describeKey(provider: ProviderDef, target: Target): string {
   if (target.aws) return `key ${maskKey(target.aws.accessKeyId)} from ${target.aws.source}, region ${target.aws.region}`;
-  const key = resolveKey(provider, secrets, env);
-  const from = key?.source === "env" ? `env ${provider.keyEnv}` : "secrets.json";
+  // The credentials step already said where the key came from (keySourceName): no second lookup.
+  const from = provider.keyEnv && target.keySource === provider.keyEnv ? `env ${provider.keyEnv}` : "secrets.json";
   return `key ${maskKey(target.key ?? "")} from ${from}${provider.protocol === "azure" ? `, endpoint ${target.baseUrl}` : ""}`;
 }
 
