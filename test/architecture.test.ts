@@ -8,7 +8,7 @@ const LAYERS: string[][] = [
   ["fs", "http"],
   ["providers"],
   ["traces"],
-  ["auth", "config"],
+  ["auth", "config", "settings"],
   ["pricing"],
   ["routing"],
   ["ui"],

@@ -8,8 +8,8 @@ import { checkClickHouse, checkPort } from "./doctor/services.ts";
 
 /** Every check, in the order a new user would fix things: files, keys, keys online, traces, port. */
 export async function runChecks(env: NodeJS.ProcessEnv, opts: { online: boolean }): Promise<Check[]> {
-  const files = checkFiles(paths(env));
-  const providers = checkProviders(files.config, files.secrets, env);
+  const files = await checkFiles(paths(env), env);
+  const providers = checkProviders(files, env);
   const [online, clickhouse, port] = await Promise.all([
     opts.online ? checkOnline(providers.ready) : Promise.resolve([]),
     checkClickHouse(files.config, env),

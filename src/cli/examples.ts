@@ -27,6 +27,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   "keys list": ["opentracy keys list", "opentracy keys list --json | jq -r 'select(.key == null) | .provider'"],
   "keys rm": ["opentracy keys rm openai"],
+  "keys rotate-master": [
+    "opentracy keys rotate-master              # master.key: a new key, every secret sealed again",
+    'OPENTRACY_MASTER_KEY="$NEW" OPENTRACY_MASTER_KEY_PREVIOUS="$OLD" opentracy keys rotate-master',
+  ],
   alias: ["opentracy alias add smart openai/gpt-4o --fallback anthropic/claude-sonnet-4-6", "opentracy alias list", "opentracy alias rm smart"],
   "alias add": [
     "opentracy alias add smart openai/gpt-4o --fallback anthropic/claude-sonnet-4-6",

@@ -1,9 +1,13 @@
 import type { Command } from "commander";
-import { maskKey, resolveKey } from "../providers/credentials.ts";
+import { ConfigFileError } from "../config/files.ts";
+import { paths } from "../config/paths.ts";
+import { keySourceLabel, maskKey, resolveKey } from "../providers/credentials.ts";
+import { removeProviderKey, type Rotation, rotateMasterKey, secretNames, storeProviderKey } from "../settings/provider-keys.ts";
+import { SealError } from "../settings/seal.ts";
 import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
-import { editSecrets, readSecrets } from "./settings-files.ts";
+import { editSecrets, readKeys, readSecrets } from "./settings-files.ts";
 
 function providerOrFail(name: string): ProviderDef {
   const def = getProvider(name);
@@ -73,7 +77,7 @@ function keysSetHelp(): string {
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command("keys").description("manage provider API keys (stored in $OPENTRACY_HOME/secrets.json, mode 0600)");
+  const keys = program.command("keys").description("manage provider API keys (sealed with the master key in $OPENTRACY_HOME/credentials.json, mode 0600)");
 
   keys
     .command("set <provider> [key]")
@@ -84,21 +88,15 @@ export function registerKeys(program: Command): void {
       if (def.credentialFields) {
         if (arg !== undefined) throw new CliError(`${def.name} takes several values; pipe NAME=value lines or use the prompt`);
         const values = await readFields(def, def.credentialFields);
-        editSecrets((s) => {
-          // Replace the whole set: a stale session token from an older set must not survive.
-          for (const f of def.credentialFields!) delete s[f.secret];
-          Object.assign(s, values);
-        });
-        process.stdout.write(`stored ${def.name} credentials for ${maskKey(values[def.secretName])}\n`);
+        await store(def, values);
+        process.stdout.write(`stored ${def.name} credentials for ${maskKey(values[def.secretName]!)}, sealed\n`);
         return;
       }
       const key = await readKey(def, arg);
       if (!key) throw new CliError("no key given (empty input); nothing was written");
       if (/\s/.test(key)) throw new CliError("the key contains white space; nothing was written");
-      editSecrets((s) => {
-        s[def.secretName] = key;
-      });
-      process.stdout.write(`stored ${def.name} key ${maskKey(key)}\n`);
+      await store(def, { [def.secretName]: key });
+      process.stdout.write(`stored ${def.name} key ${maskKey(key)}, sealed\n`);
       if (def.keyEnv && process.env[def.keyEnv]) {
         warn(`${def.keyEnv} is set in this environment and takes precedence over the stored key`);
       }
@@ -108,14 +106,13 @@ export function registerKeys(program: Command): void {
     .command("list")
     .description("show each provider's key, masked, and where it comes from")
     .option("--json", "one JSON object per provider")
-    .action((opts: { json?: boolean }) => {
-      const secrets = readSecrets();
+    .action(async (opts: { json?: boolean }) => {
+      const { secrets, sealed } = await readKeys();
       const rows = [...PROVIDERS.values()]
         .filter((d) => d.keyEnv)
         .map((d) => {
-          const k = resolveKey(d, secrets, process.env);
-          const source = k ? (k.source === "env" ? `env ${d.keyEnv}` : "file") : null;
-          return { provider: d.name, key: k ? maskKey(k.value) : null, source };
+          const k = resolveKey(d, secrets, process.env, sealed);
+          return { provider: d.name, key: k ? maskKey(k.value) : null, source: k ? keySourceLabel(d, k.source) : null };
         });
       if (opts.json) {
         for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -129,14 +126,63 @@ export function registerKeys(program: Command): void {
 
   keys
     .command("rm <provider>")
-    .description("remove a stored key")
+    .description("remove a stored key (sealed, and any copy in secrets.json)")
     .action((name: string) => {
       const def = providerOrFail(name);
-      if (!(def.secretName in readSecrets())) throw new CliError(`no ${def.name} key is stored in secrets.json`);
-      editSecrets((s) => {
-        delete s[def.secretName];
-        for (const f of def.credentialFields ?? []) delete s[f.secret];
-      });
+      const p = paths();
+      const sealed = removeProviderKey(p, def);
+      const plain = removePlainCopy(def);
+      if (!sealed && !plain) throw new CliError(`no ${def.name} key is stored (neither sealed nor in secrets.json)`);
       process.stdout.write(`removed ${def.name} key\n`);
+      if (def.keyEnv && process.env[def.keyEnv]) warn(`${def.keyEnv} is still set in this environment, and the engine will use it`);
     });
+
+  keys
+    .command("rotate-master")
+    .description("seal every stored key again under a new master key, losing none")
+    .addHelpText(
+      "after",
+      "\nWith master.key in $OPENTRACY_HOME, a new key is made and the old one kept as master.key.previous\n" +
+        "until every secret is sealed again; an interrupted run is finished by running it again.\n" +
+        "With OPENTRACY_MASTER_KEY, put the new key there and the old one in OPENTRACY_MASTER_KEY_PREVIOUS,\n" +
+        "run this, then give every engine the new key and drop the previous one.",
+    )
+    .action(async () => {
+      let r: Rotation;
+      try {
+        r = await rotateMasterKey(paths(), process.env);
+      } catch (e) {
+        if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message} (nothing was lost: every key is sealed as it was)`);
+        throw e;
+      }
+      const from = r.from.length ? r.from.join(", ") : "none";
+      process.stdout.write(`sealed ${r.resealed} secret${r.resealed === 1 ? "" : "s"} again under master key ${r.to} (was ${from})\n`);
+      if (r.envKey && r.from.every((id) => id === r.to))
+        warn("OPENTRACY_MASTER_KEY did not change, so neither did the key: set the new key there and the old one in OPENTRACY_MASTER_KEY_PREVIOUS first");
+    });
+}
+
+/**
+ * Seals the provider's credentials and drops their plain-text copy from secrets.json, so a key set
+ * with the CLI exists on disk only sealed. The seal is written first: a crash between the two
+ * leaves the key in both places, never in neither.
+ */
+async function store(def: ProviderDef, values: Record<string, string>): Promise<void> {
+  const p = paths();
+  try {
+    await storeProviderKey(p, process.env, def, values);
+  } catch (e) {
+    if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message}; nothing was written`);
+    throw e;
+  }
+  removePlainCopy(def);
+}
+
+function removePlainCopy(def: ProviderDef): boolean {
+  const names = secretNames(def);
+  if (!names.some((n) => n in readSecrets())) return false;
+  editSecrets((s) => {
+    for (const n of names) delete s[n];
+  });
+  return true;
 }

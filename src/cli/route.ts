@@ -1,12 +1,12 @@
 import type { Command } from "commander";
-import { maskKey, resolveKey } from "../providers/credentials.ts";
+import { keySourceLabel, maskKey, resolveKey } from "../providers/credentials.ts";
 import { pricePerMillion } from "../pricing/cost.ts";
 import { planRoute, UnknownModel } from "../routing/plan.ts";
 import { prepareTarget } from "../routing/attempt.ts";
 import { engineHealth } from "./engine-client.ts";
 import { healthWords } from "../routing/health.ts";
 import { CliError } from "./output.ts";
-import { readConfig, readSecrets } from "./settings-files.ts";
+import { readConfig, readKeys } from "./settings-files.ts";
 
 const usd = (n: number) => `$${Number(n.toPrecision(4))}`;
 
@@ -19,7 +19,7 @@ export function registerRoute(program: Command): void {
     .option("--json", "the plan as one JSON object")
     .action(async (requested: string, opts: { json?: boolean }) => {
       const config = readConfig();
-      const secrets = readSecrets();
+      const { secrets, sealed } = await readKeys();
       let plan;
       try {
         // Weighted aliases are listed in their configured order: the draw happens per request.
@@ -30,13 +30,13 @@ export function registerRoute(program: Command): void {
       }
       const health = await engineHealth();
       const targets = plan.targets.map((t) => {
-        const prepared = prepareTarget(t, { config, secrets }, process.env);
-        const key = resolveKey(t.provider, secrets, process.env);
+        const prepared = prepareTarget(t, { config, secrets, sealed }, process.env);
+        const key = resolveKey(t.provider, secrets, process.env, sealed);
         return {
           target: t.ref,
           weight: t.weight,
           key: key ? maskKey(key.value) : null,
-          key_source: key ? (key.source === "env" ? `env ${t.provider.keyEnv}` : "file") : null,
+          key_source: key ? keySourceLabel(t.provider, key.source) : null,
           problem: "error" in prepared ? prepared.error.message : null,
           health: health ? (health[t.ref]?.state ?? "ok") : null,
           cooling_until: health?.[t.ref]?.cooling_until ?? null,

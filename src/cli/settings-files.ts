@@ -5,6 +5,8 @@ import { withFileLock } from "../config/lock.ts";
 import { ensureHome, paths, type Paths } from "../config/paths.ts";
 import { Config, Secrets } from "../config/schema.ts";
 import { CliError } from "./output.ts";
+import { storedKeys } from "../settings/provider-keys.ts";
+import { SealError } from "../settings/seal.ts";
 
 /** One of the JSON files under OPENTRACY_HOME: where it is, what it must look like, what "absent" means. */
 interface SettingsFile<S extends z.ZodType> {
@@ -42,6 +44,17 @@ function edit<S extends z.ZodType>(f: SettingsFile<S>, change: (v: z.infer<S>) =
 }
 
 export const readConfig = (p: Paths = paths()): Config => read(CONFIG, p);
+
+/** secrets.json and the sealed store merged, as the engine sees them; a key that will not open is a one-line error. */
+export async function readKeys(p: Paths = paths(), env: NodeJS.ProcessEnv = process.env): Promise<{ secrets: Secrets; sealed: ReadonlySet<string> }> {
+  const file = read(SECRETS, p);
+  try {
+    return await storedKeys(p, env, file);
+  } catch (e) {
+    if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(e.message);
+    throw e;
+  }
+}
 export const readSecrets = (p: Paths = paths()): Secrets => read(SECRETS, p);
 export const readTokens = (p: Paths = paths()): TokenFile => read(TOKENS, p);
 export const editConfig = (change: (c: Config) => void, p: Paths = paths()): void => edit(CONFIG, change, p);

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { loadSettings } from "../config/live.ts";
 import { paths } from "../config/paths.ts";
 import { createTraceClient } from "../traces/clickhouse/client.ts";
 import { ClickHouseTraceSource } from "../traces/clickhouse/source.ts";
@@ -8,6 +7,7 @@ import { parseClickHouseUrl, resolveClickHouseUrl, scrub, type ClickHouseTarget 
 import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter } from "../traces/reader.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
+import { readConfig } from "./settings-files.ts";
 import { plainHeader, plainRow } from "./tail/plain.ts";
 
 const TailOptions = z.object({
@@ -62,7 +62,7 @@ export function registerTraces(program: Command): void {
 /** Where the engine sends traces: OPENTRACY_CLICKHOUSE_URL, then config.json, else the local store. */
 function clickhouseTarget(): ClickHouseTarget | null {
   const p = paths();
-  const raw = resolveClickHouseUrl(undefined, process.env, loadSettings(p).config.traces?.clickhouse_url);
+  const raw = resolveClickHouseUrl(undefined, process.env, readConfig(p).traces?.clickhouse_url);
   if (raw === undefined) return null;
   try {
     return parseClickHouseUrl(raw);

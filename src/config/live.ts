@@ -5,10 +5,17 @@ import { ConfigFileError, readJsonFile } from "./files.ts";
 import type { Paths } from "./paths.ts";
 import { Config, Secrets } from "./schema.ts";
 import { describeSettingsChange } from "./settings-diff.ts";
+import { mergeSecrets, openSealedSecrets } from "../settings/provider-keys.ts";
+import { sealedFilePath } from "../settings/sealed-file.ts";
+import { masterKeyFile } from "../settings/master-key.ts";
+import { SealError } from "../settings/seal.ts";
 
 export interface Settings {
   config: Config;
+  /** Provider credentials in use, by secret name: the sealed store's, else secrets.json's (settings/provider-keys.ts). */
   secrets: Secrets;
+  /** The names in `secrets` that came from the sealed store. */
+  sealed: ReadonlySet<string>;
   /** Active engine API tokens by id; empty when none are configured. */
   tokens: TokenIndex;
 }
@@ -24,14 +31,24 @@ function checkPrivate(path: string): void {
   if (mode & 0o077) throw new ConfigFileError(`${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
 }
 
-export function loadSettings(p: Paths): Settings {
+/** Plaintext keys exist only in the object this returns: sealed ones are opened here, in memory. */
+export async function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
   checkPrivate(p.secrets);
   checkPrivate(p.tokens);
-  return {
-    config: readJsonFile(p.config, Config, {}),
-    secrets: readJsonFile(p.secrets, Secrets, {}),
-    tokens: indexTokens(readJsonFile(p.tokens, TokenFile, { tokens: [] })),
-  };
+  checkPrivate(sealedFilePath(p));
+  const config = readJsonFile(p.config, Config, {});
+  const file = readJsonFile(p.secrets, Secrets, {});
+  const tokens = indexTokens(readJsonFile(p.tokens, TokenFile, { tokens: [] }));
+  let opened: Awaited<ReturnType<typeof openSealedSecrets>>;
+  try {
+    opened = await openSealedSecrets(p, env);
+  } catch (e) {
+    // A key that does not open is refused by name: sending garbage upstream would look like a bad key.
+    if (e instanceof SealError) throw new ConfigFileError(e.message);
+    throw e;
+  }
+  const { secrets, sealed } = mergeSecrets(file, opened.secrets);
+  return { config, secrets, sealed, tokens };
 }
 
 /**
@@ -40,39 +57,53 @@ export function loadSettings(p: Paths): Settings {
  * serving is reported and ignored: the engine keeps the last good settings rather than stop.
  */
 export class LiveSettings {
-  current: Settings;
   private watcher: FSWatcher | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Reloads run one at a time: a slow one must not land after a newer one. */
+  private reloading: Promise<void> = Promise.resolve();
 
-  constructor(
+  private constructor(
     private readonly p: Paths,
+    private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
-  ) {
-    this.current = loadSettings(p);
+    public current: Settings,
+  ) {}
+
+  static async load(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<LiveSettings> {
+    return new LiveSettings(p, env, log, await loadSettings(p, env));
   }
 
   watch(): void {
-    const names = new Set([basename(this.p.config), basename(this.p.secrets), basename(this.p.tokens)]);
+    const names = new Set([
+      basename(this.p.config),
+      basename(this.p.secrets),
+      basename(this.p.tokens),
+      basename(sealedFilePath(this.p)),
+      basename(masterKeyFile(this.p)),
+    ]);
     // Watching the folder, not the files: atomic writes replace the file, which a file watch misses.
     this.watcher = watch(this.p.home, (_event, name) => {
       if (name && !names.has(String(name))) return;
       // Editors and atomic writers emit several events per save; reload once they settle.
       if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.reload(), 25);
+      this.timer = setTimeout(() => void this.reload(), 25);
     });
   }
 
-  reload(): void {
+  reload(): Promise<void> {
     this.timer = null;
-    try {
-      const before = this.current;
-      this.current = loadSettings(this.p);
-      const changes = describeSettingsChange(before, this.current);
-      // Editors touch files without changing them; only a real change is worth a line.
-      if (changes.length) this.log(`settings reloaded: ${changes.join("; ")}`);
-    } catch (e: any) {
-      this.log(`${e?.message ?? e}; keeping the last good settings`);
-    }
+    this.reloading = this.reloading.then(async () => {
+      try {
+        const before = this.current;
+        this.current = await loadSettings(this.p, this.env);
+        const changes = describeSettingsChange(before, this.current);
+        // Editors touch files without changing them; only a real change is worth a line.
+        if (changes.length) this.log(`settings reloaded: ${changes.join("; ")}`);
+      } catch (e: any) {
+        this.log(`${e?.message ?? e}; keeping the last good settings`);
+      }
+    });
+    return this.reloading;
   }
 
   close(): void {

@@ -10,10 +10,12 @@ export interface CredentialSources {
   provider: ProviderDef;
   baseUrl: string;
   secrets: Readonly<Record<string, string | undefined>>;
+  /** The names in `secrets` read from the sealed store rather than secrets.json. */
+  sealed?: ReadonlySet<string>;
   env: NodeJS.ProcessEnv;
 }
 
-export type KeySource = "env" | "file";
+export type KeySource = "env" | "store" | "file";
 
 export interface ResolvedKey {
   value: string;
@@ -21,14 +23,16 @@ export interface ResolvedKey {
 }
 
 /**
- * The environment wins over secrets.json: a variable set for one run (CI, a shell) is the more
- * specific intent, the same precedence AWS and most SDKs use. `keys list` shows which one is used.
+ * The environment wins over the stored keys: a variable set for one run (CI, a shell) is the more
+ * specific intent, the same precedence AWS and most SDKs use. Of the stored keys, the sealed store
+ * (`keys set`, the UI) has already won over secrets.json in `secrets` (settings/provider-keys.ts).
+ * `keys list` shows which one is used.
  */
-export function resolveKey(def: ProviderDef, secrets: CredentialSources["secrets"], env: NodeJS.ProcessEnv): ResolvedKey | null {
+export function resolveKey(def: ProviderDef, secrets: CredentialSources["secrets"], env: NodeJS.ProcessEnv, sealed?: ReadonlySet<string>): ResolvedKey | null {
   const fromEnv = def.keyEnv ? env[def.keyEnv] : undefined;
   if (fromEnv) return { value: fromEnv, source: "env" };
-  const fromFile = secrets[def.secretName];
-  if (fromFile) return { value: fromFile, source: "file" };
+  const stored = secrets[def.secretName];
+  if (stored) return { value: stored, source: sealed?.has(def.secretName) ? "store" : "file" };
   return null;
 }
 
@@ -41,13 +45,20 @@ export function maskKey(key: string): string {
 }
 
 /** The default credentials step: the provider's one key, required when the registry names a variable for it. */
-export function keyCredentials({ provider, secrets, env }: CredentialSources): Credentials | { missing: string } {
-  const key = resolveKey(provider, secrets, env);
+export function keyCredentials({ provider, secrets, sealed, env }: CredentialSources): Credentials | { missing: string } {
+  const key = resolveKey(provider, secrets, env, sealed);
   if (!key && provider.keyEnv)
     return { missing: `No API key for ${provider.name}. Add one with \`opentracy keys set ${provider.name}\` or set ${provider.keyEnv}.` };
   return key ? { key: key.value, keySource: keySourceName(provider, key.source) } : { key: null };
 }
 
 /** The variable or file a key was read from, as a user would look for it. */
-export const keySourceName = (provider: ProviderDef, source: KeySource): string =>
-  source === "env" && provider.keyEnv ? provider.keyEnv : `secrets.json (${provider.secretName})`;
+export function keySourceName(provider: ProviderDef, source: KeySource): string {
+  if (source === "env" && provider.keyEnv) return provider.keyEnv;
+  if (source === "store") return `the sealed key store (${provider.secretName})`;
+  return `secrets.json (${provider.secretName})`;
+}
+
+/** The short form `keys list` and `route explain` print: `env OPENAI_API_KEY`, `sealed` or `file`. */
+export const keySourceLabel = (provider: ProviderDef, source: KeySource): string =>
+  source === "env" ? `env ${provider.keyEnv}` : source === "store" ? "sealed" : "file";

@@ -47,12 +47,16 @@ export type AttemptResult =
 const failure = (code: ErrorCode, message: string): MappedError => toWire(new ApiError(code, message));
 
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
-export function prepareTarget(planned: PlannedTarget, settings: Pick<Settings, "config" | "secrets">, env: NodeJS.ProcessEnv): PreparedTarget | MappedError {
+export function prepareTarget(
+  planned: PlannedTarget,
+  settings: Pick<Settings, "config" | "secrets" | "sealed">,
+  env: NodeJS.ProcessEnv,
+): PreparedTarget | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
   const override = settings.config.providers[provider.name];
   const baseUrl = resolveBaseUrl(provider, override?.base_url, env).url;
-  const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, env });
+  const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
   if ("missing" in credentials) return failure("missing_api_key", credentials.missing);
   const target: Target = {
     provider,

@@ -110,7 +110,7 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
-  const settings = new LiveSettings(p, log);
+  const settings = await LiveSettings.load(p, env, log);
   // The environment wins over config.json, as for keys: it is the more specific, per-run intent.
   const contentPolicy = (): ContentPolicy => {
     const t = settings.current.config.traces;

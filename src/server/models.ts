@@ -22,7 +22,7 @@ export function listModels(settings: Settings, env: NodeJS.ProcessEnv): { object
   for (const name of Object.keys(settings.config.aliases)) data.push({ id: name, object: "model", created: 0, owned_by: "opentracy" });
   for (const def of PROVIDERS.values()) {
     if (!def.priceProvider) continue;
-    if (def.keyEnv && !resolveKey(def, settings.secrets, env)) continue;
+    if (def.keyEnv && !resolveKey(def, settings.secrets, env, settings.sealed)) continue;
     for (const m of findProvider({ providerId: def.priceProvider })?.models ?? []) {
       if (isChatModel(m)) data.push({ id: `${def.name}/${m.id}`, object: "model", created: createdOf(m), owned_by: def.name });
     }

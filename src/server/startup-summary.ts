@@ -21,7 +21,7 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): stri
     }
     // Providers that need no key (a local server) count only once pointed somewhere.
     if (!provider.keyEnv && !source) continue;
-    const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, env });
+    const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
     if (!("missing" in creds)) ready.push(creds.keySource ? `${provider.name} (${creds.keySource})` : provider.name);
   }
   const lines = [

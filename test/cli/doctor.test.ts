@@ -40,7 +40,8 @@ describe("opentracy doctor", () => {
     const home = await healthyHome();
     const r = await doctor(home);
     expect(r.stdout).toMatch(new RegExp(`^ok +home +${home} is 0700$`, "m"));
-    expect(r.stdout).toMatch(/^ok +keys +openai: key sk-…7a7a from secrets\.json$/m);
+    expect(r.stdout).toMatch(/^ok +keys +openai: key sk-…7a7a from the sealed key store$/m);
+    expect(r.stdout).toMatch(/^ok +keys +1 sealed secret open under master key [0-9a-f]{8}$/m);
     expect(r.stdout).toMatch(/^ok +port +127\.0\.0\.1:\d+ is free$/m);
     expect(r.stdout).toMatch(/^-- +keys +no key \(unused\): groq, /m);
     expect(r.stdout).not.toMatch(/^FAIL/m);
@@ -49,12 +50,20 @@ describe("opentracy doctor", () => {
     expect(r.code).toBe(0);
   });
 
-  test("secrets.json readable by others: FAIL with the chmod that fixes it, exit 1", async () => {
+  test("credentials.json readable by others: FAIL with the chmod that fixes it, exit 1", async () => {
     const home = await healthyHome();
-    const secrets = join(home, "secrets.json");
+    const secrets = join(home, "credentials.json");
     chmodSync(secrets, 0o644);
     const r = await doctor(home);
     expect(r.stdout).toMatch(new RegExp(`^FAIL files +${secrets} is readable by other users \\(mode 644\\)\\n +fix: chmod 600 ${secrets}$`, "m"));
+    expect(r.code).toBe(1);
+  });
+
+  test("sealed keys under another master key: FAIL naming both key ids, with the fix, exit 1", async () => {
+    const home = await healthyHome();
+    const r = await doctor(home, [], { OPENTRACY_MASTER_KEY: Buffer.alloc(32, 1).toString("base64") });
+    expect(r.stdout).toMatch(/^FAIL keys +secret\/openai_api_key was sealed under master key [0-9a-f]{8}, but this engine's master key is [0-9a-f]{8}/m);
+    expect(r.stdout).toContain("fix: set OPENTRACY_MASTER_KEY to the key the secrets were sealed with");
     expect(r.code).toBe(1);
   });
 
@@ -147,11 +156,11 @@ describe("opentracy doctor", () => {
 
   test("--json: one object with ok and every check, for scripts", async () => {
     const home = await healthyHome();
-    chmodSync(join(home, "secrets.json"), 0o640);
+    chmodSync(join(home, "credentials.json"), 0o640);
     const r = await doctor(home, ["--json"]);
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(false);
-    expect(out.checks.find((c: any) => c.ok === false)).toMatchObject({ area: "files", blocking: true, fix: `chmod 600 ${join(home, "secrets.json")}` });
+    expect(out.checks.find((c: any) => c.ok === false)).toMatchObject({ area: "files", blocking: true, fix: `chmod 600 ${join(home, "credentials.json")}` });
     expect(out.checks.some((c: any) => c.area === "port" && c.ok === true)).toBe(true);
     expect(r.code).toBe(1);
   });

@@ -14,6 +14,7 @@ export const COMMANDS: string[][] = [
   ["keys", "set", "openai"],
   ["keys", "list"],
   ["keys", "rm", "openai"],
+  ["keys", "rotate-master"],
   ["alias", "add", "smart", "openai/gpt-4o"],
   ["alias", "list"],
   ["alias", "rm", "smart"],
@@ -43,6 +44,12 @@ export const CONDITIONS: Condition[] = [
   { name: "a config.json of the wrong shape", home: homeWith("config.json", '{"aliases": 3}') },
   { name: "a corrupt secrets.json", home: homeWith("secrets.json", "sk-not-json") },
   { name: "a corrupt tokens.json", home: homeWith("tokens.json", '{"tokens": [{"id": 1}]}') },
+  { name: "a corrupt credentials.json", home: homeWith("credentials.json", '{"version": 1, "secrets": {"openai_api_key": "sk-plain"}}') },
+  {
+    // Sealed under a master key this home no longer has (master.key lost, or OPENTRACY_MASTER_KEY unset).
+    name: "sealed keys without their master key",
+    home: homeWith("credentials.json", '{"version": 1, "secrets": {"openai_api_key": "ots1.0badc0de.AAAAAAAAAAAAAAAA.AAAA"}}'),
+  },
   {
     // Root reads any folder whatever its mode, so "unreadable" is made the way root meets it too: a file where the folder should be.
     name: "a home that is not a folder",
@@ -185,6 +192,7 @@ export function cliNeverCrashes(label: string, program: string[]): void {
       expect(out.stderr).toContain("cancelled");
       expect(crashSigns(out.stderr)).toEqual([]);
       expect(await Bun.file(`${home}/secrets.json`).exists()).toBe(false);
+      expect(await Bun.file(`${home}/credentials.json`).exists()).toBe(false);
     });
   });
 }

@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { Config } from "../../src/config/schema.ts";
 import { startupSummary } from "../../src/server/startup-summary.ts";
 
-const settings = (secrets: Record<string, string> = {}, config: unknown = {}) => ({ config: Config.parse(config), secrets, tokens: new Map() });
+const settings = (secrets: Record<string, string> = {}, config: unknown = {}) => ({
+  config: Config.parse(config),
+  secrets,
+  sealed: new Set<string>(),
+  tokens: new Map(),
+});
 
 describe("startupSummary", () => {
   test("names each provider with a key and where the key comes from, never the key", () => {

@@ -4,13 +4,19 @@ import { TokenFile } from "../../auth/tokens.ts";
 import { ConfigFileError, readJsonFile } from "../../config/files.ts";
 import type { Paths } from "../../config/paths.ts";
 import { Config, Secrets } from "../../config/schema.ts";
+import { masterKeyFile } from "../../settings/master-key.ts";
+import { mergeSecrets, openSealedSecrets } from "../../settings/provider-keys.ts";
+import { SealError } from "../../settings/seal.ts";
+import { SealedFile, sealedFilePath } from "../../settings/sealed-file.ts";
 import { type Check, fail, info, pass } from "./check.ts";
 
 export interface FileResults {
   checks: Check[];
   /** What the later checks read: a file that failed counts as empty, as if it were absent. */
   config: Config;
+  /** secrets.json and the sealed store merged, as the engine merges them. */
   secrets: Secrets;
+  sealed: ReadonlySet<string>;
 }
 
 const mode = (path: string): number | null => {
@@ -21,8 +27,8 @@ const mode = (path: string): number | null => {
   }
 };
 
-/** The home's mode, the private files' modes, and whether each settings file parses and validates. */
-export function checkFiles(p: Paths): FileResults {
+/** The home's mode, the private files' modes, whether each settings file parses and validates, and whether the sealed keys open. */
+export async function checkFiles(p: Paths, env: NodeJS.ProcessEnv): Promise<FileResults> {
   const checks: Check[] = [];
   const home = mode(p.home);
   if (home === null) {
@@ -33,7 +39,7 @@ export function checkFiles(p: Paths): FileResults {
   } else {
     checks.push(pass("home", `${p.home} is ${home.toString(8).padStart(4, "0")}`));
   }
-  for (const path of [p.secrets, p.tokens]) {
+  for (const path of [p.secrets, p.tokens, sealedFilePath(p), masterKeyFile(p)]) {
     const m = mode(path);
     // The engine refuses to start with keys readable by others.
     if (m !== null && m & 0o077) checks.push(fail("files", `${path} is readable by other users (mode ${m.toString(8)})`, `chmod 600 ${path}`));
@@ -41,7 +47,25 @@ export function checkFiles(p: Paths): FileResults {
   const config = parse(checks, p.config, Config, {});
   const secrets = parse(checks, p.secrets, Secrets, {});
   parse(checks, p.tokens, TokenFile, { tokens: [] });
-  return { checks, config: config ?? Config.parse({}), secrets: secrets ?? {} };
+  const merged = mergeSecrets(secrets ?? {}, await openSealed(checks, p, env));
+  return { checks, config: config ?? Config.parse({}), ...merged };
+}
+
+/** The sealed keys, opened as the engine opens them; a key that does not open fails the check (the engine refuses to start). */
+async function openSealed(checks: Check[], p: Paths, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  if (!parse(checks, sealedFilePath(p), SealedFile, { version: 1, secrets: {} })) return {};
+  try {
+    const { secrets, keyId } = await openSealedSecrets(p, env);
+    const n = Object.keys(secrets).length;
+    if (n) checks.push(pass("keys", `${n} sealed secret${n === 1 ? "" : "s"} open under master key ${keyId}`));
+    return secrets;
+  } catch (e) {
+    if (!(e instanceof SealError)) throw e;
+    checks.push(
+      fail("keys", e.message, "set OPENTRACY_MASTER_KEY to the key the secrets were sealed with, or store them again: opentracy keys set <provider>"),
+    );
+    return {};
+  }
 }
 
 function parse<S extends z.ZodType>(checks: Check[], path: string, schema: S, empty: unknown): z.infer<S> | null {

@@ -1,4 +1,5 @@
-import type { Config, Secrets } from "../../config/schema.ts";
+import type { Config } from "../../config/schema.ts";
+import type { FileResults } from "./files.ts";
 import { maskKey, resolveKey } from "../../providers/credentials.ts";
 import { PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
 import type { Target } from "../../providers/types.ts";
@@ -18,21 +19,21 @@ export interface ProviderResults {
  * `credentials`), so Azure's endpoint and Bedrock's profile files count exactly as when serving.
  * Keys appear only masked.
  */
-export function checkProviders(config: Config, secrets: Secrets, env: NodeJS.ProcessEnv): ProviderResults {
+export function checkProviders({ config, secrets, sealed }: Pick<FileResults, "config" | "secrets" | "sealed">, env: NodeJS.ProcessEnv): ProviderResults {
   const checks: Check[] = [];
   const ready: Target[] = [];
   const unset: string[] = [];
   const used = providersUsedByAliases(config);
   for (const provider of PROVIDERS.values()) {
     if (!provider.keyEnv) continue;
-    const prepared = prepareTarget({ provider, model: "", ref: provider.name, weight: 1 }, { config, secrets }, env);
+    const prepared = prepareTarget({ provider, model: "", ref: provider.name, weight: 1 }, { config, secrets, sealed }, env);
     if ("target" in prepared) {
       ready.push(prepared.target);
       checks.push(pass("keys", `${provider.name}: ${describeKey(provider, prepared.target)}`));
       continue;
     }
     const aliases = used.get(provider.name);
-    const partial = resolveKey(provider, secrets, env) !== null;
+    const partial = resolveKey(provider, secrets, env, sealed) !== null;
     if (aliases || partial) {
       const why = aliases ? `alias ${aliases.join(", ")} routes to ${provider.name}, which is not configured` : `${provider.name} is not fully configured`;
       checks.push(fail("keys", `${why}: ${prepared.error.message}`, fixFor(provider, partial)));
@@ -57,7 +58,7 @@ export function checkProviders(config: Config, secrets: Secrets, env: NodeJS.Pro
 function describeKey(provider: ProviderDef, target: Target): string {
   if (target.aws) return `key ${maskKey(target.aws.accessKeyId)} from ${target.aws.source}, region ${target.aws.region}`;
   // The credentials step already said where the key came from (keySourceName): no second lookup.
-  const from = provider.keyEnv && target.keySource === provider.keyEnv ? `env ${provider.keyEnv}` : "secrets.json";
+  const from = provider.keyEnv && target.keySource === provider.keyEnv ? `env ${provider.keyEnv}` : (target.keySource ?? "").replace(/ \(.*\)$/, "");
   return `key ${maskKey(target.key ?? "")} from ${from}${provider.protocol === "azure" ? `, endpoint ${target.baseUrl}` : ""}`;
 }
 

@@ -22,9 +22,9 @@ export const azureAdapter: ProtocolAdapter = {
 };
 
 /** The key, and the resource endpoint it belongs to (without one the key is of no use), and a pinned API version. */
-function credentials({ provider, baseUrl, secrets, env }: CredentialSources): Credentials | { missing: string } {
+function credentials({ provider, baseUrl, secrets, sealed, env }: CredentialSources): Credentials | { missing: string } {
   const { baseUrlEnv, keyEnv, name } = provider;
-  const key = resolveKey(provider, secrets, env);
+  const key = resolveKey(provider, secrets, env, sealed);
   const missing: string[] = [];
   if (!baseUrl)
     missing.push(`set ${baseUrlEnv} to your resource's endpoint (https://<resource>.openai.azure.com), or providers.${name}.base_url in config.json`);

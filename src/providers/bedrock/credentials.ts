@@ -29,7 +29,7 @@ const HOW_TO =
  * secrets.json, then the shared credentials file. Each source is taken whole — an access key
  * from one place is never paired with a secret from another.
  */
-export function lookUpCredentials({ env, secrets, baseUrl }: Pick<CredentialSources, "env" | "secrets" | "baseUrl">): CredentialLookup {
+export function lookUpCredentials({ env, secrets, sealed, baseUrl }: Pick<CredentialSources, "env" | "secrets" | "sealed" | "baseUrl">): CredentialLookup {
   const profileName = env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || "default";
   // The config file is read lazily: credentials and region from env/secrets need no disk at all.
   let config: IniSections | undefined;
@@ -51,18 +51,19 @@ export function lookUpCredentials({ env, secrets, baseUrl }: Pick<CredentialSour
     );
   }
 
+  const stored = sealed?.has("aws_access_key_id") || sealed?.has("aws_secret_access_key") ? "the sealed key store" : "secrets.json";
   if (!keys && secrets.aws_access_key_id && secrets.aws_secret_access_key) {
     keys = {
       accessKeyId: secrets.aws_access_key_id,
       secretAccessKey: secrets.aws_secret_access_key,
       sessionToken: secrets.aws_session_token || undefined,
-      source: "secrets.json",
+      source: stored,
     };
   } else if (!keys && (secrets.aws_access_key_id || secrets.aws_secret_access_key)) {
     partial.push(
       secrets.aws_access_key_id
-        ? "secrets.json has aws_access_key_id but no aws_secret_access_key"
-        : "secrets.json has aws_secret_access_key but no aws_access_key_id",
+        ? `${stored} has aws_access_key_id but no aws_secret_access_key`
+        : `${stored} has aws_secret_access_key but no aws_access_key_id`,
     );
   }
 

@@ -1,0 +1,23 @@
+import { describe, expect, test } from "bun:test";
+import { mergeSecrets } from "../../src/settings/provider-keys.ts";
+
+describe("mergeSecrets", () => {
+  test("the sealed store wins per provider, and a credential set is never mixed from two places", () => {
+    const file = {
+      openai_api_key: "sk-file",
+      groq_api_key: "gsk-file",
+      aws_access_key_id: "AKIAFILE",
+      aws_secret_access_key: "file-secret",
+      aws_session_token: "file-token",
+    };
+    const sealed = { openai_api_key: "sk-sealed", aws_access_key_id: "AKIASEALED", aws_secret_access_key: "sealed-secret" };
+    const merged = mergeSecrets(file, sealed);
+    expect(merged.secrets).toEqual({
+      openai_api_key: "sk-sealed",
+      groq_api_key: "gsk-file",
+      aws_access_key_id: "AKIASEALED",
+      aws_secret_access_key: "sealed-secret",
+    });
+    expect([...merged.sealed].sort()).toEqual(["aws_access_key_id", "aws_secret_access_key", "openai_api_key"]);
+  });
+});
