@@ -4,6 +4,7 @@ import { maskKey, resolveKey } from "../../providers/credentials.ts";
 import { PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
 import type { Target } from "../../providers/types.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
+import { probeProvider } from "../../providers/probe.ts";
 import { type Check, fail, info, pass } from "./check.ts";
 
 const ONLINE_TIMEOUT_MS = 5000;
@@ -84,28 +85,6 @@ function providersUsedByAliases(config: Config): Map<string, string[]> {
   return used;
 }
 
-/**
- * The cheapest authenticated call per protocol: listing models costs nothing and needs the key.
- * Bedrock's runtime endpoint has no such call (listing is on another service), so it is not tried.
- */
-function probe(t: Target): { url: string; headers: Record<string, string> } | null {
-  const h = t.headers;
-  switch (t.provider.protocol) {
-    case "openai":
-      return { url: `${t.baseUrl}/models`, headers: { ...h, ...(t.key ? { authorization: `Bearer ${t.key}` } : {}) } };
-    case "anthropic":
-      return { url: `${t.baseUrl}/v1/models`, headers: { ...h, "x-api-key": t.key ?? "", "anthropic-version": "2023-06-01" } };
-    case "gemini":
-      return { url: `${t.baseUrl}/v1beta/models`, headers: { ...h, "x-goog-api-key": t.key ?? "" } };
-    case "cohere":
-      return { url: `${t.baseUrl}/v1/models`, headers: { ...h, authorization: `Bearer ${t.key}` } };
-    case "azure":
-      return { url: `${t.baseUrl}/openai/models?api-version=${t.apiVersion ?? "2024-10-21"}`, headers: { ...h, "api-key": t.key ?? "" } };
-    case "bedrock":
-      return null;
-  }
-}
-
 /** One request per configured provider, all at once, each within ONLINE_TIMEOUT_MS. */
 export function checkOnline(ready: Target[]): Promise<Check[]> {
   return Promise.all(ready.map(online));
@@ -114,27 +93,21 @@ export function checkOnline(ready: Target[]): Promise<Check[]> {
 async function online(t: Target): Promise<Check> {
   const area = "online";
   const name = t.provider.name;
-  const req = probe(t);
-  if (!req) return info(area, `${name}: not checked (no free authenticated call on its runtime API); a first request tells`);
-  const started = performance.now();
-  const ms = () => Math.round(performance.now() - started);
-  let res: Response;
-  try {
-    res = await fetch(req.url, { headers: req.headers, signal: AbortSignal.timeout(ONLINE_TIMEOUT_MS) });
-    await res.body?.cancel();
-  } catch (e: any) {
-    const why = e?.name === "TimeoutError" ? `no answer within ${ONLINE_TIMEOUT_MS / 1000} s` : (e?.code ?? e?.message ?? String(e));
-    return {
-      ...fail(area, `${name}: unreachable at ${new URL(req.url).origin} (${why})`, `check the network, or the base URL: ${t.provider.baseUrlEnv}`),
-      latency_ms: ms(),
-    };
+  const r = await probeProvider(t, ONLINE_TIMEOUT_MS);
+  const latency = { latency_ms: r.latency_ms ?? undefined };
+  switch (r.verdict) {
+    case "not_checked":
+      return info(area, `${name}: not checked (no free authenticated call on its runtime API); a first request tells`);
+    case "unreachable":
+      return { ...fail(area, `${name}: unreachable at ${r.origin} (${r.reason})`, `check the network, or the base URL: ${t.provider.baseUrlEnv}`), ...latency };
+    case "key_rejected":
+      return { ...fail(area, `${name}: key rejected (HTTP ${r.status}) in ${r.latency_ms} ms`, fixFor(t.provider, false)), ...latency };
+    case "http_error":
+      return {
+        ...fail(area, `${name}: answered HTTP ${r.status} in ${r.latency_ms} ms`, `check the base URL: ${t.provider.baseUrlEnv} (now ${t.baseUrl})`),
+        ...latency,
+      };
+    case "ok":
+      return pass(area, `${name}: ok, key accepted in ${r.latency_ms} ms`, latency);
   }
-  if (res.status === 401 || res.status === 403)
-    return { ...fail(area, `${name}: key rejected (HTTP ${res.status}) in ${ms()} ms`, fixFor(t.provider, false)), latency_ms: ms() };
-  if (!res.ok)
-    return {
-      ...fail(area, `${name}: answered HTTP ${res.status} in ${ms()} ms`, `check the base URL: ${t.provider.baseUrlEnv} (now ${t.baseUrl})`),
-      latency_ms: ms(),
-    };
-  return pass(area, `${name}: ok, key accepted in ${ms()} ms`, { latency_ms: ms() });
 }
