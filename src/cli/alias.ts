@@ -1,7 +1,11 @@
 import type { Command } from "commander";
-import { Alias, AliasName, Config } from "../config/schema.ts";
+import { paths } from "../config/paths.ts";
+import type { Alias } from "../config/schema.ts";
+import { recordAudit } from "../settings/audit.ts";
+import { putAlias, removeAlias } from "../settings/changes.ts";
+import { readConfig } from "../settings/files.ts";
+import { cliActor } from "./actor.ts";
 import { CliError } from "./output.ts";
-import { editConfig, readConfig } from "./settings-files.ts";
 import { engineHealth } from "./engine-client.ts";
 import { healthWords } from "../routing/health.ts";
 
@@ -22,8 +26,6 @@ export function registerAlias(program: Command): void {
     .option("--weight <n>", "weight of each target, in order (repeatable; for --strategy weighted)", collect, [] as string[])
     .option("--strategy <strategy>", "fallback (first healthy target) or weighted (spread by weight)")
     .action((name: string, target: string, opts: { fallback: string[]; weight: string[]; strategy?: string }) => {
-      const n = AliasName.safeParse(name);
-      if (!n.success) throw new CliError(`invalid alias name '${name}': ${n.error.issues[0].message}`);
       const refs = [target, ...opts.fallback];
       if (opts.weight.length > refs.length) throw new CliError(`${opts.weight.length} weights for ${refs.length} targets`);
       const weights = opts.weight.map((w) => {
@@ -35,25 +37,10 @@ export function registerAlias(program: Command): void {
         targets: refs.map((model, i) => (weights[i] === undefined ? model : { model, weight: weights[i] })),
         ...(opts.strategy ? { strategy: opts.strategy } : {}),
       };
-      const a = Alias.safeParse(candidate);
-      if (!a.success) {
-        const i = a.error.issues[0];
-        if (i.path[0] === "targets") throw new CliError(`invalid target '${refs[Number(i.path[1])]}': ${i.message}`);
-        throw new CliError(`invalid --${String(i.path[0])}: ${i.message}`);
-      }
-      let existed = false;
-      editConfig((c) => {
-        existed = name in c.aliases;
-        c.aliases[name] = a.data;
-        // Checked as a whole: targets naming aliases must exist and no chain may loop.
-        const whole = Config.safeParse(c);
-        if (!whole.success) {
-          const issue = whole.error.issues[0];
-          const at = issue.path[1] === name && issue.path[2] === "targets" ? ` '${refs[Number(issue.path[3])]}'` : "";
-          throw new CliError(`invalid target${at}: ${issue.message}; nothing was written`);
-        }
-      });
-      process.stdout.write(`${existed ? "updated" : "added"} ${name} → ${a.data.targets.map(describeTarget).join(" → ")}\n`);
+      const p = paths();
+      const { existed, alias: a } = putAlias(p, name, candidate);
+      recordAudit(p, { actor: cliActor(), action: "alias.set", target: name, detail: a.targets.map(describeTarget).join(" → ") });
+      process.stdout.write(`${existed ? "updated" : "added"} ${name} → ${a.targets.map(describeTarget).join(" → ")}\n`);
     });
 
   alias
@@ -90,12 +77,9 @@ export function registerAlias(program: Command): void {
     .command("rm <name>")
     .description("remove an alias")
     .action((name: string) => {
-      if (!(name in readConfig().aliases)) throw new CliError(`no alias named '${name}'`);
-      editConfig((c) => {
-        delete c.aliases[name];
-        const whole = Config.safeParse(c);
-        if (!whole.success) throw new CliError(`${name} is used by another alias (${whole.error.issues[0].message}); remove that one first`);
-      });
+      const p = paths();
+      removeAlias(p, name);
+      recordAudit(p, { actor: cliActor(), action: "alias.remove", target: name });
       process.stdout.write(`removed ${name}\n`);
     });
 }

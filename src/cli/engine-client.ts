@@ -1,6 +1,6 @@
 import type { TargetState } from "../routing/health.ts";
 import { listenAddress } from "../config/address.ts";
-import { readConfig } from "./settings-files.ts";
+import { readConfig } from "../settings/files.ts";
 
 /**
  * Routing health lives in the running engine's memory; the CLI asks it over HTTP. null when no

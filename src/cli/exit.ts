@@ -1,5 +1,7 @@
 import { CommanderError } from "commander";
 import { ConfigFileError } from "../config/files.ts";
+import { SettingsError } from "../settings/changes.ts";
+import { SealError } from "../settings/seal.ts";
 import { Cancelled, CliError, fail } from "./output.ts";
 
 /**
@@ -13,7 +15,7 @@ export function exitOnError(e: unknown, verbose: boolean): never {
   if (isClosedPipe(e)) process.exit(0);
   if (e instanceof Cancelled) fail("cancelled", 130);
   if (e instanceof CliError) fail(e.message);
-  if (e instanceof ConfigFileError) fail(e.message);
+  if (e instanceof ConfigFileError || e instanceof SealError || e instanceof SettingsError) fail(e.message);
   const err = e instanceof Error ? e : new Error(String(e));
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
   fail(verbose ? oneLine(err) : `${oneLine(err)} (OPENTRACY_DEBUG=1 shows the stack)`);

@@ -4,10 +4,12 @@ import { paths } from "../config/paths.ts";
 import { keySourceLabel, maskKey, resolveKey } from "../providers/credentials.ts";
 import { removeProviderKey, type Rotation, rotateMasterKey, secretNames, storeProviderKey } from "../settings/provider-keys.ts";
 import { SealError } from "../settings/seal.ts";
+import { recordAudit } from "../settings/audit.ts";
+import { cliActor } from "./actor.ts";
 import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
-import { editSecrets, readKeys, readSecrets } from "./settings-files.ts";
+import { editSecrets, readKeys, readSecrets } from "../settings/files.ts";
 
 function providerOrFail(name: string): ProviderDef {
   const def = getProvider(name);
@@ -133,6 +135,7 @@ export function registerKeys(program: Command): void {
       const sealed = removeProviderKey(p, def);
       const plain = removePlainCopy(def);
       if (!sealed && !plain) throw new CliError(`no ${def.name} key is stored (neither sealed nor in secrets.json)`);
+      recordAudit(p, { actor: cliActor(), action: "key.remove", target: def.name });
       process.stdout.write(`removed ${def.name} key\n`);
       if (def.keyEnv && process.env[def.keyEnv]) warn(`${def.keyEnv} is still set in this environment, and the engine will use it`);
     });
@@ -155,6 +158,7 @@ export function registerKeys(program: Command): void {
         if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message} (nothing was lost: every key is sealed as it was)`);
         throw e;
       }
+      recordAudit(paths(), { actor: cliActor(), action: "master_key.rotate", target: r.to, detail: `${r.resealed} secrets sealed again` });
       const from = r.from.length ? r.from.join(", ") : "none";
       process.stdout.write(`sealed ${r.resealed} secret${r.resealed === 1 ? "" : "s"} again under master key ${r.to} (was ${from})\n`);
       if (r.envKey && r.from.every((id) => id === r.to))
@@ -176,6 +180,7 @@ async function store(def: ProviderDef, values: Record<string, string>): Promise<
     throw e;
   }
   removePlainCopy(def);
+  recordAudit(p, { actor: cliActor(), action: "key.set", target: def.name });
 }
 
 function removePlainCopy(def: ProviderDef): boolean {

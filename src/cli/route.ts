@@ -4,7 +4,7 @@ import { UnknownModel } from "../routing/plan.ts";
 import { engineHealth } from "./engine-client.ts";
 import { healthWords } from "../routing/health.ts";
 import { CliError } from "./output.ts";
-import { readConfig, readKeys } from "./settings-files.ts";
+import { readConfig, readKeys } from "../settings/files.ts";
 
 const usd = (n: number) => `$${Number(n.toPrecision(4))}`;
 

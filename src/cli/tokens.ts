@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { newToken } from "../auth/tokens.ts";
-import { CliError } from "./output.ts";
-import { editTokens, readTokens } from "./settings-files.ts";
+import { paths } from "../config/paths.ts";
+import { recordAudit } from "../settings/audit.ts";
+import { createToken, revokeToken } from "../settings/changes.ts";
+import { readTokens } from "../settings/files.ts";
+import { cliActor } from "./actor.ts";
 
 export function registerTokens(program: Command): void {
   const tokens = program.command("tokens").description("engine API tokens: what clients send as their OpenAI api_key");
@@ -12,15 +14,11 @@ export function registerTokens(program: Command): void {
     .option("--name <name>", "a name to recognise it by in traces and lists")
     .option("--admin", "may also read the engine's operational state (/health details)")
     .action((opts: { name?: string; admin?: boolean }) => {
-      const existing = readTokens().tokens;
-      const name = opts.name ?? `token-${existing.length + 1}`;
-      if (existing.some((t) => t.name === name && !t.revoked_at)) throw new CliError(`a token named '${name}' exists; revoke it or pick another name`);
-      const { token, entry } = newToken(name, opts.admin === true);
-      editTokens((f) => {
-        f.tokens.push(entry);
-      });
+      const p = paths();
+      const { token, entry } = createToken(p, opts.name, opts.admin === true);
+      recordAudit(p, { actor: cliActor(), action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
       process.stdout.write(`${token}\n`);
-      process.stderr.write(`created ${entry.admin ? "admin " : ""}token '${name}' (id ${entry.id}); it is shown only this once\n`);
+      process.stderr.write(`created ${entry.admin ? "admin " : ""}token '${entry.name}' (id ${entry.id}); it is shown only this once\n`);
     });
 
   tokens
@@ -48,12 +46,9 @@ export function registerTokens(program: Command): void {
     .command("revoke <id-or-name>")
     .description("revoke a token; a running engine refuses it from the next request")
     .action((which: string) => {
-      const hit = readTokens().tokens.find((t) => (t.id === which || t.name === which) && !t.revoked_at);
-      if (!hit) throw new CliError(`no active token with id or name '${which}'`);
-      editTokens((f) => {
-        const t = f.tokens.find((x) => x.id === hit.id)!;
-        t.revoked_at = new Date().toISOString();
-      });
+      const p = paths();
+      const hit = revokeToken(p, which);
+      recordAudit(p, { actor: cliActor(), action: "token.revoke", target: hit.name });
       process.stdout.write(`revoked ${hit.name} (${hit.id})\n`);
     });
 }

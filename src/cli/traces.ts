@@ -7,7 +7,7 @@ import { parseClickHouseUrl, resolveClickHouseUrl, scrub, type ClickHouseTarget 
 import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter } from "../traces/reader.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
-import { readConfig } from "./settings-files.ts";
+import { readConfig } from "../settings/files.ts";
 import { plainHeader, plainRow } from "./tail/plain.ts";
 
 const TailOptions = z.object({

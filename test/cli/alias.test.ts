@@ -59,7 +59,7 @@ describe("opentracy alias", () => {
     expect(badWeight.stderr).toContain("weight");
     const badStrategy = await runCli(["alias", "add", "w", "openai/gpt-4o", "--strategy", "random"], { home });
     expect(badStrategy.code).not.toBe(0);
-    expect(badStrategy.stderr).toContain("--strategy");
+    expect(badStrategy.stderr).toContain("invalid strategy");
     expect(readFileSync(join(home, "config.json"), "utf8")).toBe(before);
   });
 

@@ -4,9 +4,7 @@ import { ConfigFileError, readJsonFile, writeJsonAtomic } from "../config/files.
 import { withFileLock } from "../config/lock.ts";
 import { ensureHome, paths, type Paths } from "../config/paths.ts";
 import { Config, Secrets } from "../config/schema.ts";
-import { CliError } from "./output.ts";
-import { storedKeys } from "../settings/provider-keys.ts";
-import { SealError } from "../settings/seal.ts";
+import { storedKeys } from "./provider-keys.ts";
 
 /** One of the JSON files under OPENTRACY_HOME: where it is, what it must look like, what "absent" means. */
 interface SettingsFile<S extends z.ZodType> {
@@ -19,12 +17,12 @@ const CONFIG: SettingsFile<typeof Config> = { path: (p) => p.config, schema: Con
 const SECRETS: SettingsFile<typeof Secrets> = { path: (p) => p.secrets, schema: Secrets, empty: {} };
 const TOKENS: SettingsFile<typeof TokenFile> = { path: (p) => p.tokens, schema: TokenFile, empty: { tokens: [] } };
 
-/** A file that fails validation is refused with its path and field, and left exactly as it is. */
+/** A file that fails validation is refused (ConfigFileError) with its path and field, and left exactly as it is. */
 function read<S extends z.ZodType>(f: SettingsFile<S>, p: Paths, afterMessage = ""): z.infer<S> {
   try {
     return readJsonFile(f.path(p), f.schema, f.empty);
   } catch (e) {
-    if (e instanceof ConfigFileError) throw new CliError(`${e.message}${afterMessage}`);
+    if (e instanceof ConfigFileError && afterMessage) throw new ConfigFileError(`${e.message}${afterMessage}`);
     throw e;
   }
 }
@@ -45,15 +43,9 @@ function edit<S extends z.ZodType>(f: SettingsFile<S>, change: (v: z.infer<S>) =
 
 export const readConfig = (p: Paths = paths()): Config => read(CONFIG, p);
 
-/** secrets.json and the sealed store merged, as the engine sees them; a key that will not open is a one-line error. */
+/** secrets.json and the sealed store merged, as the engine sees them; a key that will not open throws SealError. */
 export async function readKeys(p: Paths = paths(), env: NodeJS.ProcessEnv = process.env): Promise<{ secrets: Secrets; sealed: ReadonlySet<string> }> {
-  const file = read(SECRETS, p);
-  try {
-    return await storedKeys(p, env, file);
-  } catch (e) {
-    if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(e.message);
-    throw e;
-  }
+  return storedKeys(p, env, read(SECRETS, p));
 }
 export const readSecrets = (p: Paths = paths()): Secrets => read(SECRETS, p);
 export const readTokens = (p: Paths = paths()): TokenFile => read(TOKENS, p);
