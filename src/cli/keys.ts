@@ -2,14 +2,14 @@ import type { Command } from "commander";
 import { ConfigFileError } from "../config/files.ts";
 import { paths } from "../config/paths.ts";
 import { keySourceLabel, maskKey, resolveKey } from "../providers/credentials.ts";
-import { removeProviderKey, type Rotation, rotateMasterKey, secretNames, storeProviderKey } from "../settings/provider-keys.ts";
+import { removeProviderKey, type Rotation, rotateMasterKey, storeProviderKey } from "../settings/provider-keys.ts";
 import { SealError } from "../settings/seal.ts";
 import { recordAudit } from "../settings/audit.ts";
 import { cliActor } from "./actor.ts";
 import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
-import { editSecrets, readKeys, readSecrets } from "../settings/files.ts";
+import { readKeys, removePlainKey } from "../settings/files.ts";
 
 function providerOrFail(name: string): ProviderDef {
   const def = getProvider(name);
@@ -133,7 +133,7 @@ export function registerKeys(program: Command): void {
       const def = providerOrFail(name);
       const p = paths();
       const sealed = removeProviderKey(p, def);
-      const plain = removePlainCopy(def);
+      const plain = removePlainKey(def);
       if (!sealed && !plain) throw new CliError(`no ${def.name} key is stored (neither sealed nor in secrets.json)`);
       recordAudit(p, { actor: cliActor(), action: "key.remove", target: def.name });
       process.stdout.write(`removed ${def.name} key\n`);
@@ -179,15 +179,6 @@ async function store(def: ProviderDef, values: Record<string, string>): Promise<
     if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message}; nothing was written`);
     throw e;
   }
-  removePlainCopy(def);
+  removePlainKey(def);
   recordAudit(p, { actor: cliActor(), action: "key.set", target: def.name });
-}
-
-function removePlainCopy(def: ProviderDef): boolean {
-  const names = secretNames(def);
-  if (!names.some((n) => n in readSecrets())) return false;
-  editSecrets((s) => {
-    for (const n of names) delete s[n];
-  });
-  return true;
 }

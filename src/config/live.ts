@@ -63,7 +63,7 @@ export class LiveSettings {
   private reloading: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly p: Paths,
+    readonly paths: Paths,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
     public current: Settings,
@@ -75,14 +75,14 @@ export class LiveSettings {
 
   watch(): void {
     const names = new Set([
-      basename(this.p.config),
-      basename(this.p.secrets),
-      basename(this.p.tokens),
-      basename(sealedFilePath(this.p)),
-      basename(masterKeyFile(this.p)),
+      basename(this.paths.config),
+      basename(this.paths.secrets),
+      basename(this.paths.tokens),
+      basename(sealedFilePath(this.paths)),
+      basename(masterKeyFile(this.paths)),
     ]);
     // Watching the folder, not the files: atomic writes replace the file, which a file watch misses.
-    this.watcher = watch(this.p.home, (_event, name) => {
+    this.watcher = watch(this.paths.home, (_event, name) => {
       if (name && !names.has(String(name))) return;
       // Editors and atomic writers emit several events per save; reload once they settle.
       if (this.timer) clearTimeout(this.timer);
@@ -95,7 +95,7 @@ export class LiveSettings {
     this.reloading = this.reloading.then(async () => {
       try {
         const before = this.current;
-        this.current = await loadSettings(this.p, this.env);
+        this.current = await loadSettings(this.paths, this.env);
         const changes = describeSettingsChange(before, this.current);
         // Editors touch files without changing them; only a real change is worth a line.
         if (changes.length) this.log(`settings reloaded: ${changes.join("; ")}`);

@@ -48,6 +48,9 @@ export const ERRORS = {
   invalid_api_key: kind(401, "invalid_request_error", "client"),
   origin_not_allowed: kind(403, "invalid_request_error", "client"),
   csrf_required: kind(403, "invalid_request_error", "client"),
+  admin_required: kind(403, "permission_error", "client"),
+  setting_not_found: kind(404, "invalid_request_error", "client"),
+  setting_in_use: kind(409, "invalid_request_error", "client"),
   client_disconnected: kind(499, "client_disconnected", "client"),
   // The caller's request, refused by the upstream for a reason the engine names.
   content_filter: kind(400, "invalid_request_error", "client"),
@@ -58,6 +61,8 @@ export const ERRORS = {
   engine_overloaded: kind(429, "rate_limit_error", "engine", true),
   internal_error: kind(500, "api_error", "engine"),
   traces_unavailable: kind(503, "api_error", "engine"),
+  /** A settings file broken by hand, or sealed keys this engine cannot open: a change would be refused by the engine too. */
+  settings_unusable: kind(409, "api_error", "engine"),
   // The upstream, in the engine's words (it sent nothing usable, or too late).
   upstream_unreachable: kind(502, "upstream_error", "upstream", true),
   upstream_interrupted: kind(502, "upstream_error", "upstream", true),

@@ -9,7 +9,7 @@ import { openaiErrorResponse } from "../openai/errors.ts";
  */
 export function checkOrigin(req: Request, allowed: readonly string[]): Response | null {
   const origin = req.headers.get("origin");
-  if (origin === null || allowed.includes(origin) || allowed.includes("*")) return null;
+  if (origin === null || allowed.includes(origin) || allowed.includes("*") || sameOrigin(origin, req)) return null;
   return openaiErrorResponse(new ApiError("origin_not_allowed", `Origin ${origin} is not allowed; add it to server.cors_origins in config.json.`));
 }
 
@@ -26,4 +26,13 @@ export function corsHeaders(req: Request, allowed: readonly string[]): Record<st
     "access-control-max-age": "600",
     vary: "Origin",
   };
+}
+
+/** The engine's own pages (the web UI) calling its API: browsers send Origin on a same-origin POST, and it needs no CORS entry. */
+function sameOrigin(origin: string, req: Request): boolean {
+  try {
+    return new URL(origin).host === req.headers.get("host");
+  } catch {
+    return false;
+  }
 }

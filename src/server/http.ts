@@ -11,6 +11,7 @@ import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { liveTraces } from "./api/live.ts";
 import { API, apiHandler } from "./api/routes.ts";
+import { SETTINGS, type SettingsDeps, settingsHandler } from "./api/settings.ts";
 import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
 import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
 
@@ -39,7 +40,8 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
       res = who instanceof Response ? who : await handler(req, server, who);
     } else {
       const who = authenticateApi(req, engine.settings.current.tokens, engine.auth, sessions);
-      res = who instanceof Response ? who : (who.via === "cookie" && csrfRefusal(req)) || (await handler(req, server, who.entry));
+      // A change made without a bearer token (by cookie, or on an open engine) must prove it is not a cross-site form.
+      res = who instanceof Response ? who : (who.via !== "bearer" && csrfRefusal(req)) || (await handler(req, server, who.entry));
     }
     if (browser) for (const [k, v] of Object.entries(corsHeaders(req, engine.corsOrigins))) res.headers.set(k, v);
     return res;
@@ -86,7 +88,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -108,6 +110,16 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     const run = apiHandler(engine.queries, h);
     return { GET: guard(engine, (req, _server, token) => run(req, token), sessions), OPTIONS: preflight(engine) };
   };
+  const settingsDeps: SettingsDeps = { settings: engine.settings, env: engine.env, health: engine.health };
+  const settings = (methods: Partial<Record<"GET" | "PUT" | "POST" | "DELETE", keyof typeof SETTINGS>>) => ({
+    ...Object.fromEntries(
+      Object.entries(methods).map(([method, name]) => {
+        const run = settingsHandler(settingsDeps, SETTINGS[name!]!);
+        return [method, guard(engine, (req, _server, token) => run(req, token), sessions)];
+      }),
+    ),
+    OPTIONS: preflight(engine),
+  });
   // Not through `api`: the stream needs the server (to lift its idle limit) and the feed, not the store.
   const live = {
     GET: guard(engine, (req, server, token) => apiHandler(engine.queries, async (r, _q, t) => liveTraces(r, engine.liveFeed, t, server))(req, token), sessions),
@@ -142,6 +154,16 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/api/traces/live": live,
       "/api/traces/*": api(API.getTrace),
       "/api/activity": api(API.activity),
+      // Settings (api/settings.ts): admin tokens or an open loopback engine only.
+      "/api/settings/providers": settings({ GET: "providers" }),
+      "/api/settings/providers/:name/key": settings({ PUT: "putKey", DELETE: "deleteKey" }),
+      "/api/settings/providers/:name/base-url": settings({ PUT: "putBaseUrl" }),
+      "/api/settings/providers/:name/test": settings({ POST: "testProvider" }),
+      "/api/settings/aliases": settings({ GET: "aliases" }),
+      "/api/settings/aliases/:name": settings({ PUT: "putAlias", DELETE: "deleteAlias" }),
+      "/api/settings/tokens": settings({ GET: "tokens", POST: "createToken" }),
+      "/api/settings/tokens/:id": settings({ DELETE: "revokeToken" }),
+      "/api/settings/audit": settings({ GET: "audit" }),
       // The web UI: static, and holds no data (it reads /api/ like any client, signed in by cookie), so it needs no token.
       ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),
       [UI_ASSETS]: { GET: uiAsset },

@@ -97,7 +97,10 @@ export function csrfRefusal(req: Request): Response | null {
   if (SAFE.has(req.method)) return null;
   if (req.headers.get(CSRF_HEADER) !== "1") {
     return openaiErrorResponse(
-      new ApiError("csrf_required", "A request that changes state with a session cookie must carry the header `X-OpenTracy-CSRF: 1`."),
+      new ApiError(
+        "csrf_required",
+        "A request that changes state without a bearer token (the web UI's cookie, or an engine open on loopback) must carry the header `X-OpenTracy-CSRF: 1`.",
+      ),
     );
   }
   const origin = req.headers.get("origin");

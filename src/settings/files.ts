@@ -4,7 +4,8 @@ import { ConfigFileError, readJsonFile, writeJsonAtomic } from "../config/files.
 import { withFileLock } from "../config/lock.ts";
 import { ensureHome, paths, type Paths } from "../config/paths.ts";
 import { Config, Secrets } from "../config/schema.ts";
-import { storedKeys } from "./provider-keys.ts";
+import type { ProviderDef } from "../providers/registry.ts";
+import { secretNames, storedKeys } from "./provider-keys.ts";
 
 /** One of the JSON files under OPENTRACY_HOME: where it is, what it must look like, what "absent" means. */
 interface SettingsFile<S extends z.ZodType> {
@@ -52,3 +53,13 @@ export const readTokens = (p: Paths = paths()): TokenFile => read(TOKENS, p);
 export const editConfig = (change: (c: Config) => void, p: Paths = paths()): void => edit(CONFIG, change, p);
 export const editSecrets = (change: (s: Secrets) => void, p: Paths = paths()): void => edit(SECRETS, change, p);
 export const editTokens = (change: (t: TokenFile) => void, p: Paths = paths()): void => edit(TOKENS, change, p);
+
+/** Drops a provider's plain-text copy from secrets.json (its whole set); false when there was none. */
+export function removePlainKey(def: ProviderDef, p: Paths = paths()): boolean {
+  const names = secretNames(def);
+  if (!names.some((n) => n in readSecrets(p))) return false;
+  editSecrets((s) => {
+    for (const n of names) delete s[n];
+  }, p);
+  return true;
+}

@@ -1,0 +1,242 @@
+import { z } from "zod";
+import type { TokenEntry } from "../../auth/tokens.ts";
+import { ConfigFileError } from "../../config/files.ts";
+import type { LiveSettings } from "../../config/live.ts";
+import { ApiError } from "../../errors/vocabulary.ts";
+import { openaiErrorResponse } from "../../openai/errors.ts";
+import { resolveBaseUrl } from "../../providers/base-url.ts";
+import { keySourceLabel, keySourceName, maskKey, resolveKey } from "../../providers/credentials.ts";
+import { probeProvider } from "../../providers/probe.ts";
+import { getProvider, PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
+import { explainRoute } from "../../routing/explain.ts";
+import { prepareTarget } from "../../routing/attempt.ts";
+import type { TargetHealth } from "../../routing/health.ts";
+import { readAudit, recordAudit } from "../../settings/audit.ts";
+import { createToken, putAlias, putBaseUrl, removeAlias, revokeToken, SettingsError } from "../../settings/changes.ts";
+import { readTokens, removePlainKey } from "../../settings/files.ts";
+import { removeProviderKey, storeProviderKey } from "../../settings/provider-keys.ts";
+import { SealError } from "../../settings/seal.ts";
+
+/**
+ * The UI's settings pages, as JSON under /api/settings/: provider keys and base URLs, aliases,
+ * tokens, and the audit log. Only an admin token, or an open loopback engine, may call them. Every
+ * change goes through the same functions the CLI uses (settings/changes.ts, provider-keys.ts), is
+ * recorded in the audit log, and is in force when the answer arrives (the engine reloads first).
+ * No answer ever holds key material: keys appear masked, tokens in full only once, at creation.
+ */
+export interface SettingsDeps {
+  settings: LiveSettings;
+  env: NodeJS.ProcessEnv;
+  health: TargetHealth;
+}
+
+type Handler = (req: Request & { params: Record<string, string> }, deps: SettingsDeps, actor: string) => Promise<Response> | Response;
+
+const TEST_TIMEOUT_MS = 5000;
+const AUDIT_LIMIT = 200;
+
+/** Admin only; errors in OpenAI's shape, with the status the refusal deserves. */
+export function settingsHandler(deps: SettingsDeps, handler: Handler) {
+  return async (req: Request, token: TokenEntry | null): Promise<Response> => {
+    try {
+      if (token && !token.admin)
+        throw new ApiError("admin_required", `Token '${token.name}' is not an admin token; settings need one (opentracy tokens create --admin).`);
+      return await handler(req as Request & { params: Record<string, string> }, deps, token ? `token ${token.name}` : "local");
+    } catch (e) {
+      if (e instanceof ApiError) return openaiErrorResponse(e);
+      if (e instanceof SettingsError) {
+        const code = e.reason === "not_found" ? "setting_not_found" : e.reason === "in_use" ? "setting_in_use" : "invalid_value";
+        return openaiErrorResponse(new ApiError(code, e.message, e.param));
+      }
+      // A settings file broken by hand, or keys that do not open: nothing was written.
+      if (e instanceof ConfigFileError || e instanceof SealError)
+        return openaiErrorResponse(new ApiError("settings_unusable", `${e.message} (nothing was changed)`));
+      throw e;
+    }
+  };
+}
+
+async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    throw new ApiError("invalid_json", "The body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApiError("invalid_value", `${issue.path.join(".") || "body"}: ${issue.message}`, issue.path.join(".") || null);
+  }
+  return parsed.data;
+}
+
+function providerOf(name: string | undefined): ProviderDef {
+  const def = name ? getProvider(name) : undefined;
+  if (!def) throw new ApiError("setting_not_found", `Unknown provider '${name}'. Known: ${[...PROVIDERS.keys()].join(", ")}.`, "provider");
+  return def;
+}
+
+/** One provider as the Integrations page shows it: where its key and base URL come from, never the key. */
+function providerRow(def: ProviderDef, deps: SettingsDeps) {
+  const s = deps.settings.current;
+  const key = resolveKey(def, s.secrets, deps.env, s.sealed);
+  const base = resolveBaseUrl(def, s.config.providers?.[def.name]?.base_url, deps.env);
+  const prepared = prepareTarget({ provider: def, model: "", ref: def.name, weight: 1 }, s, deps.env);
+  return {
+    name: def.name,
+    protocol: def.protocol,
+    takes_key: def.keyEnv !== null,
+    key_env: def.keyEnv,
+    fields: def.credentialFields?.map((f) => ({ env: f.env, required: f.required })) ?? null,
+    key: key ? { masked: maskKey(key.value), source: keySourceLabel(def, key.source), from: keySourceName(def, key.source) } : null,
+    base_url: base.url,
+    base_url_source: base.source,
+    base_url_env: def.baseUrlEnv,
+    default_base_url: def.baseUrl,
+    /** Why a request could not be sent now (no key, Azure without its endpoint), in the engine's words. */
+    problem: "error" in prepared ? prepared.error.message : null,
+  };
+}
+
+const json = (value: unknown, status = 200) => Response.json(value, { status });
+
+const KeyBody = z.union([
+  z.strictObject({ key: z.string().trim().min(1, "the key is empty").regex(/^\S+$/, "the key contains white space") }),
+  z.strictObject({ fields: z.record(z.string(), z.string().trim()) }),
+]);
+
+/** The values to seal, by secret name, from `{key}` or Bedrock's `{fields: {AWS_ACCESS_KEY_ID: …}}`. */
+function credentialValues(def: ProviderDef, b: z.output<typeof KeyBody>): Record<string, string> {
+  if (!def.keyEnv) throw new ApiError("invalid_value", `${def.name} takes no API key.`, "provider");
+  if (!def.credentialFields) {
+    if (!("key" in b)) throw new ApiError("invalid_value", `${def.name} takes one key: send {"key": "..."}.`, "key");
+    return { [def.secretName]: b.key };
+  }
+  if (!("fields" in b))
+    throw new ApiError(
+      "invalid_value",
+      `${def.name} takes several values: send {"fields": {${def.credentialFields.map((f) => `"${f.env}": "..."`).join(", ")}}}.`,
+      "fields",
+    );
+  const known = new Map(def.credentialFields.map((f) => [f.env, f.secret]));
+  const out: Record<string, string> = {};
+  for (const [env, value] of Object.entries(b.fields)) {
+    const secret = known.get(env);
+    if (!secret) throw new ApiError("invalid_value", `${env} is not one of ${[...known.keys()].join(", ")}.`, `fields.${env}`);
+    if (value) out[secret] = value;
+  }
+  const missing = def.credentialFields.filter((f) => f.required && !out[f.secret]).map((f) => f.env);
+  if (missing.length) throw new ApiError("invalid_value", `${def.name} needs ${missing.join(" and ")}.`, `fields.${missing[0]}`);
+  return out;
+}
+
+export const SETTINGS: Record<string, Handler> = {
+  providers: (_req, deps) => json({ data: [...PROVIDERS.values()].map((d) => providerRow(d, deps)) }),
+
+  async putKey(req, deps, actor) {
+    const def = providerOf(req.params.name);
+    const values = credentialValues(def, await body(req, KeyBody));
+    const p = deps.settings.paths;
+    await storeProviderKey(p, deps.env, def, values);
+    removePlainKey(def, p);
+    recordAudit(p, { actor, action: "key.set", target: def.name });
+    await deps.settings.reload();
+    return json(providerRow(def, deps));
+  },
+
+  async deleteKey(req, deps, actor) {
+    const def = providerOf(req.params.name);
+    const p = deps.settings.paths;
+    const sealed = removeProviderKey(p, def);
+    const plain = removePlainKey(def, p);
+    if (!sealed && !plain)
+      throw new ApiError(
+        "setting_not_found",
+        `No ${def.name} key is stored${def.keyEnv && deps.env[def.keyEnv] ? ` (the one in use comes from ${def.keyEnv}, which only the engine's environment can change)` : ""}.`,
+        "provider",
+      );
+    recordAudit(p, { actor, action: "key.remove", target: def.name });
+    await deps.settings.reload();
+    return json(providerRow(def, deps));
+  },
+
+  async putBaseUrl(req, deps, actor) {
+    const def = providerOf(req.params.name);
+    const { base_url } = await body(req, z.strictObject({ base_url: z.url({ protocol: /^https?$/ }).nullable() }));
+    const p = deps.settings.paths;
+    putBaseUrl(p, def.name, base_url);
+    recordAudit(p, { actor, action: "base_url.set", target: def.name, detail: base_url ?? "default" });
+    await deps.settings.reload();
+    return json(providerRow(def, deps));
+  },
+
+  /** One authenticated call to the provider with the key in use (doctor --online's probe); the answer holds only the verdict. */
+  async testProvider(req, deps) {
+    const def = providerOf(req.params.name);
+    const prepared = prepareTarget({ provider: def, model: "", ref: def.name, weight: 1 }, deps.settings.current, deps.env);
+    if ("error" in prepared) return json({ provider: def.name, verdict: "not_configured", message: prepared.error.message, status: null, latency_ms: null });
+    const r = await probeProvider(prepared.target, TEST_TIMEOUT_MS);
+    const message = {
+      ok: `Key accepted in ${r.latency_ms} ms.`,
+      key_rejected: `The provider rejected the key (HTTP ${r.status}).`,
+      http_error: `The provider answered HTTP ${r.status}; check the base URL (${prepared.target.baseUrl}).`,
+      unreachable: `No answer from ${r.origin} (${r.reason}).`,
+      not_checked: "Not checked: this provider's runtime API has no free authenticated call; a first request tells.",
+    }[r.verdict];
+    return json({ provider: def.name, verdict: r.verdict, message, status: r.status, latency_ms: r.latency_ms });
+  },
+
+  aliases(_req, deps) {
+    const s = deps.settings.current;
+    const health = deps.health.snapshot();
+    const data = Object.entries(s.config.aliases).map(([name, alias]) => ({ name, alias, explain: explainRoute(name, s, deps.env, health) }));
+    return json({ data });
+  },
+
+  async putAlias(req, deps, actor) {
+    const name = req.params.name ?? "";
+    const p = deps.settings.paths;
+    const { existed, alias } = putAlias(p, name, await body(req, z.unknown()));
+    recordAudit(p, { actor, action: "alias.set", target: name, detail: alias.targets.map((t) => (typeof t === "string" ? t : t.model)).join(" → ") });
+    await deps.settings.reload();
+    const s = deps.settings.current;
+    return json({ name, alias, explain: explainRoute(name, s, deps.env, deps.health.snapshot()) }, existed ? 200 : 201);
+  },
+
+  async deleteAlias(req, deps, actor) {
+    const name = req.params.name ?? "";
+    const p = deps.settings.paths;
+    removeAlias(p, name);
+    recordAudit(p, { actor, action: "alias.remove", target: name });
+    await deps.settings.reload();
+    return json({ name, deleted: true });
+  },
+
+  tokens(_req, deps) {
+    return json({ data: readTokens(deps.settings.paths).tokens.map(({ hash: _hash, ...t }) => t) });
+  },
+
+  async createToken(req, deps, actor) {
+    const b = await body(req, z.strictObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }));
+    const p = deps.settings.paths;
+    const { token, entry } = createToken(p, b.name, b.admin);
+    recordAudit(p, { actor, action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
+    await deps.settings.reload();
+    const { hash: _hash, ...shown } = entry;
+    // The only time the token is ever seen: only its hash is kept.
+    return json({ ...shown, token }, 201);
+  },
+
+  async revokeToken(req, deps, actor) {
+    const p = deps.settings.paths;
+    const hit = revokeToken(p, req.params.id ?? "");
+    recordAudit(p, { actor, action: "token.revoke", target: hit.name });
+    await deps.settings.reload();
+    return json({ id: hit.id, name: hit.name, revoked: true });
+  },
+
+  audit(_req, deps) {
+    return json({ data: readAudit(deps.settings.paths, AUDIT_LIMIT) });
+  },
+};
