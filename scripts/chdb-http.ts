@@ -15,7 +15,11 @@
  *
  * Each request gets its own connection to the engine: settings are set per connection, and
  * separate connections run side by side as a server's queries do.
+ *
+ * With CHDB_HTTP_QUERY_LOG=FILE every statement, rows included, is appended to FILE: what a real
+ * server's system.query_log would hold (chDB keeps none), for tests that check what never reached it.
  */
+import { appendFileSync } from "node:fs";
 import { Session } from "chdb";
 
 const argv = process.argv.slice(2);
@@ -30,6 +34,7 @@ if (!dir || !Number.isInteger(port)) {
   process.exit(2);
 }
 const password = process.env.CHDB_HTTP_PASSWORD ?? "";
+const queryLog = process.env.CHDB_HTTP_QUERY_LOG;
 
 // The first connection binds the data directory to this process; it stays open for its lifetime.
 const engine = new Session(dir);
@@ -115,6 +120,7 @@ async function handle(req: Request): Promise<Response> {
     // As the server does: the parameter is the start of the statement and the body its rest.
     const sql = head === null ? body : body === "" ? head : `${head}\n${body}`;
     if (sql.trim() === "") throw new HttpError(62, "SYNTAX_ERROR", "Empty query");
+    if (queryLog) appendFileSync(queryLog, `${sql}\n;\n`);
     const { body: out, summary } = await run(sql, params);
     return new Response(out, { headers: { ...headers, "X-ClickHouse-Summary": JSON.stringify(summary) } });
   } catch (e: any) {

@@ -25,6 +25,11 @@ export interface ServerOptions {
   password?: string;
   /** Give up waiting for the first answer after this long. */
   readyMs?: number;
+  /**
+   * Append every statement received to DIR/query_log.sql: the stand-in for system.query_log,
+   * which chDB does not keep. Tests that must prove a text never reached the server read it.
+   */
+  queryLog?: boolean;
 }
 
 export interface ClickHouseServer {
@@ -83,7 +88,7 @@ export async function startChdbServer(opts: ServerOptions = {}): Promise<ClickHo
     stdio: ["ignore", out, out],
     detached: true,
     // UTC like a server configured for it; every column names its zone anyway.
-    env: { ...process.env, CHDB_HTTP_PASSWORD: password, TZ: "UTC" },
+    env: { ...process.env, CHDB_HTTP_PASSWORD: password, TZ: "UTC", ...(opts.queryLog ? { CHDB_HTTP_QUERY_LOG: join(dir, "query_log.sql") } : {}) },
   });
   child.unref();
   const deadline = Date.now() + (opts.readyMs ?? 30_000);

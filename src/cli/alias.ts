@@ -1,10 +1,9 @@
 import type { Command } from "commander";
-import { paths } from "../config/paths.ts";
 import type { Alias } from "../config/schema.ts";
 import { recordAudit } from "../settings/audit.ts";
-import { putAlias, removeAlias } from "../settings/changes.ts";
-import { readConfig } from "../settings/files.ts";
+import { configInForce, putAlias, removeAlias } from "../settings/changes.ts";
 import { cliActor } from "./actor.ts";
+import { withSettingsTarget } from "./settings-target.ts";
 import { CliError } from "./output.ts";
 import { engineHealth } from "./engine-client.ts";
 import { healthWords } from "../routing/health.ts";
@@ -25,7 +24,7 @@ export function registerAlias(program: Command): void {
     .option("--fallback <target>", "a fallback target (repeatable, tried in order)", collect, [] as string[])
     .option("--weight <n>", "weight of each target, in order (repeatable; for --strategy weighted)", collect, [] as string[])
     .option("--strategy <strategy>", "fallback (first healthy target) or weighted (spread by weight)")
-    .action((name: string, target: string, opts: { fallback: string[]; weight: string[]; strategy?: string }) => {
+    .action(async (name: string, target: string, opts: { fallback: string[]; weight: string[]; strategy?: string }) => {
       const refs = [target, ...opts.fallback];
       if (opts.weight.length > refs.length) throw new CliError(`${opts.weight.length} weights for ${refs.length} targets`);
       const weights = opts.weight.map((w) => {
@@ -37,9 +36,11 @@ export function registerAlias(program: Command): void {
         targets: refs.map((model, i) => (weights[i] === undefined ? model : { model, weight: weights[i] })),
         ...(opts.strategy ? { strategy: opts.strategy } : {}),
       };
-      const p = paths();
-      const { existed, alias: a } = putAlias(p, name, candidate);
-      recordAudit(p, { actor: cliActor(), action: "alias.set", target: name, detail: a.targets.map(describeTarget).join(" → ") });
+      const { existed, alias: a } = await withSettingsTarget(async (t) => {
+        const done = await putAlias(t, name, candidate, cliActor());
+        await recordAudit(t, { actor: cliActor(), action: "alias.set", target: name, detail: done.alias.targets.map(describeTarget).join(" → ") });
+        return done;
+      });
       process.stdout.write(`${existed ? "updated" : "added"} ${name} → ${a.targets.map(describeTarget).join(" → ")}\n`);
     });
 
@@ -48,7 +49,7 @@ export function registerAlias(program: Command): void {
     .description("show every alias, its chain and, when an engine is running, each target's health")
     .option("--json", "one JSON object per alias")
     .action(async (opts: { json?: boolean }) => {
-      const aliases = Object.entries(readConfig().aliases);
+      const aliases = Object.entries((await withSettingsTarget(configInForce)).aliases);
       const health = await engineHealth();
       const healthOf = (t: Alias["targets"][number]) => health?.[typeof t === "string" ? t : t.model];
       // Scripts get the state's name; a target the engine has no record of has never failed.
@@ -76,10 +77,11 @@ export function registerAlias(program: Command): void {
   alias
     .command("rm <name>")
     .description("remove an alias")
-    .action((name: string) => {
-      const p = paths();
-      removeAlias(p, name);
-      recordAudit(p, { actor: cliActor(), action: "alias.remove", target: name });
+    .action(async (name: string) => {
+      await withSettingsTarget(async (t) => {
+        await removeAlias(t, name, cliActor());
+        await recordAudit(t, { actor: cliActor(), action: "alias.remove", target: name });
+      });
       process.stdout.write(`removed ${name}\n`);
     });
 }

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { ConfigFileError } from "../config/files.ts";
-import { paths } from "../config/paths.ts";
 import { keySourceLabel, maskKey, resolveKey } from "../providers/credentials.ts";
 import { removeProviderKey, type Rotation, rotateMasterKey, storeProviderKey } from "../settings/provider-keys.ts";
 import { SealError } from "../settings/seal.ts";
 import { recordAudit } from "../settings/audit.ts";
 import { cliActor } from "./actor.ts";
+import { withSettingsTarget } from "./settings-target.ts";
 import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
@@ -109,7 +109,7 @@ export function registerKeys(program: Command): void {
     .description("show each provider's key, masked, and where it comes from")
     .option("--json", "one JSON object per provider")
     .action(async (opts: { json?: boolean }) => {
-      const { secrets, sealed } = await readKeys();
+      const { secrets, sealed } = await withSettingsTarget(readKeys);
       const rows = [...PROVIDERS.values()]
         .filter((d) => d.keyEnv)
         .map((d) => {
@@ -129,13 +129,14 @@ export function registerKeys(program: Command): void {
   keys
     .command("rm <provider>")
     .description("remove a stored key (sealed, and any copy in secrets.json)")
-    .action((name: string) => {
+    .action(async (name: string) => {
       const def = providerOrFail(name);
-      const p = paths();
-      const sealed = removeProviderKey(p, def);
-      const plain = removePlainKey(def);
-      if (!sealed && !plain) throw new CliError(`no ${def.name} key is stored (neither sealed nor in secrets.json)`);
-      recordAudit(p, { actor: cliActor(), action: "key.remove", target: def.name });
+      await withSettingsTarget(async (t) => {
+        const sealed = await removeProviderKey(t, def, cliActor());
+        const plain = removePlainKey(def, t.p);
+        if (!sealed && !plain) throw new CliError(`no ${def.name} key is stored (neither sealed nor in secrets.json)`);
+        await recordAudit(t, { actor: cliActor(), action: "key.remove", target: def.name });
+      });
       process.stdout.write(`removed ${def.name} key\n`);
       if (def.keyEnv && process.env[def.keyEnv]) warn(`${def.keyEnv} is still set in this environment, and the engine will use it`);
     });
@@ -151,14 +152,17 @@ export function registerKeys(program: Command): void {
         "run this, then give every engine the new key and drop the previous one.",
     )
     .action(async () => {
-      let r: Rotation;
-      try {
-        r = await rotateMasterKey(paths(), process.env);
-      } catch (e) {
-        if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message} (nothing was lost: every key is sealed as it was)`);
-        throw e;
-      }
-      recordAudit(paths(), { actor: cliActor(), action: "master_key.rotate", target: r.to, detail: `${r.resealed} secrets sealed again` });
+      const r: Rotation = await withSettingsTarget(async (t) => {
+        let done: Rotation;
+        try {
+          done = await rotateMasterKey(t, cliActor());
+        } catch (e) {
+          if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message} (nothing was lost: every key is sealed as it was)`);
+          throw e;
+        }
+        await recordAudit(t, { actor: cliActor(), action: "master_key.rotate", target: done.to, detail: `${done.resealed} secrets sealed again` });
+        return done;
+      });
       const from = r.from.length ? r.from.join(", ") : "none";
       process.stdout.write(`sealed ${r.resealed} secret${r.resealed === 1 ? "" : "s"} again under master key ${r.to} (was ${from})\n`);
       if (r.envKey && r.from.every((id) => id === r.to))
@@ -172,13 +176,14 @@ export function registerKeys(program: Command): void {
  * leaves the key in both places, never in neither.
  */
 async function store(def: ProviderDef, values: Record<string, string>): Promise<void> {
-  const p = paths();
-  try {
-    await storeProviderKey(p, process.env, def, values);
-  } catch (e) {
-    if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message}; nothing was written`);
-    throw e;
-  }
-  removePlainKey(def);
-  recordAudit(p, { actor: cliActor(), action: "key.set", target: def.name });
+  await withSettingsTarget(async (t) => {
+    try {
+      await storeProviderKey(t, def, values, cliActor());
+    } catch (e) {
+      if (e instanceof SealError || e instanceof ConfigFileError) throw new CliError(`${e.message}; nothing was written`);
+      throw e;
+    }
+    removePlainKey(def, t.p);
+    await recordAudit(t, { actor: cliActor(), action: "key.set", target: def.name });
+  });
 }

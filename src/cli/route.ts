@@ -4,7 +4,9 @@ import { UnknownModel } from "../routing/plan.ts";
 import { engineHealth } from "./engine-client.ts";
 import { healthWords } from "../routing/health.ts";
 import { CliError } from "./output.ts";
-import { readConfig, readKeys } from "../settings/files.ts";
+import { withSettingsTarget } from "./settings-target.ts";
+import { configInForce } from "../settings/changes.ts";
+import { readKeys } from "../settings/files.ts";
 
 const usd = (n: number) => `$${Number(n.toPrecision(4))}`;
 
@@ -16,11 +18,11 @@ export function registerRoute(program: Command): void {
     .description("how a request for <model> (provider/model, alias or well-known name) would resolve right now")
     .option("--json", "the plan as one JSON object")
     .action(async (requested: string, opts: { json?: boolean }) => {
-      const keys = await readKeys();
+      const [keys, config] = await withSettingsTarget((t) => Promise.all([readKeys(t), configInForce(t)]));
       const health = await engineHealth();
       let plan: Explanation;
       try {
-        plan = explainRoute(requested, { config: readConfig(), ...keys }, process.env, health);
+        plan = explainRoute(requested, { config, ...keys }, process.env, health);
       } catch (e) {
         if (e instanceof UnknownModel) throw new CliError(e.message);
         throw e;

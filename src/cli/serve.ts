@@ -110,6 +110,7 @@ export function registerServe(program: Command): void {
         const grace = server?.shutdown_timeout_ms ?? 30_000;
         log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
         engine.settings.close();
+        engine.sharedFeed?.stop();
         // Stop listening at once; in-flight requests and streams may finish until the deadline.
         const drained = http.stop(false);
         let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { paths } from "../config/paths.ts";
 import { recordAudit } from "../settings/audit.ts";
-import { createToken, revokeToken } from "../settings/changes.ts";
-import { readTokens } from "../settings/files.ts";
+import { allTokens, createToken, revokeToken } from "../settings/changes.ts";
 import { cliActor } from "./actor.ts";
+import { withSettingsTarget } from "./settings-target.ts";
 
 export function registerTokens(program: Command): void {
   const tokens = program.command("tokens").description("engine API tokens: what clients send as their OpenAI api_key");
@@ -13,10 +12,12 @@ export function registerTokens(program: Command): void {
     .description("create a token; it is printed once and only its hash is stored")
     .option("--name <name>", "a name to recognise it by in traces and lists")
     .option("--admin", "may also read the engine's operational state (/health details)")
-    .action((opts: { name?: string; admin?: boolean }) => {
-      const p = paths();
-      const { token, entry } = createToken(p, opts.name, opts.admin === true);
-      recordAudit(p, { actor: cliActor(), action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
+    .action(async (opts: { name?: string; admin?: boolean }) => {
+      const { token, entry } = await withSettingsTarget(async (t) => {
+        const made = await createToken(t, opts.name, opts.admin === true, cliActor());
+        await recordAudit(t, { actor: cliActor(), action: "token.create", target: made.entry.name, detail: made.entry.admin ? "admin" : null });
+        return made;
+      });
       process.stdout.write(`${token}\n`);
       process.stderr.write(`created ${entry.admin ? "admin " : ""}token '${entry.name}' (id ${entry.id}); it is shown only this once\n`);
     });
@@ -25,8 +26,8 @@ export function registerTokens(program: Command): void {
     .command("list")
     .description("the tokens (never their secrets)")
     .option("--json", "one JSON object per token")
-    .action((opts: { json?: boolean }) => {
-      const list = readTokens().tokens.map(({ hash: _hash, ...t }) => t);
+    .action(async (opts: { json?: boolean }) => {
+      const list = (await withSettingsTarget(allTokens)).map(({ entry: { hash: _hash, ...t } }) => t);
       if (opts.json) {
         for (const t of list) process.stdout.write(`${JSON.stringify(t)}\n`);
         return;
@@ -45,10 +46,12 @@ export function registerTokens(program: Command): void {
   tokens
     .command("revoke <id-or-name>")
     .description("revoke a token; a running engine refuses it from the next request")
-    .action((which: string) => {
-      const p = paths();
-      const hit = revokeToken(p, which);
-      recordAudit(p, { actor: cliActor(), action: "token.revoke", target: hit.name });
+    .action(async (which: string) => {
+      const hit = await withSettingsTarget(async (t) => {
+        const revoked = await revokeToken(t, which, cliActor());
+        await recordAudit(t, { actor: cliActor(), action: "token.revoke", target: revoked.name });
+        return revoked;
+      });
       process.stdout.write(`revoked ${hit.name} (${hit.id})\n`);
     });
 }

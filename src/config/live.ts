@@ -5,17 +5,19 @@ import { ConfigFileError, readJsonFile } from "./files.ts";
 import type { Paths } from "./paths.ts";
 import { Config, Secrets } from "./schema.ts";
 import { describeSettingsChange } from "./settings-diff.ts";
-import { mergeSecrets, openSealedSecrets } from "../settings/provider-keys.ts";
+import { mergeSecrets, openSealedSecrets, openSharedSecrets } from "../settings/provider-keys.ts";
+import type { SharedSnapshot } from "../settings/shared-store.ts";
 import { sealedFilePath } from "../settings/sealed-file.ts";
 import { masterKeyFile } from "../settings/master-key.ts";
 import { SealError } from "../settings/seal.ts";
+import type { KeyStore } from "../providers/credentials.ts";
 
 export interface Settings {
   config: Config;
   /** Provider credentials in use, by secret name: the sealed store's, else secrets.json's (settings/provider-keys.ts). */
   secrets: Secrets;
-  /** The names in `secrets` that came from the sealed store. */
-  sealed: ReadonlySet<string>;
+  /** The names in `secrets` that came from a sealed store, and which one. */
+  sealed: ReadonlyMap<string, KeyStore>;
   /** Active engine API tokens by id; empty when none are configured. */
   tokens: TokenIndex;
 }
@@ -31,24 +33,38 @@ function checkPrivate(path: string): void {
   if (mode & 0o077) throw new ConfigFileError(`${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
 }
 
-/** Plaintext keys exist only in the object this returns: sealed ones are opened here, in memory. */
-export async function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+/**
+ * The files under OPENTRACY_HOME, with the shared ClickHouse settings (when configured) laid over
+ * them: a shared alias or key wins over the file's of the same name, tokens are the union.
+ * Plaintext keys exist only in the object this returns: sealed ones are opened here, in memory.
+ */
+export async function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.env, shared?: SharedSnapshot, sharedWhere = "ClickHouse"): Promise<Settings> {
   checkPrivate(p.secrets);
   checkPrivate(p.tokens);
   checkPrivate(sealedFilePath(p));
-  const config = readJsonFile(p.config, Config, {});
+  let config = readJsonFile(p.config, Config, {});
   const file = readJsonFile(p.secrets, Secrets, {});
-  const tokens = indexTokens(readJsonFile(p.tokens, TokenFile, { tokens: [] }));
-  let opened: Awaited<ReturnType<typeof openSealedSecrets>>;
+  const tokenFile = readJsonFile(p.tokens, TokenFile, { tokens: [] });
+  if (shared && Object.keys(shared.aliases).length) {
+    // Checked as a whole: a shared alias may name a file alias, and no chain may loop.
+    const merged = Config.safeParse({ ...config, aliases: { ...config.aliases, ...shared.aliases } });
+    if (!merged.success) {
+      const issue = merged.error.issues[0]!;
+      throw new ConfigFileError(`shared settings in ${sharedWhere}: field ${issue.path.map(String).join(".")}: ${issue.message}`);
+    }
+    config = merged.data;
+  }
+  const tokens = indexTokens({ tokens: [...tokenFile.tokens, ...(shared?.tokens ?? [])] });
   try {
-    opened = await openSealedSecrets(p, env);
+    const local = (await openSealedSecrets(p, env)).secrets;
+    const fromShared = shared ? await openSharedSecrets(p, env, shared.secrets, sharedWhere) : {};
+    const { secrets, sealed } = mergeSecrets(file, ["sealed", local], ["clickhouse", fromShared]);
+    return { config, secrets, sealed, tokens };
   } catch (e) {
     // A key that does not open is refused by name: sending garbage upstream would look like a bad key.
     if (e instanceof SealError) throw new ConfigFileError(e.message);
     throw e;
   }
-  const { secrets, sealed } = mergeSecrets(file, opened.secrets);
-  return { config, secrets, sealed, tokens };
 }
 
 /**
@@ -59,6 +75,8 @@ export async function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.en
 export class LiveSettings {
   private watcher: FSWatcher | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The shared ClickHouse settings, once attached (settings/shared-feed.ts). */
+  private shared: { snapshot: SharedSnapshot; where: string } | null = null;
   /** Reloads run one at a time: a slow one must not land after a newer one. */
   private reloading: Promise<void> = Promise.resolve();
 
@@ -90,12 +108,18 @@ export class LiveSettings {
     });
   }
 
+  /** Lays a new snapshot of the shared settings over the files; the returned promise settles once it is in force (or refused and logged). */
+  applyShared(snapshot: SharedSnapshot, where: string): Promise<void> {
+    this.shared = { snapshot, where };
+    return this.reload();
+  }
+
   reload(): Promise<void> {
     this.timer = null;
     this.reloading = this.reloading.then(async () => {
       try {
         const before = this.current;
-        this.current = await loadSettings(this.paths, this.env);
+        this.current = await loadSettings(this.paths, this.env, this.shared?.snapshot, this.shared?.where);
         const changes = describeSettingsChange(before, this.current);
         // Editors touch files without changing them; only a real change is worth a line.
         if (changes.length) this.log(`settings reloaded: ${changes.join("; ")}`);

@@ -10,12 +10,15 @@ export interface CredentialSources {
   provider: ProviderDef;
   baseUrl: string;
   secrets: Readonly<Record<string, string | undefined>>;
-  /** The names in `secrets` read from the sealed store rather than secrets.json. */
-  sealed?: ReadonlySet<string>;
+  /** The names in `secrets` read from a sealed store rather than secrets.json, and which store. */
+  sealed?: ReadonlyMap<string, KeyStore>;
   env: NodeJS.ProcessEnv;
 }
 
-export type KeySource = "env" | "store" | "file";
+/** The sealed stores: credentials.json, or the ClickHouse tables every engine on that database shares. */
+export type KeyStore = "sealed" | "clickhouse";
+
+export type KeySource = "env" | KeyStore | "file";
 
 export interface ResolvedKey {
   value: string;
@@ -28,11 +31,16 @@ export interface ResolvedKey {
  * (`keys set`, the UI) has already won over secrets.json in `secrets` (settings/provider-keys.ts).
  * `keys list` shows which one is used.
  */
-export function resolveKey(def: ProviderDef, secrets: CredentialSources["secrets"], env: NodeJS.ProcessEnv, sealed?: ReadonlySet<string>): ResolvedKey | null {
+export function resolveKey(
+  def: ProviderDef,
+  secrets: CredentialSources["secrets"],
+  env: NodeJS.ProcessEnv,
+  sealed?: ReadonlyMap<string, KeyStore>,
+): ResolvedKey | null {
   const fromEnv = def.keyEnv ? env[def.keyEnv] : undefined;
   if (fromEnv) return { value: fromEnv, source: "env" };
   const stored = secrets[def.secretName];
-  if (stored) return { value: stored, source: sealed?.has(def.secretName) ? "store" : "file" };
+  if (stored) return { value: stored, source: sealed?.get(def.secretName) ?? "file" };
   return null;
 }
 
@@ -55,10 +63,10 @@ export function keyCredentials({ provider, secrets, sealed, env }: CredentialSou
 /** The variable or file a key was read from, as a user would look for it. */
 export function keySourceName(provider: ProviderDef, source: KeySource): string {
   if (source === "env" && provider.keyEnv) return provider.keyEnv;
-  if (source === "store") return `the sealed key store (${provider.secretName})`;
+  if (source === "sealed") return `the sealed key store (${provider.secretName})`;
+  if (source === "clickhouse") return `the shared key store in ClickHouse (${provider.secretName})`;
   return `secrets.json (${provider.secretName})`;
 }
 
-/** The short form `keys list` and `route explain` print: `env OPENAI_API_KEY`, `sealed` or `file`. */
-export const keySourceLabel = (provider: ProviderDef, source: KeySource): string =>
-  source === "env" ? `env ${provider.keyEnv}` : source === "store" ? "sealed" : "file";
+/** The short form `keys list` and `route explain` print: `env OPENAI_API_KEY`, `sealed`, `clickhouse` or `file`. */
+export const keySourceLabel = (provider: ProviderDef, source: KeySource): string => (source === "env" ? `env ${provider.keyEnv}` : source);

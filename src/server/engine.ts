@@ -13,6 +13,8 @@ import { TraceWriter, type ContentPolicy } from "../traces/writer.ts";
 import { LocalIndex } from "../traces/local-index/index.ts";
 import { LocalTraceQueries } from "../traces/local-index/queries.ts";
 import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
+import { SharedFeed } from "../settings/shared-feed.ts";
+import { SharedSettingsStore } from "../settings/shared-store.ts";
 import type { TraceQueries } from "../traces/queries.ts";
 import { LiveFeed } from "../traces/live-feed.ts";
 import { describeHealthChange, TargetHealth } from "../routing/health.ts";
@@ -25,6 +27,9 @@ import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 
 export interface Engine {
   settings: LiveSettings;
+  /** Where keys, aliases and tokens changes go when ClickHouse is configured (every engine on it shares them). */
+  shared: SharedSettingsStore | null;
+  sharedFeed: SharedFeed | null;
   writer: TraceWriter;
   /** What /api/ reads: the store the writer writes to; null when traces are off. */
   queries: TraceQueries | null;
@@ -67,6 +72,8 @@ export class TraceTargetError extends Error {}
 interface Store {
   sink: TraceSink;
   queries: TraceQueries | null;
+  /** Keys, aliases and tokens shared by every engine on the same ClickHouse database; null without one. */
+  shared: SharedSettingsStore | null;
 }
 
 async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettings, log: (line: string) => void, opts: EngineOptions): Promise<Store> {
@@ -77,18 +84,19 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
     ttlDays: t?.clickhouse_ttl_days,
     log,
   };
-  if ((envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false) {
-    log("traces are off (OPENTRACY_TRACES / traces.enabled): nothing is recorded");
-    return { sink: new DiscardSink(), queries: null };
-  }
+  const tracesOff = (envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false;
+  if (tracesOff) log("traces are off (OPENTRACY_TRACES / traces.enabled): nothing is recorded");
   if (opts.clickhouseClient) {
     const { client, database = DEFAULT_DATABASE, display = "embedded ClickHouse" } = opts.clickhouseClient;
-    return { sink: new ClickHouseSink({ ...common, client, database, display }), queries: new ClickHouseTraceQueries(client, database) };
+    const shared = new SharedSettingsStore(client, database, display);
+    if (tracesOff) return { sink: new DiscardSink(), queries: null, shared };
+    return { sink: new ClickHouseSink({ ...common, client, database, display }), queries: new ClickHouseTraceQueries(client, database), shared };
   }
   const raw = resolveClickHouseUrl(opts.clickhouseUrl, env, t?.clickhouse_url);
   if (raw === undefined) {
+    if (tracesOff) return { sink: new DiscardSink(), queries: null, shared: null };
     const index = new LocalIndex(p.traces, join(p.traces, "index.sqlite"), log);
-    return { sink: new FileSink(p.traces, t?.max_file_bytes), queries: new LocalTraceQueries(index) };
+    return { sink: new FileSink(p.traces, t?.max_file_bytes), queries: new LocalTraceQueries(index), shared: null };
   }
   let target;
   try {
@@ -96,8 +104,10 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   } catch (e: any) {
     throw new TraceTargetError(`invalid ClickHouse URL: ${e.message}`);
   }
-  log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
   const client = await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms });
+  const shared = new SharedSettingsStore(client, target.database, target.display);
+  if (tracesOff) return { sink: new DiscardSink(), queries: null, shared };
+  log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
   const sink = new ClickHouseSink({
     ...common,
     client,
@@ -106,7 +116,7 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
     display: target.display,
     scrub: (text) => scrub(text, target),
   });
-  return { sink, queries: new ClickHouseTraceQueries(client, target.database) };
+  return { sink, queries: new ClickHouseTraceQueries(client, target.database), shared };
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
@@ -119,7 +129,12 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const { sink, queries } = await chooseSink(p, env, settings, log, opts);
+  const { sink, queries, shared } = await chooseSink(p, env, settings, log, opts);
+  const sharedFeed = shared ? new SharedFeed(shared, settings, log) : null;
+  if (sharedFeed) {
+    log(`keys, aliases and tokens are shared through ClickHouse at ${shared!.display}`);
+    await sharedFeed.start();
+  }
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const s = settings.current.config.server;
@@ -127,6 +142,8 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
   return {
     settings,
+    shared,
+    sharedFeed,
     writer,
     queries,
     env,

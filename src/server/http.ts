@@ -110,7 +110,13 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     const run = apiHandler(engine.queries, h);
     return { GET: guard(engine, (req, _server, token) => run(req, token), sessions), OPTIONS: preflight(engine) };
   };
-  const settingsDeps: SettingsDeps = { settings: engine.settings, env: engine.env, health: engine.health };
+  const settingsDeps: SettingsDeps = {
+    settings: engine.settings,
+    env: engine.env,
+    health: engine.health,
+    shared: engine.shared,
+    sharedFeed: engine.sharedFeed,
+  };
   const settings = (methods: Partial<Record<"GET" | "PUT" | "POST" | "DELETE", keyof typeof SETTINGS>>) => ({
     ...Object.fromEntries(
       Object.entries(methods).map(([method, name]) => {

@@ -2,6 +2,7 @@ import { appendFileSync, closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ensureHome, type Paths } from "../config/paths.ts";
+import type { SettingsTarget } from "./target.ts";
 
 /**
  * Every change to keys, base URLs, aliases and tokens, made from the UI or the CLI: who, what,
@@ -23,7 +24,18 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export const auditPath = (p: Paths) => join(p.home, "audit.jsonl");
 
-export function recordAudit(p: Paths, entry: Omit<AuditEntry, "ts" | "detail"> & { detail?: string | null }): void {
+/** Records a change where the settings live: the shared store's audit table, else audit.jsonl. */
+export async function recordAudit(t: SettingsTarget, entry: Omit<AuditEntry, "ts" | "detail"> & { detail?: string | null }): Promise<void> {
+  if (t.shared) return t.shared.audit(entry);
+  appendAudit(t.p, entry);
+}
+
+/** The newest `limit` changes, newest first, from where the settings live. */
+export async function readAuditLog(t: SettingsTarget, limit: number): Promise<AuditEntry[]> {
+  return t.shared ? t.shared.readAudit(limit) : readAudit(t.p, limit);
+}
+
+function appendAudit(p: Paths, entry: Omit<AuditEntry, "ts" | "detail"> & { detail?: string | null }): void {
   ensureHome(p);
   const path = auditPath(p);
   // Created 0600 before the first append: the log says who holds admin tokens.
@@ -32,7 +44,7 @@ export function recordAudit(p: Paths, entry: Omit<AuditEntry, "ts" | "detail"> &
 }
 
 /** The newest `limit` entries, newest first; a line that does not parse is skipped, not fatal. */
-export function readAudit(p: Paths, limit: number): AuditEntry[] {
+function readAudit(p: Paths, limit: number): AuditEntry[] {
   let text: string;
   try {
     text = readFileSync(auditPath(p), "utf8");

@@ -1,7 +1,7 @@
 import { newToken, type TokenEntry } from "../auth/tokens.ts";
-import type { Paths } from "../config/paths.ts";
 import { Alias, AliasName, Config } from "../config/schema.ts";
 import { editConfig, editTokens, readConfig, readTokens } from "./files.ts";
+import type { SettingsTarget } from "./target.ts";
 
 /**
  * The changes the CLI and the UI's settings API both make, with one validation: a change that is
@@ -17,49 +17,79 @@ export class SettingsError extends Error {
   }
 }
 
-/** Adds or replaces an alias; the whole config is checked, so a target naming a missing alias or a loop is refused. */
-export function putAlias(p: Paths, name: string, candidate: unknown): { existed: boolean; alias: Alias } {
+/** The aliases in force: config.json's, with the shared store's over them. */
+async function allAliases(t: SettingsTarget): Promise<{ file: Config["aliases"]; shared: Record<string, Alias> }> {
+  return { file: readConfig(t.p).aliases, shared: t.shared ? (await t.shared.read()).aliases : {} };
+}
+
+/** config.json with the shared store's aliases laid over it, as the engines see it. */
+export async function configInForce(t: SettingsTarget): Promise<Config> {
+  const config = readConfig(t.p);
+  if (!t.shared) return config;
+  const shared = (await t.shared.read()).aliases;
+  return { ...config, aliases: { ...config.aliases, ...shared } };
+}
+
+/** A whole config with these aliases must validate: targets naming aliases must exist and no chain may loop. */
+function checkWhole(config: Config, aliases: Record<string, Alias>, name: string, refOf: (i: number) => string): void {
+  const whole = Config.safeParse({ ...config, aliases });
+  if (!whole.success) {
+    const issue = whole.error.issues[0]!;
+    const mine = issue.path[1] === name && issue.path[2] === "targets";
+    throw new SettingsError(
+      `invalid target${mine ? ` '${refOf(Number(issue.path[3]))}'` : ""}: ${issue.message}; nothing was written`,
+      issue.path.slice(2).join(".") || null,
+    );
+  }
+}
+
+/** Adds or replaces an alias, in the shared store when there is one, else in config.json; validated whole first. */
+export async function putAlias(t: SettingsTarget, name: string, candidate: unknown, actor: string): Promise<{ existed: boolean; alias: Alias }> {
   const n = AliasName.safeParse(name);
   if (!n.success) throw new SettingsError(`invalid alias name '${name}': ${n.error.issues[0]!.message}`, "name");
   const a = Alias.safeParse(candidate);
   const refOf = (i: number) => {
-    const t = (candidate as { targets?: unknown[] })?.targets?.[i];
-    return typeof t === "string" ? t : String((t as { model?: unknown })?.model ?? i);
+    const target = (candidate as { targets?: unknown[] })?.targets?.[i];
+    return typeof target === "string" ? target : String((target as { model?: unknown })?.model ?? i);
   };
   if (!a.success) {
     const i = a.error.issues[0]!;
     if (i.path[0] === "targets" && i.path.length > 1) throw new SettingsError(`invalid target '${refOf(Number(i.path[1]))}': ${i.message}`, i.path.join("."));
     throw new SettingsError(`invalid ${i.path.join(".") || "alias"}: ${i.message}`, i.path.join(".") || null);
   }
+  if (t.shared) {
+    const { file, shared } = await allAliases(t);
+    const existed = name in file || name in shared;
+    checkWhole(readConfig(t.p), { ...file, ...shared, [name]: a.data }, name, refOf);
+    await t.shared.put([{ kind: "alias", name, value: JSON.stringify(a.data) }], actor);
+    return { existed, alias: a.data };
+  }
   let existed = false;
   editConfig((c) => {
     existed = name in c.aliases;
+    checkWhole(c, { ...c.aliases, [name]: a.data }, name, refOf);
     c.aliases[name] = a.data;
-    const whole = Config.safeParse(c);
-    if (!whole.success) {
-      const issue = whole.error.issues[0]!;
-      const mine = issue.path[1] === name && issue.path[2] === "targets";
-      throw new SettingsError(
-        `invalid target${mine ? ` '${refOf(Number(issue.path[3]))}'` : ""}: ${issue.message}; nothing was written`,
-        issue.path.slice(2).join(".") || null,
-      );
-    }
-  }, p);
+  }, t.p);
   return { existed, alias: a.data };
 }
 
-export function removeAlias(p: Paths, name: string): void {
-  if (!(name in readConfig(p).aliases)) throw new SettingsError(`no alias named '${name}'`, "name", "not_found");
-  editConfig((c) => {
-    delete c.aliases[name];
-    const whole = Config.safeParse(c);
-    if (!whole.success)
-      throw new SettingsError(`${name} is used by another alias (${whole.error.issues[0]!.message}); remove that one first`, "name", "in_use");
-  }, p);
+/** Removes an alias from wherever it is (the shared store, config.json or both); refused while another alias names it. */
+export async function removeAlias(t: SettingsTarget, name: string, actor: string): Promise<void> {
+  const { file, shared } = await allAliases(t);
+  if (!(name in file) && !(name in shared)) throw new SettingsError(`no alias named '${name}'`, "name", "not_found");
+  const rest = { ...file, ...shared };
+  delete rest[name];
+  const whole = Config.safeParse({ ...readConfig(t.p), aliases: rest });
+  if (!whole.success) throw new SettingsError(`${name} is used by another alias (${whole.error.issues[0]!.message}); remove that one first`, "name", "in_use");
+  if (name in shared) await t.shared!.put([{ kind: "alias", name, value: null }], actor);
+  if (name in file)
+    editConfig((c) => {
+      delete c.aliases[name];
+    }, t.p);
 }
 
-/** A base URL for a provider in config.json (`providers.<name>.base_url`); null removes it. */
-export function putBaseUrl(p: Paths, provider: string, baseUrl: string | null): void {
+/** A base URL for a provider in config.json (`providers.<name>.base_url`); null removes it. Per engine: it is where this engine reaches the provider. */
+export function putBaseUrl(t: SettingsTarget, provider: string, baseUrl: string | null): void {
   editConfig((c) => {
     const entry = { ...(c.providers?.[provider] ?? {}) } as Record<string, unknown>;
     if (baseUrl === null) delete entry.base_url;
@@ -69,30 +99,46 @@ export function putBaseUrl(p: Paths, provider: string, baseUrl: string | null): 
     const whole = Config.safeParse({ ...c, providers });
     if (!whole.success) throw new SettingsError(`invalid base URL: ${whole.error.issues[0]!.message}`, "base_url");
     c.providers = whole.data.providers;
-  }, p);
+  }, t.p);
 }
 
-/** A new token, returned in full once; only its hash is stored. */
-export function createToken(p: Paths, name: string | undefined, admin: boolean): { token: string; entry: TokenEntry } {
-  const existing = readTokens(p).tokens;
+/** Every token, tokens.json's and the shared store's. */
+export async function allTokens(t: SettingsTarget): Promise<{ entry: TokenEntry; shared: boolean }[]> {
+  const file = readTokens(t.p).tokens.map((entry) => ({ entry, shared: false }));
+  const shared = t.shared ? (await t.shared.read()).tokens.map((entry) => ({ entry, shared: true })) : [];
+  return [...file, ...shared];
+}
+
+/** A new token, returned in full once; only its hash is stored (in the shared store when there is one). */
+export async function createToken(t: SettingsTarget, name: string | undefined, admin: boolean, actor: string): Promise<{ token: string; entry: TokenEntry }> {
+  const existing = await allTokens(t);
   const chosen = name ?? `token-${existing.length + 1}`;
-  if (existing.some((t) => t.name === chosen && !t.revoked_at))
-    throw new SettingsError(`a token named '${chosen}' exists; revoke it or pick another name`, "name", "in_use");
+  const taken = (list: { entry: TokenEntry }[]) => list.some(({ entry }) => entry.name === chosen && !entry.revoked_at);
+  const refusal = () => new SettingsError(`a token named '${chosen}' exists; revoke it or pick another name`, "name", "in_use");
+  if (taken(existing)) throw refusal();
   const made = newToken(chosen, admin);
+  if (t.shared) {
+    await t.shared.put([{ kind: "token", name: made.entry.id, value: JSON.stringify(made.entry) }], actor);
+    return made;
+  }
   editTokens((f) => {
-    if (f.tokens.some((t) => t.name === chosen && !t.revoked_at))
-      throw new SettingsError(`a token named '${chosen}' exists; revoke it or pick another name`, "name", "in_use");
+    if (taken(f.tokens.map((entry) => ({ entry })))) throw refusal();
     f.tokens.push(made.entry);
-  }, p);
+  }, t.p);
   return made;
 }
 
-export function revokeToken(p: Paths, which: string): TokenEntry {
-  const hit = readTokens(p).tokens.find((t) => (t.id === which || t.name === which) && !t.revoked_at);
+export async function revokeToken(t: SettingsTarget, which: string, actor: string): Promise<TokenEntry> {
+  const hit = (await allTokens(t)).find(({ entry }) => (entry.id === which || entry.name === which) && !entry.revoked_at);
   if (!hit) throw new SettingsError(`no active token with id or name '${which}'`, "id", "not_found");
+  const revokedAt = new Date().toISOString();
+  if (hit.shared) {
+    await t.shared!.put([{ kind: "token", name: hit.entry.id, value: JSON.stringify({ ...hit.entry, revoked_at: revokedAt }) }], actor);
+    return hit.entry;
+  }
   editTokens((f) => {
-    const t = f.tokens.find((x) => x.id === hit.id)!;
-    t.revoked_at = new Date().toISOString();
-  }, p);
-  return hit;
+    const e = f.tokens.find((x) => x.id === hit.entry.id)!;
+    e.revoked_at = revokedAt;
+  }, t.p);
+  return hit.entry;
 }

@@ -5,7 +5,9 @@ import { withFileLock } from "../config/lock.ts";
 import { ensureHome, paths, type Paths } from "../config/paths.ts";
 import { Config, Secrets } from "../config/schema.ts";
 import type { ProviderDef } from "../providers/registry.ts";
+import type { KeyStore } from "../providers/credentials.ts";
 import { secretNames, storedKeys } from "./provider-keys.ts";
+import type { SettingsTarget } from "./target.ts";
 
 /** One of the JSON files under OPENTRACY_HOME: where it is, what it must look like, what "absent" means. */
 interface SettingsFile<S extends z.ZodType> {
@@ -45,8 +47,8 @@ function edit<S extends z.ZodType>(f: SettingsFile<S>, change: (v: z.infer<S>) =
 export const readConfig = (p: Paths = paths()): Config => read(CONFIG, p);
 
 /** secrets.json and the sealed store merged, as the engine sees them; a key that will not open throws SealError. */
-export async function readKeys(p: Paths = paths(), env: NodeJS.ProcessEnv = process.env): Promise<{ secrets: Secrets; sealed: ReadonlySet<string> }> {
-  return storedKeys(p, env, read(SECRETS, p));
+export async function readKeys(t: SettingsTarget): Promise<{ secrets: Secrets; sealed: ReadonlyMap<string, KeyStore> }> {
+  return storedKeys(t, read(SECRETS, t.p));
 }
 export const readSecrets = (p: Paths = paths()): Secrets => read(SECRETS, p);
 export const readTokens = (p: Paths = paths()): TokenFile => read(TOKENS, p);

@@ -1,68 +1,103 @@
 import { ensureHome, type Paths } from "../config/paths.ts";
+import type { KeyStore } from "../providers/credentials.ts";
 import { PROVIDERS, type ProviderDef } from "../providers/registry.ts";
 import { beginFileRotation, finishRotation, type Keyring, loadKeyring, masterKeyFile } from "./master-key.ts";
 import { SealError } from "./seal.ts";
 import { readSealedFile, secretRow, writeSealed } from "./sealed-file.ts";
 import { existsSync } from "node:fs";
+import type { SettingsTarget } from "./target.ts";
 import { join } from "node:path";
 
 /** The names a provider's credentials are stored under: its one key, or its whole set (Bedrock). */
 export const secretNames = (def: ProviderDef): string[] => (def.credentialFields ? def.credentialFields.map((f) => f.secret) : [def.secretName]);
 
-/** Every sealed secret, opened; throws SealError (naming the row and the key ids) when one does not open. */
-export async function openSealedSecrets(p: Paths, env: NodeJS.ProcessEnv): Promise<{ secrets: Record<string, string>; keyId: string | null }> {
-  const stored = readSealedFile(p).secrets;
+/** The sealed texts opened with the keyring; throws SealError (naming the row and the key ids) when one does not open. */
+async function openAll(stored: Record<string, string>, keyring: Keyring | null, where: string, p: Paths): Promise<Record<string, string>> {
   const names = Object.keys(stored);
-  const keyring = await loadKeyring(p, env);
-  if (!names.length) return { secrets: {}, keyId: keyring?.current.keyId ?? null };
+  if (!names.length) return {};
   if (!keyring)
     throw new SealError(
-      `${join(p.home, "credentials.json")} holds sealed keys but there is no master key: set OPENTRACY_MASTER_KEY to the key they were sealed with, or restore ${masterKeyFile(p)}`,
+      `${where} holds sealed keys but there is no master key: set OPENTRACY_MASTER_KEY to the key they were sealed with, or restore ${masterKeyFile(p)}`,
     );
   const secrets: Record<string, string> = {};
   for (const name of names) secrets[name] = await keyring.open(stored[name]!, secretRow(name));
-  return { secrets, keyId: keyring.current.keyId };
+  return secrets;
+}
+
+/** Every secret in credentials.json, opened. */
+export async function openSealedSecrets(p: Paths, env: NodeJS.ProcessEnv): Promise<{ secrets: Record<string, string>; keyId: string | null }> {
+  const keyring = await loadKeyring(p, env);
+  return { secrets: await openAll(readSealedFile(p).secrets, keyring, join(p.home, "credentials.json"), p), keyId: keyring?.current.keyId ?? null };
+}
+
+/** The shared store's secrets (still sealed, as read from ClickHouse), opened with this engine's master key. */
+export async function openSharedSecrets(p: Paths, env: NodeJS.ProcessEnv, stored: Record<string, string>, where: string): Promise<Record<string, string>> {
+  if (!Object.keys(stored).length) return {};
+  return openAll(stored, await loadKeyring(p, env), where, p);
 }
 
 /**
- * What the engine uses: for each provider, its whole set from the sealed store when the store has
- * any of it, else from secrets.json. A set is never mixed from two places (a Bedrock access key
- * from one and a secret from the other would sign nothing valid).
+ * What the engine uses: secrets.json, then each store in order (credentials.json, then the shared
+ * ClickHouse store), a later one taking a provider's whole set when it has any of it. A set is
+ * never mixed from two places (a Bedrock access key from one and a secret from the other would
+ * sign nothing valid).
  */
-export function mergeSecrets(file: Record<string, string>, sealed: Record<string, string>): { secrets: Record<string, string>; sealed: Set<string> } {
+export function mergeSecrets(
+  file: Record<string, string>,
+  ...layers: [KeyStore, Record<string, string>][]
+): { secrets: Record<string, string>; sealed: Map<string, KeyStore> } {
   const secrets = { ...file };
-  const fromStore = new Set<string>();
-  for (const def of PROVIDERS.values()) {
-    const names = secretNames(def);
-    if (!names.some((n) => n in sealed)) continue;
-    for (const n of names) {
-      delete secrets[n];
-      if (n in sealed) {
-        secrets[n] = sealed[n]!;
-        fromStore.add(n);
+  const sealed = new Map<string, KeyStore>();
+  for (const [store, layer] of layers) {
+    for (const def of PROVIDERS.values()) {
+      const names = secretNames(def);
+      if (!names.some((n) => n in layer)) continue;
+      for (const n of names) {
+        delete secrets[n];
+        sealed.delete(n);
+        if (n in layer) {
+          secrets[n] = layer[n]!;
+          sealed.set(n, store);
+        }
       }
     }
   }
-  return { secrets, sealed: fromStore };
+  return { secrets, sealed };
 }
 
-/** Seals a provider's credentials, replacing its whole stored set, and makes the master key if there is none yet. */
-export async function storeProviderKey(p: Paths, env: NodeJS.ProcessEnv, def: ProviderDef, values: Record<string, string>): Promise<Keyring> {
-  ensureHome(p);
-  const keyring = (await loadKeyring(p, env, { create: true }))!;
+/**
+ * Seals a provider's credentials, replacing its whole stored set, in the target's store (the
+ * shared ClickHouse one when configured), and makes the master key if there is none yet.
+ */
+export async function storeProviderKey(t: SettingsTarget, def: ProviderDef, values: Record<string, string>, actor: string): Promise<void> {
+  ensureHome(t.p);
+  const keyring = (await loadKeyring(t.p, t.env, { create: true }))!;
   const change: Record<string, string | null> = {};
   for (const n of secretNames(def)) change[n] = n in values ? await keyring.seal(values[n]!, secretRow(n)) : null;
-  writeSealed(p, change);
-  return keyring;
+  if (t.shared)
+    await t.shared.put(
+      Object.entries(change).map(([name, value]) => ({ kind: "secret" as const, name, value })),
+      actor,
+    );
+  else writeSealed(t.p, change);
 }
 
-/** Removes a provider's sealed set; false when none was stored. */
-export function removeProviderKey(p: Paths, def: ProviderDef): boolean {
-  const stored = readSealedFile(p).secrets;
+/** Removes a provider's sealed set from the target's store (and from credentials.json); false when none was stored. */
+export async function removeProviderKey(t: SettingsTarget, def: ProviderDef, actor: string): Promise<boolean> {
+  let removed = false;
+  if (t.shared) {
+    const stored = (await t.shared.read()).secrets;
+    const names = secretNames(def).filter((n) => n in stored);
+    await t.shared.put(
+      names.map((name) => ({ kind: "secret" as const, name, value: null })),
+      actor,
+    );
+    removed = names.length > 0;
+  }
+  const stored = readSealedFile(t.p).secrets;
   const names = secretNames(def).filter((n) => n in stored);
-  if (!names.length) return false;
-  writeSealed(p, Object.fromEntries(names.map((n) => [n, null])));
-  return true;
+  if (names.length) writeSealed(t.p, Object.fromEntries(names.map((n) => [n, null])));
+  return removed || names.length > 0;
 }
 
 export interface Rotation {
@@ -80,7 +115,8 @@ export interface Rotation {
  * there and the old one in OPENTRACY_MASTER_KEY_PREVIOUS. Nothing is lost at any step: every
  * secret is opened before anything is written, and written back in one atomic replace.
  */
-export async function rotateMasterKey(p: Paths, env: NodeJS.ProcessEnv): Promise<Rotation> {
+export async function rotateMasterKey(t: SettingsTarget, actor: string): Promise<Rotation> {
+  const { p, env } = t;
   const envKey = Boolean(env.OPENTRACY_MASTER_KEY);
   if (!envKey) {
     const resuming = existsSync(join(p.home, "master.key.previous"));
@@ -99,19 +135,30 @@ export async function rotateMasterKey(p: Paths, env: NodeJS.ProcessEnv): Promise
       from.add(sealed.split(".")[1]!);
       change[name] = await keyring.seal(plain, secretRow(name));
     }
+    // The shared store first: it is re-read and re-written whole, and a file rotation is only
+    // finished (the previous key deleted) once both are sealed under the new key.
+    let shared = 0;
+    if (t.shared) {
+      const rows = (await t.shared.read()).secrets;
+      const puts = [];
+      for (const [name, sealed] of Object.entries(rows)) {
+        from.add(sealed.split(".")[1]!);
+        puts.push({ kind: "secret" as const, name, value: await keyring.seal(await keyring.open(sealed, secretRow(name)), secretRow(name)) });
+      }
+      await t.shared.put(puts, actor);
+      shared = puts.length;
+    }
     if (writeSealed(p, change, stored)) {
       if (!envKey) finishRotation(p);
-      return { resealed: Object.keys(change).length, from: [...from], to: keyring.current.keyId, envKey };
+      return { resealed: Object.keys(change).length + shared, from: [...from], to: keyring.current.keyId, envKey };
     }
   }
   throw new SealError("credentials.json kept changing during the rotation; run it again");
 }
 
-/** The keys a CLI command sees, as the engine would: secrets.json and the sealed store, merged. */
-export async function storedKeys(
-  p: Paths,
-  env: NodeJS.ProcessEnv,
-  file: Record<string, string>,
-): Promise<{ secrets: Record<string, string>; sealed: Set<string> }> {
-  return mergeSecrets(file, (await openSealedSecrets(p, env)).secrets);
+/** The keys a CLI command sees, as the engine would: secrets.json, credentials.json and the shared store, merged. */
+export async function storedKeys(t: SettingsTarget, file: Record<string, string>): Promise<{ secrets: Record<string, string>; sealed: Map<string, KeyStore> }> {
+  const local = (await openSealedSecrets(t.p, t.env)).secrets;
+  const shared = t.shared ? await openSharedSecrets(t.p, t.env, (await t.shared.read()).secrets, t.shared.display) : {};
+  return mergeSecrets(file, ["sealed", local], ["clickhouse", shared]);
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { BIN, runCli, tempHome } from "../helpers/cli.ts";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { cliNeverCrashes } from "../helpers/cli-matrix.ts";
 
 // Every command and subcommand, from source, against broken homes, a closed pipe, Ctrl-C at a
@@ -8,8 +10,9 @@ cliNeverCrashes("from source", [process.execPath, BIN]);
 
 describe("--verbose and OPENTRACY_DEBUG", () => {
   test("an unexpected error is one line; with OPENTRACY_DEBUG=1 its stack follows", async () => {
-    // A home under a regular file: every command fails on it with a system error, not a CliError.
-    const home = `${BIN}/home`;
+    // master.key is a folder: reading it fails with a system error (EISDIR), not one the CLI expects.
+    const home = tempHome();
+    mkdirSync(join(home, "master.key"), { recursive: true, mode: 0o700 });
     const plain = await runCli(["keys", "set", "openai"], { home, stdin: "sk-test-1234" });
     expect(plain.code).toBe(1);
     expect(plain.stderr.trim().split("\n")).toHaveLength(1);

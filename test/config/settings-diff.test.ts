@@ -5,7 +5,7 @@ import { describeSettingsChange } from "../../src/config/settings-diff.ts";
 const settings = (config: unknown, secrets: Record<string, string> = {}, tokens: string[] = []) => ({
   config: Config.parse(config),
   secrets,
-  sealed: new Set<string>(),
+  sealed: new Map(),
   tokens: new Map(tokens.map((id) => [id, {} as never])),
 });
 

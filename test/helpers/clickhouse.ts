@@ -55,15 +55,15 @@ export interface RunningServer extends ClickHouseServer {
 }
 
 /** ClickHouse as a server process on a free port with a throwaway data directory. */
-export async function startServer(): Promise<RunningServer> {
-  let s = await startChdbServer({ password: `pw-${Math.random().toString(36).slice(2, 10)}@x` });
+export async function startServer(opts: { queryLog?: boolean } = {}): Promise<RunningServer> {
+  let s = await startChdbServer({ password: `pw-${Math.random().toString(36).slice(2, 10)}@x`, queryLog: opts.queryLog });
   const server: RunningServer = {
     ...s,
     client: () => createTraceClient(parseClickHouseUrl(`${s.url}/default`)),
     stop: () => s.stop(),
     kill9: () => s.kill9(),
     async restart() {
-      s = await startChdbServer({ dir: s.dir, port: s.port, password: s.password });
+      s = await startChdbServer({ dir: s.dir, port: s.port, password: s.password, queryLog: opts.queryLog });
       server.pid = s.pid;
     },
     async dispose() {

@@ -5,7 +5,7 @@ import { startupSummary } from "../../src/server/startup-summary.ts";
 const settings = (secrets: Record<string, string> = {}, config: unknown = {}) => ({
   config: Config.parse(config),
   secrets,
-  sealed: new Set<string>(),
+  sealed: new Map(),
   tokens: new Map(),
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mergeSecrets } from "../../src/settings/provider-keys.ts";
 
 describe("mergeSecrets", () => {
-  test("the sealed store wins per provider, and a credential set is never mixed from two places", () => {
+  test("a later store wins per provider (secrets.json, then credentials.json, then ClickHouse), and a credential set is never mixed from two places", () => {
     const file = {
       openai_api_key: "sk-file",
       groq_api_key: "gsk-file",
@@ -11,13 +11,18 @@ describe("mergeSecrets", () => {
       aws_session_token: "file-token",
     };
     const sealed = { openai_api_key: "sk-sealed", aws_access_key_id: "AKIASEALED", aws_secret_access_key: "sealed-secret" };
-    const merged = mergeSecrets(file, sealed);
+    const shared = { openai_api_key: "sk-shared" };
+    const merged = mergeSecrets(file, ["sealed", sealed], ["clickhouse", shared]);
     expect(merged.secrets).toEqual({
-      openai_api_key: "sk-sealed",
+      openai_api_key: "sk-shared",
       groq_api_key: "gsk-file",
       aws_access_key_id: "AKIASEALED",
       aws_secret_access_key: "sealed-secret",
     });
-    expect([...merged.sealed].sort()).toEqual(["aws_access_key_id", "aws_secret_access_key", "openai_api_key"]);
+    expect([...merged.sealed].sort()).toEqual([
+      ["aws_access_key_id", "sealed"],
+      ["aws_secret_access_key", "sealed"],
+      ["openai_api_key", "clickhouse"],
+    ]);
   });
 });

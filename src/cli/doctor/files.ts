@@ -4,6 +4,7 @@ import { TokenFile } from "../../auth/tokens.ts";
 import { ConfigFileError, readJsonFile } from "../../config/files.ts";
 import type { Paths } from "../../config/paths.ts";
 import { Config, Secrets } from "../../config/schema.ts";
+import type { KeyStore } from "../../providers/credentials.ts";
 import { masterKeyFile } from "../../settings/master-key.ts";
 import { mergeSecrets, openSealedSecrets } from "../../settings/provider-keys.ts";
 import { SealError } from "../../settings/seal.ts";
@@ -16,7 +17,7 @@ export interface FileResults {
   config: Config;
   /** secrets.json and the sealed store merged, as the engine merges them. */
   secrets: Secrets;
-  sealed: ReadonlySet<string>;
+  sealed: ReadonlyMap<string, KeyStore>;
 }
 
 const mode = (path: string): number | null => {
@@ -47,7 +48,7 @@ export async function checkFiles(p: Paths, env: NodeJS.ProcessEnv): Promise<File
   const config = parse(checks, p.config, Config, {});
   const secrets = parse(checks, p.secrets, Secrets, {});
   parse(checks, p.tokens, TokenFile, { tokens: [] });
-  const merged = mergeSecrets(secrets ?? {}, await openSealed(checks, p, env));
+  const merged = mergeSecrets(secrets ?? {}, ["sealed", await openSealed(checks, p, env)]);
   return { checks, config: config ?? Config.parse({}), ...merged };
 }
 

@@ -51,7 +51,8 @@ export function lookUpCredentials({ env, secrets, sealed, baseUrl }: Pick<Creden
     );
   }
 
-  const stored = sealed?.has("aws_access_key_id") || sealed?.has("aws_secret_access_key") ? "the sealed key store" : "secrets.json";
+  const store = sealed?.get("aws_access_key_id") ?? sealed?.get("aws_secret_access_key");
+  const stored = store === "clickhouse" ? "the shared key store in ClickHouse" : store === "sealed" ? "the sealed key store" : "secrets.json";
   if (!keys && secrets.aws_access_key_id && secrets.aws_secret_access_key) {
     keys = {
       accessKeyId: secrets.aws_access_key_id,

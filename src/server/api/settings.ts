@@ -11,9 +11,12 @@ import { getProvider, PROVIDERS, type ProviderDef } from "../../providers/regist
 import { explainRoute } from "../../routing/explain.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
 import type { TargetHealth } from "../../routing/health.ts";
-import { readAudit, recordAudit } from "../../settings/audit.ts";
-import { createToken, putAlias, putBaseUrl, removeAlias, revokeToken, SettingsError } from "../../settings/changes.ts";
-import { readTokens, removePlainKey } from "../../settings/files.ts";
+import { readAuditLog, recordAudit } from "../../settings/audit.ts";
+import { allTokens, createToken, putAlias, putBaseUrl, removeAlias, revokeToken, SettingsError } from "../../settings/changes.ts";
+import { removePlainKey } from "../../settings/files.ts";
+import type { SharedFeed } from "../../settings/shared-feed.ts";
+import type { SharedSettingsStore } from "../../settings/shared-store.ts";
+import type { SettingsTarget } from "../../settings/target.ts";
 import { removeProviderKey, storeProviderKey } from "../../settings/provider-keys.ts";
 import { SealError } from "../../settings/seal.ts";
 
@@ -28,6 +31,17 @@ export interface SettingsDeps {
   settings: LiveSettings;
   env: NodeJS.ProcessEnv;
   health: TargetHealth;
+  /** The shared ClickHouse store, when configured: changes to keys, aliases and tokens go there. */
+  shared: SharedSettingsStore | null;
+  sharedFeed: SharedFeed | null;
+}
+
+const target = (deps: SettingsDeps): SettingsTarget => ({ p: deps.settings.paths, env: deps.env, shared: deps.shared });
+
+/** The change is in force before the answer goes: the shared store is read again, then the files. */
+async function refresh(deps: SettingsDeps): Promise<void> {
+  await deps.sharedFeed?.poll();
+  await deps.settings.reload();
 }
 
 type Handler = (req: Request & { params: Record<string, string> }, deps: SettingsDeps, actor: string) => Promise<Response> | Response;
@@ -137,37 +151,37 @@ export const SETTINGS: Record<string, Handler> = {
   async putKey(req, deps, actor) {
     const def = providerOf(req.params.name);
     const values = credentialValues(def, await body(req, KeyBody));
-    const p = deps.settings.paths;
-    await storeProviderKey(p, deps.env, def, values);
-    removePlainKey(def, p);
-    recordAudit(p, { actor, action: "key.set", target: def.name });
-    await deps.settings.reload();
+    const t = target(deps);
+    await storeProviderKey(t, def, values, actor);
+    removePlainKey(def, t.p);
+    await recordAudit(t, { actor, action: "key.set", target: def.name });
+    await refresh(deps);
     return json(providerRow(def, deps));
   },
 
   async deleteKey(req, deps, actor) {
     const def = providerOf(req.params.name);
-    const p = deps.settings.paths;
-    const sealed = removeProviderKey(p, def);
-    const plain = removePlainKey(def, p);
+    const t = target(deps);
+    const sealed = await removeProviderKey(t, def, actor);
+    const plain = removePlainKey(def, t.p);
     if (!sealed && !plain)
       throw new ApiError(
         "setting_not_found",
         `No ${def.name} key is stored${def.keyEnv && deps.env[def.keyEnv] ? ` (the one in use comes from ${def.keyEnv}, which only the engine's environment can change)` : ""}.`,
         "provider",
       );
-    recordAudit(p, { actor, action: "key.remove", target: def.name });
-    await deps.settings.reload();
+    await recordAudit(t, { actor, action: "key.remove", target: def.name });
+    await refresh(deps);
     return json(providerRow(def, deps));
   },
 
   async putBaseUrl(req, deps, actor) {
     const def = providerOf(req.params.name);
     const { base_url } = await body(req, z.strictObject({ base_url: z.url({ protocol: /^https?$/ }).nullable() }));
-    const p = deps.settings.paths;
-    putBaseUrl(p, def.name, base_url);
-    recordAudit(p, { actor, action: "base_url.set", target: def.name, detail: base_url ?? "default" });
-    await deps.settings.reload();
+    const t = target(deps);
+    putBaseUrl(t, def.name, base_url);
+    await recordAudit(t, { actor, action: "base_url.set", target: def.name, detail: base_url ?? "default" });
+    await refresh(deps);
     return json(providerRow(def, deps));
   },
 
@@ -196,47 +210,47 @@ export const SETTINGS: Record<string, Handler> = {
 
   async putAlias(req, deps, actor) {
     const name = req.params.name ?? "";
-    const p = deps.settings.paths;
-    const { existed, alias } = putAlias(p, name, await body(req, z.unknown()));
-    recordAudit(p, { actor, action: "alias.set", target: name, detail: alias.targets.map((t) => (typeof t === "string" ? t : t.model)).join(" → ") });
-    await deps.settings.reload();
+    const t = target(deps);
+    const { existed, alias } = await putAlias(t, name, await body(req, z.unknown()), actor);
+    await recordAudit(t, { actor, action: "alias.set", target: name, detail: alias.targets.map((x) => (typeof x === "string" ? x : x.model)).join(" → ") });
+    await refresh(deps);
     const s = deps.settings.current;
     return json({ name, alias, explain: explainRoute(name, s, deps.env, deps.health.snapshot()) }, existed ? 200 : 201);
   },
 
   async deleteAlias(req, deps, actor) {
     const name = req.params.name ?? "";
-    const p = deps.settings.paths;
-    removeAlias(p, name);
-    recordAudit(p, { actor, action: "alias.remove", target: name });
-    await deps.settings.reload();
+    const t = target(deps);
+    await removeAlias(t, name, actor);
+    await recordAudit(t, { actor, action: "alias.remove", target: name });
+    await refresh(deps);
     return json({ name, deleted: true });
   },
 
-  tokens(_req, deps) {
-    return json({ data: readTokens(deps.settings.paths).tokens.map(({ hash: _hash, ...t }) => t) });
+  async tokens(_req, deps) {
+    return json({ data: (await allTokens(target(deps))).map(({ entry: { hash: _hash, ...t } }) => t) });
   },
 
   async createToken(req, deps, actor) {
     const b = await body(req, z.strictObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }));
-    const p = deps.settings.paths;
-    const { token, entry } = createToken(p, b.name, b.admin);
-    recordAudit(p, { actor, action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
-    await deps.settings.reload();
+    const t = target(deps);
+    const { token, entry } = await createToken(t, b.name, b.admin, actor);
+    await recordAudit(t, { actor, action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
+    await refresh(deps);
     const { hash: _hash, ...shown } = entry;
     // The only time the token is ever seen: only its hash is kept.
     return json({ ...shown, token }, 201);
   },
 
   async revokeToken(req, deps, actor) {
-    const p = deps.settings.paths;
-    const hit = revokeToken(p, req.params.id ?? "");
-    recordAudit(p, { actor, action: "token.revoke", target: hit.name });
-    await deps.settings.reload();
+    const t = target(deps);
+    const hit = await revokeToken(t, req.params.id ?? "", actor);
+    await recordAudit(t, { actor, action: "token.revoke", target: hit.name });
+    await refresh(deps);
     return json({ id: hit.id, name: hit.name, revoked: true });
   },
 
-  audit(_req, deps) {
-    return json({ data: readAudit(deps.settings.paths, AUDIT_LIMIT) });
+  async audit(_req, deps) {
+    return json({ data: await readAuditLog(target(deps), AUDIT_LIMIT) });
   },
 };

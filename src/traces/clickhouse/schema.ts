@@ -14,6 +14,8 @@ export const TABLE = {
   hourlyStats: "traces_hourly_stats",
   records: "trace_records",
   migrations: "opentracy_migrations",
+  settings: "settings",
+  audit: "settings_audit",
 } as const;
 
 /** Server-side insert deduplication remembers this many recent blocks per table. */
@@ -160,6 +162,26 @@ function recordsView(db: string, withToken = false, withMeta = false): string {
       FROM ${qualified(db, TABLE.traces)})`;
 }
 
+/**
+ * Keys (sealed in the engine; never plain text), aliases and tokens (hashes) that every engine on
+ * this database shares: one row per change, the newest `version` (epoch microseconds) of a
+ * (kind, name) wins and `deleted` tombstones it. Readers take argMax per key rather than FINAL, so
+ * an unmerged part never shows an old value.
+ */
+export function settingsTable(db: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(db, TABLE.settings)} (
+      kind LowCardinality(String), name String, value String${ZSTD}, deleted UInt8,
+      version UInt64, updated_by String
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY (kind, name)`.replace(/\s+/g, " ");
+}
+
+/** Who changed which setting when; never a key. */
+export function auditTable(db: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(db, TABLE.audit)} (
+      ts ${TIME}, actor String, action LowCardinality(String), target String, detail Nullable(String)
+    ) ENGINE = MergeTree ORDER BY ts`.replace(/\s+/g, " ");
+}
+
 export function migrationsTable(db: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(db, TABLE.migrations)} (
       version UInt32, name String, engine_version String, applied_at DateTime('UTC')
@@ -207,6 +229,11 @@ export const MIGRATIONS: readonly Migration[] = [
       sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
       sql(recordsView(db, true, true)),
     ],
+  },
+  {
+    version: 6,
+    name: "shared settings: sealed keys, aliases, tokens, and their audit log",
+    steps: (db) => [sql(settingsTable(db)), sql(auditTable(db))],
   },
 ];
 

@@ -16,8 +16,9 @@ const KEY = "sk-settings-api-Zq81";
 let fake: FakeOpenAI;
 let engine: RunningEngine;
 
+type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = CSRF) =>
-  fetch(`${engine.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${engine.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Promise<JsonResponse>;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: KEY });
@@ -81,7 +82,7 @@ describe("settings API on an open loopback engine", () => {
       expect({ path, status: res.status, code: err.code, type: typeof err.message }).toEqual({ path, status, code, type: "string" });
       if (param) expect(err.param).toBe(param);
     }
-    const notJson = await fetch(`${engine.url}/api/settings/providers/openai/key`, { method: "PUT", headers: CSRF, body: "{" });
+    const notJson = (await fetch(`${engine.url}/api/settings/providers/openai/key`, { method: "PUT", headers: CSRF, body: "{" })) as JsonResponse;
     expect((await notJson.json()).error.code).toBe("invalid_json");
     expect(readFileSync(join(engine.home, "credentials.json"), "utf8")).toBe(before);
   });

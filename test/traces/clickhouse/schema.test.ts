@@ -20,9 +20,11 @@ for (const b of backends()) {
       const state = await migrate(client, db, opts);
       expect(state).toMatchObject({ from: 0, to: LATEST_VERSION });
       const tables = (await queryRows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)).map((r) => r.name);
-      expect(tables).toEqual([TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats].sort());
+      expect(tables).toEqual(
+        [TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats, TABLE.settings, TABLE.audit].sort(),
+      );
       const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6]);
 
       // Again: nothing to do, nothing changes.
       expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
@@ -35,7 +37,7 @@ for (const b of backends()) {
       for (const s of states) expect(s.to).toBeGreaterThanOrEqual(0);
       const after = await migrate(client, db, opts);
       expect(after.from).toBe(LATEST_VERSION);
-      expect(await count(client, `SELECT count() FROM system.tables WHERE database = '${db}'`)).toBe(6);
+      expect(await count(client, `SELECT count() FROM system.tables WHERE database = '${db}'`)).toBe(8);
     });
 
     test("an older schema (version 1) is upgraded in place, its traces kept and counted in the aggregate", async () => {
