@@ -212,6 +212,9 @@ describe("compose.yaml, .env.example", () => {
     for (const name of ["CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_DB"]) {
       expect(url).toContain(`\${${name}}`);
       expect(raw.services.clickhouse.environment[name]).toStartWith(`\${${name}`);
+      // Put into the URL as it is, so a value made as .env.example says needs no escaping there
+      // (base64 would not do: its "=" padding, and a "/" that ends the URL's authority).
+      expect(encodeURIComponent(env.get(name)!)).toBe(env.get(name)!);
     }
   });
 
