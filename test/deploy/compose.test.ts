@@ -8,7 +8,7 @@ import { parseClickHouseUrl } from "../../src/traces/clickhouse/url.ts";
 import { childEnv, ROOT, tempHome } from "../helpers/cli.ts";
 import { type RunningEngine, startEngine } from "../helpers/engine.ts";
 
-// No image can be built or pulled here (no registry but npm's and Debian's), so this checks
+// No image is built or pulled here (no registry but npm's and Debian's), so this checks
 // compose.yaml, the Dockerfile and .env.example against what the engine reads and serves: the
 // compose file as `docker-compose config` resolves it (Debian's docker-compose, installed by
 // .ci/run; without it these tests fail, never skip), and the compiled executable run with the
