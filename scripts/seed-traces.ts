@@ -93,7 +93,17 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
       ttft_ms: failed ? null : Math.round(latency / 3),
       finish_reason: failed ? null : "stop",
       tool_calls: 0,
-      attempts: [{ model: selected, provider, status: failed ? 429 : 200, error_type: failed ? "rate_limit_error" : null, latency_ms: latency, kind: "first" }],
+      attempts: [
+        {
+          model: selected,
+          provider,
+          status: failed ? 429 : 200,
+          error_type: failed ? "rate_limit_error" : null,
+          latency_ms: latency,
+          start_ms: 0,
+          kind: "first",
+        },
+      ],
       request: [{ role: "user", content: `Please help with this ${word} (#${i}).` }],
       response: failed ? null : { role: "assistant", content: `Here is the ${word} you asked for.` },
     };

@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import type { Browser, Page } from "playwright-core";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { rateLimited, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
 import { usd } from "../../src/ui/app/format.ts";
-import type { TracePage } from "../../src/ui/app/types.ts";
+import type { Trace, TracePage } from "../../src/ui/app/types.ts";
+import { waterfall } from "../../src/ui/app/waterfall.ts";
 import { launchChromium } from "./browser.ts";
 
 // The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
@@ -64,7 +65,13 @@ beforeAll(async () => {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ aliases: { smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] } }, routing: { retry: { max_attempts: 1 } } }),
+    JSON.stringify({
+      aliases: {
+        smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] },
+        patient: { targets: ["openai/gpt-4o-mini"], retry: { max_attempts: 2 } },
+      },
+      routing: { retry: { max_attempts: 1 } },
+    }),
   );
   const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, GROQ_BASE_URL: closed, GROQ_API_KEY: "gsk-test" };
   // The empty engine keeps no content: its traces show what the detail page does without a request.
@@ -188,12 +195,18 @@ describe("web UI", () => {
     await page.getByRole("link", { name: /smart/ }).first().click();
     await page.waitForURL(`**/traces/${ids.fallback}`);
     await page.locator(".chat").getByText("fall back please").first().waitFor();
-    const attempts = page.locator(".attempt");
+    const attempts = page.locator(".attempt:not(.request)");
     expect(await attempts.count()).toBe(2);
     expect(await attempts.nth(0).textContent()).toContain("groq/gpt-4o-mini");
     expect(await attempts.nth(0).textContent()).toContain("upstream_error");
     expect(await attempts.nth(1).textContent()).toContain("openai/gpt-4o-mini");
     expect(await attempts.nth(1).locator(".badge").textContent()).toBe("200");
+    // The fallback's bar begins after the refused attempt's, not at 0.
+    const [refused, answered] = [
+      (await attempts.nth(0).locator(".attempt-bar").boundingBox())!,
+      (await attempts.nth(1).locator(".attempt-bar").boundingBox())!,
+    ];
+    expect(answered.x).toBeGreaterThan(refused.x);
     await page.getByText("Raw JSON").click();
     expect(await page.locator(".raw pre").textContent()).toContain(`"id": "${ids.fallback}"`);
     await shot(page, "trace-detail");
@@ -372,6 +385,36 @@ describe("web UI", () => {
     await rows.first().waitFor();
     await page.goto(`${engine.url}/sessions/no-such-session`);
     await page.getByText("No calls in this session").waitFor();
+    await page.close();
+  });
+
+  test("detail: a retry after Retry-After shows the wait between the attempts on the time axis", async () => {
+    fake.script(rateLimited(0.3, { times: 1 }));
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "patient", messages: [{ role: "user", content: "try again" }] }).withResponse();
+    const [first, retry] = (data as any)._routing.attempts;
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${id}`)).status !== 200; i++) await Bun.sleep(50);
+    const page = await open(`/traces/${id}`);
+    const attempts = page.locator(".attempt:not(.request)");
+    await attempts.first().waitFor();
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(0).locator(".attempt-wait").count()).toBe(0);
+    const wait = attempts.nth(1).locator(".attempt-wait");
+    expect(await wait.count()).toBe(1);
+    expect(await attempts.nth(1).locator(".wait-note").textContent()).toMatch(/after a 3\d\d ms wait/);
+    // Drawn where the engine says: the retry's bar starts at its start_ms on the axis, past the wait.
+    const track = (await attempts.nth(1).locator(".attempt-track").boundingBox())!;
+    const bar = (await attempts.nth(1).locator(".attempt-bar").boundingBox())!;
+    const waitBox = (await wait.boundingBox())!;
+    const stored = (await (await fetch(`${engine.url}/api/traces/${id}`)).json()) as Trace;
+    expect(stored.attempts.map((a) => a.start_ms)).toEqual([first.start_ms, retry.start_ms]);
+    const axis = waterfall(stored.attempts, stored.latency_ms).axisMs;
+    expect(Math.abs(bar.x - track.x - (retry.start_ms / axis) * track.width)).toBeLessThan(2);
+    expect(Math.abs(waitBox.x + waitBox.width - bar.x)).toBeLessThan(2);
+    expect(waitBox.width).toBeGreaterThan(((300 * 0.95) / axis) * track.width);
+    expect(first.status).toBe(429);
+    await shot(page, "trace-retry");
     await page.close();
   });
 

@@ -22,6 +22,10 @@ describe("numbers for people", () => {
   });
   test("latency and rates", () => {
     expect(ms(340.4)).toBe("340 ms");
+    expect(ms(0.42)).toBe("0.4 ms");
+    expect(ms(2)).toBe("2 ms");
+    expect(ms(9.96)).toBe("10 ms");
+    expect(ms(0)).toBe("0 ms");
     expect(ms(1200)).toBe("1.2 s");
     expect(ms(2000)).toBe("2 s");
     expect(ms(125_000)).toBe("2 min 5 s");

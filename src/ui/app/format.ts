@@ -24,6 +24,8 @@ export function tokens(v: number | null | undefined): string {
 
 export function ms(v: number | null | undefined): string {
   if (v === null || v === undefined) return DASH;
+  // An attempt refused locally takes a fraction of a millisecond: "0.4 ms", not "0 ms".
+  if (v < 9.95) return `${Number(v.toFixed(1))} ms`;
   if (v < 1000) return `${Math.round(v)} ms`;
   if (v < 60_000) return `${(v / 1000).toFixed(1).replace(/\.0$/, "")} s`;
   return `${Math.floor(v / 60_000)} min ${Math.round((v % 60_000) / 1000)} s`;
