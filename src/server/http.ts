@@ -10,7 +10,7 @@ import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { liveTraces } from "./api/live.ts";
-import { API, apiHandler } from "./api/routes.ts";
+import { API, type ApiHandler, apiHandler } from "./api/routes.ts";
 import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
 import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
 
@@ -104,7 +104,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
-  const api = (h: (typeof API)[keyof typeof API]) => {
+  const api = (h: ApiHandler) => {
     const run = apiHandler(engine.queries, h);
     return { GET: guard(engine, (req, _server, token) => run(req, token), sessions), OPTIONS: preflight(engine) };
   };
@@ -141,7 +141,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/api/traces": api(API.listTraces),
       "/api/traces/live": live,
       "/api/traces/*": api(API.getTrace),
-      "/api/activity": api(API.activity),
+      // Cache savings are priced with the live config's price overrides.
+      "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
       // The web UI: static, and holds no data (it reads /api/ like any client, signed in by cookie), so it needs no token.
       ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),
       [UI_ASSETS]: { GET: uiAsset },

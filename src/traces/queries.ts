@@ -80,6 +80,8 @@ export interface ActivityBucket {
   errors: number;
   input_tokens: number;
   output_tokens: number;
+  /** Cache reads: the part of input_tokens the provider served from its prompt cache. */
+  cached_tokens: number;
   cost_usd: number;
   p50_ms: number | null;
   p95_ms: number | null;
@@ -92,12 +94,21 @@ export interface ActivityShare {
   cost_usd: number;
   input_tokens: number;
   output_tokens: number;
+  cached_tokens: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  /**
+   * By model only, added by the API (server/api/activity.ts), never by a store: what the cache
+   * reads saved against the input rate, priced when asked; null when the model has no such rate.
+   */
+  cache_savings_usd?: number | null;
 }
 
 export interface Activity {
   buckets: ActivityBucket[];
   breakdown: ActivityShare[];
-  totals: Omit<ActivityBucket, "t">;
+  /** By model, `cache_savings_usd` is the sum of the rows that have one (null when none has). */
+  totals: Omit<ActivityBucket, "t"> & { cache_savings_usd?: number | null };
 }
 
 /** Most breakdown keys returned (by requests): a chart has room for a few dozen at most. */
@@ -115,6 +126,7 @@ export const emptyTotals = (): Omit<ActivityBucket, "t"> => ({
   errors: 0,
   input_tokens: 0,
   output_tokens: 0,
+  cached_tokens: 0,
   cost_usd: 0,
   p50_ms: null,
   p95_ms: null,

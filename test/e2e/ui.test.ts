@@ -82,6 +82,8 @@ beforeAll(async () => {
     const { response } = await client.chat.completions.create(body).withResponse();
     ids[name] = response.headers.get("x-opentracy-trace-id")!;
   };
+  // Most of its prompt read from the provider's cache: Activity prices what that saved.
+  fake.script({ usage: { prompt_tokens: 1200, cached_tokens: 1000 } });
   await call("plain", { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello from the browser test" }] });
   await call("fallback", { model: "smart", messages: [{ role: "user", content: "fall back please" }] });
   await call("tools", {
@@ -254,6 +256,13 @@ describe("web UI", () => {
     expect(await page.locator("svg.chart-svg rect.bar.s-err").count()).toBeGreaterThan(0); // the failed call
     expect(await page.locator(".stat", { hasText: "Spend" }).locator(".stat-value").textContent()).toBe(usd(spend));
     expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe(String(traces.length));
+    // One call read 1,000 of its tokens from the cache: 1000 × ($0.15 − $0.075) per million, the catalogue's gpt-4o-mini rates.
+    const table = page.locator("table.breakdown");
+    const headers = await table.locator("th").allTextContents();
+    const mini = table.locator("tbody tr", { hasText: "openai/gpt-4o-mini" });
+    expect(await mini.locator("td").nth(headers.indexOf("cached")).textContent()).toMatch(/^1k \(/);
+    expect(await mini.locator("td").nth(headers.indexOf("cache savings")).textContent()).toBe("$0.000075");
+    expect(await page.locator(".stat", { hasText: "Cache savings" }).locator(".stat-value").textContent()).toBe("$0.000075");
     await shot(page, "activity");
 
     const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
@@ -261,11 +270,13 @@ describe("web UI", () => {
     const lines = readFileSync((await file.path())!, "utf8")
       .trimEnd()
       .split("\r\n");
-    expect(lines[0]).toBe("model,requests,errors,input_tokens,output_tokens,cost_usd");
+    expect(lines[0]).toBe("model,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,p50_ms,p95_ms,cache_savings_usd");
     expect(lines.length - 1).toBe(await page.locator("table.grid tbody tr").count());
     const rows = lines.slice(1).map((l) => l.split(","));
     expect(rows.reduce((s, r) => s + Number(r[1]), 0)).toBe(traces.length);
-    expect(rows.reduce((s, r) => s + Number(r[5]), 0)).toBeCloseTo(spend, 12);
+    expect(rows.reduce((s, r) => s + Number(r[6]), 0)).toBeCloseTo(spend, 12);
+    const miniLine = rows.find((r) => r[0] === "openai/gpt-4o-mini")!;
+    expect([miniLine[5], miniLine[9]]).toEqual(["1000", "0.000075"]); // cached_tokens, cache_savings_usd
 
     await page.selectOption("select >> nth=0", "30d");
     await page.waitForURL(/window=30d/);

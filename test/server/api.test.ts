@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
@@ -253,6 +253,48 @@ describe("traces off", () => {
       expect((await fetch(`${off.url}/api/traces/live`)).status).toBe(503);
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe("GET /api/activity: cache savings by model", () => {
+  test("each model's cached tokens, and what they saved against its input rate (catalogue, or config.json's prices)", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    // gpt-4o at our own rates; gpt-4o-mini at the catalogue's ($0.15 input, $0.075 cache reads per million).
+    writeFileSync(join(home, "config.json"), JSON.stringify({ prices: { "openai/gpt-4o": { input: 3, output: 10, cache_read: 1 } } }));
+    const own = await startEngine({ home, env: { ...env(), GROQ_BASE_URL: fake.url, GROQ_API_KEY: fake.apiKey } });
+    try {
+      const since = Date.now() - 1000;
+      const call = async (model: string, prompt: number, cached: number) => {
+        fake.script({ usage: { prompt_tokens: prompt, cached_tokens: cached } });
+        const res = await fetch(`${own.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "cache me" }] }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+      };
+      await call("openai/gpt-4o-mini", 1000, 600);
+      await call("openai/gpt-4o-mini", 800, 600);
+      await call("openai/gpt-4o", 2000, 1000);
+      await call("groq/gpt-4o-mini", 900, 500); // no price for it at groq: nothing to say about savings
+      const get = async (by: string) => (await fetch(`${own.url}/api/activity?since=${since}&by=${by}`)).json() as Promise<any>;
+      await eventually(async () => (await get("model")).totals.requests === 4, 10_000, "four traces indexed");
+      const a = await get("model");
+      const row = (key: string) => a.breakdown.find((r: any) => r.key === key);
+      expect(row("openai/gpt-4o-mini")).toMatchObject({ requests: 2, cached_tokens: 1200, cache_savings_usd: 0.00009 }); // 1200 × (0.15 − 0.075) / 1e6
+      expect(row("openai/gpt-4o")).toMatchObject({ cached_tokens: 1000, cache_savings_usd: 0.002 }); // 1000 × (3 − 1) / 1e6
+      expect(row("groq/gpt-4o-mini")).toMatchObject({ cached_tokens: 500, cache_savings_usd: null });
+      expect(a.totals).toMatchObject({ cached_tokens: 2700, cache_savings_usd: 0.00209 });
+      // Only models have a price: other groupings carry the tokens, not a saving.
+      const byProvider = await get("provider");
+      expect(byProvider.breakdown.find((r: any) => r.key === "openai")).toMatchObject({ cached_tokens: 2200 });
+      expect(byProvider.breakdown.every((r: any) => !("cache_savings_usd" in r))).toBe(true);
+      expect("cache_savings_usd" in byProvider.totals).toBe(false);
+    } finally {
+      await own.stop();
     }
   });
 });

@@ -1,7 +1,9 @@
 import { useApi } from "../api.ts";
+import { breakdownCsv } from "../breakdown-csv.ts";
+import { Breakdown } from "../components/breakdown.tsx";
 import { Chart } from "../components/chart.tsx";
+import { Stat } from "../components/stat.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
-import { toCsv } from "../csv.ts";
 import { download } from "../download.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { Link, navigate, useLocation, withQuery } from "../router.tsx";
@@ -76,52 +78,21 @@ function Charts({ data, windowKey, since, until }: { data: ActivityData; windowK
   );
 }
 
-/** The breakdown as the table shows it, with raw numbers: one line per row under a header. */
-export function breakdownCsv(rows: ActivityData["breakdown"], by: string): string {
-  return toCsv(
-    [by, "requests", "errors", "input_tokens", "output_tokens", "cost_usd"],
-    rows.map((r) => [r.key, r.requests, r.errors, r.input_tokens, r.output_tokens, r.cost_usd]),
-  );
-}
-
-export function Stat({ label, value, detail }: { label: string; value: string; detail?: string }) {
+function Totals({ totals: t, by }: { totals: ActivityData["totals"]; by: string }) {
+  const cached = `${count(t.cached_tokens)} tokens from cache (${percent(t.cached_tokens, t.input_tokens)})`;
   return (
-    <div className="stat">
-      <div className="stat-label">{label}</div>
-      <div className="stat-value">{value}</div>
-      {detail ? <div className="stat-detail">{detail}</div> : null}
+    <div className="stats">
+      <Stat label="Requests" value={count(t.requests)} />
+      <Stat label="Spend" value={usd(t.cost_usd)} />
+      <Stat label="Error rate" value={percent(t.errors, t.requests)} />
+      <Stat label="Latency p50 / p95" value={`${ms(t.p50_ms)} / ${ms(t.p95_ms)}`} />
+      {/* Savings need a price, and only a model has one: other groupings show the cached tokens. */}
+      {by === "model" ? (
+        <Stat label="Cache savings" value={usd(t.cache_savings_usd)} detail={cached} />
+      ) : (
+        <Stat label="Cached tokens" value={count(t.cached_tokens)} />
+      )}
     </div>
-  );
-}
-
-export function Breakdown({ rows, by }: { rows: ActivityData["breakdown"]; by: string }) {
-  return (
-    <table className="grid">
-      <thead>
-        <tr>
-          <th>{by}</th>
-          <th className="num">requests</th>
-          <th className="num">errors</th>
-          <th className="num">tokens in / out</th>
-          <th className="num">cost</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.key}>
-            <td>{by === "model" || by === "provider" ? <Link to={withQuery("/traces", { [by]: r.key })}>{r.key}</Link> : r.key || "—"}</td>
-            <td className="num">{count(r.requests)}</td>
-            <td className="num">
-              {count(r.errors)} <span className="muted">({percent(r.errors, r.requests)})</span>
-            </td>
-            <td className="num">
-              {count(r.input_tokens)} / {count(r.output_tokens)}
-            </td>
-            <td className="num">{usd(r.cost_usd)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -170,12 +141,7 @@ export function Activity() {
         </Empty>
       ) : (
         <>
-          <div className="stats">
-            <Stat label="Requests" value={count(data.data.totals.requests)} />
-            <Stat label="Spend" value={usd(data.data.totals.cost_usd)} />
-            <Stat label="Error rate" value={percent(data.data.totals.errors, data.data.totals.requests)} />
-            <Stat label="Latency p50 / p95" value={`${ms(data.data.totals.p50_ms)} / ${ms(data.data.totals.p95_ms)}`} />
-          </div>
+          <Totals totals={data.data.totals} by={by} />
           <Charts data={data.data} windowKey={windowKey} since={since} until={until + MINUTE} />
           <div className="section-head">
             <h2>By {by}</h2>

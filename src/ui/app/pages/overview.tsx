@@ -3,7 +3,8 @@ import { Empty, Failed, Loading } from "../components/states.tsx";
 import { count, ms, percent, usd } from "../format.ts";
 import { Link } from "../router.tsx";
 import type { Activity, TracePage } from "../types.ts";
-import { Breakdown, Stat } from "./activity.tsx";
+import { Breakdown } from "../components/breakdown.tsx";
+import { Stat } from "../components/stat.tsx";
 
 /** Midnight, local time: "today" as the reader means it. */
 function startOfToday(): number {
