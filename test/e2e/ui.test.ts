@@ -11,6 +11,7 @@ import { startEngine, type RunningEngine } from "../helpers/engine.ts";
 import { usd } from "../../src/ui/app/format.ts";
 import type { Trace, TracePage } from "../../src/ui/app/types.ts";
 import { waterfall } from "../../src/ui/app/waterfall.ts";
+import { localInput } from "../../src/ui/app/activity-range.ts";
 import { launchChromium } from "./browser.ts";
 
 // The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
@@ -284,6 +285,57 @@ describe("web UI", () => {
     await page.locator("svg.chart-svg").first().waitFor();
     expect(await page.inputValue("select >> nth=0")).toBe("30d");
     expect(Number(await charts.first().getAttribute("data-points"))).toBe(1); // today, one day bucket
+    await page.close();
+  });
+
+  test("activity: a custom range from the URL survives a reload; grouped by tag, a row opens its traces", async () => {
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0, defaultHeaders: { "X-OpenTracy-Tags": "team=search" } });
+    const { response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "tagged" }] }).withResponse();
+    const tagged = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${tagged}`)).status !== 200; i++) await Bun.sleep(50);
+    const traces = ((await (await fetch(`${engine.url}/api/traces?limit=500`)).json()) as TracePage).data;
+
+    const page = await open("/activity?window=1h&by=model");
+    await page.locator("table.breakdown").waitFor();
+    await page.selectOption("select[name=window]", "custom");
+    await page.waitForURL((u) => u.searchParams.has("from") && u.searchParams.has("to") && !u.searchParams.has("window"));
+    // Starts from the period that was on screen.
+    expect(await page.inputValue("input[name=from]")).toBe(new URL(page.url()).searchParams.get("from")!);
+    const from = localInput(Date.now() - 2 * 3_600_000);
+    const to = localInput(Date.now() + 3_600_000);
+    await page.fill("input[name=from]", from);
+    await page.fill("input[name=to]", to);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((u) => u.searchParams.get("from") === from && u.searchParams.get("to") === to);
+    const requests = page.locator(".stat", { hasText: "Requests" }).locator(".stat-value");
+    await until(async () => Number(await requests.textContent()), traces.length);
+    await page.reload();
+    await page.locator("table.breakdown").waitFor();
+    expect([await page.inputValue("select[name=window]"), await page.inputValue("input[name=from]"), await page.inputValue("input[name=to]")]).toEqual([
+      "custom",
+      from,
+      to,
+    ]);
+    expect(await requests.textContent()).toBe(String(traces.length));
+
+    await page.selectOption("select[name=by]", "tag");
+    await page.waitForURL((u) => u.searchParams.get("by") === "tag" && u.searchParams.get("from") === from);
+    const row = page.locator("table.breakdown tbody tr", { hasText: "team=search" });
+    await row.waitFor();
+    expect(await page.locator("table.breakdown th").first().textContent()).toBe("tag");
+    expect(await row.locator("td").nth(1).textContent()).toBe("1");
+    expect(await page.locator("table.breakdown th", { hasText: "cache savings" }).count()).toBe(0);
+    await shot(page, "activity-custom-tag");
+    await row.getByRole("link", { name: "team=search" }).click();
+    await page.waitForURL((u) => u.pathname === "/traces" && u.searchParams.get("tag") === "team=search");
+    await page.locator(`table.traces tbody tr a[href="/traces/${tagged}"]`).first().waitFor();
+    expect(await page.locator("table.traces tbody tr").count()).toBe(1);
+
+    // A period before any call: an empty state that names it; a backwards range: said, not sent.
+    await page.goto(`${engine.url}/activity?from=${localInput(Date.now() - 50 * 3_600_000)}&to=${localInput(Date.now() - 49 * 3_600_000)}`);
+    await page.getByText(/^No requests from /).waitFor();
+    await page.goto(`${engine.url}/activity?from=${to}&to=${from}`);
+    await page.getByRole("alert").getByText("The range must start before it ends.").waitFor();
     await page.close();
   });
 
