@@ -9,6 +9,7 @@ import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
+import { engineStatus } from "./api/engine.ts";
 import { liveTraces } from "./api/live.ts";
 import { API, type ApiHandler, apiHandler } from "./api/routes.ts";
 import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
@@ -86,7 +87,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, and the web UI at /.`,
     ),
   );
 }
@@ -143,6 +144,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/api/traces/*": api(API.getTrace),
       // Cache savings are priced with the live config's price overrides.
       "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
+      // Not through `api`: the engine's health needs no trace store, so it answers with traces off too.
+      "/api/engine": { GET: guard(engine, (_req, _server, token) => json(engineStatus(engine, token)), sessions), OPTIONS: preflight(engine) },
       // The web UI: static, and holds no data (it reads /api/ like any client, signed in by cookie), so it needs no token.
       ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),
       [UI_ASSETS]: { GET: uiAsset },

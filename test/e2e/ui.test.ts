@@ -8,8 +8,9 @@ import type { Browser, Page } from "playwright-core";
 import { rateLimited, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
-import { usd } from "../../src/ui/app/format.ts";
-import type { Trace, TracePage } from "../../src/ui/app/types.ts";
+import { ms, usd } from "../../src/ui/app/format.ts";
+import type { Activity, Trace, TracePage } from "../../src/ui/app/types.ts";
+import { slowest } from "../../src/ui/app/rankings.ts";
 import { waterfall } from "../../src/ui/app/waterfall.ts";
 import { localInput } from "../../src/ui/app/activity-range.ts";
 import { launchChromium } from "./browser.ts";
@@ -71,7 +72,8 @@ beforeAll(async () => {
         smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] },
         patient: { targets: ["openai/gpt-4o-mini"], retry: { max_attempts: 2 } },
       },
-      routing: { retry: { max_attempts: 1 } },
+      // One failure cools a target down for the whole run: the Overview shows it.
+      routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1, period_ms: 600_000 } },
     }),
   );
   const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, GROQ_BASE_URL: closed, GROQ_API_KEY: "gsk-test" };
@@ -134,6 +136,9 @@ describe("web UI", () => {
     expect(snippets).toHaveLength(2);
     expect(snippets[0]).toContain(`curl ${empty.url}/v1/chat/completions`);
     expect(snippets[1]).toContain(`OpenAI(base_url="${empty.url}/v1"`);
+    // Beneath it, the engine's health: which providers can be called already.
+    await page.getByRole("region", { name: "Providers" }).getByText("OPENAI_API_KEY").waitFor();
+    await page.getByRole("region", { name: "Aliases" }).getByText("opentracy alias add").waitFor();
     await shot(page, "overview-empty");
     await page.close();
   });
@@ -144,6 +149,27 @@ describe("web UI", () => {
     const requests = page.locator(".stat", { hasText: "Requests" }).locator(".stat-value");
     expect(await requests.textContent()).toBe("4");
     expect(await page.locator(".stat", { hasText: "Error rate" }).locator(".stat-value").textContent()).toBe("25%");
+
+    // The slowest and the most expensive models, ranked from today's activity.
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    const today = (await (await fetch(`${engine.url}/api/activity?since=${midnight.getTime()}&by=model`)).json()) as Activity;
+    const panel = (name: string) => page.getByRole("region", { name });
+    const firstCells = async (name: string) => (await panel(name).locator("tr td:first-child").allTextContents()).map((t) => t.trim());
+    expect(await firstCells("Slowest models (p95)")).toEqual(slowest(today.breakdown).map((r) => r.key ?? ""));
+    expect(await panel("Slowest models (p95)").locator("tr td.num").first().textContent()).toBe(ms(slowest(today.breakdown)[0]!.p95_ms));
+    expect(await firstCells("Most expensive models")).toEqual(["openai/gpt-4o-mini"]);
+    expect(await panel("Most expensive models").locator("tr td.num").first().textContent()).toBe(usd(today.totals.cost_usd));
+
+    // The engine's health: where traces go, who has a key (named by its source, never the key), each alias's targets.
+    await panel("Traces").getByText("Local files").waitFor();
+    expect(await panel("Traces").locator(".badge").textContent()).toBe("ok");
+    expect(await panel("Providers").locator("tr").allTextContents()).toEqual(["openaiOPENAI_API_KEY", "groqGROQ_API_KEY"]);
+    const aliases = panel("Aliases");
+    const groq = aliases.locator("tr", { hasText: "groq/gpt-4o-mini" });
+    expect(await groq.locator(".badge").textContent()).toMatch(/^cooling down \(until \d\d:\d\d:\d\d, after 1 failure\)$/);
+    expect(await aliases.locator("tr", { hasText: "1. openai/gpt-4o-mini" }).locator(".badge").textContent()).toBe("ok");
+    expect(await page.content()).not.toContain(fake.apiKey);
     await shot(page, "overview");
     await page.close();
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { serverError, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { eventually } from "../helpers/clickhouse.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
@@ -251,6 +251,10 @@ describe("traces off", () => {
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error).toMatchObject({ code: "traces_unavailable", type: "api_error" });
       expect((await fetch(`${off.url}/api/traces/live`)).status).toBe(503);
+      // The engine's health needs no store.
+      const status = await fetch(`${off.url}/api/engine`);
+      expect(status.status).toBe(200);
+      expect(((await status.json()) as any).traces).toMatchObject({ sink: "off", state: "off" });
     } finally {
       await off.stop();
     }
@@ -293,6 +297,58 @@ describe("GET /api/activity: cache savings by model", () => {
       expect(byProvider.breakdown.find((r: any) => r.key === "openai")).toMatchObject({ cached_tokens: 2200 });
       expect(byProvider.breakdown.every((r: any) => !("cache_savings_usd" in r))).toBe(true);
       expect("cache_savings_usd" in byProvider.totals).toBe(false);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe("GET /api/engine", () => {
+  test("the sink, the aliases with their targets' health, the providers with a key and where it comes from; never a key", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(home, "config.json"),
+      JSON.stringify({
+        aliases: { smart: { targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-5"] } },
+        routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1, period_ms: 60_000 } },
+      }),
+    );
+    const ops = await createToken(home, ["--name", "ops", "--admin"]);
+    const app = await createToken(home, ["--name", "app"]);
+    const own = await startEngine({ home, env: env() });
+    try {
+      fake.script(serverError());
+      const failed = await fetch(`${own.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${app}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "hi" }] }),
+      });
+      await failed.text();
+      expect(failed.status).toBe(401); // the fallback has no key: its error is the last one
+
+      expect((await fetch(`${own.url}/api/engine`)).status).toBe(401);
+      const res = await fetch(`${own.url}/api/engine`, { headers: { authorization: `Bearer ${ops}` } });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toContain(fake.apiKey);
+      const body = JSON.parse(text);
+      expect(body.providers).toEqual([{ name: "openai", key_source: "OPENAI_API_KEY" }]);
+      expect(body.aliases).toHaveLength(1);
+      expect(body.aliases[0]).toMatchObject({ name: "smart", strategy: "fallback" });
+      expect(body.aliases[0].targets.map((t: any) => [t.ref, t.callable, t.state, t.consecutive_failures])).toEqual([
+        ["openai/gpt-4o", true, "cooling_down", 1],
+        ["anthropic/claude-sonnet-4-5", false, "ok", 0],
+      ]);
+      expect(body.aliases[0].targets[0].last_error).toContain("openai");
+      expect(Object.keys(body.failing_targets)).toEqual(["openai/gpt-4o"]);
+      expect(body.traces).toMatchObject({ sink: "file", state: "ok", dropped: 0 });
+      expect(body.uptime_s).toBeGreaterThanOrEqual(0);
+
+      // Any signed-in token may look; only an admin gets the sink's last error.
+      const mine = await fetch(`${own.url}/api/engine`, { headers: { authorization: `Bearer ${app}` } });
+      expect(mine.status).toBe(200);
+      expect(((await mine.json()) as any).traces.last_error).toBeNull();
     } finally {
       await own.stop();
     }

@@ -44,3 +44,13 @@ export function when(iso: string, now = new Date()): string {
   if (d.toDateString() === now.toDateString()) return time;
   return `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${time}`;
 }
+
+/** How long the engine has been up, coarsely: "40 s", "12 min", "3 h 12 min", "2 d 4 h". */
+export function uptime(seconds: number): string {
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  const min = Math.floor(seconds / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}

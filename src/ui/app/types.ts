@@ -1,3 +1,4 @@
+import type { EngineStatus } from "../../routing/engine-status.ts";
 import type { Activity, TraceSummary } from "../../traces/queries.ts";
 import type { TraceRecord } from "../../traces/record.ts";
 
@@ -12,4 +13,4 @@ export interface TracePage {
   next_cursor: string | null;
 }
 
-export type { Activity };
+export type { Activity, EngineStatus };
