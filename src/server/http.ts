@@ -141,7 +141,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       }),
       "/api/traces": api(API.listTraces),
       "/api/traces/live": live,
-      "/api/traces/*": api(API.getTrace),
+      "/api/traces/*": api((req, queries, token) => API.getTrace(req, queries, token, engine.settings.current.config.prices)),
       // Cache savings are priced with the live config's price overrides.
       "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
       // Not through `api`: the engine's health needs no trace store, so it answers with traces off too.

@@ -54,6 +54,15 @@ export interface TraceSummary {
   error_type: string | null;
 }
 
+/**
+ * GET /api/traces/{id}: the stored record, plus the USD per million tokens in force now for the
+ * model that answered (pricing/cost.ts `pricePerMillion`; null when it has no known price), so a
+ * page can split the cost by kind of token. Not stored: the record's `cost_usd` is what was charged.
+ */
+export type TraceDetail = TraceRecord & {
+  _price_per_million: { input: number; output: number; cache_read?: number; cache_write?: number } | null;
+};
+
 export interface TracePage {
   rows: TraceSummary[];
   /** Set when a full page came back: there may be more. */

@@ -21,6 +21,8 @@ import { launchChromium } from "./browser.ts";
 // and ids, so every run would otherwise leave the checkout dirty. Other runs still take them.
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dir, "screenshots") : mkdtempSync(join(tmpdir(), "opentracy-shots-"));
 const XSS = "<img src=x onerror=alert(1)>";
+const CHECKS_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAoCAIAAADBrGu+AAAAVElEQVR42u3XoQ0AIAwEQBZjEebHsASwQFE1EC55+aKnPi21zTB9rDC39QsAAAAAQArwyqGnPgAAAABADmCJAQAAAPwDlhgAAADAP2CJAQAAAL4EbHoX5jy8xLnoAAAAAElFTkSuQmCC";
 
 let fake: FakeOpenAI;
 let browser: Browser;
@@ -504,6 +506,59 @@ describe("web UI", () => {
     expect(waitBox.width).toBeGreaterThan(((300 * 0.95) / axis) * track.width);
     expect(first.status).toBe(429);
     await shot(page, "trace-retry");
+    await page.close();
+  });
+
+  test("detail: an inlined image is a thumbnail, a remote one stays text and is never fetched; usage split by kind of token", async () => {
+    // 64×40 checks, drawn for this test; the remote image is on a host nobody may contact.
+    const png = `data:image/png;base64,${CHECKS_PNG}`;
+    const remote = "https://images.example.invalid/cat.png";
+    fake.script({ usage: { prompt_tokens: 1500, cached_tokens: 1200, completion_tokens: 40 } });
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    const { response } = await client.chat.completions
+      .create({
+        model: "gpt-4o-mini",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is in these?" },
+              { type: "image_url", image_url: { url: png } },
+              { type: "image_url", image_url: { url: remote } },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${id}`)).status !== 200; i++) await Bun.sleep(50);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(r.url()));
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    await page.goto(`${engine.url}/traces/${id}`);
+    const user = page.locator(".chat .msg.user");
+    await user.waitFor();
+    const img = user.locator("img");
+    expect(await img.count()).toBe(1);
+    // Decoded, so the CSP let the data: image in.
+    await until(async () => Number(await img.evaluate((el: any) => el.naturalWidth)), 64);
+    expect(await user.locator("figcaption").textContent()).toBe("image/png · 141 B");
+    expect(await user.getByText(remote).count()).toBe(1);
+    expect(await user.locator("a").count()).toBe(0);
+    expect(asked.filter((u) => u.includes("example.invalid"))).toEqual([]);
+    // A click opens it to its full size.
+    await user.locator("button.thumb").click();
+    await user.locator("button.thumb.open").waitFor();
+
+    // 300 uncached at $0.15, 1,200 from cache at $0.075, 40 out at $0.60 per million: the recorded cost.
+    const rows = page.locator("table.usage-table tbody tr");
+    expect(await rows.allTextContents()).toEqual(["Input300$0.15$0.000045", "Input from cache1.2k$0.075$0.000090", "Output40$0.60$0.000024"]);
+    expect(await page.locator("table.usage-table tfoot").textContent()).toBe("Total, as charged1.5k$0.00016");
+    expect(await page.locator(".usage-note").count()).toBe(0);
+    await user.locator("button.thumb").click();
+    await shot(page, "trace-image");
     await page.close();
   });
 

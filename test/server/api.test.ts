@@ -156,6 +156,9 @@ describe("GET /api/traces", () => {
     expect((await api("/api/traces?cursor=nonsense", admin)).body.error).toMatchObject({ code: "invalid_value", param: "cursor" });
     expect((await api("/api/traces?limit=0", admin)).body.error).toMatchObject({ code: "invalid_value", param: "limit" });
     expect((await api("/api/traces?colour=red", admin)).status).toBe(400);
+    // Beside the stored record, today's rates for the model that answered (none for one that never did).
+    expect((await api(`/api/traces/${ids.a}`, admin)).body._price_per_million).toEqual({ input: 2.5, output: 10, cache_read: 1.25 });
+    expect((await api(`/api/traces/${ids.c}`, admin)).body._price_per_million).toBeNull();
     const missing = await api("/api/traces/no-such-id", admin);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("trace_not_found");
