@@ -36,7 +36,7 @@ export function Attempts({ trace }: { trace: Trace }) {
                 <div
                   className="attempt-wait"
                   style={{ left: pct(lane.startMs - lane.waitMs, axis), width: pct(lane.waitMs, axis) }}
-                  title={`Waited ${ms(lane.waitMs)}`}
+                  title={`Idle for ${ms(lane.waitMs)}`}
                 />
               ) : null}
               <div
@@ -49,7 +49,10 @@ export function Attempts({ trace }: { trace: Trace }) {
               <span className={`badge ${ok ? "ok" : "error"}`}>{a.status ?? "no answer"}</span>
               {a.error_type ? <span> {a.error_type}</span> : null}
               <span className="muted"> · {ms(a.latency_ms)}</span>
-              {lane.waitMs >= 1 ? <span className="muted wait-note"> · after a {ms(lane.waitMs)} wait</span> : null}
+              {lane.waitMs >= 1 ? (
+                // Only a retry waits on purpose (its backoff); before a fallback the gap is the engine's own bookkeeping.
+                <span className="muted wait-note"> · {a.kind === "retry" ? `after a ${ms(lane.waitMs)} wait` : `${ms(lane.waitMs)} after the one before`}</span>
+              ) : null}
             </div>
           </div>
         );
