@@ -66,6 +66,8 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
     const word = pick(WORDS);
     const selected = `${provider}/${model}`;
     const alias = rnd() < 0.3 ? "smart" : null;
+    // A third of the calls reuse a cached prompt prefix (half the prompt), read at half the input price.
+    const cached = failed ? null : rnd() < 0.33 ? Math.floor(input / 2) : 0;
     yield {
       id: `seed-${seed}-${String(i).padStart(9, "0")}`,
       ts_start: new Date(start).toISOString(),
@@ -86,14 +88,24 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
       stream: rnd() < 0.5,
       input_tokens: failed ? null : input,
       output_tokens: output,
-      cached_tokens: failed ? null : 0,
+      cached_tokens: cached,
       reasoning_tokens: null,
-      cost_usd: failed || output === null ? null : input * inPrice + output * outPrice,
+      cost_usd: failed || output === null ? null : (input - (cached ?? 0) / 2) * inPrice + output * outPrice,
       latency_ms: latency,
       ttft_ms: failed ? null : Math.round(latency / 3),
       finish_reason: failed ? null : "stop",
       tool_calls: 0,
-      attempts: [{ model: selected, provider, status: failed ? 429 : 200, error_type: failed ? "rate_limit_error" : null, latency_ms: latency, kind: "first" }],
+      attempts: [
+        {
+          model: selected,
+          provider,
+          status: failed ? 429 : 200,
+          error_type: failed ? "rate_limit_error" : null,
+          latency_ms: latency,
+          start_ms: 0,
+          kind: "first",
+        },
+      ],
       request: [{ role: "user", content: `Please help with this ${word} (#${i}).` }],
       response: failed ? null : { role: "assistant", content: `Here is the ${word} you asked for.` },
     };

@@ -9,8 +9,8 @@ import type { MappedError } from "../providers/types.ts";
 export interface AttemptRecorder {
   /** The target the next attempts go to. */
   onTarget(provider: string, model: string): void;
-  /** One finished try; latency from `t0` (performance.now()). */
-  attempt(status: number | null, errorType: string | null, kind: TraceAttempt["kind"], t0?: number): void;
+  /** One finished try that started at `t0` (performance.now()): its start and latency are measured from there. */
+  attempt(status: number | null, errorType: string | null, kind: TraceAttempt["kind"], t0: number): void;
 }
 
 /**
@@ -59,9 +59,11 @@ export async function runAttempts<Req>(
     const planned = order[ti];
     record.onTarget(planned.provider.name, planned.model);
     if (ti > 0) kind = "fallback";
+    // A target that cannot even be prepared (no key) is still an attempt, starting here.
+    const preparedAt = performance.now();
     const prepared = deps.prepare(planned, request);
     if (!("adapter" in prepared)) {
-      record.attempt(prepared.status, prepared.error.type, kind);
+      record.attempt(prepared.status, prepared.error.type, kind, preparedAt);
       lastError = prepared;
       continue;
     }

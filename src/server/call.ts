@@ -61,14 +61,15 @@ export class Call implements AttemptRecorder {
     this.model = model;
   }
 
-  /** One try against the current provider/model; latency from `t0` (performance.now()) when given. */
-  attempt(status: number | null, errorType: string | null, kind: AttemptKind, t0 = this.t0): void {
+  /** One try against the current provider/model that started at `t0` (performance.now()). */
+  attempt(status: number | null, errorType: string | null, kind: AttemptKind, t0: number): void {
     this.attempts.push({
       model: this.selectedModel ?? this.requested,
       provider: this.provider ?? "",
       status,
       error_type: errorType,
       latency_ms: this.elapsedMs(t0),
+      start_ms: Math.round((t0 - this.t0) * 1000) / 1000,
       kind,
     });
   }

@@ -9,8 +9,9 @@ import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
+import { engineStatus } from "./api/engine.ts";
 import { liveTraces } from "./api/live.ts";
-import { API, apiHandler } from "./api/routes.ts";
+import { API, type ApiHandler, apiHandler } from "./api/routes.ts";
 import { SETTINGS, type SettingsDeps, settingsHandler } from "./api/settings.ts";
 import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
 import { UI_ASSETS, UI_PAGES, uiAsset, uiPage } from "./ui.ts";
@@ -88,7 +89,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -106,7 +107,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
-  const api = (h: (typeof API)[keyof typeof API]) => {
+  const api = (h: ApiHandler) => {
     const run = apiHandler(engine.queries, h);
     return { GET: guard(engine, (req, _server, token) => run(req, token), sessions), OPTIONS: preflight(engine) };
   };
@@ -158,8 +159,11 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       }),
       "/api/traces": api(API.listTraces),
       "/api/traces/live": live,
-      "/api/traces/*": api(API.getTrace),
-      "/api/activity": api(API.activity),
+      "/api/traces/*": api((req, queries, token) => API.getTrace(req, queries, token, engine.settings.current.config.prices)),
+      // Cache savings are priced with the live config's price overrides.
+      "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
+      // Not through `api`: the engine's health needs no trace store, so it answers with traces off too.
+      "/api/engine": { GET: guard(engine, (_req, _server, token) => json(engineStatus(engine, token)), sessions), OPTIONS: preflight(engine) },
       // Settings (api/settings.ts): admin tokens or an open loopback engine only.
       "/api/settings/providers": settings({ GET: "providers" }),
       "/api/settings/providers/:name/key": settings({ PUT: "putKey", DELETE: "deleteKey" }),

@@ -3,13 +3,29 @@ import { ADAPTERS } from "../providers/adapters.ts";
 import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
 import { PROVIDERS } from "../providers/registry.ts";
+import type { ReadyProvider } from "../routing/engine-status.ts";
+
+/**
+ * The providers whose credentials step succeeds now, in the registry's order: what `serve` says at
+ * start and the UI's Overview shows. Providers that need no key (a local server) count only once
+ * pointed somewhere.
+ */
+export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): ReadyProvider[] {
+  const ready: ReadyProvider[] = [];
+  for (const provider of PROVIDERS.values()) {
+    const { url: baseUrl, source } = resolveBaseUrl(provider, settings.config.providers[provider.name]?.base_url, env);
+    if (!provider.keyEnv && !source) continue;
+    const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
+    if (!("missing" in creds)) ready.push({ name: provider.name, key_source: creds.keySource ?? null });
+  }
+  return ready;
+}
 
 /**
  * What `serve` says at start besides the address: which providers can be called and where their
  * keys come from, which base URLs are overridden (and which of those look mistyped). Never a key.
  */
 export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): string[] {
-  const ready: string[] = [];
   const overrides: string[] = [];
   const warnings: string[] = [];
   for (const provider of PROVIDERS.values()) {
@@ -19,11 +35,8 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): stri
       const mistake = baseUrlMistake(provider, baseUrl);
       if (mistake) warnings.push(`warning: ${mistake}`);
     }
-    // Providers that need no key (a local server) count only once pointed somewhere.
-    if (!provider.keyEnv && !source) continue;
-    const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
-    if (!("missing" in creds)) ready.push(creds.keySource ? `${provider.name} (${creds.keySource})` : provider.name);
   }
+  const ready = readyProviders(settings, env).map((p) => (p.key_source ? `${p.name} (${p.key_source})` : p.name));
   const lines = [
     ready.length
       ? `providers ready: ${ready.join(", ")}`

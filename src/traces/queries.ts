@@ -54,6 +54,15 @@ export interface TraceSummary {
   error_type: string | null;
 }
 
+/**
+ * GET /api/traces/{id}: the stored record, plus the USD per million tokens in force now for the
+ * model that answered (pricing/cost.ts `pricePerMillion`; null when it has no known price), so a
+ * page can split the cost by kind of token. Not stored: the record's `cost_usd` is what was charged.
+ */
+export type TraceDetail = TraceRecord & {
+  _price_per_million: { input: number; output: number; cache_read?: number; cache_write?: number } | null;
+};
+
 export interface TracePage {
   rows: TraceSummary[];
   /** Set when a full page came back: there may be more. */
@@ -80,6 +89,8 @@ export interface ActivityBucket {
   errors: number;
   input_tokens: number;
   output_tokens: number;
+  /** Cache reads: the part of input_tokens the provider served from its prompt cache. */
+  cached_tokens: number;
   cost_usd: number;
   p50_ms: number | null;
   p95_ms: number | null;
@@ -92,12 +103,21 @@ export interface ActivityShare {
   cost_usd: number;
   input_tokens: number;
   output_tokens: number;
+  cached_tokens: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  /**
+   * By model only, added by the API (server/api/activity.ts), never by a store: what the cache
+   * reads saved against the input rate, priced when asked; null when the model has no such rate.
+   */
+  cache_savings_usd?: number | null;
 }
 
 export interface Activity {
   buckets: ActivityBucket[];
   breakdown: ActivityShare[];
-  totals: Omit<ActivityBucket, "t">;
+  /** By model, `cache_savings_usd` is the sum of the rows that have one (null when none has). */
+  totals: Omit<ActivityBucket, "t"> & { cache_savings_usd?: number | null };
 }
 
 /** Most breakdown keys returned (by requests): a chart has room for a few dozen at most. */
@@ -115,6 +135,7 @@ export const emptyTotals = (): Omit<ActivityBucket, "t"> => ({
   errors: 0,
   input_tokens: 0,
   output_tokens: 0,
+  cached_tokens: 0,
   cost_usd: 0,
   p50_ms: null,
   p95_ms: null,

@@ -11,6 +11,11 @@ export const TraceAttempt = z.object({
   status: z.number().int().nullable(),
   error_type: z.string().nullable(),
   latency_ms: z.number(),
+  /**
+   * Milliseconds from the request's start to this attempt's start, so a waterfall can show the
+   * waits between retries. Lines and rows written before it existed read as null.
+   */
+  start_ms: z.number().nullable().default(null),
   /** first try, a retry on the same target, or a fallback to the next one */
   kind: z.enum(["first", "retry", "fallback"]),
 });

@@ -38,6 +38,8 @@ export class TraceWriter {
   dropped = 0;
   written = 0;
   private failing = false;
+  /** Why writes are failing, while they are. */
+  private lastError: string | null = null;
 
   constructor(
     private readonly sink: TraceSink,
@@ -73,9 +75,17 @@ export class TraceWriter {
     );
   }
 
-  /** The writer's counters plus whatever the sink reports (state, spool, last error). */
+  /** The writer's counters, whether its writes are failing (retried meanwhile), plus whatever the sink reports (state, spool, last error). */
   status(): Record<string, unknown> {
-    return { sink: this.sink.kind ?? "custom", queued: this.queued, written: this.written, dropped: this.dropped, ...this.sink.status?.() };
+    return {
+      sink: this.sink.kind ?? "custom",
+      queued: this.queued,
+      written: this.written,
+      dropped: this.dropped,
+      failing: this.failing,
+      last_error: this.lastError,
+      ...this.sink.status?.(),
+    };
   }
 
   /** Nothing will be stored (traces off): a caller can skip building the record. */
@@ -126,12 +136,14 @@ export class TraceWriter {
         due -= n;
         if (this.failing) this.log("trace writes recovered");
         this.failing = false;
+        this.lastError = null;
       } catch (e: any) {
         // Put the batch back in front so nothing is lost; the next tick tries again.
         this.queue = batch.concat(this.queue);
         // Once per outage, not once per retry.
         if (!this.failing) this.log(`trace write failed: ${e?.message ?? e}; retrying`);
         this.failing = true;
+        this.lastError = String(e?.message ?? e);
         return;
       }
     }

@@ -11,6 +11,7 @@ import { count, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
 import { childEnv, tempHome } from "../helpers/cli.ts";
 import { cliNeverCrashes } from "../helpers/cli-matrix.ts";
 import { startEngine } from "../helpers/engine.ts";
+import { launchChromium } from "./browser.ts";
 
 // The compiled executable is what users run: build it exactly as `npm run build` does and
 // smoke-test serve, one request, and `traces tail` (JSON and the ink view) from it.
@@ -69,6 +70,29 @@ describe("compiled binary", () => {
     expect(view.stdout).toMatch(/1 request/);
     expect(view.stderr + view.stdout).not.toContain("Cannot find package");
   });
+
+  test("the UI inside the executable renders the Overview in a real browser, with no console errors", async () => {
+    const engine = await startEngine({ command: [bin], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    const browser = await launchChromium();
+    try {
+      const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "seen in the browser" }] });
+      for (let i = 0; i < 100 && ((await (await fetch(`${engine.url}/api/traces`)).json()) as any).data.length === 0; i++) await Bun.sleep(50);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const problems: string[] = [];
+      page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+      page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+      await page.goto(`${engine.url}/`);
+      await page.getByRole("heading", { name: "Today" }).waitFor();
+      expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe("1");
+      // The engine block is drawn too: the bundle's last view to load, from /api/engine.
+      await page.getByRole("region", { name: "Providers" }).getByText("OPENAI_API_KEY").waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await engine.stop();
+    }
+  }, 60_000);
 
   // Loaded on first use, so a bundling mistake would only show when a user turns them on.
   test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec) and ClickHouse traces (its client)", async () => {

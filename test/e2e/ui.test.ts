@@ -5,11 +5,14 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import type { Browser, Page } from "playwright-core";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { rateLimited, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
-import { usd } from "../../src/ui/app/format.ts";
-import type { TracePage } from "../../src/ui/app/types.ts";
+import { ms, usd } from "../../src/ui/app/format.ts";
+import type { Activity, Trace, TracePage } from "../../src/ui/app/types.ts";
+import { slowest } from "../../src/ui/app/rankings.ts";
+import { waterfall } from "../../src/ui/app/waterfall.ts";
+import { localInput } from "../../src/ui/app/activity-range.ts";
 import { launchChromium } from "./browser.ts";
 
 // The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
@@ -18,6 +21,8 @@ import { launchChromium } from "./browser.ts";
 // and ids, so every run would otherwise leave the checkout dirty. Other runs still take them.
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dir, "screenshots") : mkdtempSync(join(tmpdir(), "opentracy-shots-"));
 const XSS = "<img src=x onerror=alert(1)>";
+const CHECKS_PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAoCAIAAADBrGu+AAAAVElEQVR42u3XoQ0AIAwEQBZjEebHsASwQFE1EC55+aKnPi21zTB9rDC39QsAAAAAQArwyqGnPgAAAABADmCJAQAAAPwDlhgAAADAP2CJAQAAAL4EbHoX5jy8xLnoAAAAAElFTkSuQmCC";
 
 let fake: FakeOpenAI;
 let browser: Browser;
@@ -64,7 +69,14 @@ beforeAll(async () => {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ aliases: { smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] } }, routing: { retry: { max_attempts: 1 } } }),
+    JSON.stringify({
+      aliases: {
+        smart: { targets: ["groq/gpt-4o-mini", "openai/gpt-4o-mini"] },
+        patient: { targets: ["openai/gpt-4o-mini"], retry: { max_attempts: 2 } },
+      },
+      // One failure cools a target down for the whole run: the Overview shows it.
+      routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1, period_ms: 600_000 } },
+    }),
   );
   const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, GROQ_BASE_URL: closed, GROQ_API_KEY: "gsk-test" };
   // The empty engine keeps no content: its traces show what the detail page does without a request.
@@ -75,6 +87,8 @@ beforeAll(async () => {
     const { response } = await client.chat.completions.create(body).withResponse();
     ids[name] = response.headers.get("x-opentracy-trace-id")!;
   };
+  // Most of its prompt read from the provider's cache: Activity prices what that saved.
+  fake.script({ usage: { prompt_tokens: 1200, cached_tokens: 1000 } });
   await call("plain", { model: "gpt-4o-mini", messages: [{ role: "user", content: "hello from the browser test" }] });
   await call("fallback", { model: "smart", messages: [{ role: "user", content: "fall back please" }] });
   await call("tools", {
@@ -124,6 +138,9 @@ describe("web UI", () => {
     expect(snippets).toHaveLength(2);
     expect(snippets[0]).toContain(`curl ${empty.url}/v1/chat/completions`);
     expect(snippets[1]).toContain(`OpenAI(base_url="${empty.url}/v1"`);
+    // Beneath it, the engine's health: which providers can be called already.
+    await page.getByRole("region", { name: "Providers" }).getByText("OPENAI_API_KEY").waitFor();
+    await page.getByRole("region", { name: "Aliases" }).getByText("opentracy alias add").waitFor();
     await shot(page, "overview-empty");
     await page.close();
   });
@@ -134,6 +151,27 @@ describe("web UI", () => {
     const requests = page.locator(".stat", { hasText: "Requests" }).locator(".stat-value");
     expect(await requests.textContent()).toBe("4");
     expect(await page.locator(".stat", { hasText: "Error rate" }).locator(".stat-value").textContent()).toBe("25%");
+
+    // The slowest and the most expensive models, ranked from today's activity.
+    const midnight = new Date();
+    midnight.setHours(0, 0, 0, 0);
+    const today = (await (await fetch(`${engine.url}/api/activity?since=${midnight.getTime()}&by=model`)).json()) as Activity;
+    const panel = (name: string) => page.getByRole("region", { name });
+    const firstCells = async (name: string) => (await panel(name).locator("tr td:first-child").allTextContents()).map((t) => t.trim());
+    expect(await firstCells("Slowest models (p95)")).toEqual(slowest(today.breakdown).map((r) => r.key ?? ""));
+    expect(await panel("Slowest models (p95)").locator("tr td.num").first().textContent()).toBe(ms(slowest(today.breakdown)[0]!.p95_ms));
+    expect(await firstCells("Most expensive models")).toEqual(["openai/gpt-4o-mini"]);
+    expect(await panel("Most expensive models").locator("tr td.num").first().textContent()).toBe(usd(today.totals.cost_usd));
+
+    // The engine's health: where traces go, who has a key (named by its source, never the key), each alias's targets.
+    await panel("Traces").getByText("Local files").waitFor();
+    expect(await panel("Traces").locator(".badge").textContent()).toBe("ok");
+    expect(await panel("Providers").locator("tr").allTextContents()).toEqual(["openaiOPENAI_API_KEY", "groqGROQ_API_KEY"]);
+    const aliases = panel("Aliases");
+    const groq = aliases.locator("tr", { hasText: "groq/gpt-4o-mini" });
+    expect(await groq.locator(".badge").textContent()).toMatch(/^cooling down \(until \d\d:\d\d:\d\d, after 1 failure\)$/);
+    expect(await aliases.locator("tr", { hasText: "1. openai/gpt-4o-mini" }).locator(".badge").textContent()).toBe("ok");
+    expect(await page.content()).not.toContain(fake.apiKey);
     await shot(page, "overview");
     await page.close();
   });
@@ -188,12 +226,18 @@ describe("web UI", () => {
     await page.getByRole("link", { name: /smart/ }).first().click();
     await page.waitForURL(`**/traces/${ids.fallback}`);
     await page.locator(".chat").getByText("fall back please").first().waitFor();
-    const attempts = page.locator(".attempt");
+    const attempts = page.locator(".attempt:not(.request)");
     expect(await attempts.count()).toBe(2);
     expect(await attempts.nth(0).textContent()).toContain("groq/gpt-4o-mini");
     expect(await attempts.nth(0).textContent()).toContain("upstream_error");
     expect(await attempts.nth(1).textContent()).toContain("openai/gpt-4o-mini");
     expect(await attempts.nth(1).locator(".badge").textContent()).toBe("200");
+    // The fallback's bar begins after the refused attempt's, not at 0.
+    const [refused, answered] = [
+      (await attempts.nth(0).locator(".attempt-bar").boundingBox())!,
+      (await attempts.nth(1).locator(".attempt-bar").boundingBox())!,
+    ];
+    expect(answered.x).toBeGreaterThan(refused.x);
     await page.getByText("Raw JSON").click();
     expect(await page.locator(".raw pre").textContent()).toContain(`"id": "${ids.fallback}"`);
     await shot(page, "trace-detail");
@@ -241,6 +285,13 @@ describe("web UI", () => {
     expect(await page.locator("svg.chart-svg rect.bar.s-err").count()).toBeGreaterThan(0); // the failed call
     expect(await page.locator(".stat", { hasText: "Spend" }).locator(".stat-value").textContent()).toBe(usd(spend));
     expect(await page.locator(".stat", { hasText: "Requests" }).locator(".stat-value").textContent()).toBe(String(traces.length));
+    // One call read 1,000 of its tokens from the cache: 1000 × ($0.15 − $0.075) per million, the catalogue's gpt-4o-mini rates.
+    const table = page.locator("table.breakdown");
+    const headers = await table.locator("th").allTextContents();
+    const mini = table.locator("tbody tr", { hasText: "openai/gpt-4o-mini" });
+    expect(await mini.locator("td").nth(headers.indexOf("cached")).textContent()).toMatch(/^1k \(/);
+    expect(await mini.locator("td").nth(headers.indexOf("cache savings")).textContent()).toBe("$0.000075");
+    expect(await page.locator(".stat", { hasText: "Cache savings" }).locator(".stat-value").textContent()).toBe("$0.000075");
     await shot(page, "activity");
 
     const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
@@ -248,11 +299,13 @@ describe("web UI", () => {
     const lines = readFileSync((await file.path())!, "utf8")
       .trimEnd()
       .split("\r\n");
-    expect(lines[0]).toBe("model,requests,errors,input_tokens,output_tokens,cost_usd");
+    expect(lines[0]).toBe("model,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd,p50_ms,p95_ms,cache_savings_usd");
     expect(lines.length - 1).toBe(await page.locator("table.grid tbody tr").count());
     const rows = lines.slice(1).map((l) => l.split(","));
     expect(rows.reduce((s, r) => s + Number(r[1]), 0)).toBe(traces.length);
-    expect(rows.reduce((s, r) => s + Number(r[5]), 0)).toBeCloseTo(spend, 12);
+    expect(rows.reduce((s, r) => s + Number(r[6]), 0)).toBeCloseTo(spend, 12);
+    const miniLine = rows.find((r) => r[0] === "openai/gpt-4o-mini")!;
+    expect([miniLine[5], miniLine[9]]).toEqual(["1000", "0.000075"]); // cached_tokens, cache_savings_usd
 
     await page.selectOption("select >> nth=0", "30d");
     await page.waitForURL(/window=30d/);
@@ -260,6 +313,57 @@ describe("web UI", () => {
     await page.locator("svg.chart-svg").first().waitFor();
     expect(await page.inputValue("select >> nth=0")).toBe("30d");
     expect(Number(await charts.first().getAttribute("data-points"))).toBe(1); // today, one day bucket
+    await page.close();
+  });
+
+  test("activity: a custom range from the URL survives a reload; grouped by tag, a row opens its traces", async () => {
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0, defaultHeaders: { "X-OpenTracy-Tags": "team=search" } });
+    const { response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "tagged" }] }).withResponse();
+    const tagged = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${tagged}`)).status !== 200; i++) await Bun.sleep(50);
+    const traces = ((await (await fetch(`${engine.url}/api/traces?limit=500`)).json()) as TracePage).data;
+
+    const page = await open("/activity?window=1h&by=model");
+    await page.locator("table.breakdown").waitFor();
+    await page.selectOption("select[name=window]", "custom");
+    await page.waitForURL((u) => u.searchParams.has("from") && u.searchParams.has("to") && !u.searchParams.has("window"));
+    // Starts from the period that was on screen.
+    expect(await page.inputValue("input[name=from]")).toBe(new URL(page.url()).searchParams.get("from")!);
+    const from = localInput(Date.now() - 2 * 3_600_000);
+    const to = localInput(Date.now() + 3_600_000);
+    await page.fill("input[name=from]", from);
+    await page.fill("input[name=to]", to);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL((u) => u.searchParams.get("from") === from && u.searchParams.get("to") === to);
+    const requests = page.locator(".stat", { hasText: "Requests" }).locator(".stat-value");
+    await until(async () => Number(await requests.textContent()), traces.length);
+    await page.reload();
+    await page.locator("table.breakdown").waitFor();
+    expect([await page.inputValue("select[name=window]"), await page.inputValue("input[name=from]"), await page.inputValue("input[name=to]")]).toEqual([
+      "custom",
+      from,
+      to,
+    ]);
+    expect(await requests.textContent()).toBe(String(traces.length));
+
+    await page.selectOption("select[name=by]", "tag");
+    await page.waitForURL((u) => u.searchParams.get("by") === "tag" && u.searchParams.get("from") === from);
+    const row = page.locator("table.breakdown tbody tr", { hasText: "team=search" });
+    await row.waitFor();
+    expect(await page.locator("table.breakdown th").first().textContent()).toBe("tag");
+    expect(await row.locator("td").nth(1).textContent()).toBe("1");
+    expect(await page.locator("table.breakdown th", { hasText: "cache savings" }).count()).toBe(0);
+    await shot(page, "activity-custom-tag");
+    await row.getByRole("link", { name: "team=search" }).click();
+    await page.waitForURL((u) => u.pathname === "/traces" && u.searchParams.get("tag") === "team=search");
+    await page.locator(`table.traces tbody tr a[href="/traces/${tagged}"]`).first().waitFor();
+    expect(await page.locator("table.traces tbody tr").count()).toBe(1);
+
+    // A period before any call: an empty state that names it; a backwards range: said, not sent.
+    await page.goto(`${engine.url}/activity?from=${localInput(Date.now() - 50 * 3_600_000)}&to=${localInput(Date.now() - 49 * 3_600_000)}`);
+    await page.getByText(/^No requests from /).waitFor();
+    await page.goto(`${engine.url}/activity?from=${to}&to=${from}`);
+    await page.getByRole("alert").getByText("The range must start before it ends.").waitFor();
     await page.close();
   });
 
@@ -372,6 +476,89 @@ describe("web UI", () => {
     await rows.first().waitFor();
     await page.goto(`${engine.url}/sessions/no-such-session`);
     await page.getByText("No calls in this session").waitFor();
+    await page.close();
+  });
+
+  test("detail: a retry after Retry-After shows the wait between the attempts on the time axis", async () => {
+    fake.script(rateLimited(0.3, { times: 1 }));
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "patient", messages: [{ role: "user", content: "try again" }] }).withResponse();
+    const [first, retry] = (data as any)._routing.attempts;
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${id}`)).status !== 200; i++) await Bun.sleep(50);
+    const page = await open(`/traces/${id}`);
+    const attempts = page.locator(".attempt:not(.request)");
+    await attempts.first().waitFor();
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(0).locator(".attempt-wait").count()).toBe(0);
+    const wait = attempts.nth(1).locator(".attempt-wait");
+    expect(await wait.count()).toBe(1);
+    expect(await attempts.nth(1).locator(".wait-note").textContent()).toMatch(/after a 3\d\d ms wait/);
+    // Drawn where the engine says: the retry's bar starts at its start_ms on the axis, past the wait.
+    const track = (await attempts.nth(1).locator(".attempt-track").boundingBox())!;
+    const bar = (await attempts.nth(1).locator(".attempt-bar").boundingBox())!;
+    const waitBox = (await wait.boundingBox())!;
+    const stored = (await (await fetch(`${engine.url}/api/traces/${id}`)).json()) as Trace;
+    expect(stored.attempts.map((a) => a.start_ms)).toEqual([first.start_ms, retry.start_ms]);
+    const axis = waterfall(stored.attempts, stored.latency_ms).axisMs;
+    expect(Math.abs(bar.x - track.x - (retry.start_ms / axis) * track.width)).toBeLessThan(2);
+    expect(Math.abs(waitBox.x + waitBox.width - bar.x)).toBeLessThan(2);
+    expect(waitBox.width).toBeGreaterThan(((300 * 0.95) / axis) * track.width);
+    expect(first.status).toBe(429);
+    await shot(page, "trace-retry");
+    await page.close();
+  });
+
+  test("detail: an inlined image is a thumbnail, a remote one stays text and is never fetched; usage split by kind of token", async () => {
+    // 64×40 checks, drawn for this test; the remote image is on a host nobody may contact.
+    const png = `data:image/png;base64,${CHECKS_PNG}`;
+    const remote = "https://images.example.invalid/cat.png";
+    fake.script({ usage: { prompt_tokens: 1500, cached_tokens: 1200, completion_tokens: 40 } });
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+    const { response } = await client.chat.completions
+      .create({
+        model: "gpt-4o-mini",
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is in these?" },
+              { type: "image_url", image_url: { url: png } },
+              { type: "image_url", image_url: { url: remote } },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    const id = response.headers.get("x-opentracy-trace-id")!;
+    for (let i = 0; i < 100 && (await fetch(`${engine.url}/api/traces/${id}`)).status !== 200; i++) await Bun.sleep(50);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(r.url()));
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    await page.goto(`${engine.url}/traces/${id}`);
+    const user = page.locator(".chat .msg.user");
+    await user.waitFor();
+    const img = user.locator("img");
+    expect(await img.count()).toBe(1);
+    // Decoded, so the CSP let the data: image in.
+    await until(async () => Number(await img.evaluate((el: any) => el.naturalWidth)), 64);
+    expect(await user.locator("figcaption").textContent()).toBe("image/png · 141 B");
+    expect(await user.getByText(remote).count()).toBe(1);
+    expect(await user.locator("a").count()).toBe(0);
+    expect(asked.filter((u) => u.includes("example.invalid"))).toEqual([]);
+    // A click opens it to its full size.
+    await user.locator("button.thumb").click();
+    await user.locator("button.thumb.open").waitFor();
+
+    // 300 uncached at $0.15, 1,200 from cache at $0.075, 40 out at $0.60 per million: the recorded cost.
+    const rows = page.locator("table.usage-table tbody tr");
+    expect(await rows.allTextContents()).toEqual(["Input300$0.15$0.000045", "Input from cache1.2k$0.075$0.000090", "Output40$0.60$0.000024"]);
+    expect(await page.locator("table.usage-table tfoot").textContent()).toBe("Total, as charged1.5k$0.00016");
+    expect(await page.locator(".usage-note").count()).toBe(0);
+    await user.locator("button.thumb").click();
+    await shot(page, "trace-image");
     await page.close();
   });
 

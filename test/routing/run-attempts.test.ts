@@ -24,10 +24,14 @@ function harness(scripts: Record<string, Scripted[]>, opts: { retryAfter?: strin
   let clock = 1_000_000;
   const health = new TargetHealth(() => ({ failures: 3, period_ms: 30_000 }));
   const recorded: Array<[string, number | null, string | null, string]> = [];
+  const starts: number[] = [];
   let current = "";
   const recorder: AttemptRecorder = {
     onTarget: (provider, model) => void (current = `${provider}/${model}`),
-    attempt: (status, errorType, kind) => void recorded.push([current, status, errorType, kind]),
+    attempt: (status, errorType, kind, t0) => {
+      recorded.push([current, status, errorType, kind]);
+      starts.push(t0);
+    },
   };
   const deps = {
     health,
@@ -54,7 +58,7 @@ function harness(scripts: Record<string, Scripted[]>, opts: { retryAfter?: strin
       return true;
     },
   };
-  return { calls, waits, recorded, health, deps, recorder, now: () => clock };
+  return { calls, waits, recorded, starts, health, deps, recorder, now: () => clock };
 }
 
 const plan = (targets: string[], retry: object = {}) =>
@@ -98,6 +102,18 @@ describe("runAttempts", () => {
     expect(out.ok).toBe(true);
     expect(h.calls).toEqual(["groq/b"]);
     expect(h.recorded[0]).toEqual(["openai/a", 401, "authentication_error", "first"]);
+  });
+
+  test("each attempt is recorded with its own start, a target without credentials included", async () => {
+    const h = harness({ "groq/b": [503, 200] }, { missingKey: ["openai/a"] });
+    const before = performance.now();
+    await runAttempts(plan(["openai/a", "groq/b"]), null, h.deps, new AbortController().signal, h.recorder, h.now());
+    const after = performance.now();
+    expect(h.recorded.map((r) => r[3])).toEqual(["first", "fallback", "retry"]);
+    // Not the request's start (which the recorder would fall back to): each is taken as its attempt begins.
+    expect(h.starts).toHaveLength(3);
+    for (const t of h.starts) expect(t >= before && t <= after).toBe(true);
+    expect([...h.starts].sort((x, y) => x - y)).toEqual(h.starts);
   });
 
   test("every target failing returns the last error; each failure counts toward cooldown", async () => {

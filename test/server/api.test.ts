@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
+import { serverError, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { eventually } from "../helpers/clickhouse.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
@@ -156,6 +156,9 @@ describe("GET /api/traces", () => {
     expect((await api("/api/traces?cursor=nonsense", admin)).body.error).toMatchObject({ code: "invalid_value", param: "cursor" });
     expect((await api("/api/traces?limit=0", admin)).body.error).toMatchObject({ code: "invalid_value", param: "limit" });
     expect((await api("/api/traces?colour=red", admin)).status).toBe(400);
+    // Beside the stored record, today's rates for the model that answered (none for one that never did).
+    expect((await api(`/api/traces/${ids.a}`, admin)).body._price_per_million).toEqual({ input: 2.5, output: 10, cache_read: 1.25 });
+    expect((await api(`/api/traces/${ids.c}`, admin)).body._price_per_million).toBeNull();
     const missing = await api("/api/traces/no-such-id", admin);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe("trace_not_found");
@@ -251,8 +254,106 @@ describe("traces off", () => {
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error).toMatchObject({ code: "traces_unavailable", type: "api_error" });
       expect((await fetch(`${off.url}/api/traces/live`)).status).toBe(503);
+      // The engine's health needs no store.
+      const status = await fetch(`${off.url}/api/engine`);
+      expect(status.status).toBe(200);
+      expect(((await status.json()) as any).traces).toMatchObject({ sink: "off", state: "off" });
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe("GET /api/activity: cache savings by model", () => {
+  test("each model's cached tokens, and what they saved against its input rate (catalogue, or config.json's prices)", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    // gpt-4o at our own rates; gpt-4o-mini at the catalogue's ($0.15 input, $0.075 cache reads per million).
+    writeFileSync(join(home, "config.json"), JSON.stringify({ prices: { "openai/gpt-4o": { input: 3, output: 10, cache_read: 1 } } }));
+    const own = await startEngine({ home, env: { ...env(), GROQ_BASE_URL: fake.url, GROQ_API_KEY: fake.apiKey } });
+    try {
+      const since = Date.now() - 1000;
+      const call = async (model: string, prompt: number, cached: number) => {
+        fake.script({ usage: { prompt_tokens: prompt, cached_tokens: cached } });
+        const res = await fetch(`${own.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "cache me" }] }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+      };
+      await call("openai/gpt-4o-mini", 1000, 600);
+      await call("openai/gpt-4o-mini", 800, 600);
+      await call("openai/gpt-4o", 2000, 1000);
+      await call("groq/gpt-4o-mini", 900, 500); // no price for it at groq: nothing to say about savings
+      const get = async (by: string) => (await fetch(`${own.url}/api/activity?since=${since}&by=${by}`)).json() as Promise<any>;
+      await eventually(async () => (await get("model")).totals.requests === 4, 10_000, "four traces indexed");
+      const a = await get("model");
+      const row = (key: string) => a.breakdown.find((r: any) => r.key === key);
+      expect(row("openai/gpt-4o-mini")).toMatchObject({ requests: 2, cached_tokens: 1200, cache_savings_usd: 0.00009 }); // 1200 × (0.15 − 0.075) / 1e6
+      expect(row("openai/gpt-4o")).toMatchObject({ cached_tokens: 1000, cache_savings_usd: 0.002 }); // 1000 × (3 − 1) / 1e6
+      expect(row("groq/gpt-4o-mini")).toMatchObject({ cached_tokens: 500, cache_savings_usd: null });
+      expect(a.totals).toMatchObject({ cached_tokens: 2700, cache_savings_usd: 0.00209 });
+      // Only models have a price: other groupings carry the tokens, not a saving.
+      const byProvider = await get("provider");
+      expect(byProvider.breakdown.find((r: any) => r.key === "openai")).toMatchObject({ cached_tokens: 2200 });
+      expect(byProvider.breakdown.every((r: any) => !("cache_savings_usd" in r))).toBe(true);
+      expect("cache_savings_usd" in byProvider.totals).toBe(false);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe("GET /api/engine", () => {
+  test("the sink, the aliases with their targets' health, the providers with a key and where it comes from; never a key", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(home, "config.json"),
+      JSON.stringify({
+        aliases: { smart: { targets: ["openai/gpt-4o", "anthropic/claude-sonnet-4-5"] } },
+        routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1, period_ms: 60_000 } },
+      }),
+    );
+    const ops = await createToken(home, ["--name", "ops", "--admin"]);
+    const app = await createToken(home, ["--name", "app"]);
+    const own = await startEngine({ home, env: env() });
+    try {
+      fake.script(serverError());
+      const failed = await fetch(`${own.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${app}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "hi" }] }),
+      });
+      await failed.text();
+      expect(failed.status).toBe(401); // the fallback has no key: its error is the last one
+
+      expect((await fetch(`${own.url}/api/engine`)).status).toBe(401);
+      const res = await fetch(`${own.url}/api/engine`, { headers: { authorization: `Bearer ${ops}` } });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toContain(fake.apiKey);
+      const body = JSON.parse(text);
+      expect(body.providers).toEqual([{ name: "openai", key_source: "OPENAI_API_KEY" }]);
+      expect(body.aliases).toHaveLength(1);
+      expect(body.aliases[0]).toMatchObject({ name: "smart", strategy: "fallback" });
+      expect(body.aliases[0].targets.map((t: any) => [t.ref, t.callable, t.state, t.consecutive_failures])).toEqual([
+        ["openai/gpt-4o", true, "cooling_down", 1],
+        ["anthropic/claude-sonnet-4-5", false, "ok", 0],
+      ]);
+      expect(body.aliases[0].targets[0].last_error).toContain("openai");
+      expect(Object.keys(body.failing_targets)).toEqual(["openai/gpt-4o"]);
+      expect(body.traces).toMatchObject({ sink: "file", state: "ok", dropped: 0 });
+      expect(body.uptime_s).toBeGreaterThanOrEqual(0);
+
+      // Any signed-in token may look; only an admin gets the sink's last error.
+      const mine = await fetch(`${own.url}/api/engine`, { headers: { authorization: `Bearer ${app}` } });
+      expect(mine.status).toBe(200);
+      expect(((await mine.json()) as any).traces.last_error).toBeNull();
+    } finally {
+      await own.stop();
     }
   });
 });

@@ -78,6 +78,11 @@ test("no provider key or engine token appears in anything the engine writes, ans
   await keep(new OpenAI({ baseURL: engine.baseURL, apiKey: wrongKey, maxRetries: 0 }).chat.completions.create(ask("openai/gpt-4o")));
   await keep(client.models.list());
   answers.push(await (await fetch(`${engine.url}/health`, { headers: { authorization: `Bearer ${token}` } })).text());
+  // The Overview's engine health names where each key comes from, never the key.
+  const status = await fetch(`${engine.url}/api/engine`, { headers: { authorization: `Bearer ${token}` } });
+  expect(status.status).toBe(200);
+  answers.push(await status.text());
+  expect(answers.at(-1)).toContain("secrets.json (openai_api_key)");
   const cli = await Promise.all([
     runCli(["keys", "list"], { home, env: { GROQ_API_KEY: envKey } }),
     runCli(["keys", "list", "--json"], { home }),

@@ -76,6 +76,10 @@ describe("fallback and retries", () => {
       [200, "retry"],
     ]);
     expect(elapsed).toBeGreaterThanOrEqual(400);
+    // The retry starts after the first attempt plus the wait: the gap is on the attempts' time axis.
+    const [first, retry] = res._routing.attempts;
+    expect(first.start_ms).toBeGreaterThanOrEqual(0);
+    expect(retry.start_ms - (first.start_ms + first.latency_ms)).toBeGreaterThanOrEqual(395);
   });
 
   test("a 400 caused by the request is returned at once: no retry, no fallback", async () => {
@@ -168,6 +172,25 @@ describe("timeouts and broken connections", () => {
       ]);
       expect(res._routing.attempts[0].latency_ms).toBeGreaterThanOrEqual(300);
       await aborted; // the hung request was really abandoned, not left open
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test("a fallback target without a key is an attempt of its own: it starts when it is tried and takes no time", async () => {
+    const { engine, client } = await engineWith({
+      aliases: { s: { targets: ["openai/gpt-4o", "mistral/mistral-small-latest", "groq/gpt-4o-mini"] } },
+      routing: { retry: { ...fast, max_attempts: 1 }, first_byte_timeout_ms: 300 },
+    });
+    try {
+      a.script({ gate: streamGate() });
+      const res = (await client.chat.completions.create(ask("s"))) as any;
+      const [hung, keyless, answered] = res._routing.attempts;
+      expect([hung.status, keyless.status, keyless.error_type, answered.status]).toEqual([null, 401, "authentication_error", 200]);
+      // Measured from the request's start it would include the 300 ms the first target hung.
+      expect(keyless.start_ms).toBeGreaterThanOrEqual(hung.start_ms + hung.latency_ms);
+      expect(keyless.latency_ms).toBeLessThan(50);
+      expect(answered.start_ms).toBeGreaterThanOrEqual(keyless.start_ms + keyless.latency_ms);
     } finally {
       await engine.stop();
     }

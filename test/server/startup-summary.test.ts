@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Config } from "../../src/config/schema.ts";
-import { startupSummary } from "../../src/server/startup-summary.ts";
+import { readyProviders, startupSummary } from "../../src/server/startup-summary.ts";
 
 const settings = (secrets: Record<string, string> = {}, config: unknown = {}) => ({
   config: Config.parse(config),
@@ -29,5 +29,14 @@ describe("startupSummary", () => {
       "base URLs: groq → https://proxy.example/groq/openai/v1 (providers.groq.base_url); anthropic → http://localhost:9000/v1 (ANTHROPIC_BASE_URL)",
     );
     expect(lines).toContain("warning: ANTHROPIC_BASE_URL ends in /v1, but it is the API's root: the engine appends /v1/messages; remove the /v1");
+  });
+
+  test("readyProviders: the same providers as data, each with the name of where its key comes from", () => {
+    const ready = readyProviders(settings({ anthropic_api_key: "sk-ant-XYZZY1" }), { OPENAI_API_KEY: "sk-env-XYZZY2", OLLAMA_BASE_URL: "http://gpu:11434/v1" });
+    expect(ready).toEqual([
+      { name: "openai", key_source: "OPENAI_API_KEY" },
+      { name: "ollama", key_source: null },
+      { name: "anthropic", key_source: "secrets.json (anthropic_api_key)" },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,10 +98,34 @@ function contract(name: string, open: () => Promise<TraceQueries>) {
       expect(a.buckets.reduce((s, b) => s + b.requests, 0)).toBe(ALL.length);
       expect(a.buckets.reduce((s, b) => s + b.cost_usd, 0)).toBeCloseTo(cost, 9);
       expect(a.breakdown.reduce((s, b) => s + b.requests, 0)).toBe(ALL.length);
+      const cached = ALL.reduce((s, r) => s + (r.cached_tokens ?? 0), 0);
+      expect(cached).toBeGreaterThan(0);
+      expect(a.totals.cached_tokens).toBe(cached);
+      expect(a.buckets.reduce((s, b) => s + b.cached_tokens, 0)).toBe(cached);
       const latencies = ALL.map((r) => r.latency_ms).sort((x, y) => x - y);
       // Nearest rank locally, ClickHouse's estimate there: both near the true median.
       expect(Math.abs(a.totals.p50_ms! - latencies[Math.ceil(latencies.length / 2) - 1])).toBeLessThan(300);
       expect(a.totals.p95_ms!).toBeGreaterThan(a.totals.p50_ms!);
+
+      // Per model: its own sums, and its own latency percentiles (what ranks the slowest models).
+      for (const share of a.breakdown) {
+        const mine = ALL.filter((r) => r.selected_model === share.key);
+        const sorted = mine.map((r) => r.latency_ms).sort((x, y) => x - y);
+        const rank = (p: number) => sorted[Math.ceil(p * sorted.length) - 1]!;
+        expect({ key: share.key, requests: share.requests, cached: share.cached_tokens, input: share.input_tokens }).toEqual({
+          key: share.key,
+          requests: mine.length,
+          cached: mine.reduce((s, r) => s + (r.cached_tokens ?? 0), 0),
+          input: mine.reduce((s, r) => s + (r.input_tokens ?? 0), 0),
+        });
+        expect(share.cost_usd).toBeCloseTo(
+          mine.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
+          9,
+        );
+        expect(Math.abs(share.p50_ms! - rank(0.5))).toBeLessThan(300);
+        expect(Math.abs(share.p95_ms! - rank(0.95))).toBeLessThan(800);
+        expect(share.p95_ms!).toBeGreaterThanOrEqual(share.p50_ms!);
+      }
 
       const mine = await queries.activity({ sinceMs: END - 3 * 86_400_000, untilMs: END, bucket: "day", by: "tag", token: "ci-bot" });
       const ci = ALL.filter((r) => r.token_name === "ci-bot");
@@ -110,7 +135,10 @@ function contract(name: string, open: () => Promise<TraceQueries>) {
         9,
       );
       const prod = mine.breakdown.find((b) => b.key === "env=prod")!;
-      expect(prod.requests).toBe(ci.filter((r) => r.tags.env === "prod").length);
+      const prodTraces = ci.filter((r) => r.tags.env === "prod");
+      expect(prod.requests).toBe(prodTraces.length);
+      expect(prod.cached_tokens).toBe(prodTraces.reduce((s, r) => s + (r.cached_tokens ?? 0), 0));
+      expect(prod.p95_ms!).toBeGreaterThanOrEqual(prod.p50_ms!);
     });
   });
 }
@@ -184,6 +212,53 @@ describe("the local index keeps up with the JSON lines", () => {
     index = new LocalIndex(dir);
     expect(await walk(new LocalTraceQueries(index), {})).toEqual(newestFirst(ALL.slice(0, 151)).map((r) => r.id));
     expect(await new LocalTraceQueries(index).get(ALL[42].id)).toEqual(ALL[42]);
+    index.close();
+  });
+});
+
+describe("the local store's latency percentiles", () => {
+  test("are nearest rank, exactly: overall, per bucket and per breakdown key", async () => {
+    const dir = join(tempDir(), "traces");
+    expect(await seedLocal(dir, SEED)).toBe(SEED.count);
+    const index = new LocalIndex(dir);
+    const a = await new LocalTraceQueries(index).activity({ sinceMs: END - 3 * 86_400_000, untilMs: END, bucket: "day", by: "provider" });
+    const rank = (rs: TraceRecord[], p: number) => {
+      const sorted = rs.map((r) => r.latency_ms).sort((x, y) => x - y);
+      return sorted[Math.ceil(p * sorted.length) - 1];
+    };
+    expect([a.totals.p50_ms, a.totals.p95_ms]).toEqual([rank(ALL, 0.5), rank(ALL, 0.95)]);
+    for (const b of a.buckets) {
+      const day = Date.parse(b.t);
+      const mine = ALL.filter((r) => Date.parse(r.ts_start) >= day && Date.parse(r.ts_start) < day + 86_400_000);
+      expect([b.p50_ms, b.p95_ms]).toEqual([rank(mine, 0.5), rank(mine, 0.95)]);
+    }
+    for (const s of a.breakdown) {
+      const mine = ALL.filter((r) => r.provider === s.key);
+      expect([s.key, s.p50_ms, s.p95_ms]).toEqual([s.key, rank(mine, 0.5), rank(mine, 0.95)]);
+    }
+    index.close();
+  });
+});
+
+describe("an index written by an older engine", () => {
+  test("is dropped and rebuilt from the JSON lines, with the columns this engine sums (cached_tokens)", async () => {
+    const dir = join(tempDir(), "traces");
+    const sink = new FileSink(dir);
+    const some = ALL.slice(0, 60);
+    await sink.write(new TraceBatch(some));
+    await sink.close();
+    // Version 1 had no cached_tokens, and had indexed every line already.
+    const old = new Database(join(dir, "index.sqlite"));
+    old.run("CREATE TABLE traces (id TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL)");
+    old.run("CREATE TABLE segments (name TEXT PRIMARY KEY, offset INTEGER NOT NULL)");
+    for (const f of readdirSync(dir).filter((n) => n.endsWith(".jsonl"))) old.run("INSERT INTO segments VALUES (?1, ?2)", [f, statSync(join(dir, f)).size]);
+    old.run("PRAGMA user_version = 1");
+    old.close();
+    const index = new LocalIndex(dir);
+    const a = await new LocalTraceQueries(index).activity({ sinceMs: 0, untilMs: END, bucket: "day", by: "model" });
+    expect(a.totals.requests).toBe(some.length);
+    expect(a.totals.cached_tokens).toBe(some.reduce((s, r) => s + (r.cached_tokens ?? 0), 0));
+    expect(a.totals.cached_tokens).toBeGreaterThan(0);
     index.close();
   });
 });

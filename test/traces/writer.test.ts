@@ -96,9 +96,12 @@ describe("TraceWriter", () => {
     await w.flush();
     expect(sink.lines).toHaveLength(0);
     expect(logs.join()).toContain("disk full");
+    // Said in /health and on the UI's Overview while it lasts.
+    expect(w.status()).toMatchObject({ failing: true, last_error: "disk full", queued: 1, written: 0 });
     w.enqueue(makeTrace({ id: "b" }));
     await w.flush();
     expect(ids(sink)).toEqual(["a", "b"]);
+    expect(w.status()).toMatchObject({ failing: false, last_error: null, queued: 0, written: 2 });
   });
 
   test("the content policy is applied when writing, not when enqueuing", async () => {

@@ -5,7 +5,7 @@ import type { TraceQueries } from "../../traces/queries.ts";
 import { activity } from "./activity.ts";
 import { getTrace, listTraces } from "./traces.ts";
 
-type ApiHandler = (req: Request, queries: TraceQueries, token: TokenEntry | null) => Promise<Response>;
+export type ApiHandler = (req: Request, queries: TraceQueries, token: TokenEntry | null) => Promise<Response>;
 
 /**
  * The UI's JSON API. Each endpoint is behind the same guard as /v1 (http.ts); here an ApiError

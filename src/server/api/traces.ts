@@ -1,6 +1,7 @@
 import type { TokenEntry } from "../../auth/tokens.ts";
 import { ApiError } from "../../errors/vocabulary.ts";
-import type { TraceQueries } from "../../traces/queries.ts";
+import { type PriceOverride, pricePerMillion } from "../../pricing/cost.ts";
+import type { TraceDetail, TraceQueries } from "../../traces/queries.ts";
 import { encodeCursor, parseQuery, TraceListParams } from "./params.ts";
 import { ownTracesOnly } from "./scope.ts";
 
@@ -29,8 +30,11 @@ export async function listTraces(req: Request, queries: TraceQueries, token: Tok
 
 const PREFIX = "/api/traces/";
 
-/** GET /api/traces/{id}: the whole stored record. Another token's trace is as absent as a missing one. */
-export async function getTrace(req: Request, queries: TraceQueries, token: TokenEntry | null): Promise<Response> {
+/**
+ * GET /api/traces/{id}: the whole stored record, and today's rates for its model (config.json's
+ * `prices` first) for the page's cost split. Another token's trace is as absent as a missing one.
+ */
+export async function getTrace(req: Request, queries: TraceQueries, token: TokenEntry | null, prices?: Record<string, PriceOverride>): Promise<Response> {
   const path = new URL(req.url).pathname;
   let id: string;
   try {
@@ -40,5 +44,8 @@ export async function getTrace(req: Request, queries: TraceQueries, token: Token
   }
   const record = id && id.length <= 256 ? await queries.get(id, ownTracesOnly(token)) : null;
   if (!record) throw new ApiError("trace_not_found", `No trace with id '${id.slice(0, 256)}'.`, "id");
-  return Response.json(record);
+  const { provider, selected_model: selected } = record;
+  const rates = provider && selected?.startsWith(`${provider}/`) ? pricePerMillion(provider, selected.slice(provider.length + 1), prices) : null;
+  const detail: TraceDetail = { ...record, _price_per_million: rates };
+  return Response.json(detail);
 }

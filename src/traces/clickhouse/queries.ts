@@ -107,7 +107,9 @@ const BREAKDOWN_KEY: Record<ActivityQuery["by"], string> = {
 };
 
 const SUMS = `count() AS requests, countIf(status = 'error') AS errors,
-  sum(ifNull(input_tokens, 0)) AS input_tokens, sum(ifNull(output_tokens, 0)) AS output_tokens, sum(ifNull(cost_usd, 0)) AS cost_usd`;
+  sum(ifNull(input_tokens, 0)) AS input_tokens, sum(ifNull(output_tokens, 0)) AS output_tokens,
+  sum(ifNull(cached_tokens, 0)) AS cached_tokens, sum(ifNull(cost_usd, 0)) AS cost_usd,
+  quantiles(0.5, 0.95)(latency_ms) AS q`;
 
 export class ClickHouseTraceQueries implements TraceQueries {
   private readonly table: string;
@@ -156,14 +158,13 @@ export class ClickHouseTraceQueries implements TraceQueries {
     const size = BUCKETS[q.bucket];
     const [buckets, [totals], breakdown] = await Promise.all([
       this.rows(
-        `SELECT intDiv(toUnixTimestamp64Milli(ts_start), ${size}) * ${size} AS t, ${SUMS}, quantiles(0.5, 0.95)(latency_ms) AS q
+        `SELECT intDiv(toUnixTimestamp64Milli(ts_start), ${size}) * ${size} AS t, ${SUMS}
          FROM ${this.table} WHERE ${f.sql} GROUP BY t ORDER BY t`,
         f.params,
       ),
-      this.rows(`SELECT ${SUMS}, quantiles(0.5, 0.95)(latency_ms) AS q FROM ${this.table} WHERE ${f.sql}`, f.params),
+      this.rows(`SELECT ${SUMS} FROM ${this.table} WHERE ${f.sql}`, f.params),
       this.rows(
-        `SELECT ${BREAKDOWN_KEY[q.by]} AS key, count() AS requests, countIf(status = 'error') AS errors, sum(ifNull(cost_usd, 0)) AS cost_usd,
-           sum(ifNull(input_tokens, 0)) AS input_tokens, sum(ifNull(output_tokens, 0)) AS output_tokens
+        `SELECT ${BREAKDOWN_KEY[q.by]} AS key, ${SUMS}
          FROM ${this.table} WHERE ${f.sql} GROUP BY key ORDER BY requests DESC, key LIMIT ${BREAKDOWN_LIMIT}`,
         f.params,
       ),
@@ -173,20 +174,14 @@ export class ClickHouseTraceQueries implements TraceQueries {
       errors: num(r.errors),
       input_tokens: num(r.input_tokens),
       output_tokens: num(r.output_tokens),
+      cached_tokens: num(r.cached_tokens),
       cost_usd: num(r.cost_usd),
       p50_ms: quantile(r.q?.[0]),
       p95_ms: quantile(r.q?.[1]),
     });
     return {
       buckets: buckets.map((b) => ({ t: new Date(Number(b.t)).toISOString(), ...sums(b) })),
-      breakdown: breakdown.map((b) => ({
-        key: b.key ?? null,
-        requests: num(b.requests),
-        errors: num(b.errors),
-        cost_usd: num(b.cost_usd),
-        input_tokens: num(b.input_tokens),
-        output_tokens: num(b.output_tokens),
-      })),
+      breakdown: breakdown.map((b) => ({ key: b.key ?? null, ...sums(b) })),
       totals: totals ? sums(totals) : sums({}),
     };
   }

@@ -47,8 +47,9 @@ export class LocalIndex {
     createSchema(this.db);
     this.insertTrace = this.db.prepare(
       `INSERT OR IGNORE INTO traces (id, ts_ms, ts_start, requested_model, selected_model, alias, provider, status, http_status,
-        input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, token_name, user, session_id, tags, error_type, content, segment, offset, length)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)`,
+        input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttft_ms, token_name, user, session_id, tags, error_type, content,
+        segment, offset, length)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)`,
     );
     this.insertTag = this.db.prepare("INSERT OR IGNORE INTO trace_tags (key, value, ts_ms, id) VALUES (?1, ?2, ?3, ?4)");
     this.setOffset = this.db.prepare(
@@ -78,6 +79,7 @@ export class LocalIndex {
         r.http_status,
         r.input_tokens,
         r.output_tokens,
+        r.cached_tokens,
         r.cost_usd,
         r.latency_ms,
         r.ttft_ms,

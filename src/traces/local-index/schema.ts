@@ -9,7 +9,8 @@ import type { Database } from "bun:sqlite";
  * A change to this schema bumps VERSION; an index of another version is dropped and rebuilt
  * from the JSON lines by the catch-up, which is cheaper to get right than migrations.
  */
-export const VERSION = 1;
+// 2: cached_tokens, for the cache savings on Activity.
+export const VERSION = 2;
 
 const SUMMARY_INDEXES = ["token_name", "user", "session_id", "selected_model", "requested_model", "provider", "alias", "status"];
 
@@ -35,6 +36,7 @@ export function createSchema(db: Database): void {
     http_status INTEGER NOT NULL,
     input_tokens INTEGER,
     output_tokens INTEGER,
+    cached_tokens INTEGER,
     cost_usd REAL,
     latency_ms REAL NOT NULL,
     ttft_ms REAL,

@@ -24,6 +24,8 @@ export function tokens(v: number | null | undefined): string {
 
 export function ms(v: number | null | undefined): string {
   if (v === null || v === undefined) return DASH;
+  // An attempt refused locally takes a fraction of a millisecond: "0.4 ms", not "0 ms".
+  if (v < 9.95) return `${Number(v.toFixed(1))} ms`;
   if (v < 1000) return `${Math.round(v)} ms`;
   if (v < 60_000) return `${(v / 1000).toFixed(1).replace(/\.0$/, "")} s`;
   return `${Math.floor(v / 60_000)} min ${Math.round((v % 60_000) / 1000)} s`;
@@ -41,4 +43,14 @@ export function when(iso: string, now = new Date()): string {
   const time = d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   if (d.toDateString() === now.toDateString()) return time;
   return `${d.toLocaleDateString(undefined, { month: "short", day: "numeric" })} ${time}`;
+}
+
+/** How long the engine has been up, coarsely: "40 s", "12 min", "3 h 12 min", "2 d 4 h". */
+export function uptime(seconds: number): string {
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  const min = Math.floor(seconds / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
 }

@@ -1,9 +1,9 @@
-import type { Activity, TraceSummary } from "../../traces/queries.ts";
-import type { TraceRecord } from "../../traces/record.ts";
+import type { EngineStatus } from "../../routing/engine-status.ts";
+import type { Activity, TraceDetail, TraceSummary } from "../../traces/queries.ts";
 
 // The shapes of /api/ answers (README, "The JSON API"). Type-only: nothing of the engine is bundled.
 
-export type Trace = TraceRecord;
+export type Trace = TraceDetail;
 
 export type TraceRow = TraceSummary;
 
@@ -12,4 +12,4 @@ export interface TracePage {
   next_cursor: string | null;
 }
 
-export type { Activity };
+export type { Activity, EngineStatus };

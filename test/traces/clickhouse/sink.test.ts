@@ -90,8 +90,8 @@ for (const b of backends()) {
         makeErrorTrace({ ts_start: at(2000), ts_end: at(2050), provider: null, selected_model: null, attempts: [] }),
         traceAt(3000, {
           attempts: [
-            { model: "openai/a", provider: "openai", status: 500, error_type: "api_error", latency_ms: 12.5, kind: "first" },
-            { model: "groq/b", provider: "groq", status: 200, error_type: null, latency_ms: 40, kind: "fallback" },
+            { model: "openai/a", provider: "openai", status: 500, error_type: "api_error", latency_ms: 12.5, start_ms: 0.125, kind: "first" },
+            { model: "groq/b", provider: "groq", status: 200, error_type: null, latency_ms: 40, start_ms: 15.25, kind: "fallback" },
           ],
           latency_ms: 55.25,
           ttft_ms: null,

@@ -1,5 +1,8 @@
+import { useState } from "react";
+
 // The conversation of a trace. Its content is untrusted (anyone who can call the engine wrote it):
-// everything here is a React text child, never markup, so `<img onerror=…>` shows as those characters.
+// everything here is a React text child, never markup, so `<img onerror=…>` shows as those
+// characters. The one attribute it sets is an <img>'s src, and only to a raster `data:` image.
 
 interface ToolCall {
   id?: string;
@@ -18,6 +21,41 @@ interface Message {
   refusal?: string | null;
 }
 
+// Raster images inlined in the request are shown; the page's CSP allows `data:` images and
+// nothing remote. SVG is left out: it is a document, not a picture.
+const INLINE_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$/;
+
+/** Roughly how many bytes a base64 data URL holds. */
+const dataBytes = (url: string) => Math.floor(((url.length - url.indexOf(",") - 1) * 3) / 4);
+
+function ImagePart({ url }: { url: string }) {
+  const [open, setOpen] = useState(false);
+  if (INLINE_IMAGE.test(url)) {
+    const type = url.slice(5, url.indexOf(";"));
+    return (
+      <figure className="part image">
+        <button type="button" className={`thumb${open ? " open" : ""}`} onClick={() => setOpen(!open)} title={open ? "Smaller" : "Full size"}>
+          <img src={url} alt={`Sent in the prompt (${type})`} />
+        </button>
+        <figcaption className="muted">
+          {type} · {kb(dataBytes(url))}
+        </figcaption>
+      </figure>
+    );
+  }
+  // A remote URL is written by whoever called the engine: shown as text and never fetched (no
+  // request from this page to a host a prompt names), and not a link.
+  const remote = /^https?:\/\//i.test(url);
+  return (
+    <div className="part image-ref">
+      <span className="muted">{remote ? "remote image, not loaded: " : "image, not shown: "}</span>
+      <span className="url">{url.length > 200 ? `${url.slice(0, 200)}…` : url}</span>
+    </div>
+  );
+}
+
+const kb = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(bytes < 10_240 ? 1 : 0)} kB`);
+
 /** A message's content: a string, or OpenAI's array of parts (text, image_url, input_audio, file). */
 function Content({ content }: { content: unknown }) {
   if (content === null || content === undefined || content === "") return null;
@@ -28,12 +66,7 @@ function Content({ content }: { content: unknown }) {
         {content.map((part: any, i) => {
           const key = `${i}`;
           if (part?.type === "text") return <Content key={key} content={part.text} />;
-          if (part?.type === "image_url")
-            return (
-              <div key={key} className="part">
-                [image: {String(part.image_url?.url ?? "").slice(0, 120)}]
-              </div>
-            );
+          if (part?.type === "image_url") return <ImagePart key={key} url={String(part.image_url?.url ?? "")} />;
           return (
             <pre key={key} className="part">
               {JSON.stringify(part, null, 2)}

@@ -1,41 +1,33 @@
+import { type FormEvent, useEffect, useState } from "react";
+import { BUCKETS, DAY, localInput, type Period, readPeriod, WINDOWS } from "../activity-range.ts";
 import { useApi } from "../api.ts";
+import { breakdownCsv } from "../breakdown-csv.ts";
+import { Breakdown } from "../components/breakdown.tsx";
 import { Chart } from "../components/chart.tsx";
+import { Stat } from "../components/stat.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
-import { toCsv } from "../csv.ts";
 import { download } from "../download.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { Link, navigate, useLocation, withQuery } from "../router.tsx";
 import type { Activity as ActivityData } from "../types.ts";
 
-const GROUPS = ["model", "provider", "alias", "token", "user"] as const;
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const BUCKETS = { minute: MINUTE, hour: HOUR, day: DAY } as const;
-// Each window with a bucket that gives a readable number of bars: 60, 24, 168, 30.
-const WINDOWS: Record<string, { label: string; ms: number; bucket: keyof typeof BUCKETS }> = {
-  "1h": { label: "last hour", ms: HOUR, bucket: "minute" },
-  "24h": { label: "last 24 hours", ms: DAY, bucket: "hour" },
-  "7d": { label: "last 7 days", ms: 7 * DAY, bucket: "hour" },
-  "30d": { label: "last 30 days", ms: 30 * DAY, bucket: "day" },
-};
+const GROUPS = ["model", "provider", "alias", "token", "user", "tag"] as const;
 
 const time = (t: number) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
 const date = (t: number) => new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
 
-function Charts({ data, windowKey, since, until }: { data: ActivityData; windowKey: string; since: number; until: number }) {
-  const w = WINDOWS[windowKey]!;
-  const bucketMs = BUCKETS[w.bucket];
-  // Buckets start on UTC boundaries, so the first one can begin before `since`.
-  const from = Math.floor(since / bucketMs) * bucketMs;
+function Charts({ data, period }: { data: ActivityData; period: Period }) {
+  const bucketMs = BUCKETS[period.bucket];
+  // Buckets start on UTC boundaries, so the first one can begin before the period does.
+  const from = Math.floor(period.sinceMs / bucketMs) * bucketMs;
   const b = data.buckets;
   const common = {
     times: b.map((x) => Date.parse(x.t)),
     from,
-    to: Math.max(until, from + bucketMs),
+    to: Math.max(period.untilMs, from + bucketMs),
     bucketMs,
-    tick: w.ms <= DAY ? time : date,
-    when: (t: number) => (w.bucket === "day" ? date(t) : `${date(t)} ${time(t)}`),
+    tick: period.untilMs - period.sinceMs <= DAY ? time : date,
+    when: (t: number) => (period.bucket === "day" ? date(t) : `${date(t)} ${time(t)}`),
   };
   return (
     <div className="charts">
@@ -76,113 +68,136 @@ function Charts({ data, windowKey, since, until }: { data: ActivityData; windowK
   );
 }
 
-/** The breakdown as the table shows it, with raw numbers: one line per row under a header. */
-export function breakdownCsv(rows: ActivityData["breakdown"], by: string): string {
-  return toCsv(
-    [by, "requests", "errors", "input_tokens", "output_tokens", "cost_usd"],
-    rows.map((r) => [r.key, r.requests, r.errors, r.input_tokens, r.output_tokens, r.cost_usd]),
-  );
-}
-
-export function Stat({ label, value, detail }: { label: string; value: string; detail?: string }) {
+function Totals({ totals: t, by }: { totals: ActivityData["totals"]; by: string }) {
+  const cached = `${count(t.cached_tokens)} tokens from cache (${percent(t.cached_tokens, t.input_tokens)})`;
   return (
-    <div className="stat">
-      <div className="stat-label">{label}</div>
-      <div className="stat-value">{value}</div>
-      {detail ? <div className="stat-detail">{detail}</div> : null}
+    <div className="stats">
+      <Stat label="Requests" value={count(t.requests)} />
+      <Stat label="Spend" value={usd(t.cost_usd)} />
+      <Stat label="Error rate" value={percent(t.errors, t.requests)} />
+      <Stat label="Latency p50 / p95" value={`${ms(t.p50_ms)} / ${ms(t.p95_ms)}`} />
+      {/* Savings need a price, and only a model has one: other groupings show the cached tokens. */}
+      {by === "model" ? (
+        <Stat label="Cache savings" value={usd(t.cache_savings_usd)} detail={cached} />
+      ) : (
+        <Stat label="Cached tokens" value={count(t.cached_tokens)} />
+      )}
     </div>
   );
 }
 
-export function Breakdown({ rows, by }: { rows: ActivityData["breakdown"]; by: string }) {
+/** From and To of a custom range, applied together (each keystroke would otherwise ask the engine). */
+function RangeForm({ from, to, by }: { from: string; to: string; by: string }) {
+  const [draft, setDraft] = useState({ from, to });
+  useEffect(() => setDraft({ from, to }), [from, to]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    navigate(withQuery("/activity", { by, from: draft.from, to: draft.to }), { replace: true });
+  };
   return (
-    <table className="grid">
-      <thead>
-        <tr>
-          <th>{by}</th>
-          <th className="num">requests</th>
-          <th className="num">errors</th>
-          <th className="num">tokens in / out</th>
-          <th className="num">cost</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.key}>
-            <td>{by === "model" || by === "provider" ? <Link to={withQuery("/traces", { [by]: r.key })}>{r.key}</Link> : r.key || "—"}</td>
-            <td className="num">{count(r.requests)}</td>
-            <td className="num">
-              {count(r.errors)} <span className="muted">({percent(r.errors, r.requests)})</span>
-            </td>
-            <td className="num">
-              {count(r.input_tokens)} / {count(r.output_tokens)}
-            </td>
-            <td className="num">{usd(r.cost_usd)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <form className="range" onSubmit={submit}>
+      <label>
+        From
+        <input
+          type="datetime-local"
+          name="from"
+          value={draft.from}
+          max={draft.to || undefined}
+          required
+          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+        />
+      </label>
+      <label>
+        To
+        <input
+          type="datetime-local"
+          name="to"
+          value={draft.to}
+          min={draft.from || undefined}
+          required
+          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+        />
+      </label>
+      <button type="submit">Apply</button>
+    </form>
   );
 }
 
-/** Totals, charts over time and a breakdown over a window. */
+/** Totals, charts over time and a breakdown over a window that ends now, or over a custom range. */
 export function Activity() {
   const { query } = useLocation();
   const by = GROUPS.find((g) => g === query.get("by")) ?? "model";
-  const windowKey = query.get("window") && WINDOWS[query.get("window")!] ? query.get("window")! : "24h";
-  // Rounded to the minute so re-renders ask the same URL (and the same answer) again.
-  const until = Math.floor(Date.now() / MINUTE) * MINUTE;
-  const since = until - WINDOWS[windowKey]!.ms;
-  const data = useApi<ActivityData>(`/api/activity?since=${since}&bucket=${WINDOWS[windowKey]!.bucket}&by=${by}`);
-  const set = (k: string, v: string) => navigate(withQuery("/activity", { by, window: windowKey, [k]: v }), { replace: true });
+  const range = readPeriod(query, Date.now());
+  const period = range.ok ? range.period : null;
+  const data = useApi<ActivityData>(period ? `/api/activity?since=${period.sinceMs}&until=${period.untilMs}&bucket=${period.bucket}&by=${by}` : null);
+  const custom = !range.ok || range.period.key === "custom";
+  const from = range.ok ? (custom ? (query.get("from") ?? "") : "") : range.from;
+  const to = range.ok ? (custom ? (query.get("to") ?? "") : "") : range.to;
+  const setWindow = (w: string) =>
+    // "custom" starts from the period on screen, so the inputs hold something sensible to edit.
+    navigate(
+      withQuery(
+        "/activity",
+        w === "custom" && period ? { by, from: localInput(period.sinceMs), to: localInput(period.untilMs) } : { by, window: w === "custom" ? "24h" : w },
+      ),
+      { replace: true },
+    );
+  const setBy = (g: string) =>
+    navigate(withQuery("/activity", { by: g, window: custom ? null : period?.key, from: custom ? from : null, to: custom ? to : null }), { replace: true });
+  // The CSV's name says its period: `24h`, or `20260301T1000-20260302T1000`.
+  const compact = (v: string) => v.replace(/[-:]/g, "");
+  const file = custom ? `${compact(from)}-${compact(to)}` : period!.key;
   return (
     <>
       <h1>Activity</h1>
       <div className="filters">
         <label>
-          Window{" "}
-          <select value={windowKey} onChange={(e) => set("window", e.target.value)}>
+          Period
+          <select name="window" value={custom ? "custom" : period!.key} onChange={(e) => setWindow(e.target.value)}>
             {Object.entries(WINDOWS).map(([k, w]) => (
               <option key={k} value={k}>
                 {w.label}
               </option>
             ))}
+            <option value="custom">custom range</option>
           </select>
         </label>
+        {custom ? <RangeForm from={from} to={to} by={by} /> : null}
         <label>
-          Group by{" "}
-          <select value={by} onChange={(e) => set("by", e.target.value)}>
+          Group by
+          <select name="by" value={by} onChange={(e) => setBy(e.target.value)}>
             {GROUPS.map((g) => (
               <option key={g}>{g}</option>
             ))}
           </select>
         </label>
       </div>
-      {data.error ? (
+      {!range.ok ? (
+        <p className="error-box" role="alert">
+          {range.problem}
+        </p>
+      ) : data.error ? (
         <Failed error={data.error} retry={data.reload} />
       ) : !data.data ? (
         <Loading what="activity" />
       ) : data.data.totals.requests === 0 ? (
-        <Empty title={`No requests in the ${WINDOWS[windowKey]!.label}`}>
+        <Empty title={custom ? `No requests from ${range.period.label}` : `No requests in ${range.period.label}`}>
           <p>
-            Pick a longer window, or make a call: the <Link to="/">Overview</Link> shows how.
+            Pick a longer period, or make a call: the <Link to="/">Overview</Link> shows how.
           </p>
         </Empty>
       ) : (
         <>
-          <div className="stats">
-            <Stat label="Requests" value={count(data.data.totals.requests)} />
-            <Stat label="Spend" value={usd(data.data.totals.cost_usd)} />
-            <Stat label="Error rate" value={percent(data.data.totals.errors, data.data.totals.requests)} />
-            <Stat label="Latency p50 / p95" value={`${ms(data.data.totals.p50_ms)} / ${ms(data.data.totals.p95_ms)}`} />
-          </div>
-          <Charts data={data.data} windowKey={windowKey} since={since} until={until + MINUTE} />
+          {custom ? <p className="muted period">{range.period.label}</p> : null}
+          <Totals totals={data.data.totals} by={by} />
+          <Charts data={data.data} period={range.period} />
           <div className="section-head">
             <h2>By {by}</h2>
-            <button type="button" onClick={() => download(`opentracy-activity-${windowKey}-by-${by}.csv`, breakdownCsv(data.data!.breakdown, by))}>
+            <button type="button" onClick={() => download(`opentracy-activity-${file}-by-${by}.csv`, breakdownCsv(data.data!.breakdown, by))}>
               Download CSV
             </button>
           </div>
+          {by === "tag" ? <p className="muted note">A call counts once under each of its tags; calls without tags are in the totals only.</p> : null}
           <Breakdown rows={data.data.breakdown} by={by} />
         </>
       )}

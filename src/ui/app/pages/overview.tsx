@@ -1,9 +1,14 @@
 import { useApi } from "../api.ts";
 import { Empty, Failed, Loading } from "../components/states.tsx";
 import { count, ms, percent, usd } from "../format.ts";
-import { Link } from "../router.tsx";
+import { EngineHealth } from "../components/engine-health.tsx";
+import { costliest, slowest } from "../rankings.ts";
+import { Link, withQuery } from "../router.tsx";
 import type { Activity, TracePage } from "../types.ts";
-import { Breakdown, Stat } from "./activity.tsx";
+
+type Row = Activity["breakdown"][number];
+import { Breakdown } from "../components/breakdown.tsx";
+import { Stat } from "../components/stat.tsx";
 
 /** Midnight, local time: "today" as the reader means it. */
 function startOfToday(): number {
@@ -44,14 +49,55 @@ print(client.chat.completions.create(model="${model}", messages=[{"role": "user"
   );
 }
 
+/** A few models and one number each: the two lists Overview leads with after the totals. */
+function Ranking({ title, rows, value, detail, empty }: { title: string; rows: Row[]; value: (r: Row) => string; detail: (r: Row) => string; empty: string }) {
+  return (
+    <section className="panel" aria-label={title}>
+      <h3>{title}</h3>
+      {rows.length === 0 ? (
+        <p className="panel-line muted">{empty}</p>
+      ) : (
+        <table className="mini">
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.key}>
+                <td>
+                  <Link to={withQuery("/traces", { model: r.key })}>{r.key}</Link>
+                </td>
+                <td className="num">{value(r)}</td>
+                <td className="num muted">{detail(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function Overview() {
   const latest = useApi<TracePage>("/api/traces?limit=1");
   const today = useApi<Activity>(`/api/activity?since=${startOfToday()}&bucket=hour&by=model`);
+  // An engine without traces still has a health worth showing (which providers have keys, say).
+  if (latest.error?.status === 503)
+    return (
+      <>
+        <Failed error={latest.error} retry={latest.reload} />
+        <EngineHealth />
+      </>
+    );
   if (latest.error) return <Failed error={latest.error} retry={latest.reload} />;
   if (today.error) return <Failed error={today.error} retry={today.reload} />;
   if (!latest.data || !today.data) return <Loading what="today's activity" />;
-  if (latest.data.data.length === 0) return <FirstCall />;
+  if (latest.data.data.length === 0)
+    return (
+      <>
+        <FirstCall />
+        <EngineHealth />
+      </>
+    );
   const t = today.data.totals;
+  const calls = (r: Row) => `${count(r.requests)} call${r.requests === 1 ? "" : "s"}`;
   return (
     <>
       <h1>Today</h1>
@@ -69,6 +115,25 @@ export function Overview() {
           </p>
         </Empty>
       ) : (
+        <div className="panels">
+          <Ranking
+            title="Slowest models (p95)"
+            rows={slowest(today.data.breakdown)}
+            value={(r) => ms(r.p95_ms)}
+            detail={(r) => `p50 ${ms(r.p50_ms)} · ${calls(r)}`}
+            empty="No latency recorded today."
+          />
+          <Ranking
+            title="Most expensive models"
+            rows={costliest(today.data.breakdown)}
+            value={(r) => usd(r.cost_usd)}
+            detail={(r) => `${percent(r.cost_usd, t.cost_usd)} of spend · ${calls(r)}`}
+            empty="Nothing was billed today (free or unpriced models)."
+          />
+        </div>
+      )}
+      <EngineHealth />
+      {t.requests === 0 ? null : (
         <>
           <h2>By model</h2>
           <Breakdown rows={today.data.breakdown} by="model" />

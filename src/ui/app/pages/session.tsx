@@ -5,7 +5,7 @@ import { StatusBadge } from "../components/status.tsx";
 import { count, ms, percent, usd, when } from "../format.ts";
 import { Link, withQuery } from "../router.tsx";
 import type { TracePage, TraceRow } from "../types.ts";
-import { Stat } from "./activity.tsx";
+import { Stat } from "../components/stat.tsx";
 
 /** More calls than this and the view shows the latest ones only, and says so. */
 export const SESSION_CAP = 1000;

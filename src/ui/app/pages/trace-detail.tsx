@@ -5,6 +5,7 @@ import { Chat } from "../components/chat.tsx";
 import { CopyCurl } from "../components/copy-curl.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
 import { StatusBadge } from "../components/status.tsx";
+import { Usage } from "../components/usage.tsx";
 import { count, ms, usd, when } from "../format.ts";
 import { Link } from "../router.tsx";
 import type { Trace } from "../types.ts";
@@ -75,6 +76,9 @@ export function TraceDetail({ id }: { id: string }) {
         ) : null}
         {tags.length ? <Field label="Tags">{tags.map(([k, v]) => `${k}=${v}`).join(", ")}</Field> : null}
       </dl>
+
+      <h2>Usage and cost</h2>
+      <Usage trace={r} />
 
       <h2>Conversation</h2>
       {r.request === null && r.response === null ? (
