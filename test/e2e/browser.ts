@@ -59,7 +59,7 @@ export function browserKit(browser: () => Browser, opts: { ignore?: RegExp } = {
 }
 
 /** Waits until `read` gives `want` (the DOM updates after a fetch), or fails with the last value. */
-export async function until<T>(read: () => Promise<T>, want: T, ms = 5000): Promise<void> {
+export async function until(read: () => Promise<number>, want: number, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   let got = await read();
   while (got !== want && Date.now() < end) {

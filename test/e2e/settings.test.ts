@@ -116,7 +116,7 @@ describe("settings pages", () => {
     const bedrock = provider(page, "bedrock");
     await bedrock.getByRole("button", { name: "Set up" }).click();
     const inputs = bedrock.locator("form.stack input:not([name=base_url])");
-    const types = await inputs.evaluateAll((els) => els.map((e) => `${e.getAttribute("name")}:${e.getAttribute("type")}:${e.hasAttribute("required")}`));
+    const types = await inputs.evaluateAll((els) => els.map((e: any) => `${e.getAttribute("name")}:${e.getAttribute("type")}:${e.hasAttribute("required")}`));
     expect(types).toEqual(["AWS_ACCESS_KEY_ID:text:true", "AWS_SECRET_ACCESS_KEY:password:true", "AWS_SESSION_TOKEN:password:false", "AWS_REGION:text:false"]);
     await bedrock.getByRole("button", { name: "Close" }).click();
     await kit.shot(page, "settings-integrations");
@@ -195,10 +195,10 @@ describe("settings pages", () => {
     const rows = page.locator("table.audit tbody tr");
     await rows.first().waitFor();
     const lines = await rows.evaluateAll((trs) =>
-      trs.map((tr) =>
+      trs.map((tr: any) =>
         [...tr.querySelectorAll("td")]
           .slice(1, 5)
-          .map((td) => td.textContent)
+          .map((td: any) => td.textContent)
           .join(" | "),
       ),
     );
