@@ -16,8 +16,11 @@ const KEY = "sk-settings-api-Zq81";
 let fake: FakeOpenAI;
 let engine: RunningEngine;
 
+// The answers are read loosely (`any`): the assertions say what they must hold.
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = CSRF) =>
-  fetch(`${engine.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${engine.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Promise<
+    Omit<Response, "json"> & { json(): Promise<any> }
+  >;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: KEY });
@@ -82,7 +85,7 @@ describe("settings API on an open loopback engine", () => {
       if (param) expect(err.param).toBe(param);
     }
     const notJson = await fetch(`${engine.url}/api/settings/providers/openai/key`, { method: "PUT", headers: CSRF, body: "{" });
-    expect((await notJson.json()).error.code).toBe("invalid_json");
+    expect(((await notJson.json()) as any).error.code).toBe("invalid_json");
     expect(readFileSync(join(engine.home, "credentials.json"), "utf8")).toBe(before);
   });
 
