@@ -3,7 +3,7 @@ import { openaiErrorResponse } from "../openai/errors.ts";
 import type { UiBundle } from "../ui/bundle.ts";
 
 /** Client-side routes: each answers the same page, so every view can be opened, reloaded and shared by URL. */
-export const UI_PAGES = ["/", "/traces", "/traces/*", "/activity", "/sessions/*"] as const;
+export const UI_PAGES = ["/", "/traces", "/traces/*", "/activity", "/sessions/*", "/settings", "/settings/*"] as const;
 export const UI_ASSETS = "/ui/*";
 
 // The page runs only its own script and style: trace content is untrusted, and even if some of it

@@ -102,7 +102,7 @@ function providerRow(def: ProviderDef, deps: SettingsDeps) {
     protocol: def.protocol,
     takes_key: def.keyEnv !== null,
     key_env: def.keyEnv,
-    fields: def.credentialFields?.map((f) => ({ env: f.env, required: f.required })) ?? null,
+    fields: def.credentialFields?.map((f) => ({ env: f.env, required: f.required, hidden: f.hidden })) ?? null,
     key: key ? { masked: maskKey(key.value), source: keySourceLabel(def, key.source), from: keySourceName(def, key.source) } : null,
     base_url: base.url,
     base_url_source: base.source,

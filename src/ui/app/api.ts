@@ -9,6 +9,8 @@ export class ApiFailure extends Error {
     readonly status: number,
     message: string,
     readonly code: string | null,
+    /** The field the engine named (`key`, `targets.1`, `fields.AWS_REGION`), for the form to mark. */
+    readonly param: string | null = null,
   ) {
     super(message);
   }
@@ -48,7 +50,7 @@ const CSRF = { "x-opentracy-csrf": "1" };
 
 async function errorOf(res: Response): Promise<ApiFailure> {
   const body: any = await res.json().catch(() => null);
-  return new ApiFailure(res.status, body?.error?.message ?? `HTTP ${res.status}`, body?.error?.code ?? null);
+  return new ApiFailure(res.status, body?.error?.message ?? `HTTP ${res.status}`, body?.error?.code ?? null, body?.error?.param ?? null);
 }
 
 /** Asks the engine who this page is (GET /api/session). */
@@ -122,4 +124,21 @@ export function useApi<T>(path: string | null): Loaded<T> {
   }, [path, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { ...state, reload };
+}
+
+/** A change (PUT, POST, DELETE) with a JSON body, always with the CSRF header; the answer's JSON, or an ApiFailure. */
+export async function send<T>(method: "PUT" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? CSRF : { ...CSRF, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiFailure(0, "The engine did not answer. Is `opentracy serve` still running?", null);
+  }
+  if (res.status === 401) setAuth({ state: "signed-out" });
+  if (!res.ok) throw await errorOf(res);
+  return (await res.json()) as T;
 }

@@ -8,6 +8,7 @@ const NAV = [
   { to: "/", label: "Overview", active: (p: string) => p === "/" },
   { to: "/traces", label: "Traces", active: (p: string) => p.startsWith("/traces") || p.startsWith("/sessions") },
   { to: "/activity", label: "Activity", active: (p: string) => p === "/activity" },
+  { to: "/settings", label: "Settings", active: (p: string) => p === "/settings" || p.startsWith("/settings/") },
 ];
 
 /** The header, and the page itself only once the engine knows who this is (else the sign-in page). */

@@ -197,7 +197,7 @@ export function Activity() {
               Download CSV
             </button>
           </div>
-          {by === "tag" ? <p className="muted note">A call counts once under each of its tags; calls without tags are in the totals only.</p> : null}
+          {by === "tag" ? <p className="muted period-note">A call counts once under each of its tags; calls without tags are in the totals only.</p> : null}
           <Breakdown rows={data.data.breakdown} by={by} />
         </>
       )}
