@@ -125,7 +125,9 @@ export class StreamRelay {
       this.out += frameOf(this.held);
       this.held = null;
     }
-    this.out += frameOf(sc);
+    // Mistral, Together and Fireworks put `usage` on their finishing chunk instead of a chunk of
+    // its own. OpenAI's contract is that only the last chunk carries it: it moves there (end()).
+    this.out += chunk.usage ? frame(JSON.stringify({ ...chunk, usage: null })) : frameOf(sc);
   }
 
   private end(): void {
@@ -133,7 +135,7 @@ export class StreamRelay {
     const extras = call.extras();
     if (this.opts.clientWantsUsage) {
       if (this.held) this.out += frameOf(this.held);
-      const base = this.usageChunk ?? { ...this.skeleton(), choices: [], usage: null };
+      const base = this.usageChunk ?? { ...this.skeleton(), choices: [], usage: call.usage };
       this.out += frame(JSON.stringify({ ...base, ...extras }));
     } else {
       const base = this.held?.chunk ?? { ...this.skeleton(), choices: [{ index: 0, delta: {}, finish_reason: null }] };

@@ -22,7 +22,7 @@ const contents = (written: string) =>
     .map((f) => JSON.parse(f.slice(6)).choices[0].delta.content);
 
 /** The relay over an upstream the test feeds by hand, read by a client the test drives. */
-async function relay(opening = event("", null)) {
+async function relay(opening = event("", null), clientWantsUsage = false) {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const upstream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
   const send = (s: string) => controller.enqueue(enc.encode(s));
@@ -40,13 +40,49 @@ async function relay(opening = event("", null)) {
       call,
       config: Config.parse({}),
       finish: finishOnce(call, { enqueue: (r: TraceRecord) => traces.push(r), discards: false }, () => {}),
-      clientWantsUsage: false,
+      clientWantsUsage,
       keepText: true,
       abort: new AbortController(),
     },
   );
   return { send, end: () => controller.close(), client: out.getReader(), traces };
 }
+
+/** Mistral's finishing chunk: the finish_reason and the usage together, no usage chunk after it. */
+const finishWithUsage = `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "mistral-small-latest", choices: [{ index: 0, delta: { content: "" }, finish_reason: "stop" }], usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } })}\n\n`;
+
+async function readAll(client: ReadableStreamDefaultReader<string>): Promise<any[]> {
+  let text = "";
+  for (let r = await client.read(); !r.done; r = await client.read()) text += r.value;
+  return text
+    .split("\n\n")
+    .filter((f) => f && f !== "data: [DONE]")
+    .map((f) => JSON.parse(f.slice(6)));
+}
+
+describe("usage on the finishing chunk (Mistral, Together, Fireworks)", () => {
+  test("with include_usage, the usage moves to the last chunk, as OpenAI sends it; no other chunk carries it", async () => {
+    const { send, end, client } = await relay(event(""), true);
+    send(`${event("hi")}${finishWithUsage}data: [DONE]\n\n`);
+    end();
+    const chunks = await readAll(client);
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toEqual({ prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 });
+    expect(last._cost).toBeDefined();
+    expect(chunks.slice(0, -1).map((c) => c.usage ?? null)).toEqual(chunks.slice(0, -1).map(() => null));
+    expect(chunks.at(-2)!.choices[0].finish_reason).toBe("stop");
+  });
+
+  test("without include_usage, the finishing chunk is the last one and carries the usage", async () => {
+    const { send, end, client } = await relay(event(""), false);
+    send(`${event("hi")}${finishWithUsage}data: [DONE]\n\n`);
+    end();
+    const last = (await readAll(client)).at(-1)!;
+    expect(last.choices[0].finish_reason).toBe("stop");
+    expect(last.usage).toEqual({ prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 });
+  });
+});
 
 describe("stream relay", () => {
   test("events that arrive in one network read reach the client in one write", async () => {
