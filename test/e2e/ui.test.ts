@@ -13,7 +13,7 @@ import type { Activity, Trace, TracePage } from "../../src/ui/app/types.ts";
 import { slowest } from "../../src/ui/app/rankings.ts";
 import { waterfall } from "../../src/ui/app/waterfall.ts";
 import { localInput } from "../../src/ui/app/activity-range.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, until } from "./browser.ts";
 
 // The web UI in a real browser, against a real engine and the fake OpenAI upstream. Each page is
 // also saved as a screenshot (README, "Web UI"), so a change of look shows up in review.
@@ -43,17 +43,6 @@ async function open(path: string, base = engine.url, permissions: string[] = [])
   });
   await page.goto(`${base}${path}`);
   return page;
-}
-
-/** Waits until `read` gives `want` (the DOM updates after a fetch), or fails with the last value. */
-async function until(read: () => Promise<number>, want: number, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  let got = await read();
-  while (got !== want && Date.now() < end) {
-    await Bun.sleep(25);
-    got = await read();
-  }
-  expect(got).toBe(want);
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
