@@ -1,5 +1,5 @@
-import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fsyncDir, writeFileAtomic } from "../fs/write-atomic.ts";
 import type { Paths } from "../config/paths.ts";
 import { MASTER_KEY_BYTES, SealError, Sealer, sealedKeyId } from "./seal.ts";
@@ -33,7 +33,7 @@ export class Keyring {
 }
 
 export const masterKeyFile = (p: Paths) => join(p.home, "master.key");
-const previousKeyFile = (p: Paths) => join(p.home, "master.key.previous");
+export const previousKeyFile = (p: Paths) => join(p.home, "master.key.previous");
 
 /** A new master key, as stored and as OPENTRACY_MASTER_KEY takes it. */
 export const newMasterKey = (): string => Buffer.from(crypto.getRandomValues(new Uint8Array(MASTER_KEY_BYTES))).toString("base64");
@@ -102,7 +102,7 @@ function createKeyFile(path: string): string {
   } finally {
     unlinkSync(tmp);
   }
-  fsyncDir(join(path, ".."));
+  fsyncDir(dirname(path));
   return readFileSync(path, "utf8");
 }
 

@@ -1,12 +1,11 @@
+import { existsSync } from "node:fs";
 import { ensureHome, type Paths } from "../config/paths.ts";
 import type { KeyStore } from "../providers/credentials.ts";
 import { PROVIDERS, type ProviderDef } from "../providers/registry.ts";
-import { beginFileRotation, finishRotation, type Keyring, loadKeyring, masterKeyFile } from "./master-key.ts";
+import { beginFileRotation, finishRotation, type Keyring, loadKeyring, masterKeyFile, previousKeyFile } from "./master-key.ts";
 import { SealError } from "./seal.ts";
-import { readSealedFile, secretRow, writeSealed } from "./sealed-file.ts";
-import { existsSync } from "node:fs";
+import { readSealedFile, sealedFilePath, secretRow, writeSealed } from "./sealed-file.ts";
 import type { SettingsTarget } from "./target.ts";
-import { join } from "node:path";
 
 /** The names a provider's credentials are stored under: its one key, or its whole set (Bedrock). */
 export const secretNames = (def: ProviderDef): string[] => (def.credentialFields ? def.credentialFields.map((f) => f.secret) : [def.secretName]);
@@ -27,7 +26,7 @@ async function openAll(stored: Record<string, string>, keyring: Keyring | null, 
 /** Every secret in credentials.json, opened. */
 export async function openSealedSecrets(p: Paths, env: NodeJS.ProcessEnv): Promise<{ secrets: Record<string, string>; keyId: string | null }> {
   const keyring = await loadKeyring(p, env);
-  return { secrets: await openAll(readSealedFile(p).secrets, keyring, join(p.home, "credentials.json"), p), keyId: keyring?.current.keyId ?? null };
+  return { secrets: await openAll(readSealedFile(p).secrets, keyring, sealedFilePath(p), p), keyId: keyring?.current.keyId ?? null };
 }
 
 /** The shared store's secrets (still sealed, as read from ClickHouse), opened with this engine's master key. */
@@ -119,7 +118,7 @@ export async function rotateMasterKey(t: SettingsTarget, actor: string): Promise
   const { p, env } = t;
   const envKey = Boolean(env.OPENTRACY_MASTER_KEY);
   if (!envKey) {
-    const resuming = existsSync(join(p.home, "master.key.previous"));
+    const resuming = existsSync(previousKeyFile(p));
     if (!resuming) {
       if (!(await loadKeyring(p, env))) throw new SealError("there is no master key yet: nothing has been sealed, so there is nothing to rotate");
       beginFileRotation(p);
