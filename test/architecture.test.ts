@@ -11,6 +11,7 @@ const LAYERS: string[][] = [
   ["auth", "config", "settings"],
   ["pricing"],
   ["routing"],
+  ["telemetry"],
   ["ui"],
   ["server"],
   ["cli"],

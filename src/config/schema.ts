@@ -105,6 +105,8 @@ export const Config = z
         shutdown_timeout_ms: z.number().int().nonnegative().optional(),
         /** Browser origins allowed to call the API (CORS); none by default, "*" for any. */
         cors_origins: z.array(z.string().min(1)).optional(),
+        /** true: GET /metrics answers without a token (for a scraper on a private network). */
+        metrics_public: z.boolean().optional(),
         tls_cert: z.string().min(1).optional(),
         tls_key: z.string().min(1).optional(),
       })

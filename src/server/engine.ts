@@ -14,6 +14,7 @@ import { LocalIndex } from "../traces/local-index/index.ts";
 import { LocalTraceQueries } from "../traces/local-index/queries.ts";
 import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
 import { SharedFeed } from "../settings/shared-feed.ts";
+import { EngineMetrics } from "../telemetry/metrics.ts";
 import { SharedSettingsStore } from "../settings/shared-store.ts";
 import type { TraceQueries } from "../traces/queries.ts";
 import { LiveFeed } from "../traces/live-feed.ts";
@@ -47,6 +48,8 @@ export interface Engine {
   health: TargetHealth;
   /** The terminal's line per request; null when quiet. */
   requestLog: RequestLog | null;
+  /** Prometheus metrics for /metrics, counted from the trace records the writer queues. */
+  metrics: EngineMetrics;
   /** Finished traces for /api/traces/live (the UI's live view). */
   liveFeed: LiveFeed;
 }
@@ -137,6 +140,12 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   }
   const t = settings.current.config.traces;
   const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
+  const health = new TargetHealth(
+    () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
+    (ref, state) => log(describeHealthChange(ref, state)),
+  );
+  const metrics = new EngineMetrics({ targets: () => health.snapshot(), writer: () => writer.status() });
+  writer.observer = metrics.observe;
   const s = settings.current.config.server;
   const address = listenAddress(s, env, opts.listen);
   const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
@@ -161,10 +170,8 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     admission: new Admission(maxConcurrent),
     contentPolicy,
     startedAt: Date.now(),
-    health: new TargetHealth(
-      () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
-      (ref, state) => log(describeHealthChange(ref, state)),
-    ),
+    health,
+    metrics,
     requestLog: opts.requestLog ?? null,
     liveFeed: new LiveFeed(),
   };

@@ -49,6 +49,15 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
   };
 }
 
+function metricsRoute(engine: Engine) {
+  const answer = async () => {
+    const { body, contentType } = await engine.metrics.text();
+    return new Response(body, { headers: { "content-type": contentType } });
+  };
+  const guarded = guard(engine, answer);
+  return (req: Request, server: Server<undefined>) => (engine.settings.current.config.server?.metrics_public ? answer() : guarded(req, server));
+}
+
 function preflight(engine: Engine) {
   return (req: Request) => {
     const headers = corsHeaders(req, engine.corsOrigins);
@@ -89,7 +98,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -149,6 +158,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/v1/models/*": model,
       "/models/*": model,
       "/health": { GET: health(engine) },
+      // Prometheus: any engine token, like /v1, unless server.metrics_public opens it to the scraper's network.
+      "/metrics": { GET: metricsRoute(engine) },
       // The UI's JSON API: the same tokens as /v1 (a non-admin token reads only its own traces).
       // Sign-in for the web UI: a token in, an HttpOnly session cookie out (session.ts).
       "/api/session": sessionRoutes({

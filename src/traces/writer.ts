@@ -97,8 +97,15 @@ export class TraceWriter {
     return this.queue.length;
   }
 
+  /**
+   * Called with each record as it is queued (the metrics count from it): cheap work only, since
+   * this runs on the request path.
+   */
+  observer: ((record: TraceRecord) => void) | null = null;
+
   enqueue(record: TraceRecord): void {
     if (this.discards) return;
+    this.observer?.(record);
     if (this.queue.length >= this.maxQueue) {
       // A bounded queue protects the engine's memory when the disk stalls; say so loudly.
       this.dropped++;

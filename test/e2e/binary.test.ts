@@ -95,7 +95,7 @@ describe("compiled binary", () => {
   }, 60_000);
 
   // Loaded on first use, so a bundling mistake would only show when a user turns them on.
-  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec) and ClickHouse traces (its client)", async () => {
+  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec), ClickHouse traces (its client), /metrics (prom-client)", async () => {
     const bedrock = await startFakeBedrock();
     const server = await startServer();
     const url = `${server.url}/${uniqueDatabase("binary")}`;
@@ -121,6 +121,10 @@ describe("compiled binary", () => {
       let text = "";
       for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
       expect(text).toContain("streamed from the binary");
+      const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /^opentracy_requests_total\{provider="bedrock",model="bedrock\/anthropic\.claude-3-5-sonnet-20240620-v1:0",alias="",status="ok"\} 1$/m,
+      );
       expect(await engine.stop()).toBe(0);
       expect(engine.stderr()).not.toContain("Cannot find");
       const ch = await server.client();
