@@ -124,6 +124,8 @@ export function registerServe(program: Command): void {
         await new Promise((r) => setImmediate(r));
         engine.requestLog?.flush();
         await engine.writer.close();
+        // A collector that does not answer must not hold the exit: the spans wait at most 5 s.
+        if (engine.otlp) await Promise.race([engine.otlp.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
         log("traces flushed; bye");
         process.exit(0);
       };

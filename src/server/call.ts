@@ -30,6 +30,7 @@ export class Call implements AttemptRecorder {
   tokenName: string | null = null;
   user: string | null = null;
   sessionId: string | null = null;
+  traceparent: string | null = null;
   tags: Record<string, string> = NO_TAGS;
   strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
@@ -118,6 +119,7 @@ export class Call implements AttemptRecorder {
       token_name: this.tokenName,
       user: this.user,
       session_id: this.sessionId,
+      traceparent: this.traceparent,
       tags: this.tags,
       requested_model: this.requested,
       selected_model: this.selectedModel,

@@ -15,6 +15,7 @@ import { LocalTraceQueries } from "../traces/local-index/queries.ts";
 import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
 import { SharedFeed } from "../settings/shared-feed.ts";
 import { EngineMetrics } from "../telemetry/metrics.ts";
+import { OtlpExport, otlpConfig } from "../telemetry/otlp.ts";
 import { SharedSettingsStore } from "../settings/shared-store.ts";
 import type { TraceQueries } from "../traces/queries.ts";
 import { LiveFeed } from "../traces/live-feed.ts";
@@ -50,6 +51,8 @@ export interface Engine {
   requestLog: RequestLog | null;
   /** Prometheus metrics for /metrics, counted from the trace records the writer queues. */
   metrics: EngineMetrics;
+  /** OpenTelemetry spans for each call, when an OTLP endpoint is configured. */
+  otlp: OtlpExport | null;
   /** Finished traces for /api/traces/live (the UI's live view). */
   liveFeed: LiveFeed;
 }
@@ -145,7 +148,15 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     (ref, state) => log(describeHealthChange(ref, state)),
   );
   const metrics = new EngineMetrics({ targets: () => health.snapshot(), writer: () => writer.status() });
-  writer.observer = metrics.observe;
+  const otlpTarget = otlpConfig(env);
+  const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
+  if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
+  writer.observer = otlp
+    ? (record) => {
+        metrics.observe(record);
+        otlp.observe(record);
+      }
+    : metrics.observe;
   const s = settings.current.config.server;
   const address = listenAddress(s, env, opts.listen);
   const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
@@ -172,6 +183,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     startedAt: Date.now(),
     health,
     metrics,
+    otlp,
     requestLog: opts.requestLog ?? null,
     liveFeed: new LiveFeed(),
   };

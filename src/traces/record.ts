@@ -33,6 +33,8 @@ export const TraceRecord = z.object({
   user: z.string().nullable().default(null),
   /** X-OpenTracy-Session-Id: groups the calls of one conversation or job. */
   session_id: z.string().nullable().default(null),
+  /** The caller's W3C `traceparent`, so an exported span joins the caller's trace. Not a ClickHouse column. */
+  traceparent: z.string().nullable().default(null),
   /** X-OpenTracy-Tags and the body's `metadata` (strings only). Lines written before tags existed read as {}. */
   tags: z.record(z.string(), z.string()).default({}),
   requested_model: z.string(),

@@ -7,7 +7,8 @@ import { compile } from "../../scripts/build.ts";
 import { VERSION } from "../../src/version.ts";
 import { startFakeBedrock } from "../fakes/bedrock-upstream.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
-import { count, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
+import { startOtlpReceiver } from "../fakes/otlp-receiver.ts";
+import { count, eventually, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
 import { childEnv, tempHome } from "../helpers/cli.ts";
 import { cliNeverCrashes } from "../helpers/cli-matrix.ts";
 import { startEngine } from "../helpers/engine.ts";
@@ -95,8 +96,9 @@ describe("compiled binary", () => {
   }, 60_000);
 
   // Loaded on first use, so a bundling mistake would only show when a user turns them on.
-  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec), ClickHouse traces (its client), /metrics (prom-client)", async () => {
+  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec), ClickHouse traces (its client), /metrics (prom-client), OTLP spans (the OpenTelemetry SDK)", async () => {
     const bedrock = await startFakeBedrock();
+    const otlp = startOtlpReceiver();
     const server = await startServer();
     const url = `${server.url}/${uniqueDatabase("binary")}`;
     try {
@@ -110,6 +112,7 @@ describe("compiled binary", () => {
           AWS_REGION: bedrock.region,
           AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy-test/credentials",
           AWS_CONFIG_FILE: "/nonexistent/opentracy-test/config",
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         },
       });
       const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
@@ -131,6 +134,7 @@ describe("compiled binary", () => {
       expect(await count(ch, `SELECT count() FROM ${url.split("/").pop()}.traces WHERE provider = 'bedrock'`)).toBe(1);
       await ch.close();
     } finally {
+      await otlp.close();
       await bedrock.close();
       await server.dispose();
     }

@@ -21,6 +21,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     token_name: null,
     user: null,
     session_id: null,
+    traceparent: null,
     tags: {},
     requested_model: "openai/gpt-4o-mini",
     selected_model: "openai/gpt-4o-mini",

@@ -12,8 +12,13 @@ export const METADATA_LIMITS = { user: 256, session: 256, tags: 32, tagKey: 64, 
 
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
-/** The three headers; called once per request, before anything else can fail. */
+/** W3C Trace Context: version 00, a trace id and a parent id that are not all zeros, flags. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The headers; called once per request, before anything else can fail. */
 export function readMetadataHeaders(headers: Headers, call: Call): void {
+  const traceparent = headers.get("traceparent");
+  if (traceparent && TRACEPARENT.test(traceparent)) call.traceparent = traceparent;
   const user = headers.get("x-opentracy-user");
   if (user) call.user = cut(user, METADATA_LIMITS.user);
   const session = headers.get("x-opentracy-session-id");
