@@ -51,7 +51,7 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
 
 function metricsRoute(engine: Engine) {
   const answer = async () => {
-    const { body, contentType } = await engine.metrics.text();
+    const { body, contentType } = engine.metrics.text();
     return new Response(body, { headers: { "content-type": contentType } });
   };
   const guarded = guard(engine, answer);

@@ -96,7 +96,7 @@ describe("compiled binary", () => {
   }, 60_000);
 
   // Loaded on first use, so a bundling mistake would only show when a user turns them on.
-  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec), ClickHouse traces (its client), /metrics (prom-client), OTLP spans (the OpenTelemetry SDK)", async () => {
+  test("lazily loaded parts work in the binary: a Bedrock stream (event-stream codec), ClickHouse traces (its client), /metrics, OTLP spans (the OpenTelemetry SDK)", async () => {
     const bedrock = await startFakeBedrock();
     const otlp = startOtlpReceiver();
     const server = await startServer();
@@ -128,6 +128,12 @@ describe("compiled binary", () => {
       expect(metrics).toMatch(
         /^opentracy_requests_total\{provider="bedrock",model="bedrock\/anthropic\.claude-3-5-sonnet-20240620-v1:0",alias="",status="ok"\} 1$/m,
       );
+      const span = await eventually(
+        () => otlp.spans.find((s) => s.name.startsWith("chat ") && s.attributes["gen_ai.provider.name"] === "aws.bedrock"),
+        10_000,
+        "the span",
+      );
+      expect(span.name).toBe("chat anthropic.claude-3-5-sonnet-20240620-v1:0");
       expect(await engine.stop()).toBe(0);
       expect(engine.stderr()).not.toContain("Cannot find");
       const ch = await server.client();
