@@ -4,6 +4,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { calcPrice } from "@pydantic/genai-prices";
 import { fakeEmbedding, fakeTokenCount } from "../fakes/embedding-vectors.ts";
+import { startFakeAzure, type FakeAzure } from "../fakes/azure-upstream.ts";
 import { startFakeCohere, type FakeCohere } from "../fakes/cohere-upstream.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini-upstream.ts";
 import { serverError, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
@@ -16,12 +17,13 @@ import { readTraces } from "../helpers/traces.ts";
 let openai: FakeOpenAI;
 let gemini: FakeGemini;
 let cohere: FakeCohere;
+let azure: FakeAzure;
 
 beforeAll(async () => {
-  [openai, gemini, cohere] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere()]);
+  [openai, gemini, cohere, azure] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere(), startFakeAzure()]);
 });
 afterAll(async () => {
-  await Promise.all([openai?.close(), gemini?.close(), cohere?.close()]);
+  await Promise.all([openai?.close(), gemini?.close(), cohere?.close(), azure?.close()]);
 });
 
 async function engineWith(config: unknown, env: Record<string, string> = {}): Promise<{ engine: RunningEngine; client: OpenAI }> {
@@ -37,6 +39,8 @@ async function engineWith(config: unknown, env: Record<string, string> = {}): Pr
       GEMINI_API_KEY: gemini.apiKey,
       COHERE_BASE_URL: cohere.url,
       COHERE_API_KEY: cohere.apiKey,
+      AZURE_OPENAI_ENDPOINT: azure.endpoint,
+      AZURE_OPENAI_API_KEY: azure.apiKey,
       ANTHROPIC_API_KEY: "sk-ant-unused",
       ...env,
     },
@@ -157,6 +161,16 @@ describe("POST /v1/embeddings", () => {
   test("Cohere: an input_type beside OpenAI's fields goes up as Cohere's", async () => {
     await client.embeddings.create({ model: "cohere/embed-english-v3.0", input: "query", input_type: "search_query" } as any);
     expect((cohere.requests.at(-1)!.body as any).input_type).toBe("search_query");
+  });
+
+  test("Azure: the deployment's embeddings, priced as the model it serves", async () => {
+    const res = await client.embeddings.create({ model: "azure/embed-small", input: ["azure text"], dimensions: 64 });
+    const sent = azure.requests.at(-1)!;
+    expect(sent.path).toBe("/openai/deployments/embed-small/embeddings?api-version=2024-10-21");
+    expect(sent.headers["api-key"]).toBe(azure.apiKey);
+    expect(res.model).toBe("text-embedding-3-small");
+    expect(res.data[0].embedding).toEqual(fakeEmbedding("azure text", 64));
+    expect((res as any)._cost).toBeCloseTo(catalogue("openai", "text-embedding-3-small", res.usage.prompt_tokens), 12);
   });
 
   test("an alias falls back as for chat: the first target fails, the second answers and names its model", async () => {
