@@ -25,7 +25,7 @@ describe("TraceRecord", () => {
   test("api: lines and rows written before it existed read as chat; a record's own survives both stores", () => {
     const { api: _none, ...old } = makeTrace();
     expect(TraceRecord.parse(JSON.parse(JSON.stringify(old))).api).toBe("chat");
-    const { api: _col, ...oldRow } = { ...toRow(makeTrace(), "b"), stream: 0 };
+    const { api: _col, ...oldRow } = { ...toRow(makeTrace(), "b"), stream: 0 } as Record<string, unknown>;
     expect(fromRow(oldRow).api).toBe("chat");
     const r = makeTrace({ api: "embeddings" });
     expect(TraceRecord.parse(JSON.parse(JSON.stringify(r))).api).toBe("embeddings");
