@@ -80,10 +80,11 @@ export interface EmbeddingsPart {
 /**
  * A protocol's embeddings: the OpenAI request's batch in the provider's shape, its answer back.
  * Errors come back through the adapter's own `mapError`. The router splits the inputs into
- * batches of at most `maxBatch` and puts the vectors back in order.
+ * batches of at most `maxBatch(target)` and puts the vectors back in order.
  */
 export interface EmbeddingsProtocol {
-  readonly maxBatch: number;
+  /** Most inputs one upstream call takes for this target (Bedrock's differs by model family). */
+  maxBatch(target: Target): number;
   /** Throws ApiError 400 (`rejectRequest`) for what the provider cannot do (token arrays, say). */
   buildRequest(batch: EmbeddingsBatch, target: Target): UpstreamRequest | Promise<UpstreamRequest>;
   parseResponse(text: string, target: Target, batch: EmbeddingsBatch): EmbeddingsPart;

@@ -50,7 +50,7 @@ export async function attemptEmbeddings(
   let model: string | null = null;
   let promptTokens: number | null = 0;
   let status = 200;
-  for (const run of batches(inputs, protocol.maxBatch)) {
+  for (const run of batches(inputs, protocol.maxBatch(target))) {
     const batch: EmbeddingsBatch = { body, inputs: run };
     let upstream;
     try {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { signedHeaders } from "../../src/providers/bedrock/sign.ts";
+import { startFakeBedrock, type FakeBedrock } from "./bedrock-upstream.ts";
 import { startFakeCohere, type FakeCohere } from "./cohere-upstream.ts";
 import { fakeEmbedding, fakeTokenCount, float32Base64 } from "./embedding-vectors.ts";
 import { startFakeGemini, type FakeGemini } from "./gemini-upstream.ts";
@@ -9,11 +11,12 @@ import { startFakeOpenAI, type FakeOpenAI } from "./openai-upstream.ts";
 let openai: FakeOpenAI;
 let gemini: FakeGemini;
 let cohere: FakeCohere;
+let bedrock: FakeBedrock;
 beforeAll(async () => {
-  [openai, gemini, cohere] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere()]);
+  [openai, gemini, cohere, bedrock] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere(), startFakeBedrock()]);
 });
 afterAll(async () => {
-  await Promise.all([openai?.close(), gemini?.close(), cohere?.close()]);
+  await Promise.all([openai?.close(), gemini?.close(), cohere?.close(), bedrock?.close()]);
 });
 
 const post = async (url: string, body: unknown, headers: Record<string, string>) => {
@@ -110,6 +113,44 @@ describe("Cohere /v2/embed", () => {
     for (const [body, status, message] of cases) {
       const r = await call(body);
       expect(r.status).toBe(status);
+      expect(r.body.message).toMatch(message);
+    }
+  });
+});
+
+describe("Bedrock InvokeModel (embedding models)", () => {
+  const call = async (model: string, body: unknown) => {
+    const url = `${bedrock.url}/model/${encodeURIComponent(model)}/invoke`;
+    const payload = JSON.stringify(body);
+    const headers = await signedHeaders(
+      url,
+      payload,
+      { "content-type": "application/json" },
+      { ...bedrock.credentials, region: bedrock.region, source: "test" },
+    );
+    const res = await fetch(url, { method: "POST", headers, body: payload });
+    return { status: res.status, type: res.headers.get("x-amzn-errortype"), body: (await res.json()) as any };
+  };
+  test("Titan: one embedding and its token count; Cohere: floats by type", async () => {
+    const t = await call("amazon.titan-embed-text-v2:0", { inputText: "a b", dimensions: 256 });
+    expect(t.status).toBe(200);
+    expect(t.body).toMatchObject({ embedding: fakeEmbedding("a b", 256), inputTextTokenCount: 2 });
+    const c = await call("cohere.embed-english-v3", { texts: ["x", "y"], input_type: "search_query", embedding_types: ["float"] });
+    expect(c.body.embeddings.float).toEqual([fakeEmbedding("x", 1024), fakeEmbedding("y", 1024)]);
+  });
+  test("refuses what each model's schema refuses, as a ValidationException", async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ["amazon.titan-embed-text-v2:0", { inputText: "a", dimensions: 300 }, /#\/dimensions: 300 is not a valid enum value/],
+      ["amazon.titan-embed-text-v2:0", { texts: ["a"] }, /extraneous key \[texts\]/],
+      ["amazon.titan-embed-text-v1", { inputText: "a", dimensions: 256 }, /extraneous key \[dimensions\]/],
+      ["cohere.embed-english-v3", { texts: Array(97).fill("a"), input_type: "search_document" }, /maximum item count: 96/],
+      ["cohere.embed-english-v3", { texts: ["a"] }, /required key \[input_type\]/],
+      ["anthropic.claude-3-haiku-20240307-v1:0", { inputText: "a" }, /model identifier is invalid/],
+    ];
+    for (const [model, body, message] of cases) {
+      const r = await call(model, body);
+      expect(r.status).toBe(400);
+      expect(r.type).toStartWith("ValidationException");
       expect(r.body.message).toMatch(message);
     }
   });

@@ -5,6 +5,7 @@ import OpenAI from "openai";
 import { calcPrice } from "@pydantic/genai-prices";
 import { fakeEmbedding, fakeTokenCount } from "../fakes/embedding-vectors.ts";
 import { startFakeAzure, type FakeAzure } from "../fakes/azure-upstream.ts";
+import { startFakeBedrock, type FakeBedrock } from "../fakes/bedrock-upstream.ts";
 import { startFakeCohere, type FakeCohere } from "../fakes/cohere-upstream.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini-upstream.ts";
 import { serverError, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
@@ -18,12 +19,13 @@ let openai: FakeOpenAI;
 let gemini: FakeGemini;
 let cohere: FakeCohere;
 let azure: FakeAzure;
+let bedrock: FakeBedrock;
 
 beforeAll(async () => {
-  [openai, gemini, cohere, azure] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere(), startFakeAzure()]);
+  [openai, gemini, cohere, azure, bedrock] = await Promise.all([startFakeOpenAI(), startFakeGemini(), startFakeCohere(), startFakeAzure(), startFakeBedrock()]);
 });
 afterAll(async () => {
-  await Promise.all([openai?.close(), gemini?.close(), cohere?.close(), azure?.close()]);
+  await Promise.all([openai?.close(), gemini?.close(), cohere?.close(), azure?.close(), bedrock?.close()]);
 });
 
 async function engineWith(config: unknown, env: Record<string, string> = {}): Promise<{ engine: RunningEngine; client: OpenAI }> {
@@ -41,6 +43,12 @@ async function engineWith(config: unknown, env: Record<string, string> = {}): Pr
       COHERE_API_KEY: cohere.apiKey,
       AZURE_OPENAI_ENDPOINT: azure.endpoint,
       AZURE_OPENAI_API_KEY: azure.apiKey,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+      AWS_ACCESS_KEY_ID: bedrock.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: bedrock.credentials.secretAccessKey,
+      AWS_REGION: bedrock.region,
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/opentracy-test/credentials",
+      AWS_CONFIG_FILE: "/nonexistent/opentracy-test/config",
       ANTHROPIC_API_KEY: "sk-ant-unused",
       ...env,
     },
@@ -171,6 +179,34 @@ describe("POST /v1/embeddings", () => {
     expect(res.model).toBe("text-embedding-3-small");
     expect(res.data[0].embedding).toEqual(fakeEmbedding("azure text", 64));
     expect((res as any)._cost).toBeCloseTo(catalogue("openai", "text-embedding-3-small", res.usage.prompt_tokens), 12);
+  });
+
+  test("Bedrock Titan v2: InvokeModel one text per call, signed, dimensions, its token count priced", async () => {
+    const before = bedrock.requests.length;
+    const input = ["titan one", "titan two", "titan three"];
+    const res = await client.embeddings.create({ model: "bedrock/amazon.titan-embed-text-v2:0", input, dimensions: 256, encoding_format: "float" });
+    const calls = bedrock.requests.slice(before);
+    expect(calls.map((c) => [c.operation, c.modelId, c.signedBy, (c.body as any).inputText])).toEqual(
+      input.map((t) => ["invoke", "amazon.titan-embed-text-v2:0", bedrock.credentials.accessKeyId, t]),
+    );
+    expect((calls[0].body as any).dimensions).toBe(256);
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => fakeEmbedding(t, 256)));
+    const tokens = input.reduce((n, t) => n + fakeTokenCount(t), 0);
+    expect(res.usage.prompt_tokens).toBe(tokens);
+    expect(res.model).toBe("amazon.titan-embed-text-v2:0");
+    expect((res as any)._cost).toBeCloseTo(catalogue("bedrock", "amazon.titan-embed-text-v2:0", tokens), 12);
+  });
+
+  test("Bedrock Cohere Embed: 96 texts a call, in order; a chat model is a 400 naming the families", async () => {
+    const before = bedrock.requests.length;
+    const input = texts(100, "bedrock cohere");
+    const res = await client.embeddings.create({ model: "bedrock/cohere.embed-english-v3", input, encoding_format: "float" });
+    expect(bedrock.requests.slice(before).map((c) => (c.body as any).texts.length)).toEqual([96, 4]);
+    expect(bedrock.requests.at(-1)!.body).toMatchObject({ input_type: "search_document", embedding_types: ["float"] });
+    expect(res.data.map((d) => d.embedding)).toEqual(input.map((t) => fakeEmbedding(t, 1024)));
+    const err = await client.embeddings.create({ model: "bedrock/anthropic.claude-3-haiku-20240307-v1:0", input: "x" }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.message).toContain("Titan Text Embeddings");
   });
 
   test("an alias falls back as for chat: the first target fails, the second answers and names its model", async () => {

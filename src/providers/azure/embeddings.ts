@@ -15,7 +15,7 @@ export function buildEmbeddingsRequest(batch: EmbeddingsBatch, target: Target): 
 }
 
 export const azureEmbeddings: EmbeddingsProtocol = {
-  maxBatch: MAX_EMBEDDING_INPUTS,
+  maxBatch: () => MAX_EMBEDDING_INPUTS,
   buildRequest: buildEmbeddingsRequest,
   parseResponse: parseEmbeddingsResponse,
 };

@@ -58,7 +58,7 @@ export function parseEmbeddingsResponse(text: string, _target: Target, batch: Em
 }
 
 export const cohereEmbeddings: EmbeddingsProtocol = {
-  maxBatch: COHERE_MAX_BATCH,
+  maxBatch: () => COHERE_MAX_BATCH,
   buildRequest: buildEmbeddingsRequest,
   parseResponse: parseEmbeddingsResponse,
 };

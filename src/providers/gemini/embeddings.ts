@@ -57,7 +57,7 @@ export function parseEmbeddingsResponse(text: string, _target: Target, batch: Em
 }
 
 export const geminiEmbeddings: EmbeddingsProtocol = {
-  maxBatch: GEMINI_MAX_BATCH,
+  maxBatch: () => GEMINI_MAX_BATCH,
   buildRequest: buildEmbeddingsRequest,
   parseResponse: parseEmbeddingsResponse,
 };

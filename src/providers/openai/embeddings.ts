@@ -47,7 +47,7 @@ export function parseEmbeddingsResponse(text: string, target: Target, batch: Emb
 
 /** Every OpenAI-dialect provider: OpenAI's own limit per request, so the request's inputs go up in one call. */
 export const openaiEmbeddings: EmbeddingsProtocol = {
-  maxBatch: MAX_EMBEDDING_INPUTS,
+  maxBatch: () => MAX_EMBEDDING_INPUTS,
   buildRequest: buildEmbeddingsRequest,
   parseResponse: parseEmbeddingsResponse,
 };

@@ -3,6 +3,7 @@ import { ApiError } from "../../../src/errors/vocabulary.ts";
 import type { EmbeddingsRequestBody } from "../../../src/openai/embeddings.ts";
 import { ADAPTERS } from "../../../src/providers/adapters.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
+import { embedFamily } from "../../../src/providers/bedrock/embeddings.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
 import type { EmbeddingsBatch, Target } from "../../../src/providers/types.ts";
 
@@ -27,19 +28,21 @@ const sent = async (provider: string, t: Target, b: EmbeddingsBatch) => {
 };
 
 describe("which protocols embed", () => {
-  test("openai, azure, gemini and cohere do; anthropic and bedrock do not (yet)", () => {
+  test("openai, azure, bedrock, gemini and cohere do; anthropic does not", () => {
     expect(
       Object.entries(ADAPTERS)
         .filter(([, a]) => a.embeddings)
         .map(([p]) => p)
         .sort(),
-    ).toEqual(["azure", "cohere", "gemini", "openai"]);
+    ).toEqual(["azure", "bedrock", "cohere", "gemini", "openai"]);
   });
   test("batch limits: OpenAI's 2048, Gemini's 100, Cohere's 96", () => {
-    expect(ADAPTERS.openai.embeddings!.maxBatch).toBe(2048);
-    expect(ADAPTERS.azure.embeddings!.maxBatch).toBe(2048);
-    expect(ADAPTERS.gemini.embeddings!.maxBatch).toBe(100);
-    expect(ADAPTERS.cohere.embeddings!.maxBatch).toBe(96);
+    expect(ADAPTERS.openai.embeddings!.maxBatch(null as any)).toBe(2048);
+    expect(ADAPTERS.azure.embeddings!.maxBatch(null as any)).toBe(2048);
+    expect(ADAPTERS.gemini.embeddings!.maxBatch(null as any)).toBe(100);
+    expect(ADAPTERS.cohere.embeddings!.maxBatch(null as any)).toBe(96);
+    const bedrock = (model: string) => ADAPTERS.bedrock.embeddings!.maxBatch({ model } as Target);
+    expect([bedrock("amazon.titan-embed-text-v2:0"), bedrock("us.cohere.embed-v4:0")]).toEqual([1, 96]);
   });
 });
 
@@ -154,5 +157,44 @@ describe("Cohere", () => {
     const text = JSON.stringify({ id: "x", embeddings: { float: [[1], [2]] }, meta: { billed_units: { input_tokens: 9 } } });
     expect(p.parseResponse(text, t, batch({}, ["a", "b"]))).toEqual({ vectors: [[1], [2]], model: null, promptTokens: 9 });
     expect(() => p.parseResponse(JSON.stringify({ embeddings: {} }), t, batch({}, ["a"]))).toThrow(/embeddings.float/);
+  });
+});
+
+describe("Bedrock", () => {
+  const aws = { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret", region: "eu-west-1", source: "environment" };
+  const titan = target("bedrock", "amazon.titan-embed-text-v2:0", "", { key: null, aws });
+  const cohere = target("bedrock", "cohere.embed-v4:0", "", { key: null, aws });
+  test("embedFamily reads the model id, inference-profile prefixes included", () => {
+    expect(embedFamily("amazon.titan-embed-text-v1")).toBe("titan");
+    expect(embedFamily("us.cohere.embed-v4:0")).toBe("cohere");
+    expect(embedFamily("anthropic.claude-3-haiku-20240307-v1:0")).toBeNull();
+  });
+  test("Titan: InvokeModel on the regional endpoint, SigV4-signed, inputText and dimensions", async () => {
+    const r = await sent("bedrock", titan, batch({ input: ["a"], dimensions: 512 }));
+    expect(r.url).toBe("https://bedrock-runtime.eu-west-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke");
+    expect(new Headers(r.headers).get("authorization")).toStartWith("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/");
+    expect(r.body).toEqual({ inputText: "a", dimensions: 512 });
+  });
+  test("Cohere Embed: texts, input_type, float embeddings, output_dimension", async () => {
+    const r = await sent("bedrock", cohere, batch({ input: ["a", "b"], dimensions: 256, input_type: "clustering" }));
+    expect(r.body).toEqual({ texts: ["a", "b"], input_type: "clustering", embedding_types: ["float"], output_dimension: 256 });
+  });
+  test("answers: Titan's token count; Cohere's by type or bare, with no count", () => {
+    const p = ADAPTERS.bedrock.embeddings!;
+    expect(p.parseResponse(JSON.stringify({ embedding: [1], inputTextTokenCount: 4 }), titan, batch({}, ["a"]))).toEqual({
+      vectors: [[1]],
+      model: null,
+      promptTokens: 4,
+    });
+    expect(p.parseResponse(JSON.stringify({ embeddings: { float: [[1], [2]] } }), cohere, batch({}, ["a", "b"])).vectors).toEqual([[1], [2]]);
+    expect(p.parseResponse(JSON.stringify({ embeddings: [[3]] }), cohere, batch({}, ["a"]))).toEqual({ vectors: [[3]], model: null, promptTokens: null });
+  });
+  test("another model is a 400 naming the families Bedrock embeds with", async () => {
+    const err = await Promise.resolve()
+      .then(() => sent("bedrock", target("bedrock", "meta.llama3-8b-instruct-v1:0", "", { aws }), batch({ input: ["a"] })))
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.param).toBe("model");
+    expect(err.message).toContain("Titan Text Embeddings");
   });
 });
