@@ -70,6 +70,7 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
     const cached = failed ? null : rnd() < 0.33 ? Math.floor(input / 2) : 0;
     yield {
       id: `seed-${seed}-${String(i).padStart(9, "0")}`,
+      api: "chat",
       ts_start: new Date(start).toISOString(),
       ts_first_byte: failed ? null : new Date(start + Math.round(latency / 3)).toISOString(),
       ts_end: new Date(start + latency).toISOString(),

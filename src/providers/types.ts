@@ -1,3 +1,4 @@
+import type { EmbeddingInput, EmbeddingsRequestBody, EmbeddingVector } from "../openai/embeddings.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequestBody } from "../openai/schema.ts";
 import type { AwsCredentials } from "./bedrock/credentials.ts";
 import type { CredentialSources } from "./credentials.ts";
@@ -57,6 +58,36 @@ export interface ProtocolAdapter {
    * the environment and the secrets file.
    */
   credentials(sources: CredentialSources): Credentials | { missing: string };
+  /** POST /v1/embeddings; absent for a protocol that cannot embed (the client gets a 400 naming it). */
+  readonly embeddings?: EmbeddingsProtocol;
+}
+
+/** Up to `maxBatch` of the request's inputs, for one upstream call; `body` carries the parameters. */
+export interface EmbeddingsBatch {
+  body: EmbeddingsRequestBody;
+  inputs: EmbeddingInput[];
+}
+
+/** One upstream call's answer: a vector per input of its batch, in order. */
+export interface EmbeddingsPart {
+  vectors: EmbeddingVector[];
+  /** the model the upstream says answered; null when it does not say */
+  model: string | null;
+  /** input tokens the upstream counted; null when it reports none (Gemini) */
+  promptTokens: number | null;
+}
+
+/**
+ * A protocol's embeddings: the OpenAI request's batch in the provider's shape, its answer back.
+ * Errors come back through the adapter's own `mapError`. The router splits the inputs into
+ * batches of at most `maxBatch(target)` and puts the vectors back in order.
+ */
+export interface EmbeddingsProtocol {
+  /** Most inputs one upstream call takes for this target (Bedrock's differs by model family). */
+  maxBatch(target: Target): number;
+  /** Throws ApiError 400 (`rejectRequest`) for what the provider cannot do (token arrays, say). */
+  buildRequest(batch: EmbeddingsBatch, target: Target): UpstreamRequest | Promise<UpstreamRequest>;
+  parseResponse(text: string, target: Target, batch: EmbeddingsBatch): EmbeddingsPart;
 }
 
 export interface UpstreamRequest {

@@ -6,7 +6,7 @@ import { ADAPTERS } from "../providers/adapters.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import { ApiError, type ErrorCode, toWire } from "../errors/vocabulary.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "../http/body.ts";
-import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../providers/types.ts";
+import type { MappedError, ProtocolAdapter, StreamChunk, Target, UpstreamRequest } from "../providers/types.ts";
 import { UpstreamBody } from "../providers/upstream-body.ts";
 import { resolveBaseUrl } from "../providers/base-url.ts";
 import { explainUpstreamError } from "./upstream-error.ts";
@@ -36,13 +36,11 @@ export type AttemptSuccess =
   /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
   { ok: true; status: number; completion: ChatCompletion; text: string | null } | { ok: true; status: number; stream: UpstreamStream };
 
-export type AttemptResult =
-  /** `text`: the upstream's own JSON, when the adapter relays it as sent. */
-  | { ok: true; status: number; completion: ChatCompletion; text: string | null }
-  | { ok: true; status: number; stream: UpstreamStream }
-  /** `status` null: no HTTP answer (refused, reset, timed out). */
-  | { ok: false; status: number | null; mapped: MappedError }
-  | { ok: false; clientGone: true };
+/** A try that did not succeed: `status` null when there was no HTTP answer (refused, reset, timed out); or the client left. */
+export type AttemptFailure = { ok: false; status: number | null; mapped: MappedError } | { ok: false; clientGone: true };
+
+/** One try's outcome; `Ok` is what success carries for the API called (chat by default, embeddings). */
+export type AttemptResult<Ok extends { ok: true; status: number } = AttemptSuccess> = Ok | AttemptFailure;
 
 const failure = (code: ErrorCode, message: string): MappedError => toWire(new ApiError(code, message));
 
@@ -95,6 +93,16 @@ export async function attemptOnce(
     throw e;
   }
 
+  if (!stream) {
+    const whole = await fetchWhole(adapter, target, upstream, limits, abort);
+    if (!whole.ok) return whole;
+    try {
+      return { ok: true, status: whole.status, completion: adapter.parseResponse(whole.text, target), text: adapter.relaysAnswerText ? whole.text : null };
+    } catch (e) {
+      return readFailure(e, name, limits, abort, false, () => failure("first_byte_timeout", ""));
+    }
+  }
+
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -102,57 +110,91 @@ export async function attemptOnce(
   }, limits.firstByteMs);
   const timeout = () => failure("first_byte_timeout", `${name} did not answer within ${limits.firstByteMs} ms`);
   try {
-    let res: Response;
+    const res = await send(target, upstream, abort, () => timedOut, timeout);
+    if (!(res instanceof Response)) return res;
+    if (!res.ok) return upstreamRefusal(adapter, target, upstream, res);
     try {
-      res = await fetch(upstream.url, { ...upstream.init, signal: abort.signal });
-    } catch (e: any) {
-      if (timedOut) return { ok: false, status: null, mapped: timeout() };
-      if (abort.signal.aborted) return { ok: false, clientGone: true };
-      return {
-        ok: false,
-        status: null,
-        mapped: failure("upstream_unreachable", `Could not reach ${name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`),
-      };
-    }
-    if (!res.ok) {
-      const text = await res.text().catch(() => "");
-      return { ok: false, status: res.status, mapped: explainUpstreamError(adapter.mapError(res.status, text, res.headers, target), target, upstream.url) };
-    }
-    try {
-      if (!stream) {
-        // A whole answer is read at once: its idle limit is simply a deadline for the body.
-        const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
-        return { ok: true, status: res.status, completion: adapter.parseResponse(text, target), text: adapter.relaysAnswerText ? text : null };
-      }
       const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
       const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
       const first = await it.next();
       return { ok: true, status: res.status, stream: { first: first.done ? null : first.value, rest: it, body } };
     } catch (e: any) {
-      if (timedOut) return { ok: false, status: null, mapped: timeout() };
-      if (abort.signal.aborted) return { ok: false, clientGone: true };
-      if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
-      if (e instanceof BodyTimeout)
-        return {
-          ok: false,
-          status: 504,
-          mapped: failure("idle_timeout", `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`),
-        };
-      if (e instanceof BodyTooLarge)
-        return {
-          ok: false,
-          status: 502,
-          mapped: failure("response_too_large", `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`),
-        };
-      return {
-        ok: false,
-        status: null,
-        mapped: failure("upstream_interrupted", `${name} closed the connection mid-answer: ${e?.message ?? e}`),
-      };
+      return readFailure(e, name, limits, abort, timedOut, timeout);
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * One upstream call whose whole answer is read at once (a completion, a batch of embeddings): its
+ * text, or the failure in OpenAI's shape. The first-byte limit covers the call until the answer
+ * is in; the idle limit is a deadline for the body.
+ */
+export async function fetchWhole(
+  adapter: Pick<ProtocolAdapter, "mapError">,
+  target: Target,
+  upstream: UpstreamRequest,
+  limits: AttemptLimits,
+  abort: AbortController,
+): Promise<{ ok: true; status: number; text: string } | AttemptFailure> {
+  const name = target.provider.name;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, limits.firstByteMs);
+  const timeout = () => failure("first_byte_timeout", `${name} did not answer within ${limits.firstByteMs} ms`);
+  try {
+    const res = await send(target, upstream, abort, () => timedOut, timeout);
+    if (!(res instanceof Response)) return res;
+    if (!res.ok) return upstreamRefusal(adapter, target, upstream, res);
+    try {
+      const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
+      return { ok: true, status: res.status, text };
+    } catch (e) {
+      return readFailure(e, name, limits, abort, timedOut, timeout);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function send(
+  target: Target,
+  upstream: UpstreamRequest,
+  abort: AbortController,
+  timedOut: () => boolean,
+  timeout: () => MappedError,
+): Promise<Response | AttemptFailure> {
+  try {
+    return await fetch(upstream.url, { ...upstream.init, signal: abort.signal });
+  } catch (e: any) {
+    if (timedOut()) return { ok: false, status: null, mapped: timeout() };
+    if (abort.signal.aborted) return { ok: false, clientGone: true };
+    return {
+      ok: false,
+      status: null,
+      mapped: failure("upstream_unreachable", `Could not reach ${target.provider.name} at ${target.baseUrl}: ${e?.code ?? e?.message ?? e}`),
+    };
+  }
+}
+
+async function upstreamRefusal(adapter: Pick<ProtocolAdapter, "mapError">, target: Target, upstream: UpstreamRequest, res: Response): Promise<AttemptFailure> {
+  const text = await res.text().catch(() => "");
+  return { ok: false, status: res.status, mapped: explainUpstreamError(adapter.mapError(res.status, text, res.headers, target), target, upstream.url) };
+}
+
+function readFailure(e: any, name: string, limits: AttemptLimits, abort: AbortController, timedOut: boolean, timeout: () => MappedError): AttemptFailure {
+  if (timedOut) return { ok: false, status: null, mapped: timeout() };
+  if (abort.signal.aborted) return { ok: false, clientGone: true };
+  if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
+  if (e instanceof BodyTimeout)
+    return { ok: false, status: 504, mapped: failure("idle_timeout", `${name} sent nothing for ${limits.idleMs} ms; the answer was cut off`) };
+  if (e instanceof BodyTooLarge) {
+    return { ok: false, status: 502, mapped: failure("response_too_large", `${name} sent an answer larger than ${limits.maxResponseBytes} bytes`) };
+  }
+  return { ok: false, status: null, mapped: failure("upstream_interrupted", `${name} closed the connection mid-answer: ${e?.message ?? e}`) };
 }
 
 /** The limits of one attempt: config.json's routing timeouts and the engine's response size limit. */

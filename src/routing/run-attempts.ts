@@ -18,19 +18,22 @@ export interface AttemptRecorder {
  * Built once per engine: what varies per request is the `request` handed through to `prepare`
  * and `attempt`, so the loop allocates no closures per request.
  */
-export interface AttemptDeps<Req> {
+export interface AttemptDeps<Req, Ok extends { ok: true; status: number } = AttemptSuccess> {
   health: Pick<TargetHealth, "available" | "success" | "failure">;
   /** The adapter and target for a planned target, or why it cannot be called (no key, say). */
   prepare(planned: PlannedTarget, request: Req): PreparedTarget | MappedError;
   /** One try, up to the point where the answer can be committed (see attemptOnce). */
-  attempt(prepared: PreparedTarget, request: Req, abort: AbortController): Promise<AttemptResult>;
+  attempt(prepared: PreparedTarget, request: Req, abort: AbortController): Promise<AttemptResult<Ok>>;
   /** Waits `ms` before a retry; false when the client left meanwhile. */
   wait(ms: number, signal: AbortSignal): Promise<boolean>;
   now?(): number;
 }
 
 /** The answer to commit, the error to answer with, or the client's leaving. `abort` cancels the upstream answer: a stream's relay holds it. */
-export type RunOutcome = { ok: true; result: AttemptSuccess; abort: AbortController } | { ok: false; error: MappedError } | { ok: false; clientGone: true };
+export type RunOutcome<Ok = AttemptSuccess> =
+  | { ok: true; result: Ok; abort: AbortController }
+  | { ok: false; error: MappedError }
+  | { ok: false; clientGone: true };
 
 /**
  * The route plan's targets in order, each tried up to `retry.max_attempts` times. A transient
@@ -38,14 +41,14 @@ export type RunOutcome = { ok: true; result: AttemptSuccess; abort: AbortControl
  * to the target moves on to the next; a request wrong in itself is answered at once. Targets in
  * cooldown are skipped unless every target is, and nothing starts past the plan's deadline.
  */
-export async function runAttempts<Req>(
+export async function runAttempts<Req, Ok extends { ok: true; status: number } = AttemptSuccess>(
   plan: RoutePlan,
   request: Req,
-  deps: AttemptDeps<Req>,
+  deps: AttemptDeps<Req, Ok>,
   clientSignal: AbortSignal,
   record: AttemptRecorder,
   startedAt: number,
-): Promise<RunOutcome> {
+): Promise<RunOutcome<Ok>> {
   const now = deps.now ?? Date.now;
   const deadline = startedAt + plan.retry.deadline_ms;
   const { health } = deps;

@@ -9,6 +9,9 @@ const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, stri
 
 export type AttemptKind = TraceAttempt["kind"];
 
+/** The API a call came in through, as its trace records it. */
+export type Api = "chat" | "embeddings";
+
 /** What a finished request records about its failure; null when it succeeded. */
 export interface TraceError {
   type: string;
@@ -24,6 +27,7 @@ export class Call implements AttemptRecorder {
   readonly id = Bun.randomUUIDv7();
   readonly t0 = performance.now();
   readonly startedAt = Date.now();
+  api: Api = "chat";
   firstByteAt: number | null = null;
   requested = "";
   alias: string | null = null;
@@ -112,6 +116,7 @@ export class Call implements AttemptRecorder {
     const end = Date.now();
     return {
       id: this.id,
+      api: this.api,
       ts_start: new Date(this.startedAt).toISOString(),
       ts_first_byte: this.firstByteAt === null ? null : new Date(this.firstByteAt).toISOString(),
       ts_end: new Date(end).toISOString(),

@@ -1,39 +1,29 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
-import { ApiError, toWire } from "../errors/vocabulary.ts";
+import { ApiError } from "../errors/vocabulary.ts";
 import { type AttemptLimits, attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
-import { planRoute, type RoutePlan, UnknownModel } from "../routing/plan.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
 import type { ChatRequestBody } from "../openai/schema.ts";
-import type { LiveFeed } from "../traces/live-feed.ts";
-import type { ContentPolicy, TraceWriter } from "../traces/writer.ts";
-import type { Admission } from "./admission.ts";
-import { Call } from "./call.ts";
-import { connectionIdleSeconds, type Limits } from "./limits.ts";
-import type { RequestLog } from "./request-log.ts";
+import type { ContentPolicy } from "../traces/writer.ts";
+import type { Call } from "./call.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import { chatRequest } from "./pipeline/chat-request.ts";
-import { type Finish, finishOnce } from "./pipeline/finish.ts";
-import { readMetadataBody, readMetadataHeaders } from "./pipeline/metadata.ts";
+import { type EndpointDeps, serveEndpoint } from "./pipeline/endpoint.ts";
+import type { Finish } from "./pipeline/finish.ts";
+import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
 import { failOpenAI, sseResponse } from "./pipeline/respond.ts";
+import { routeFor } from "./pipeline/route.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
 /** What the chat endpoint uses of the engine, and nothing more. */
-export interface ChatDeps {
+export interface ChatDeps extends EndpointDeps {
   settings: { readonly current: Settings };
-  writer: Pick<TraceWriter, "enqueue" | "discards">;
-  admission: Admission;
-  limits: Limits;
   env: NodeJS.ProcessEnv;
   contentPolicy(): ContentPolicy;
   attempts: AttemptDeps<ChatAttempt>;
-  /** The terminal's line per request; null with `serve --quiet`. */
-  requestLog: RequestLog | null;
-  /** Finished traces for the UI's live view; absent in tests that do not watch. */
-  liveFeed?: Pick<LiveFeed, "publish">;
 }
 
 /** One chat request as the attempt loop hands it to each try. */
@@ -60,42 +50,9 @@ export function chatAttempts(health: TargetHealth): AttemptDeps<ChatAttempt> {
  * (whole or streamed), and finish the trace. Each step is its own module; an ApiError from any of
  * them is answered in OpenAI's shape.
  */
-export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry | null, server?: Server<undefined>): Promise<Response> {
-  const call = new Call();
-  call.tokenName = token?.name ?? null;
-  readMetadataHeaders(req.headers, call);
-  const { admission, limits } = deps;
-  if (!admission.enter()) {
-    const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
-    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
-  }
-  const finish = finishOnce(
-    call,
-    deps.writer,
-    () => {
-      admission.leave();
-      // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
-      // its idle limit back, or idle clients would hold their sockets for ever.
-      try {
-        server?.timeout(req, connectionIdleSeconds(limits));
-      } catch {
-        // The connection is already gone.
-      }
-    },
-    deps.requestLog,
-    deps.liveFeed,
-  );
-  try {
-    return await chat(req, deps, call, finish, server);
-  } catch (e) {
-    if (e instanceof ApiError) return failOpenAI(call, finish, toWire(e));
-    const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
-    finish(bug.status, { type: bug.type, message: bug.message });
-    throw e;
-  }
+export function handleChat(req: Request, deps: ChatDeps, token: TokenEntry | null, server?: Server<undefined>): Promise<Response> {
+  return serveEndpoint(req, deps, token, server, "chat", (call, finish) => chat(req, deps, call, finish, server));
 }
-
-const noop = () => {};
 
 async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, server: Server<undefined> | undefined): Promise<Response> {
   // One snapshot per request: a config change mid-request applies to the next one, never half of this one.
@@ -110,7 +67,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   call.stream = body.stream === true;
   call.request = body.messages;
 
-  const plan = route(body.model, settings);
+  const plan = routeFor(body.model, settings);
   call.alias = plan.alias;
   call.strategy = plan.strategy;
   if (plan.params) body = { ...body, ...plan.params };
@@ -134,13 +91,4 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
     abort,
   });
   return sseResponse(call, stream);
-}
-
-function route(model: string, settings: Settings): RoutePlan {
-  try {
-    return planRoute(model, settings.config);
-  } catch (e) {
-    if (e instanceof UnknownModel) throw new ApiError("model_not_found", e.message, "model");
-    throw e;
-  }
 }

@@ -5,6 +5,7 @@ import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
 import { authenticate, authenticateApi } from "./auth.ts";
 import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
+import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
 import { connectionIdleSeconds } from "./limits.ts";
@@ -98,7 +99,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -113,6 +114,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   const sessions = new Sessions();
   const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
+  const embeddingsDeps: EmbeddingsDeps = { ...engine, attempts: embeddingsAttempts(engine.health) };
+  const embeddings = { POST: guard(engine, (req, server, token) => handleEmbeddings(req, embeddingsDeps, token, server)), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
@@ -153,6 +156,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     routes: {
       "/v1/chat/completions": chat,
       "/chat/completions": chat,
+      "/v1/embeddings": embeddings,
+      "/embeddings": embeddings,
       "/v1/models": models,
       "/models": models,
       "/v1/models/*": model,

@@ -33,7 +33,7 @@ class CallSeries {
   cost = 0;
   readonly latency = new Histogram();
   readonly ttft = new Histogram();
-  constructor(readonly labels: [provider: string, model: string, alias: string, status: string, stream: string]) {}
+  constructor(readonly labels: [provider: string, model: string, alias: string, status: string, stream: string, api: string]) {}
 }
 
 /**
@@ -59,9 +59,10 @@ export class EngineMetrics {
     const model = this.label("model", r.selected_model);
     const alias = this.label("alias", r.alias);
     const stream = r.stream ? "true" : "false";
-    const key = `${provider}\u0000${model}\u0000${alias}\u0000${r.status}\u0000${stream}`;
+    const api = this.label("api", r.api);
+    const key = `${provider}\u0000${model}\u0000${alias}\u0000${r.status}\u0000${stream}\u0000${api}`;
     let s = this.calls.get(key);
-    if (!s) this.calls.set(key, (s = new CallSeries([provider, model, alias, r.status, stream])));
+    if (!s) this.calls.set(key, (s = new CallSeries([provider, model, alias, r.status, stream, api])));
     s.requests++;
     s.input += r.input_tokens ?? 0;
     s.output += r.output_tokens ?? 0;
@@ -86,15 +87,15 @@ export class EngineMetrics {
     const out: string[] = [];
     const series = [...this.calls.values()];
     const call = (s: CallSeries) => ({ provider: s.labels[0], model: s.labels[1] });
-    family(out, "opentracy_requests_total", "counter", "Requests answered, by provider, selected model, alias and status", (emit) => {
+    family(out, "opentracy_requests_total", "counter", "Requests answered, by endpoint, provider, selected model, alias and status", (emit) => {
       const sums = new Map<string, number>();
       for (const s of series) {
-        const k = JSON.stringify(s.labels.slice(0, 4));
+        const k = JSON.stringify([...s.labels.slice(0, 4), s.labels[5]]);
         sums.set(k, (sums.get(k) ?? 0) + s.requests);
       }
       for (const [k, n] of sums) {
-        const [provider, model, alias, status] = JSON.parse(k) as string[];
-        emit({ provider, model, alias, status }, n);
+        const [provider, model, alias, status, api] = JSON.parse(k) as string[];
+        emit({ api, provider, model, alias, status }, n);
       }
     });
     family(out, "opentracy_tokens_total", "counter", "Tokens by kind (input, output, cached, reasoning)", (emit) => {

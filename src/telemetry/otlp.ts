@@ -43,7 +43,7 @@ const MAX_QUEUE = 2048;
 const DRAIN_MS = 1000;
 
 /**
- * One span per call, with the OpenTelemetry GenAI semantic conventions, and a child span per
+ * One span per call (`opentracy.api` says which endpoint), with the OpenTelemetry GenAI semantic conventions, and a child span per
  * routing attempt, sent over OTLP/HTTP by the SDK's batch processor. Fed from the trace records as
  * the writer queues them: the request path pushes the record onto an array, spans are made from
  * it at most a second later, and the SDK is loaded then, not at start. The queue is bounded: a
@@ -112,10 +112,13 @@ export class OtlpExport {
   private span(tracer: Tracer, api: typeof import("@opentelemetry/api"), r: TraceRecord): void {
     const start = Date.parse(r.ts_start);
     const model = r.selected_model?.slice(r.selected_model.indexOf("/") + 1) ?? r.requested_model;
+    // The conventions' operation names: `chat` for chat completions and Messages, `embeddings`.
+    const operation = r.api === "embeddings" ? "embeddings" : "chat";
     const attributes: Record<string, string | number | boolean | string[]> = {
-      "gen_ai.operation.name": "chat",
+      "gen_ai.operation.name": operation,
       "gen_ai.request.model": r.requested_model,
       "opentracy.trace_id": r.id,
+      "opentracy.api": r.api,
       "opentracy.attempts": r.attempts.length,
     };
     if (r.provider) attributes["gen_ai.provider.name"] = PROVIDER_NAMES[r.provider] ?? r.provider;
@@ -134,7 +137,7 @@ export class OtlpExport {
       if (shown.response !== null) attributes["gen_ai.output.messages"] = JSON.stringify(shown.response);
     }
     const parent = remoteParent(api, r.traceparent);
-    const span = tracer.startSpan(`chat ${model}`, { kind: api.SpanKind.CLIENT, startTime: start, attributes }, parent);
+    const span = tracer.startSpan(`${operation} ${model}`, { kind: api.SpanKind.CLIENT, startTime: start, attributes }, parent);
     if (r.status === "error") span.setStatus({ code: api.SpanStatusCode.ERROR, message: r.error_message ?? r.error_type ?? "" });
     const inside = api.trace.setSpan(parent, span);
     for (const [i, a] of r.attempts.entries()) {

@@ -23,6 +23,8 @@ export type TraceAttempt = z.infer<typeof TraceAttempt>;
 
 export const TraceRecord = z.object({
   id: z.string(),
+  /** The API called: "chat" (/v1/chat/completions), "embeddings" (/v1/embeddings). Lines and rows written before it existed read as "chat". */
+  api: z.string().default("chat"),
   ts_start: z.string(), // ISO-8601 UTC with milliseconds
   ts_first_byte: z.string().nullable(),
   ts_end: z.string(),

@@ -126,7 +126,7 @@ describe("compiled binary", () => {
       expect(text).toContain("streamed from the binary");
       const metrics = await (await fetch(`${engine.url}/metrics`)).text();
       expect(metrics).toMatch(
-        /^opentracy_requests_total\{provider="bedrock",model="bedrock\/anthropic\.claude-3-5-sonnet-20240620-v1:0",alias="",status="ok"\} 1$/m,
+        /^opentracy_requests_total\{api="chat",provider="bedrock",model="bedrock\/anthropic\.claude-3-5-sonnet-20240620-v1:0",alias="",status="ok"\} 1$/m,
       );
       const span = await eventually(
         () => otlp.spans.find((s) => s.name.startsWith("chat ") && s.attributes["gen_ai.provider.name"] === "aws.bedrock"),

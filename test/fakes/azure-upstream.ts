@@ -1,6 +1,7 @@
 // A local stand-in for an Azure OpenAI resource's chat completions, for tests: the dated API
 // (POST /openai/deployments/{deployment}/chat/completions?api-version=...) and the v1 API
-// (POST /openai/v1/chat/completions, deployment named in `model`).
+// (POST /openai/v1/chat/completions, deployment named in `model`), and embeddings on either
+// (/openai/deployments/{deployment}/embeddings, /openai/v1/embeddings), answered in OpenAI's shape.
 //
 // Details follow Azure OpenAI's REST reference and content-filtering documentation, and error
 // bodies and stream chunks the real service is publicly reported to send: keys sorted
@@ -10,6 +11,7 @@
 
 import { lastUserText, messageText } from "./chat-text.ts";
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { fakeEmbedding, fakeTokenCount, float32Base64 } from "./embedding-vectors.ts";
 import { gatedStream, passGate } from "./gate.ts";
 import { serveLocally } from "./local-server.ts";
 import { argumentPieces, textPieces } from "./pieces.ts";
@@ -117,7 +119,10 @@ const DEFAULT_DEPLOYMENTS: Record<string, string> = {
   "gpt-4o-prod": "gpt-4o-2024-08-06",
   "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
   "chat-nano": "gpt-4.1-nano-2025-04-14",
+  "embed-small": "text-embedding-3-small",
 };
+/** Native sizes of the embedding models a deployment may serve. */
+const EMBEDDING_DIMS: Record<string, number> = { "text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536 };
 
 // Dated data-plane inference versions the fake serves (GA and preview); anything else is a 404.
 const API_VERSIONS = new Set([
@@ -152,8 +157,8 @@ const DEPLOYMENT_NOT_FOUND = {
 };
 const SERVER_ERROR = { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } };
 const BEARER = /^Bearer\s+(.+)$/i;
-const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
-const V1_PATH = "/openai/v1/chat/completions";
+const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
+const V1_PATH = /^\/openai\/v1\/(chat\/completions|embeddings)$/;
 
 const SAFE = { filtered: false, severity: "safe" };
 
@@ -174,6 +179,7 @@ function promptFilterResults(): Json {
 
 interface Route {
   deployment: string;
+  embeddings: boolean;
   /** the dated version, or null on the v1 API */
   apiVersion: string | null;
 }
@@ -211,6 +217,7 @@ class Fake {
     if (request.method !== "POST" || !route) return fail(404, NOT_FOUND);
     if (!this.authorized(headers, route)) return fail(401, ACCESS_DENIED);
     if (!(route.deployment in this.deployments)) return fail(404, DEPLOYMENT_NOT_FOUND);
+    if (route.embeddings) return this.embeddings(received.body, route, request.signal, fail);
     const invalid = validate(received.body, route.apiVersion);
     if (invalid) return fail(400, invalid);
     const body = received.body as Json;
@@ -223,13 +230,54 @@ class Fake {
     return this.answer(body, route, script ?? {}, request.signal, received);
   }
 
+  private async embeddings(body: unknown, route: Route, signal: AbortSignal, fail: (status: number, body: unknown) => Response): Promise<Response> {
+    const model = this.deployments[route.deployment]!;
+    const dims = EMBEDDING_DIMS[model];
+    const bad = (message: string, param: string | null = null) => fail(400, { error: { message, type: "invalid_request_error", param, code: null } });
+    if (dims === undefined)
+      return bad(`The embeddings operation does not work with the specified model, ${model}. Please choose different model and try again.`);
+    const b = body as Json;
+    const input = b?.input;
+    const inputs: (string | number[])[] | null =
+      typeof input === "string" && input
+        ? [input]
+        : Array.isArray(input) && input.length > 0 && input.length <= 2048 && input.every((x: unknown) => typeof x === "string" && x)
+          ? input
+          : null;
+    if (!inputs) return bad("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
+    const n = typeof b.dimensions === "number" ? b.dimensions : dims;
+    const script = this.scripts.next();
+    if (script && "error" in script) {
+      if (!(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
+      return fail(script.error.status, script.error.body ?? SERVER_ERROR);
+    }
+    const tokens = inputs.reduce((t, i) => t + fakeTokenCount(i), 0);
+    return Response.json(
+      {
+        data: inputs.map((i, index) => {
+          const v = fakeEmbedding(i, n);
+          return { embedding: b.encoding_format === "base64" ? float32Base64(v) : v, index, object: "embedding" };
+        }),
+        model,
+        object: "list",
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      },
+      { headers: commonHeaders() },
+    );
+  }
+
   private route(url: URL, body: unknown): Route | null {
     const version = url.searchParams.get("api-version");
     const dated = DEPLOYMENT_PATH.exec(url.pathname);
-    if (dated) return version && API_VERSIONS.has(version) ? { deployment: decodeURIComponent(dated[1]), apiVersion: version } : null;
-    if (url.pathname === V1_PATH && (version === null || version === "preview" || version === "latest")) {
+    if (dated) {
+      return version && API_VERSIONS.has(version)
+        ? { deployment: decodeURIComponent(dated[1]), embeddings: dated[2] === "embeddings", apiVersion: version }
+        : null;
+    }
+    const v1 = V1_PATH.exec(url.pathname);
+    if (v1 && (version === null || version === "preview" || version === "latest")) {
       const model = (body as Json | undefined)?.model;
-      return { deployment: typeof model === "string" ? model : "", apiVersion: null };
+      return { deployment: typeof model === "string" ? model : "", embeddings: v1[1] === "embeddings", apiVersion: null };
     }
     return null;
   }

@@ -6,12 +6,16 @@
 // recomputes it with @smithy/signature-v4 and @aws-crypto/sha256-js — the AWS SDK's own signer,
 // an implementation independent of the engine's aws4fetch — from the credentials it knows.
 // Streams are real AWS event-stream binary frames built with @smithy/core/event-streams.
+// InvokeModel (POST /model/{id}/invoke) serves the embedding models: Titan Text Embeddings
+// (`inputText`, one text) and Cohere Embed (`texts`, at most 96), each checked against its
+// model's request schema the way Bedrock words it ("Malformed input request: #/…").
 
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec, type MessageHeaders } from "@smithy/core/event-streams";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { fakeEmbedding, fakeTokenCount } from "./embedding-vectors.ts";
 import { gatedStream, passGate } from "./gate.ts";
 import { serveLocally } from "./local-server.ts";
 import { argumentPieces, textPieces } from "./pieces.ts";
@@ -33,7 +37,7 @@ export interface ReceivedRequest extends LoggedRequest {
   path: string;
   /** the model id, decoded from the path; null when the path matched no operation */
   modelId: string | null;
-  operation: "converse" | "converse-stream" | null;
+  operation: "converse" | "converse-stream" | "invoke" | null;
   /** the access key id that signed it, when the signature checked out */
   signedBy: string | null;
 }
@@ -131,7 +135,15 @@ const SIGNATURE_MISMATCH =
 const INVALID_TOKEN = "The security token included in the request is invalid.";
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+/** Embedding models InvokeModel serves here: default size, the sizes it may be asked for, its family. */
+export const BEDROCK_EMBEDDING_MODELS: Record<string, { family: "titan" | "cohere"; dims: number; sizes: number[] }> = {
+  "amazon.titan-embed-text-v2:0": { family: "titan", dims: 1024, sizes: [256, 512, 1024] },
+  "amazon.titan-embed-text-v1": { family: "titan", dims: 1536, sizes: [] },
+  "cohere.embed-english-v3": { family: "cohere", dims: 1024, sizes: [] },
+  "cohere.embed-multilingual-v3": { family: "cohere", dims: 1024, sizes: [] },
+  "cohere.embed-v4:0": { family: "cohere", dims: 1536, sizes: [256, 512, 1024, 1536] },
+};
 const AUTH_HEADER =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -226,6 +238,7 @@ class Fake {
     const authFailure = await this.authenticate(request.method, url, headers, bodyText);
     if (authFailure) return this.errorResponse(authFailure);
     received.signedBy = AUTH_HEADER.exec(headers.authorization ?? "")?.[1] ?? null;
+    if (received.operation === "invoke") return this.invoke(received.modelId!, received.body, request.signal);
 
     const invalidBody = this.validate(received.modelId!, received.body, bodyText);
     if (invalidBody) return this.errorResponse(invalidBody);
@@ -528,6 +541,45 @@ class Fake {
   }
 
   // --- answers -----------------------------------------------------------------------------
+
+  private async invoke(modelId: string, body: any, signal: AbortSignal): Promise<Response> {
+    const spec = BEDROCK_EMBEDDING_MODELS[modelId];
+    if (!spec) return this.errorResponse(invalid("The provided model identifier is invalid."));
+    const malformed = (what: string) => this.errorResponse(invalid(`Malformed input request: ${what}, please reformat your input and try again.`));
+    if (!body || typeof body !== "object" || Array.isArray(body)) return malformed("#: expected type: JSONObject");
+    const known =
+      spec.family === "titan"
+        ? ["inputText", "dimensions", "normalize", "embeddingTypes"]
+        : ["texts", "images", "input_type", "truncate", "embedding_types", "output_dimension"];
+    for (const k of Object.keys(body)) if (!known.includes(k)) return malformed(`#: extraneous key [${k}] is not permitted`);
+    const dimsKey = spec.family === "titan" ? "dimensions" : "output_dimension";
+    const asked = body[dimsKey];
+    if (asked !== undefined && !spec.sizes.includes(asked)) {
+      return spec.sizes.length ? malformed(`#/${dimsKey}: ${asked} is not a valid enum value`) : malformed(`#: extraneous key [${dimsKey}] is not permitted`);
+    }
+    const dims = asked ?? spec.dims;
+    let answer: unknown;
+    if (spec.family === "titan") {
+      if (typeof body.inputText !== "string") return malformed("#: required key [inputText] not found");
+      if (!body.inputText) return malformed("#/inputText: expected minLength: 1, actual: 0");
+      const v = fakeEmbedding(body.inputText, dims);
+      answer = { embedding: v, embeddingsByType: { float: v }, inputTextTokenCount: fakeTokenCount(body.inputText) };
+    } else {
+      if (!Array.isArray(body.texts)) return malformed("#: required key [texts] not found");
+      if (body.texts.length > 96) return malformed(`#/texts: expected maximum item count: 96, found: ${body.texts.length}`);
+      if (typeof body.input_type !== "string") return malformed("#: required key [input_type] not found");
+      const vectors = body.texts.map((t: string) => fakeEmbedding(t, dims));
+      answer = Array.isArray(body.embedding_types)
+        ? { embeddings: { float: vectors }, id: crypto.randomUUID(), response_type: "embeddings_by_type", texts: body.texts }
+        : { embeddings: vectors, id: crypto.randomUUID(), response_type: "embeddings_floats", texts: body.texts };
+    }
+    const script: Scripted = this.scripts.next() ?? {};
+    if ("error" in script) {
+      if (!(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
+      return this.errorResponse(new Rejection(script.error.status, script.error.type, script.error.message), script.error.headers);
+    }
+    return Response.json(answer, { headers: { "x-amzn-requestid": crypto.randomUUID() } });
+  }
 
   private errorResponse(r: Rejection, extra: Record<string, string> = {}): Response {
     return new Response(JSON.stringify({ message: r.message }), {

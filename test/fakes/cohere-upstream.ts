@@ -1,4 +1,6 @@
-// A local stand-in for api.cohere.com's POST /v2/chat (Cohere's v2 Chat API), for tests.
+// A local stand-in for api.cohere.com's POST /v2/chat (Cohere's v2 Chat API) and POST /v2/embed
+// (Cohere's v2 Embed API: at most 96 texts, `input_type` required for v3+ models, float
+// embeddings by type, billed input tokens in `meta`), for tests.
 //
 // The wire details come from Cohere's API reference and streaming guide, from the `cohere-ai`
 // SDK's own types (which fields exist, where), from error bodies the real API is publicly reported
@@ -8,6 +10,7 @@
 
 import { lastUserText, messageText } from "./chat-text.ts";
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { fakeEmbedding, fakeTokenCount } from "./embedding-vectors.ts";
 import { gatedStream, passGate } from "./gate.ts";
 import { serveLocally } from "./local-server.ts";
 import { argumentPieces, textPieces } from "./pieces.ts";
@@ -189,6 +192,20 @@ class Fake {
     const fail = (status: number, body: unknown, extra: Record<string, string> = {}) =>
       Response.json(body, { status, headers: { ...commonHeaders(), ...extra } });
 
+    if (url.pathname === "/v2/embed" && request.method === "POST") {
+      const key = headers.authorization?.match(BEARER)?.[1]?.trim();
+      if (!key) return fail(401, errorBody("no api key supplied"));
+      if (key !== this.apiKey) return fail(401, errorBody("invalid api token"));
+      const invalid = validateEmbed(received.body);
+      if (invalid) return fail(invalid.status, errorBody(invalid.message));
+      const script = this.scripts.next();
+      if (script && "error" in script) {
+        if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+        return fail(script.error.status, script.error.body ?? errorBody("internal server error"), script.error.headers);
+      }
+      if (script && !(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+      return Response.json(embedAnswer(received.body as Json), { headers: { ...commonHeaders(), ...(script?.headers ?? {}) } });
+    }
     if (url.pathname !== "/v2/chat") return fail(404, errorBody(`path '${url.pathname}' not found`));
     if (request.method !== "POST") return fail(405, errorBody(`method '${request.method}' not allowed`));
     const key = headers.authorization?.match(BEARER)?.[1]?.trim();
@@ -449,3 +466,64 @@ function errorBody(message: string) {
 }
 
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+// ---------------------------------------------------------------------------------------------
+// POST /v2/embed
+
+/** Embed models: their default size and the sizes `output_dimension` may pick (embed-v4.0 only). */
+export const COHERE_EMBED_MODELS: Record<string, { dims: number; sizes: number[] }> = {
+  "embed-v4.0": { dims: 1536, sizes: [256, 512, 1024, 1536] },
+  "embed-english-v3.0": { dims: 1024, sizes: [] },
+  "embed-multilingual-v3.0": { dims: 1024, sizes: [] },
+  "embed-english-light-v3.0": { dims: 384, sizes: [] },
+};
+export const COHERE_MAX_TEXTS = 96;
+const EMBED_FIELDS = new Set(["model", "texts", "images", "inputs", "input_type", "embedding_types", "output_dimension", "max_tokens", "truncate", "priority"]);
+const INPUT_TYPES = new Set(["search_document", "search_query", "classification", "clustering", "image"]);
+const EMBEDDING_TYPES = new Set(["float", "int8", "uint8", "binary", "ubinary", "base64"]);
+
+function validateEmbed(body: unknown): { status: number; message: string } | null {
+  const bad = (message: string) => ({ status: 400, message: `invalid request: ${message}` });
+  if (!body || typeof body !== "object" || Array.isArray(body)) return bad("body must be a JSON object");
+  const b = body as Json;
+  const unknown = Object.keys(b).find((k) => !EMBED_FIELDS.has(k));
+  if (unknown)
+    return {
+      status: 422,
+      message: `unknown field: parameter '${unknown}' is not a valid field. For proper usage, please refer to https://docs.cohere.com/reference/embed`,
+    };
+  if (typeof b.model !== "string" || !b.model) return bad("model must be specified");
+  const spec = COHERE_EMBED_MODELS[b.model];
+  if (!spec) return { status: 404, message: `model '${b.model}' not found, make sure the correct model ID was used and that you have access to the model.` };
+  if (!Array.isArray(b.texts) || b.texts.length === 0) return bad("texts must contain at least one text");
+  if (b.texts.length > COHERE_MAX_TEXTS) return bad(`total number of texts must be at most ${COHERE_MAX_TEXTS} - received ${b.texts.length}`);
+  if (b.texts.some((t: unknown) => typeof t !== "string" || t === "")) return bad("texts must be non-empty strings");
+  if (typeof b.input_type !== "string") return bad("valid input_type must be provided with the provided model");
+  if (!INPUT_TYPES.has(b.input_type)) return bad(`input_type must be one of ${[...INPUT_TYPES].join(", ")}`);
+  if (b.embedding_types !== undefined) {
+    if (!Array.isArray(b.embedding_types) || b.embedding_types.some((t: unknown) => !EMBEDDING_TYPES.has(String(t)))) {
+      return bad(`embedding_types must be a list of ${[...EMBEDDING_TYPES].join(", ")}`);
+    }
+  }
+  if (b.output_dimension !== undefined) {
+    if (!spec.sizes.length) return bad(`output_dimension is not supported for model '${b.model}'`);
+    if (!spec.sizes.includes(b.output_dimension)) return bad(`output_dimension must be one of ${spec.sizes.join(", ")}`);
+  }
+  return null;
+}
+
+function embedAnswer(b: Json): unknown {
+  const spec = COHERE_EMBED_MODELS[b.model]!;
+  const dims = typeof b.output_dimension === "number" ? b.output_dimension : spec.dims;
+  const texts = b.texts as string[];
+  const types: string[] = b.embedding_types ?? ["float"];
+  const embeddings: Record<string, unknown> = {};
+  if (types.includes("float")) embeddings.float = texts.map((t) => fakeEmbedding(t, dims));
+  return {
+    id: crypto.randomUUID(),
+    texts,
+    embeddings,
+    meta: { api_version: { version: "2" }, billed_units: { input_tokens: texts.reduce((n, t) => n + fakeTokenCount(t), 0) } },
+    response_type: "embeddings_by_type",
+  };
+}

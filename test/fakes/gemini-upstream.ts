@@ -11,9 +11,13 @@
 // - the body parsed as a protobuf message (unknown fields such as `additionalProperties` in a
 //   function schema are refused), then checked like the real API (roles user/model, non-empty
 //   contents and parts, function call/response turns, Gemini 3 thought signatures);
-// - errors as `{"error":{"code","message","status","details"}}`, pretty-printed like Google's.
+// - errors as `{"error":{"code","message","status","details"}}`, pretty-printed like Google's;
+// - POST /v1beta/models/{model}:batchEmbedContents (at most 100 requests, each naming the model of
+//   the path; `outputDimensionality` within the model's range), answered `{"embeddings":[{"values"}]}`
+//   with no token counts, as the real API answers.
 
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
+import { fakeEmbedding } from "./embedding-vectors.ts";
 import { passGate } from "./gate.ts";
 import { buildAnswer, type AnswerScript } from "./gemini/answer.ts";
 import { protoProblems } from "./gemini/proto.ts";
@@ -120,7 +124,25 @@ const DEFAULT_MODELS = [
   "gemini-flash-latest",
   "gemma-3-27b-it",
 ];
-const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
+/** Embedding models: their default size and the range `outputDimensionality` may take. */
+export const GEMINI_EMBEDDING_MODELS: Record<string, { dims: number; min: number }> = {
+  "gemini-embedding-001": { dims: 3072, min: 128 },
+  "text-embedding-004": { dims: 768, min: 1 },
+};
+export const GEMINI_MAX_EMBED_BATCH = 100;
+const EMBED_FIELDS = new Set(["model", "content", "taskType", "title", "outputDimensionality"]);
+const TASK_TYPES = new Set([
+  "TASK_TYPE_UNSPECIFIED",
+  "RETRIEVAL_QUERY",
+  "RETRIEVAL_DOCUMENT",
+  "SEMANTIC_SIMILARITY",
+  "CLASSIFICATION",
+  "CLUSTERING",
+  "QUESTION_ANSWERING",
+  "FACT_VERIFICATION",
+  "CODE_RETRIEVAL_QUERY",
+]);
 const enc = new TextEncoder();
 const sseFrame = (json: unknown) => enc.encode(`data: ${JSON.stringify(json)}\r\n\r\n`);
 const pretty = (json: unknown) => `${JSON.stringify(json, null, 2)}\n`;
@@ -174,7 +196,8 @@ class Fake {
     const authProblem = this.checkAuth(headers, url);
     if (authProblem) return fail(authProblem);
     const [, version, model, method] = route;
-    if (!this.models.has(received.model!)) {
+    const embedding = method === "batchEmbedContents";
+    if (embedding ? !GEMINI_EMBEDDING_MODELS[model] : !this.models.has(received.model!)) {
       return fail({
         code: 404,
         message: `models/${received.model} is not found for API version ${version}, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`,
@@ -184,6 +207,7 @@ class Fake {
     if (body === undefined) {
       return fail({ code: 400, message: `Invalid JSON payload received. Unexpected token.\n${bodyText.slice(0, 40)}\n^`, status: "INVALID_ARGUMENT" });
     }
+    if (embedding) return this.embed(body, model, request.signal, fail, common);
     const parsed = protoProblems(body);
     if (parsed.messages.length) {
       return fail({
@@ -217,6 +241,58 @@ class Fake {
       });
     }
     return this.sse(built.events, answer, request.signal, received, { ...common, "content-type": "text/event-stream", ...extraHeaders });
+  }
+
+  private async embed(
+    body: any,
+    model: string,
+    signal: AbortSignal,
+    fail: (status: GoogleStatus, httpStatus?: number, extra?: Record<string, string>) => Response,
+    common: Record<string, string>,
+  ): Promise<Response> {
+    const invalid = (message: string): Response => fail({ code: 400, message, status: "INVALID_ARGUMENT" });
+    if (!body || typeof body !== "object" || Array.isArray(body)) return invalid("Invalid JSON payload received. Expected an object.");
+    for (const k of Object.keys(body)) if (k !== "requests") return invalid(`Invalid JSON payload received. Unknown name "${k}": Cannot find field.`);
+    const requests = body.requests;
+    if (!Array.isArray(requests) || requests.length === 0) return invalid("* BatchEmbedContentsRequest.requests: requests must not be empty\n");
+    if (requests.length > GEMINI_MAX_EMBED_BATCH) {
+      return invalid(`* BatchEmbedContentsRequest.requests: at most ${GEMINI_MAX_EMBED_BATCH} requests can be in one batch\n`);
+    }
+    const spec = GEMINI_EMBEDDING_MODELS[model]!;
+    const values: number[][] = [];
+    for (const [i, r] of requests.entries()) {
+      const at = `requests[${i}]`;
+      for (const k of Object.keys(r ?? {}))
+        if (!EMBED_FIELDS.has(k)) return invalid(`Invalid JSON payload received. Unknown name "${k}" at '${at}': Cannot find field.`);
+      if (r.model !== `models/${model}`) {
+        return invalid(`* BatchEmbedContentsRequest.${at}.model: model must be the same as the model in the URL (models/${model}), got ${String(r.model)}\n`);
+      }
+      const parts = r.content?.parts;
+      if (!Array.isArray(parts) || parts.length === 0) return invalid(`* BatchEmbedContentsRequest.${at}.content.parts: contents.parts must not be empty.\n`);
+      const text = parts.map((p: any) => (typeof p?.text === "string" ? p.text : "")).join("");
+      if (!text) return invalid(`* BatchEmbedContentsRequest.${at}.content.parts[0].data: required oneof field 'data' must have one initialized field\n`);
+      if (r.taskType !== undefined && !TASK_TYPES.has(r.taskType)) {
+        return invalid(`Invalid value at '${at}.task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), "${String(r.taskType)}"`);
+      }
+      let dims = spec.dims;
+      if (r.outputDimensionality !== undefined) {
+        const d = r.outputDimensionality;
+        if (!Number.isInteger(d) || d < spec.min || d > spec.dims) {
+          return invalid(`* BatchEmbedContentsRequest.${at}.output_dimensionality: must be between ${spec.min} and ${spec.dims}, got ${String(d)}\n`);
+        }
+        dims = d;
+      }
+      values.push(fakeEmbedding(text, dims));
+    }
+    const script = this.scripts.next();
+    if (script && "error" in script) {
+      if (!(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
+      return fail(script.error, script.httpStatus ?? script.error.code, script.headers);
+    }
+    if (script && !(await passGate(script.gate, signal))) return new Response(null, { status: 499 });
+    return new Response(pretty({ embeddings: values.map((v) => ({ values: v })) }), {
+      headers: { ...common, "content-type": "application/json; charset=UTF-8", ...(script?.headers ?? {}) },
+    });
   }
 
   private sse(events: unknown[], script: ScriptedAnswer, signal: AbortSignal, received: ReceivedRequest, headers: Record<string, string>): Response {

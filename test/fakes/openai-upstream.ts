@@ -1,4 +1,4 @@
-// A local stand-in for api.openai.com's POST /v1/chat/completions, for tests.
+// A local stand-in for api.openai.com's POST /v1/chat/completions and POST /v1/embeddings, for tests.
 //
 // Every detail below is copied from OpenAI's documentation, from error bodies the real API is
 // publicly reported to return, and from test/fakes/fixtures/openai/ (a real completion
@@ -6,6 +6,7 @@
 // unknown request fields) the real behaviour is available behind an option.
 
 import { lastUserText, messageText } from "./chat-text.ts";
+import { fakeEmbedding, fakeTokenCount, float32Base64 } from "./embedding-vectors.ts";
 import { controls, type FakeControls, type ScriptedCommon } from "./controls.ts";
 import { gatedStream, passGate } from "./gate.ts";
 import { serveLocally } from "./local-server.ts";
@@ -218,6 +219,22 @@ class Fake {
       if (authError) return fail(401, authError);
       const data = [...this.models.keys()].map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" }));
       return Response.json({ object: "list", data }, { headers: this.commonHeaders(started) });
+    }
+    if (request.method === "POST" && url.pathname === "/v1/embeddings") {
+      const authError = this.checkAuth(received.headers.authorization);
+      if (authError) return fail(401, authError);
+      const invalid = validateEmbeddings(received.body);
+      if (invalid) return fail(invalid.status, invalid.body);
+      const script = this.scripts.next();
+      if (script && "error" in script) {
+        if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+        const errorPayload = typeof script.error.body === "function" ? script.error.body(received) : (script.error.body ?? SERVER_ERROR_BODY);
+        return fail(script.error.status, errorPayload, script.error.headers);
+      }
+      if (script && !(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+      return Response.json(embeddingsAnswer(received.body as Json, script?.model), {
+        headers: { ...this.commonHeaders(started), ...this.rateLimitHeaders(), ...(script?.headers ?? {}) },
+      });
     }
     if (request.method !== "POST" || url.pathname !== "/v1/chat/completions") {
       return fail(404, errorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error", null, null));
@@ -572,4 +589,87 @@ function invalidType(param: string, expected: string, value: unknown): string {
 function maskKey(key: string): string {
   if (key.length <= 8) return key;
   return `${key.slice(0, Math.min(8, key.length - 4))}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /v1/embeddings (OpenAI API reference, "Embeddings": CreateEmbeddingRequest and response)
+
+/** Embedding models, their native size, whether they take `dimensions`, and the id they report. */
+export const EMBEDDING_MODELS: Record<string, { dims: number; shortens: boolean; reports: string }> = {
+  "text-embedding-3-small": { dims: 1536, shortens: true, reports: "text-embedding-3-small" },
+  "text-embedding-3-large": { dims: 3072, shortens: true, reports: "text-embedding-3-large" },
+  // The real API answers ada-002 with the id of its serving version.
+  "text-embedding-ada-002": { dims: 1536, shortens: false, reports: "text-embedding-ada-002-v2" },
+};
+
+/** Most inputs in one request, and most tokens in one input, as the real API enforces them. */
+export const EMBEDDINGS_MAX_INPUTS = 2048;
+export const EMBEDDINGS_MAX_INPUT_TOKENS = 8192;
+
+const INPUT_INVALID = "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.";
+
+function embeddingInputsOf(input: unknown): (string | number[])[] | null {
+  const isTokens = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((t) => Number.isInteger(t) && t >= 0);
+  if (typeof input === "string") return input ? [input] : null;
+  if (isTokens(input)) return [input];
+  if (!Array.isArray(input) || input.length === 0 || input.length > EMBEDDINGS_MAX_INPUTS) return null;
+  if (input.every((s) => typeof s === "string" && s !== "")) return input as string[];
+  if (input.every(isTokens)) return input as number[][];
+  return null;
+}
+
+function validateEmbeddings(body: unknown): { status: number; body: unknown } | null {
+  const bad = (message: string, param: string | null = null, code: string | null = null) => ({
+    status: 400,
+    body: errorBody(message, "invalid_request_error", param, code),
+  });
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return bad("We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.");
+  }
+  const b = body as Json;
+  if (b.model === undefined || b.model === null || b.model === "") return bad("you must provide a model parameter");
+  if (b.input === undefined) return bad("'input' is a required property");
+  const inputs = embeddingInputsOf(b.input);
+  if (!inputs) return bad(INPUT_INVALID);
+  if (b.encoding_format !== undefined && b.encoding_format !== "float" && b.encoding_format !== "base64") {
+    return bad(`Invalid value for 'encoding_format' = ${String(b.encoding_format)}. Supported values are: 'float' and 'base64'.`, "encoding_format");
+  }
+  const model = EMBEDDING_MODELS[String(b.model)];
+  if (!model) {
+    return {
+      status: 404,
+      body: errorBody(`The model \`${String(b.model)}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"),
+    };
+  }
+  if (b.dimensions !== undefined && b.dimensions !== null) {
+    if (!model.shortens) return bad("This model does not support specifying dimensions.", "dimensions");
+    if (!Number.isInteger(b.dimensions) || (b.dimensions as number) < 1 || (b.dimensions as number) > model.dims) {
+      return bad(`Invalid value for 'dimensions' = ${String(b.dimensions)}. Must be between 1 and ${model.dims}.`, "dimensions");
+    }
+  }
+  for (const input of inputs) {
+    const n = fakeTokenCount(input);
+    if (n > EMBEDDINGS_MAX_INPUT_TOKENS) {
+      return bad(
+        `This model's maximum context length is ${EMBEDDINGS_MAX_INPUT_TOKENS} tokens, however you requested ${n} tokens (${n} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`,
+      );
+    }
+  }
+  return null;
+}
+
+function embeddingsAnswer(body: Json, reportedModel: string | undefined): unknown {
+  const model = EMBEDDING_MODELS[String(body.model)]!;
+  const inputs = embeddingInputsOf(body.input)!;
+  const dims = typeof body.dimensions === "number" ? body.dimensions : model.dims;
+  const tokens = inputs.reduce((n, input) => n + fakeTokenCount(input), 0);
+  return {
+    object: "list",
+    data: inputs.map((input, index) => {
+      const v = fakeEmbedding(input, dims);
+      return { object: "embedding", index, embedding: body.encoding_format === "base64" ? float32Base64(v) : v };
+    }),
+    model: reportedModel ?? model.reports,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
 }

@@ -14,6 +14,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
   const end = new Date(start.getTime() + 420);
   const record: TraceRecord = {
     id: `trace-${String(n).padStart(6, "0")}`,
+    api: "chat",
     ts_start: start.toISOString(),
     ts_first_byte: new Date(start.getTime() + 150).toISOString(),
     ts_end: end.toISOString(),

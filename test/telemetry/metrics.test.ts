@@ -41,26 +41,35 @@ describe("EngineMetrics", () => {
         { model: "groq/llama", provider: "groq", status: 503, error_type: "api_error", latency_ms: 5, start_ms: 9, kind: "retry" },
       ],
     });
-    for (const r of [a, b, failed]) m.observe(r);
+    const embed = makeTrace({
+      api: "embeddings",
+      provider: "openai",
+      selected_model: "openai/text-embedding-3-small",
+      input_tokens: 8,
+      output_tokens: 0,
+      cost_usd: null,
+    });
+    for (const r of [a, b, failed, embed]) m.observe(r);
     const { body, contentType } = await m.text();
     expect(contentType).toStartWith("text/plain");
-    expect(total(body, "opentracy_requests_total")).toBe(3);
-    expect(total(body, "opentracy_requests_total", { model: "openai/gpt-4o", alias: "smart", status: "ok" })).toBe(1);
+    expect(total(body, "opentracy_requests_total")).toBe(4);
+    expect(total(body, "opentracy_requests_total", { api: "embeddings", model: "openai/text-embedding-3-small" })).toBe(1);
+    expect(total(body, "opentracy_requests_total", { api: "chat", model: "openai/gpt-4o", alias: "smart", status: "ok" })).toBe(1);
     expect(total(body, "opentracy_requests_total", { provider: "groq", status: "error" })).toBe(1);
-    expect(total(body, "opentracy_tokens_total", { kind: "input" })).toBe(110 + (failed.input_tokens ?? 0));
+    expect(total(body, "opentracy_tokens_total", { kind: "input" })).toBe(110 + 8 + (failed.input_tokens ?? 0));
     expect(total(body, "opentracy_tokens_total", { kind: "cached" })).toBe(50);
     expect(total(body, "opentracy_cost_usd_total")).toBeCloseTo(0.0015, 12);
     expect(total(body, "opentracy_token_cost_usd_total", { token: "app" })).toBeCloseTo(0.0015, 12);
     expect(total(body, "opentracy_attempts_total", { provider: "groq", kind: "retry", outcome: "error" })).toBe(1);
     expect(total(body, "opentracy_upstream_errors_total", { error_type: "api_error" })).toBe(2);
     expect(observations(body, "opentracy_time_to_first_token_seconds")).toBe(1);
-    expect(observations(body, "opentracy_request_duration_seconds")).toBe(3);
+    expect(observations(body, "opentracy_request_duration_seconds")).toBe(4);
     expect(body).toContain('opentracy_request_duration_seconds_count{provider="openai",model="openai/gpt-4o",stream="true"} 1');
     expect(total(body, "opentracy_target_cooling_down", { target: "groq/llama" })).toBe(1);
     expect(total(body, "opentracy_trace_queue_depth")).toBe(7);
     expect(total(body, "opentracy_trace_spool_rows")).toBe(5);
     // Counted once: a second scrape adds nothing.
-    expect(total((await m.text()).body, "opentracy_requests_total")).toBe(3);
+    expect(total((await m.text()).body, "opentracy_requests_total")).toBe(4);
   });
 
   test(`a label keeps at most ${LABEL_LIMIT} values; the rest count as "other"`, async () => {

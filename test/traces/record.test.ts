@@ -21,4 +21,14 @@ describe("TraceRecord", () => {
     const r = makeTrace({ attempts: [{ ...attempt, status: 200, start_ms: 12.345, kind: "first" }] });
     expect(TraceRecord.parse(JSON.parse(JSON.stringify(r))).attempts[0]!.start_ms).toBe(12.345);
   });
+
+  test("api: lines and rows written before it existed read as chat; a record's own survives both stores", () => {
+    const { api: _none, ...old } = makeTrace();
+    expect(TraceRecord.parse(JSON.parse(JSON.stringify(old))).api).toBe("chat");
+    const { api: _col, ...oldRow } = { ...toRow(makeTrace(), "b"), stream: 0 } as Record<string, unknown>;
+    expect(fromRow(oldRow).api).toBe("chat");
+    const r = makeTrace({ api: "embeddings" });
+    expect(TraceRecord.parse(JSON.parse(JSON.stringify(r))).api).toBe("embeddings");
+    expect(fromRow({ ...toRow(r, "b"), stream: 0 }).api).toBe("embeddings");
+  });
 });

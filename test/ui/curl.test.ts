@@ -12,3 +12,10 @@ test("curl: the stored model and messages as the body; a token placeholder only 
   expect(JSON.parse(out)).toEqual({ model: "smart", messages });
   expect(curlCommand("http://h", "m", [], true)).toContain('-H "Authorization: Bearer $OPENTRACY_TOKEN"');
 });
+
+test("an embeddings trace replays against /v1/embeddings with its inputs", () => {
+  const cmd = curlCommand("http://h", "openai/text-embedding-3-small", ["a", "b"], false, "embeddings");
+  expect(cmd).toStartWith("curl http://h/v1/embeddings");
+  expect(cmd).toContain(`'{"model":"openai/text-embedding-3-small","input":["a","b"]}'`);
+  expect(curlCommand("http://h", "m", [], false, "chat")).toStartWith("curl http://h/v1/chat/completions");
+});

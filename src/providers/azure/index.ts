@@ -3,6 +3,7 @@ import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import { type CredentialSources, keySourceName, resolveKey } from "../credentials.ts";
 import type { Credentials, ProtocolAdapter } from "../types.ts";
+import { azureEmbeddings } from "./embeddings.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
 import { Translator } from "./stream.ts";
@@ -17,6 +18,7 @@ export const azureAdapter: ProtocolAdapter = {
   relaysAnswerText: true,
   streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
   mapError,
+  embeddings: azureEmbeddings,
 
   credentials,
 };

@@ -24,24 +24,29 @@ export interface AzureRoute {
 }
 
 /**
- * Where a chat completion for `deployment` goes.
+ * Where a chat completion (or, with `operation` "embeddings", an embeddings call) for `deployment` goes.
  * - an endpoint ending in `/openai/v1`, or api-version `v1` or `preview`: the v1 API, where
  *   `preview` (the v1 API's preview channel) is sent as `?api-version=preview` and a dated version
  *   is not sent (v1 URLs take none);
  * - otherwise `/openai/deployments/{deployment}/chat/completions?api-version=…`, the dated API.
  * An endpoint given with a trailing `/openai` (as some portals show it) is the resource root plus that.
  */
-export function azureRoute(endpoint: string, deployment: string, apiVersion: string | undefined): AzureRoute {
+export function azureRoute(
+  endpoint: string,
+  deployment: string,
+  apiVersion: string | undefined,
+  operation: "chat/completions" | "embeddings" = "chat/completions",
+): AzureRoute {
   const version = apiVersion?.trim() || DEFAULT_API_VERSION;
   const isV1Endpoint = V1_PATH.test(endpoint);
   if (isV1Endpoint || version === "v1" || version === "preview") {
     const base = isV1Endpoint ? endpoint : `${endpoint.replace(OPENAI_PATH, "")}/openai/v1`;
     const query = version === "preview" ? "?api-version=preview" : "";
-    return { url: `${base}/chat/completions${query}`, v1: true, streamOptions: true };
+    return { url: `${base}/${operation}${query}`, v1: true, streamOptions: true };
   }
   const root = endpoint.replace(OPENAI_PATH, "");
   return {
-    url: `${root}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${encodeURIComponent(version)}`,
+    url: `${root}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(version)}`,
     v1: false,
     streamOptions: !DATED_VERSION.test(version) || version.slice(0, 10) >= STREAM_OPTIONS_SINCE,
   };

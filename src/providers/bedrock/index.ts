@@ -1,6 +1,7 @@
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { awsCredentials } from "./credentials.ts";
+import { bedrockEmbeddings } from "./embeddings.ts";
 import { mapError } from "./errors.ts";
 import { eventStreamMessages } from "./event-stream.ts";
 import { buildRequest } from "./request.ts";
@@ -17,5 +18,6 @@ export const bedrockAdapter: ProtocolAdapter = {
   parseResponse,
   streamChunks: (body, target) => translateStream(eventStreamMessages(body, target.provider.name), new Translator(target)),
   mapError,
+  embeddings: bedrockEmbeddings,
   credentials: awsCredentials,
 };

@@ -2,6 +2,7 @@ import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { keyCredentials } from "../credentials.ts";
+import { geminiEmbeddings } from "./embeddings.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
 import { parseResponse } from "./response.ts";
@@ -13,5 +14,6 @@ export const geminiAdapter: ProtocolAdapter = {
   parseResponse,
   streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
   mapError,
+  embeddings: geminiEmbeddings,
   credentials: keyCredentials,
 };

@@ -30,7 +30,7 @@ export function nativeRequest(body: ChatRequestBody, model: string): GenerateCon
 }
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; a full resource name (`tunedModels/x`) is kept. */
-function modelPath(model: string): string {
+export function modelPath(model: string): string {
   const name = model.includes("/") ? model : `models/${model}`;
   return name.split("/").map(encodeURIComponent).join("/");
 }

@@ -2,6 +2,7 @@ import { sseEvents } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { keyCredentials } from "../credentials.ts";
+import { openaiEmbeddings } from "./embeddings.ts";
 import { mapError } from "./errors.ts";
 import { buildRequest } from "./request.ts";
 import { parseResponse } from "./response.ts";
@@ -18,5 +19,6 @@ export const openaiAdapter: ProtocolAdapter = {
   parseResponse,
   streamChunks: (body, target) => translateStream(sseEvents(body), new Translator(target)),
   mapError,
+  embeddings: openaiEmbeddings,
   credentials: keyCredentials,
 };

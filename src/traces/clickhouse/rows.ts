@@ -34,6 +34,7 @@ export type Row = Record<string, string | number | boolean | null | Record<strin
 export function toRow(r: TraceRecord, batchId: string): Row {
   return {
     id: r.id,
+    api: r.api,
     ts_start: dateTime64(r.ts_start),
     ts_first_byte: r.ts_first_byte === null ? null : dateTime64(r.ts_first_byte),
     ts_end: dateTime64(r.ts_end),
@@ -116,6 +117,7 @@ export const RECORD_COLUMNS = [
   "user",
   "session_id",
   "tags",
+  "api",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
@@ -127,6 +129,7 @@ const parsed = (v: unknown) => (v === null || v === undefined ? null : JSON.pars
 export function fromRow(row: Record<string, unknown>): TraceRecord {
   return TraceRecord.parse({
     id: row.id,
+    api: row.api ?? "chat",
     ts_start: row.ts_start,
     ts_first_byte: row.ts_first_byte ?? null,
     ts_end: row.ts_end,

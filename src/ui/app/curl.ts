@@ -4,12 +4,14 @@
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * POST `origin`/v1/chat/completions with the stored model and messages. The token is a shell
- * variable, never a real one: the command is meant to be pasted into chats and tickets.
+ * POST `origin`/v1/chat/completions with the stored model and messages (or, for an embeddings
+ * trace, `/v1/embeddings` with its inputs). The token is a shell variable, never a real one: the
+ * command is meant to be pasted into chats and tickets.
  */
-export function curlCommand(origin: string, model: string, messages: unknown, needsToken: boolean): string {
-  const lines = [`curl ${origin}/v1/chat/completions`, `-H "Content-Type: application/json"`];
+export function curlCommand(origin: string, model: string, request: unknown, needsToken: boolean, api = "chat"): string {
+  const embeddings = api === "embeddings";
+  const lines = [`curl ${origin}/v1/${embeddings ? "embeddings" : "chat/completions"}`, `-H "Content-Type: application/json"`];
   if (needsToken) lines.push(`-H "Authorization: Bearer $OPENTRACY_TOKEN"`);
-  lines.push(`-d ${shellQuote(JSON.stringify({ model, messages }))}`);
+  lines.push(`-d ${shellQuote(JSON.stringify(embeddings ? { model, input: request } : { model, messages: request }))}`);
   return lines.join(" \\\n  ");
 }

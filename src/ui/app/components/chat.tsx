@@ -130,3 +130,19 @@ export function Chat({ request, response }: { request: unknown; response: unknow
     </div>
   );
 }
+
+/** An embeddings call's inputs, in order (texts, or token arrays as JSON); its vectors are never stored. */
+export function Inputs({ inputs }: { inputs: unknown }) {
+  const list = Array.isArray(inputs) ? inputs : [];
+  return (
+    <div className="chat">
+      {list.map((input, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: an input's position is its identity (its embedding's index)
+        <div className="msg user" key={i}>
+          <div className="role">input {i}</div>
+          <div className="text">{typeof input === "string" ? input : JSON.stringify(input)}</div>
+        </div>
+      ))}
+    </div>
+  );
+}

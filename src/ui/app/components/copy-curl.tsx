@@ -9,7 +9,7 @@ export function CopyCurl({ trace }: { trace: Trace }) {
   if (trace.request === null) {
     return <p className="muted">The request was not stored (content tracing was off), so it cannot be copied as a command.</p>;
   }
-  const command = curlCommand(location.origin, trace.requested_model, trace.request, engineNeedsToken());
+  const command = curlCommand(location.origin, trace.requested_model, trace.request, engineNeedsToken(), trace.api);
   const copy = async () => {
     try {
       // The clipboard API exists only in a secure context (https, or localhost): elsewhere the text is there to select.

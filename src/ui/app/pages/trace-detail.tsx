@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { useApi } from "../api.ts";
 import { Attempts } from "../components/attempts.tsx";
-import { Chat } from "../components/chat.tsx";
+import { Chat, Inputs } from "../components/chat.tsx";
 import { CopyCurl } from "../components/copy-curl.tsx";
 import { Empty, Failed, Loading } from "../components/states.tsx";
 import { StatusBadge } from "../components/status.tsx";
@@ -80,11 +80,13 @@ export function TraceDetail({ id }: { id: string }) {
       <h2>Usage and cost</h2>
       <Usage trace={r} />
 
-      <h2>Conversation</h2>
+      <h2>{r.api === "embeddings" ? "Inputs" : "Conversation"}</h2>
       {r.request === null && r.response === null ? (
         <Empty title="No content stored">
           <p>This engine records no prompt or answer text (OPENTRACY_TRACE_CONTENT=false); tokens, cost and timings are above.</p>
         </Empty>
+      ) : r.api === "embeddings" ? (
+        <Inputs inputs={r.request} />
       ) : (
         <Chat request={r.request} response={r.response} />
       )}

@@ -1,0 +1,74 @@
+import type { Server } from "bun";
+import type { TokenEntry } from "../../auth/tokens.ts";
+import { ApiError, toWire } from "../../errors/vocabulary.ts";
+import type { LiveFeed } from "../../traces/live-feed.ts";
+import type { TraceWriter } from "../../traces/writer.ts";
+import type { Admission } from "../admission.ts";
+import { type Api, Call } from "../call.ts";
+import { connectionIdleSeconds, type Limits } from "../limits.ts";
+import type { RequestLog } from "../request-log.ts";
+import { type Finish, finishOnce } from "./finish.ts";
+import { readMetadataHeaders } from "./metadata.ts";
+import { failOpenAI } from "./respond.ts";
+
+/** What every OpenAI-shaped endpoint uses of the engine around its own steps. */
+export interface EndpointDeps {
+  writer: Pick<TraceWriter, "enqueue" | "discards">;
+  admission: Admission;
+  limits: Limits;
+  /** The terminal's line per request; null with `serve --quiet`. */
+  requestLog: RequestLog | null;
+  /** Finished traces for the UI's live view; absent in tests that do not watch. */
+  liveFeed?: Pick<LiveFeed, "publish">;
+}
+
+/**
+ * The frame of every `/v1` endpoint: the request's Call (with the token, the metadata headers and
+ * the API called), admission (429 when full), the finish step that records the trace once and
+ * gives the slot back, and the edge where an ApiError from any step is answered in OpenAI's shape.
+ * `steps` is the endpoint's own composition (read, validate, plan, run attempts, answer).
+ */
+export async function serveEndpoint(
+  req: Request,
+  deps: EndpointDeps,
+  token: TokenEntry | null,
+  server: Server<undefined> | undefined,
+  api: Api,
+  steps: (call: Call, finish: Finish) => Promise<Response>,
+): Promise<Response> {
+  const call = new Call();
+  call.api = api;
+  call.tokenName = token?.name ?? null;
+  readMetadataHeaders(req.headers, call);
+  const { admission, limits } = deps;
+  if (!admission.enter()) {
+    const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
+    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
+  }
+  const finish = finishOnce(
+    call,
+    deps.writer,
+    () => {
+      admission.leave();
+      // The slow-sender limit was lifted for this request's wait; give the keep-alive connection
+      // its idle limit back, or idle clients would hold their sockets for ever.
+      try {
+        server?.timeout(req, connectionIdleSeconds(limits));
+      } catch {
+        // The connection is already gone.
+      }
+    },
+    deps.requestLog,
+    deps.liveFeed,
+  );
+  try {
+    return await steps(call, finish);
+  } catch (e) {
+    if (e instanceof ApiError) return failOpenAI(call, finish, toWire(e));
+    const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
+    finish(bug.status, { type: bug.type, message: bug.message });
+    throw e;
+  }
+}
+
+const noop = () => {};
