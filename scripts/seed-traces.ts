@@ -86,6 +86,7 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
       error_type: failed ? "rate_limit_error" : null,
       error_message: failed ? "Rate limit reached" : null,
       stream: rnd() < 0.5,
+      api: "chat",
       input_tokens: failed ? null : input,
       output_tokens: output,
       cached_tokens: cached,

@@ -12,6 +12,7 @@ const LAYERS: string[][] = [
   ["pricing"],
   ["routing"],
   ["ui"],
+  ["dialects"],
   ["server"],
   ["cli"],
 ];

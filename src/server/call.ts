@@ -2,7 +2,7 @@ import { costUSD } from "../pricing/cost.ts";
 import type { Usage } from "../openai/schema.ts";
 import type { Config } from "../config/schema.ts";
 import type { AttemptRecorder } from "../routing/run-attempts.ts";
-import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
+import type { TraceApi, TraceAttempt, TraceRecord } from "../traces/record.ts";
 
 /** Shared by every call without tags: never mutated (metadata.ts builds a new object). */
 const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -35,6 +35,8 @@ export class Call implements AttemptRecorder {
   provider: string | null = null;
   model: string | null = null;
   stream = false;
+  /** The inbound API the client called: its request and answer shapes (the route is the same). */
+  api: TraceApi = "chat";
   usage: Usage | null = null;
   cost: number | null = null;
   finishReason: string | null = null;
@@ -127,6 +129,7 @@ export class Call implements AttemptRecorder {
       error_type: error?.type ?? null,
       error_message: error?.message ?? null,
       stream: this.stream,
+      api: this.api,
       input_tokens: this.usage?.prompt_tokens ?? null,
       output_tokens: this.usage?.completion_tokens ?? null,
       cached_tokens: this.usage ? (this.usage.prompt_tokens_details?.cached_tokens ?? 0) : null,

@@ -37,7 +37,7 @@ export interface ChatDeps {
 }
 
 /** One chat request as the attempt loop hands it to each try. */
-interface ChatAttempt {
+export interface ChatAttempt {
   settings: Settings;
   env: NodeJS.ProcessEnv;
   body: ChatRequestBody;
@@ -64,12 +64,28 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
   const call = new Call();
   call.tokenName = token?.name ?? null;
   readMetadataHeaders(req.headers, call);
-  const { admission, limits } = deps;
+  const { admission } = deps;
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
     return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
   }
-  const finish = finishOnce(
+  const finish = requestFinish(req, deps, call, server);
+  try {
+    return await chat(req, deps, call, finish, server);
+  } catch (e) {
+    if (e instanceof ApiError) return failOpenAI(call, finish, toWire(e));
+    const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
+    finish(bug.status, { type: bug.type, message: bug.message });
+    throw e;
+  }
+}
+
+export const noop = () => {};
+
+/** The request's finish step, once admitted: the trace, then the slot and the connection's idle limit given back. */
+export function requestFinish(req: Request, deps: ChatDeps, call: Call, server: Server<undefined> | undefined): Finish {
+  const { admission, limits } = deps;
+  return finishOnce(
     call,
     deps.writer,
     () => {
@@ -85,17 +101,7 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
     deps.requestLog,
     deps.liveFeed,
   );
-  try {
-    return await chat(req, deps, call, finish, server);
-  } catch (e) {
-    if (e instanceof ApiError) return failOpenAI(call, finish, toWire(e));
-    const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
-    finish(bug.status, { type: bug.type, message: bug.message });
-    throw e;
-  }
 }
-
-const noop = () => {};
 
 async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, server: Server<undefined> | undefined): Promise<Response> {
   // One snapshot per request: a config change mid-request applies to the next one, never half of this one.
@@ -136,7 +142,8 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   return sseResponse(call, stream);
 }
 
-function route(model: string, settings: Settings): RoutePlan {
+/** The plan for a model or alias; an unknown one is 404 model_not_found. */
+export function route(model: string, settings: Settings): RoutePlan {
   try {
     return planRoute(model, settings.config);
   } catch (e) {

@@ -21,6 +21,9 @@ export const TraceAttempt = z.object({
 });
 export type TraceAttempt = z.infer<typeof TraceAttempt>;
 
+export const TraceApi = z.enum(["chat", "messages"]);
+export type TraceApi = z.infer<typeof TraceApi>;
+
 export const TraceRecord = z.object({
   id: z.string(),
   ts_start: z.string(), // ISO-8601 UTC with milliseconds
@@ -43,6 +46,11 @@ export const TraceRecord = z.object({
   error_type: z.string().nullable(),
   error_message: z.string().nullable(),
   stream: z.boolean(),
+  /**
+   * The inbound API that was called: "chat" (/v1/chat/completions) or "messages" (Anthropic's
+   * /v1/messages). Lines and rows written before it existed were all chat calls and read as "chat".
+   */
+  api: TraceApi.default("chat"),
   input_tokens: z.number().int().nullable(),
   output_tokens: z.number().int().nullable(),
   cached_tokens: z.number().int().nullable(),

@@ -30,6 +30,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     error_type: null,
     error_message: null,
     stream: false,
+    api: "chat",
     input_tokens: 12,
     output_tokens: 34,
     cached_tokens: 0,
