@@ -33,14 +33,20 @@ const ToolResultBlock = z.looseObject({
 });
 const ThinkingBlock = z.looseObject({ type: z.literal("thinking"), thinking: z.string(), signature: z.string() });
 const RedactedThinkingBlock = z.looseObject({ type: z.literal("redacted_thinking"), data: z.string() });
-/** Any other block type (document, search_result, server tool blocks): named in the 400 the translation answers. */
-const OtherBlock = z.looseObject({ type: z.string().min(1) });
-
-const Block = z.union([
-  z.discriminatedUnion("type", [TextBlock, ImageBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock]),
-  OtherBlock.refine((b) => !KNOWN_TYPES.has(b.type), { message: "Invalid content block" }),
-]);
+const KnownBlock = z.discriminatedUnion("type", [TextBlock, ImageBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock]);
 const KNOWN_TYPES = new Set(["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"]);
+
+/**
+ * A content block: the known types are checked field by field (so a bad one is reported at its
+ * field, `messages.0.content.0.text`); any other type (document, search_result, server tool
+ * blocks) passes here and is refused by the translation with a 400 naming it.
+ */
+const Block = z.looseObject({ type: z.string().min(1) }).superRefine((block, ctx) => {
+  if (!KNOWN_TYPES.has(block.type)) return;
+  const checked = KnownBlock.safeParse(block);
+  if (checked.success) return;
+  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+}) as unknown as z.ZodType<z.infer<typeof KnownBlock> | { type: string; [k: string]: unknown }>;
 
 const Message = z.looseObject({
   role: z.enum(["user", "assistant"]),

@@ -71,7 +71,15 @@ describe("routed to an OpenAI-dialect target", () => {
     const question = `hello ${crypto.randomUUID()}`;
     openai.script({ usage: { prompt_tokens: 40, completion_tokens: 7, cached_tokens: 16 } });
     const { data, response } = await client.messages
-      .create({ model: GPT, max_tokens: 100, system: "Be brief.", messages: [{ role: "user", content: question }], temperature: 0.3, stop_sequences: ["END"], metadata: { user_id: "u-42" } })
+      .create({
+        model: GPT,
+        max_tokens: 100,
+        system: "Be brief.",
+        messages: [{ role: "user", content: question }],
+        temperature: 0.3,
+        stop_sequences: ["END"],
+        metadata: { user_id: "u-42" },
+      } as Anthropic.MessageCreateParamsNonStreaming)
       .withResponse();
     expect(data.id).toStartWith("msg_");
     expect(data.type).toBe("message");
@@ -111,7 +119,10 @@ describe("routed to an OpenAI-dialect target", () => {
     expect(names.slice(-3)).toEqual(["content_block_stop", "message_delta", "message_stop"]);
     expect(new Set(names.slice(2, -3))).toEqual(new Set(["content_block_delta"]));
     for (const [name, data] of events) expect(data.type).toBe(name);
-    const text = events.filter(([n]) => n === "content_block_delta").map(([, d]) => d.delta.text).join("");
+    const text = events
+      .filter(([n]) => n === "content_block_delta")
+      .map(([, d]) => d.delta.text)
+      .join("");
     expect(text).toBe("alpha beta");
     const delta = events.at(-2)![1];
     expect(delta.delta).toEqual({ stop_reason: "end_turn", stop_sequence: null });
@@ -122,9 +133,11 @@ describe("routed to an OpenAI-dialect target", () => {
   });
 
   test("a tool round trip: streamed tool_use with its arguments intact, tool_result back as an OpenAI tool message, then the answer", async () => {
-    const input = { city: "Oslo, \"Norway\" — ünïcødé", days: [1, 2, 3], nested: { deep: true } };
+    const input = { city: 'Oslo, "Norway" — ünïcødé', days: [1, 2, 3], nested: { deep: true } };
     openai.script({ toolCalls: [{ name: "get_weather", arguments: input, id: "call_abc123" }] });
-    const first = await client.messages.stream({ model: GPT, max_tokens: 200, tools: [weather], tool_choice: { type: "any" }, messages: [{ role: "user", content: "weather?" }] }).finalMessage();
+    const first = await client.messages
+      .stream({ model: GPT, max_tokens: 200, tools: [weather], tool_choice: { type: "any" }, messages: [{ role: "user", content: "weather?" }] })
+      .finalMessage();
     expect(first.stop_reason).toBe("tool_use");
     const use = first.content.find((b) => b.type === "tool_use") as Anthropic.ToolUseBlock;
     expect(use).toMatchObject({ id: "call_abc123", name: "get_weather", input });
@@ -140,7 +153,13 @@ describe("routed to an OpenAI-dialect target", () => {
       messages: [
         { role: "user", content: "weather?" },
         { role: "assistant", content: first.content },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "3°C, snow" }, { type: "text", text: "and?" }] },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: use.id, content: "3°C, snow" },
+            { type: "text", text: "and?" },
+          ],
+        },
       ],
     });
     expect(second.content).toEqual([{ type: "text", text: "It is 3 degrees." }] as any);
@@ -181,7 +200,11 @@ describe("routed to Anthropic", () => {
       max_tokens: 4000,
       thinking: { type: "enabled", budget_tokens: 2048 },
       tools: [weather],
-      messages: [...messages, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "snow" }] }],
+      messages: [
+        ...messages,
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "snow" }] },
+      ],
     });
     expect(second.content.at(-1)).toEqual({ type: "text", text: "Snowing in Oslo." } as any);
     const back = lastAnthropicBody().messages[1];
@@ -190,8 +213,17 @@ describe("routed to Anthropic", () => {
   });
 
   test("a whole answer with thinking and no tools keeps the signature; cache usage comes back in Anthropic's counts", async () => {
-    anthropic.script({ thinking: "Hmm.", text: "42", usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 } });
-    const msg = await client.messages.create({ model: CLAUDE, max_tokens: 4000, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "?" }] });
+    anthropic.script({
+      thinking: "Hmm.",
+      text: "42",
+      usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 },
+    });
+    const msg = await client.messages.create({
+      model: CLAUDE,
+      max_tokens: 4000,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: [{ role: "user", content: "?" }],
+    });
     expect(msg.content).toEqual([
       { type: "thinking", thinking: "Hmm.", signature: signThinking("Hmm.") },
       { type: "text", text: "42" },
@@ -207,7 +239,10 @@ describe("routed to Anthropic", () => {
     expect(err.error).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
 
     anthropic.script({ text: "a long answer that breaks off", failAfter: 5 });
-    const broken = await client.messages.stream({ model: CLAUDE, max_tokens: 100, messages: [{ role: "user", content: "hi" }] }).finalMessage().catch((e) => e);
+    const broken = await client.messages
+      .stream({ model: CLAUDE, max_tokens: 100, messages: [{ role: "user", content: "hi" }] })
+      .finalMessage()
+      .catch((e) => e);
     expect(broken).toBeInstanceOf(Anthropic.APIError);
     expect(broken.error).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
   });
@@ -281,7 +316,16 @@ describe("traces", () => {
     expect(traces.length).toBeGreaterThan(5);
     expect(traces.every((t) => t.api === "messages")).toBe(true);
     const plain = traces.find((t) => t.id === traceIds.get("plain"))!;
-    expect(plain).toMatchObject({ api: "messages", requested_model: GPT, selected_model: GPT, status: "ok", http_status: 200, input_tokens: 40, output_tokens: 7, cached_tokens: 16 });
+    expect(plain).toMatchObject({
+      api: "messages",
+      requested_model: GPT,
+      selected_model: GPT,
+      status: "ok",
+      http_status: 200,
+      input_tokens: 40,
+      output_tokens: 7,
+      cached_tokens: 16,
+    });
     expect(traces.some((t) => t.http_status === 529 && t.status === "error")).toBe(true);
     expect(traces.some((t) => t.stream && t.finish_reason === "tool_calls" && t.tool_calls === 1)).toBe(true);
   });
