@@ -50,6 +50,7 @@ export function toRow(r: TraceRecord, batchId: string): Row {
     error_type: r.error_type,
     error_message: r.error_message,
     stream: r.stream,
+    api: r.api ?? "chat",
     input_tokens: u32(r.input_tokens),
     output_tokens: u32(r.output_tokens),
     cached_tokens: u32(r.cached_tokens),
@@ -116,6 +117,7 @@ export const RECORD_COLUMNS = [
   "user",
   "session_id",
   "tags",
+  "api",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
@@ -143,6 +145,7 @@ export function fromRow(row: Record<string, unknown>): TraceRecord {
     error_type: row.error_type ?? null,
     error_message: row.error_message ?? null,
     stream: num(row.stream) === 1 || row.stream === true,
+    api: row.api ?? "chat",
     input_tokens: numOrNull(row.input_tokens),
     output_tokens: numOrNull(row.output_tokens),
     cached_tokens: numOrNull(row.cached_tokens),

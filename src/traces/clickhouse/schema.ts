@@ -138,8 +138,8 @@ function hourlyStatsView(db: string): string {
  * plus `ts_start_ms`, `inserted_ms` and `day` for cursors and pruning: what
  * `traces tail` reads, and what a UI can read.
  */
-function recordsView(db: string, withToken = false, withMeta = false): string {
-  const token = (withToken ? "token_name, " : "") + (withMeta ? "user, session_id, tags, " : "");
+function recordsView(db: string, withToken = false, withMeta = false, withApi = false): string {
+  const token = (withToken ? "token_name, " : "") + (withMeta ? "user, session_id, tags, " : "") + (withApi ? "api, " : "");
   // The inner query renames the columns the outer one converts: an alias equal to a column's
   // name would be substituted into every other expression that reads that column.
   return `CREATE VIEW IF NOT EXISTS ${qualified(db, TABLE.records)} AS SELECT
@@ -234,6 +234,16 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: "shared settings: sealed keys, aliases, tokens, and their audit log",
     steps: (db) => [sql(settingsTable(db)), sql(auditTable(db))],
+  },
+  {
+    version: 7,
+    name: "api: the inbound API that was called (chat, messages)",
+    steps: (db) => [
+      // Every row written before it was a chat completion: the default says so.
+      sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS api ${lc("String")} DEFAULT 'chat'`),
+      sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
+      sql(recordsView(db, true, true, true)),
+    ],
   },
 ];
 

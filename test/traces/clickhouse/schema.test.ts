@@ -24,7 +24,7 @@ for (const b of backends()) {
         [TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats, TABLE.settings, TABLE.audit].sort(),
       );
       const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
       // Again: nothing to do, nothing changes.
       expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
@@ -52,7 +52,7 @@ for (const b of backends()) {
       ];
       // Rows as an engine of schema version 1 wrote them: without the columns added since.
       const oldRows = traces.map((t) => {
-        const { token_name: _added_in_4, user: _u5, session_id: _s5, tags: _t5, ...row } = toRow(t, "old-batch") as Record<string, unknown>;
+        const { token_name: _added_in_4, user: _u5, session_id: _s5, tags: _t5, api: _a7, ...row } = toRow(t, "old-batch") as Record<string, unknown>;
         return row;
       });
       await client.insert({ table: qualified(db, TABLE.traces), values: oldRows, format: "JSONEachRow" });
@@ -68,6 +68,8 @@ for (const b of backends()) {
         [null, null, {}],
         [null, null, {}],
       ]);
+      // Migration 7's api reads as "chat" on them: every call before it was one.
+      expect(old5.map(fromRow).map((r) => r.api)).toEqual(["chat", "chat", "chat"]);
       const [stats] = await queryRows<any>(client, `SELECT sum(requests) AS requests, sum(errors) AS errors FROM ${qualified(db, TABLE.hourlyStats)}`);
       expect(Number(stats.requests)).toBe(3);
       expect(Number(stats.errors)).toBe(1);
