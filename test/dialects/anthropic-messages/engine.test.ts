@@ -48,9 +48,14 @@ const lastAnthropicBody = () => anthropic.requests.at(-1)!.body as any;
 
 /** The raw SSE of a streamed request: [event name, parsed data] in order. */
 async function rawEvents(body: Record<string, unknown>): Promise<Array<[string, any]>> {
-  const res = await fetch(`${engine.url}/v1/messages`, {
+  // Claude Code calls /v1/messages?beta=true, with betas the translated path does not forward.
+  const res = await fetch(`${engine.url}/v1/messages?beta=true`, {
     method: "POST",
-    headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    headers: {
+      "content-type": "application/json",
+      "anthropic-version": "2023-06-01",
+      "anthropic-beta": "interleaved-thinking-2025-05-14,context-1m-2025-08-07",
+    },
     body: JSON.stringify({ ...body, stream: true }),
   });
   expect(res.status).toBe(200);
@@ -119,6 +124,7 @@ describe("routed to an OpenAI-dialect target", () => {
     expect(names.slice(-3)).toEqual(["content_block_stop", "message_delta", "message_stop"]);
     expect(new Set(names.slice(2, -3))).toEqual(new Set(["content_block_delta"]));
     for (const [name, data] of events) expect(data.type).toBe(name);
+    expect(JSON.stringify(openai.requests.at(-1)!.headers)).not.toContain("interleaved-thinking");
     const text = events
       .filter(([n]) => n === "content_block_delta")
       .map(([, d]) => d.delta.text)
