@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { overloaded, signThinking, startFakeAnthropic, type FakeAnthropic } from "../../fakes/anthropic-upstream.ts";
-import { rateLimited, startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
+import { rateLimited, startFakeOpenAI, streamGate, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../../helpers/engine.ts";
 import { readTraces } from "../../helpers/traces.ts";
@@ -237,6 +237,31 @@ describe("routed to Anthropic", () => {
     expect(msg.usage).toMatchObject({ input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 });
   });
 
+  test("a Claude Code-shaped request: cache breakpoints on system, tools and the last turn survive translation, and the second call reads the cache", async () => {
+    const system: Anthropic.TextBlockParam[] = [
+      { type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." },
+      { type: "text", text: `Instructions. ${"Follow the repository's conventions. ".repeat(200)}`, cache_control: { type: "ephemeral" } },
+    ];
+    const body = (question: string): Anthropic.MessageCreateParamsNonStreaming => ({
+      model: CLAUDE,
+      max_tokens: 2000,
+      system,
+      tools: [{ ...weather, cache_control: { type: "ephemeral" } }],
+      metadata: { user_id: "user_abc_account_def_session_123" },
+      messages: [{ role: "user", content: [{ type: "text", text: question, cache_control: { type: "ephemeral" } }] }],
+    });
+    const first = await client.messages.create(body("What does this repo do?"));
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(1000);
+    const sent = lastAnthropicBody();
+    expect(sent.system[1].cache_control).toEqual({ type: "ephemeral" });
+    expect(sent.tools[0]).toMatchObject({ name: "get_weather", cache_control: { type: "ephemeral" } });
+    expect(sent.messages[0].content[0].cache_control).toEqual({ type: "ephemeral" });
+    expect(sent.metadata).toEqual({ user_id: "user_abc_account_def_session_123" });
+    const second = await client.messages.create(body("And its tests?"));
+    expect(second.usage.cache_read_input_tokens).toBeGreaterThan(1000);
+    expect((second as any)._cost).toBeLessThan((first as any)._cost);
+  });
+
   test("an upstream 529 is 529 overloaded_error; a mid-stream failure is an error event", async () => {
     anthropic.script(overloaded());
     const err = await client.messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
@@ -274,6 +299,32 @@ describe("the engine's own errors in Anthropic's shape", () => {
       .catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect(err.error.error.message).toContain("web_search_20250305");
+  });
+});
+
+describe("the engine at its concurrency limit", () => {
+  test("is 529 overloaded_error with retry-after, Anthropic's 'try again shortly'", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(join(home, "config.json"), JSON.stringify({ server: { max_concurrent_requests: 1 } }));
+    const e = await startEngine({ home, env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: openai.apiKey } });
+    const gate = streamGate();
+    openai.script({ content: "held", gate });
+    try {
+      const c = new Anthropic({ baseURL: e.url, apiKey: "anything", maxRetries: 0 });
+      const held = c.messages.create({ model: GPT, max_tokens: 5, messages: [{ role: "user", content: "first" }] });
+      await gate.waiting();
+      const err = await c.messages.create({ model: GPT, max_tokens: 5, messages: [{ role: "user", content: "second" }] }).catch((x) => x);
+      expect(err).toBeInstanceOf(Anthropic.APIError);
+      expect(err.status).toBe(529);
+      expect(err.error).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+      expect(err.headers.get("retry-after")).toBe("1");
+      gate.releaseAll();
+      expect((await held).content).toEqual([{ type: "text", text: "held" }] as any);
+    } finally {
+      gate.releaseAll();
+      await e.stop();
+    }
   });
 });
 
