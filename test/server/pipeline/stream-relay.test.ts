@@ -51,7 +51,7 @@ async function relay(opening = event("", null), clientWantsUsage = false) {
 /** Mistral's finishing chunk: the finish_reason and the usage together, no usage chunk after it. */
 const finishWithUsage = `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1, model: "mistral-small-latest", choices: [{ index: 0, delta: { content: "" }, finish_reason: "stop" }], usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } })}\n\n`;
 
-async function readAll(client: ReadableStreamDefaultReader<string>): Promise<any[]> {
+async function readAll(client: { read(): Promise<{ done: boolean; value?: string }> }): Promise<any[]> {
   let text = "";
   for (let r = await client.read(); !r.done; r = await client.read()) text += r.value;
   return text
