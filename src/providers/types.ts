@@ -27,29 +27,8 @@ export type Credentials = Pick<Target, "key" | "keySource" | "aws" | "apiVersion
 export interface StreamChunk {
   chunk: ChatCompletionChunk;
   raw?: string;
-  /**
-   * The signature of the thinking block that ended just before this chunk (Anthropic). Never sent
-   * to an OpenAI client; inbound dialects that have thinking blocks (Messages) put it back on the block.
-   */
-  thinkingSignature?: string;
-}
-
-/**
- * The reasoning blocks (thinking with signatures, redacted thinking) of a whole answer, in order,
- * on the answer's message under this symbol: invisible to JSON.stringify and to OpenAI clients,
- * read by inbound dialects that have such blocks (Messages). Set with `attachReasoningBlocks`.
- */
-export const REASONING_BLOCKS: unique symbol = Symbol("opentracy.reasoningBlocks");
-
-export type NativeReasoningBlock = { type: "thinking"; thinking: string; signature: string } | { type: "redacted_thinking"; data: string };
-
-/** Puts the blocks on `message`, not enumerable: spreads, equality checks and serialisation skip them. */
-export function attachReasoningBlocks(message: object, blocks: NativeReasoningBlock[]): void {
-  Object.defineProperty(message, REASONING_BLOCKS, { value: blocks, enumerable: false, configurable: true });
-}
-
-export function reasoningBlocksOf(message: unknown): NativeReasoningBlock[] | undefined {
-  return message && typeof message === "object" ? ((message as Record<symbol, unknown>)[REASONING_BLOCKS] as NativeReasoningBlock[] | undefined) : undefined;
+  /** The upstream event's own SSE frame, when an inbound dialect relays the upstream's stream as it is (dialects/anthropic-messages/native.ts). */
+  nativeFrame?: string;
 }
 
 /** An upstream failure, already in OpenAI's shape, with the headers a client may act on. */

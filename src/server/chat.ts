@@ -83,7 +83,12 @@ export async function handleChat(req: Request, deps: ChatDeps, token: TokenEntry
 export const noop = () => {};
 
 /** The request's finish step, once admitted: the trace, then the slot and the connection's idle limit given back. */
-export function requestFinish(req: Request, deps: ChatDeps, call: Call, server: Server<undefined> | undefined): Finish {
+export function requestFinish(
+  req: Request,
+  deps: Pick<ChatDeps, "admission" | "limits" | "writer" | "requestLog" | "liveFeed">,
+  call: Call,
+  server: Server<undefined> | undefined,
+): Finish {
   const { admission, limits } = deps;
   return finishOnce(
     call,

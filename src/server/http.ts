@@ -4,7 +4,7 @@ import { ApiError, toWire } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
 import { authenticate, authenticateApi, authenticateToken } from "./auth.ts";
-import { handleCountTokens, handleMessages } from "./messages.ts";
+import { handleCountTokens, handleMessages, type MessagesDeps, messagesAttempts } from "./messages.ts";
 import { anthropicErrorResponse } from "../dialects/anthropic-messages/errors.ts";
 import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
@@ -109,9 +109,10 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   // Web UI sessions live in this process only: a restart signs everyone out.
   const sessions = new Sessions();
   const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
+  const messagesDeps: MessagesDeps = { ...engine, attempts: messagesAttempts(engine.health) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
   const messages = {
-    POST: guard(engine, (req, server, token) => handleMessages(req, chatDeps, token, server), undefined, "anthropic"),
+    POST: guard(engine, (req, server, token) => handleMessages(req, messagesDeps, token, server), undefined, "anthropic"),
     OPTIONS: preflight(engine),
   };
   const countTokens = { POST: guard(engine, (req) => handleCountTokens(req, engine), undefined, "anthropic"), OPTIONS: preflight(engine) };

@@ -1,5 +1,4 @@
 import type { ChatCompletion, Usage } from "../../openai/schema.ts";
-import { reasoningBlocksOf } from "../../providers/types.ts";
 
 /** Anthropic's `usage`: input_tokens is the uncached input only; cache reads and writes are counted apart. */
 export interface MessagesUsage {
@@ -54,16 +53,14 @@ export type ContentBlock =
 
 /**
  * A whole chat completion → an Anthropic Message. Content blocks come in Claude's order:
- * thinking (with the signatures an Anthropic upstream gave, else an empty signature), text, then
- * one tool_use per tool call with its arguments parsed back into `input`.
+ * thinking (another provider's reasoning text, so with an empty signature: Anthropic targets take
+ * the native path), text, then one tool_use per tool call with its arguments parsed back into `input`.
  */
 export function toMessage(completion: ChatCompletion, traceId: string, requestedModel: string): Record<string, unknown> {
   const choice = completion.choices[0];
   const message = (choice?.message ?? { role: "assistant", content: null }) as Record<string, unknown>;
   const content: ContentBlock[] = [];
-  const native = reasoningBlocksOf(message);
-  if (native?.length) content.push(...native.map((b) => ({ ...b })));
-  else if (typeof message.reasoning_content === "string" && message.reasoning_content !== "") {
+  if (typeof message.reasoning_content === "string" && message.reasoning_content !== "") {
     content.push({ type: "thinking", thinking: message.reasoning_content, signature: "" });
   }
   const text = textOf(message.content) || (typeof message.refusal === "string" ? message.refusal : "");

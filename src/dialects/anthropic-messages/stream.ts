@@ -10,7 +10,7 @@ type Open = { kind: "text" } | { kind: "thinking" } | { kind: "tool"; call: numb
 /**
  * OpenAI chunks → Anthropic's stream, event for event as the Messages API sends it:
  * `message_start`, then per content block `content_block_start`, its deltas (`text_delta`,
- * `thinking_delta`, `signature_delta`, `input_json_delta`) and `content_block_stop`, then
+ * `thinking_delta`, `input_json_delta`) and `content_block_stop`, then
  * `message_delta` (stop_reason, the whole usage, and the engine's extras `_cost`, `_latency_ms`,
  * `_routing`) and `message_stop`. A failure after the start is an `error` event with Anthropic's
  * error object.
@@ -18,8 +18,8 @@ type Open = { kind: "text" } | { kind: "thinking" } | { kind: "tool"; call: numb
  * A block is open until a chunk brings content of another kind: reasoning_content is a thinking
  * block, content a text block, each new tool call (a delta with an `id`) a tool_use block whose
  * arguments stream as `input_json_delta` pieces, unchanged, so the client's concatenation is the
- * upstream's JSON. The signature of an Anthropic thinking block arrives on the chunk after it
- * (StreamChunk.thinkingSignature) and goes out as a `signature_delta` before the block stops.
+ * upstream's JSON. Thinking here is another provider's reasoning text: it has no signature
+ * (Anthropic targets take the native path, native.ts).
  *
  * Memory: a few counters and the map of tool-call indexes to block indexes; no text is kept.
  */
@@ -40,13 +40,6 @@ export class MessagesStreamEncoder {
   chunk(sc: StreamChunk): string {
     const { chunk } = sc;
     let out = this.started ? "" : this.start(chunk.id, chunk.model);
-    if (sc.thinkingSignature && this.open?.kind === "thinking") {
-      out += event("content_block_delta", {
-        type: "content_block_delta",
-        index: this.next - 1,
-        delta: { type: "signature_delta", signature: sc.thinkingSignature },
-      });
-    }
     const choice = chunk.choices[0];
     if (!choice) return out;
     const delta = choice.delta ?? {};

@@ -1,6 +1,5 @@
 import type { ChatCompletion } from "../../openai/schema.ts";
 import { badUpstream } from "../errors.ts";
-import { attachReasoningBlocks } from "../types.ts";
 import { parseUpstreamJson } from "../upstream-json.ts";
 import { isErrorBody, streamError } from "./errors.ts";
 import { toFinishReason } from "./finish-reason.ts";
@@ -52,7 +51,6 @@ export function parseResponse(text: string): ChatCompletion {
   };
   if (reasoningText) message.reasoning_content = reasoningText;
   if (toolCalls.length) message.tool_calls = toolCalls;
-  if (reasoning.length) attachReasoningBlocks(message, reasoning);
 
   return {
     id: typeof msg.id === "string" ? msg.id : `msg_${crypto.randomUUID()}`,

@@ -16,7 +16,7 @@ import { PROVIDER } from "./wire.ts";
 type Delta = ChatCompletionChunk["choices"][number]["delta"];
 type BlockState =
   | { kind: "text" }
-  | { kind: "thinking"; block: ThinkingBlock | null; signature: string }
+  | { kind: "thinking"; block: ThinkingBlock | null }
   | { kind: "tool"; toolIndex: number; argued: boolean }
   | { kind: "other" };
 
@@ -48,19 +48,8 @@ export class Translator implements StreamTranslator<EventSourceMessage> {
   private reasoning: ReasoningBlock[] = [];
   private toolCount = 0;
   private readonly textFrames = new TextFrames();
-  /** The signature of a thinking block that just ended, for the next chunk to carry (StreamChunk.thinkingSignature). */
-  private signature: string | null = null;
 
   translate(sse: EventSourceMessage, out: StreamChunk[]): void {
-    const from = out.length;
-    this.translateEvent(sse, out);
-    if (this.signature !== null && out.length > from) {
-      out[from]!.thinkingSignature = this.signature;
-      this.signature = null;
-    }
-  }
-
-  private translateEvent(sse: EventSourceMessage, out: StreamChunk[]): void {
     const event = parseUpstreamJson(sse.data, PROVIDER, `stream event '${sse.event ?? "message"}'`);
     if (isErrorBody(event)) throw streamError(event);
     switch (event?.type) {
@@ -120,7 +109,7 @@ export class Translator implements StreamTranslator<EventSourceMessage> {
       case "thinking": {
         const kept = this.keepsReasoning() ? { type: "thinking" as const, thinking: block.thinking ?? "", signature: block.signature ?? "" } : null;
         if (kept) this.reasoning.push(kept);
-        this.blocks.set(index, { kind: "thinking", block: kept, signature: block.signature ?? "" });
+        this.blocks.set(index, { kind: "thinking", block: kept });
         if (block.thinking) this.emit({ reasoning_content: block.thinking }, out);
         return;
       }
@@ -153,10 +142,7 @@ export class Translator implements StreamTranslator<EventSourceMessage> {
         if (delta.thinking) this.emit({ reasoning_content: delta.thinking }, out);
         return;
       case "signature_delta":
-        if (state?.kind === "thinking") {
-          state.signature += delta.signature ?? "";
-          if (state.block) state.block.signature = state.signature;
-        }
+        if (state?.kind === "thinking" && state.block) state.block.signature += delta.signature ?? "";
         return;
       case "input_json_delta":
         if (state?.kind === "tool" && delta.partial_json) {
@@ -171,7 +157,6 @@ export class Translator implements StreamTranslator<EventSourceMessage> {
   private stopBlock(index: number, out: StreamChunk[]): void {
     const state = this.blocks.get(index);
     if (state?.kind === "tool" && !state.argued) this.emit({ tool_calls: [{ index: state.toolIndex, function: { arguments: "{}" } }] }, out);
-    if (state?.kind === "thinking" && state.signature) this.signature = state.signature;
     this.blocks.delete(index);
   }
 

@@ -22,7 +22,13 @@ beforeAll(async () => {
   const home = tempHome();
   mkdirSync(home, { recursive: true, mode: 0o700 });
   // One try per request and no circuit breaking: each test sees exactly the upstream answer it scripted.
-  writeFileSync(join(home, "config.json"), JSON.stringify({ routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1000, period_ms: 1 } } }));
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({
+      routing: { retry: { max_attempts: 1 }, cooldown: { failures: 1000, period_ms: 1 } },
+      aliases: { "claude-then-gpt": { targets: ["anthropic/claude-haiku-4-5", "openai/gpt-4o"] } },
+    }),
+  );
   engine = await startEngine({
     home,
     env: { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: openai.apiKey, ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: anthropic.apiKey },
@@ -276,6 +282,89 @@ describe("routed to Anthropic", () => {
       .catch((e) => e);
     expect(broken).toBeInstanceOf(Anthropic.APIError);
     expect(broken.error).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+  });
+});
+
+describe("same dialect in and out: Anthropic targets get the request as the client wrote it", () => {
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${engine.url}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers },
+      body: JSON.stringify(body),
+    });
+
+  test("body, anthropic-version and anthropic-beta forwarded; the answer is Anthropic's own with the extras; stop_sequence exact", async () => {
+    const body = {
+      model: CLAUDE,
+      max_tokens: 50,
+      top_k: 5,
+      stop_sequences: ["STOP"],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "document", source: { type: "text", media_type: "text/plain", data: "a doc" } },
+            { type: "text", text: "one two STOP three" },
+          ],
+        },
+      ],
+    };
+    anthropic.script({ text: "one two STOP three" });
+    const res = await post(body, { "anthropic-beta": "context-1m-2025-08-07" });
+    expect(res.status).toBe(200);
+    const msg = (await res.json()) as any;
+    const up = anthropic.requests.at(-1)!;
+    expect(up.headers["anthropic-beta"]).toBe("context-1m-2025-08-07");
+    expect(up.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(up.headers["x-api-key"]).toBe(anthropic.apiKey);
+    expect(up.body).toEqual({ ...body, model: "claude-haiku-4-5" });
+    expect(msg.stop_reason).toBe("stop_sequence");
+    expect(msg.stop_sequence).toBe("STOP");
+    expect(msg.content).toEqual([{ type: "text", text: "one two " }]);
+    expect(msg.usage.service_tier).toBe("standard");
+    expect(msg._routing).toMatchObject({ selected_model: CLAUDE, provider: "anthropic" });
+    expect(typeof msg._cost).toBe("number");
+  });
+
+  test("a stream is Anthropic's own events (ping included), the extras on message_delta", async () => {
+    anthropic.script({ thinking: "Plan.", text: "Done.", toolUses: [{ name: "get_weather", input: { city: "Oslo" } }] });
+    const events = await rawEvents({
+      model: CLAUDE,
+      max_tokens: 3000,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      tools: [weather],
+      messages: [{ role: "user", content: "go" }],
+    });
+    const names = events.map(([n]) => n);
+    expect(names).toContain("ping");
+    expect(names.slice(-2)).toEqual(["message_delta", "message_stop"]);
+    expect(events.filter(([, d]) => d.delta?.type === "signature_delta").map(([, d]) => d.delta.signature)).toEqual([signThinking("Plan.")]);
+    const delta = events.at(-2)![1];
+    expect(delta.delta.stop_reason).toBe("tool_use");
+    expect(delta._routing.provider).toBe("anthropic");
+    expect(typeof delta._cost).toBe("number");
+    expect(delta._cost).toBeGreaterThan(0);
+  });
+
+  test("a fallback from Anthropic to OpenAI translates; a request only Anthropic could take is a 400 elsewhere", async () => {
+    anthropic.script(overloaded());
+    openai.script({ content: "from gpt" });
+    const msg = await client.messages.create({ model: "claude-then-gpt", max_tokens: 20, messages: [{ role: "user", content: "hi" }] });
+    expect(msg.content).toEqual([{ type: "text", text: "from gpt" }] as any);
+    expect((msg as any)._routing).toMatchObject({ alias: "claude-then-gpt", selected_model: GPT });
+    expect((msg as any)._routing.attempts.map((a: any) => [a.model, a.status])).toEqual([
+      [CLAUDE, 529],
+      [GPT, 200],
+    ]);
+
+    const doc = { type: "document", source: { type: "text", media_type: "text/plain", data: "d" } };
+    const res = await post({ model: GPT, max_tokens: 5, messages: [{ role: "user", content: [doc] }] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error).toMatchObject({ type: "invalid_request_error" });
+    expect(
+      ((await (await post({ model: CLAUDE, max_tokens: 5, messages: [{ role: "user", content: [doc, { type: "text", text: "sum up" }] }] })).json()) as any)
+        .type,
+    ).toBe("message");
   });
 });
 

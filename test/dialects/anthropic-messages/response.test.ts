@@ -3,7 +3,6 @@ import { anthropicError } from "../../../src/dialects/anthropic-messages/errors.
 import { messagesUsage, stopReason, toMessage } from "../../../src/dialects/anthropic-messages/response.ts";
 import { ApiError, toWire } from "../../../src/errors/vocabulary.ts";
 import type { ChatCompletion } from "../../../src/openai/schema.ts";
-import { attachReasoningBlocks } from "../../../src/providers/types.ts";
 
 const TRACE = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const completion = (message: Record<string, unknown>, finish = "stop", extra: Partial<ChatCompletion> = {}): ChatCompletion => ({
@@ -55,19 +54,7 @@ describe("toMessage", () => {
     ]);
   });
 
-  test("thinking: the signed blocks an Anthropic upstream gave, in order, else reasoning_content unsigned", () => {
-    const signed = completion({ content: "42", reasoning_content: "hmm" });
-    attachReasoningBlocks(signed.choices[0]!.message, [
-      { type: "thinking", thinking: "hmm", signature: "sig" },
-      { type: "redacted_thinking", data: "opaque" },
-    ]);
-    // Invisible to serialisation: an OpenAI client never sees them.
-    expect(JSON.stringify(signed)).not.toContain("sig");
-    expect(toMessage(signed, TRACE, "m").content).toEqual([
-      { type: "thinking", thinking: "hmm", signature: "sig" },
-      { type: "redacted_thinking", data: "opaque" },
-      { type: "text", text: "42" },
-    ]);
+  test("another provider's reasoning text is a thinking block with an empty signature, before the text", () => {
     expect(toMessage(completion({ content: "42", reasoning_content: "deep" }), TRACE, "m").content).toEqual([
       { type: "thinking", thinking: "deep", signature: "" },
       { type: "text", text: "42" },

@@ -83,23 +83,22 @@ describe("MessagesStreamEncoder", () => {
     });
   });
 
-  test("thinking then text then two tool calls: blocks in order, the signature before the thinking block stops, arguments intact", () => {
+  test("thinking then text then two tool calls: blocks in order, each stopped before the next starts, arguments intact", () => {
     const args1 = '{"city": "Oslo \\"N\\"", "n": [1,2]}';
     const events = run([
       chunk({ role: "assistant", content: "" }),
       chunk({ reasoning_content: "Let me " }),
       chunk({ reasoning_content: "think." }),
-      chunk({ content: "Checking." }, null, { thinkingSignature: "SIG" }),
+      chunk({ content: "Checking." }),
       chunk({ tool_calls: [{ index: 0, id: "toolu_1", type: "function", function: { name: "w", arguments: "" } }] }),
       ...[...args1].map((c) => chunk({ tool_calls: [{ index: 0, function: { arguments: c } }] })),
       chunk({ tool_calls: [{ index: 1, id: "toolu_2", type: "function", function: { name: "t", arguments: "{}" } }] }),
       chunk({}, "tool_calls"),
     ]);
-    const sigAt = events.findIndex(([, d]) => d.delta?.type === "signature_delta");
-    expect(events[sigAt]![1].index).toBe(0);
-    expect(events[sigAt + 1]).toEqual(["content_block_stop", { type: "content_block_stop", index: 0 }]);
+    const textStart = events.findIndex(([n, d]) => n === "content_block_start" && d.content_block.type === "text");
+    expect(events[textStart - 1]).toEqual(["content_block_stop", { type: "content_block_stop", index: 0 }]);
     expect(assemble(events)).toEqual([
-      { type: "thinking", thinking: "Let me think.", signature: "SIG" },
+      { type: "thinking", thinking: "Let me think.", signature: "" },
       { type: "text", text: "Checking." },
       { type: "tool_use", id: "toolu_1", name: "w", input: JSON.parse(args1) },
       { type: "tool_use", id: "toolu_2", name: "t", input: {} },

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { anthropicAdapter } from "../../../src/providers/anthropic/index.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import { reasoningBlocksOf } from "../../../src/providers/types.ts";
 import { fixtureText, target } from "./helpers.ts";
 
 const parse = (name: string) => anthropicAdapter.parseResponse(fixtureText(name), target());
@@ -106,22 +105,6 @@ describe("shapes the recordings do not cover", () => {
     ]);
     expect(calls[1].thinking_blocks).toBeUndefined();
     expect(out.choices[0]!.message.reasoning_content).toBe("Two lookups.");
-  });
-
-  test("the reasoning blocks also sit on the message under a symbol, with or without tool calls, and are never serialised", () => {
-    const out = anthropicAdapter.parseResponse(
-      message({
-        content: [
-          { type: "thinking", thinking: "Hm.", signature: "SIG-1" },
-          { type: "text", text: "42" },
-        ],
-      }),
-      target(),
-    );
-    const msg = out.choices[0]!.message;
-    expect(reasoningBlocksOf(msg)).toEqual([{ type: "thinking", thinking: "Hm.", signature: "SIG-1" }]);
-    expect(JSON.stringify(out)).not.toContain("SIG-1");
-    expect(Object.keys(msg)).not.toContain("thinking_blocks");
   });
 
   test("cache reads and writes are part of prompt_tokens, each reported apart", () => {

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { anthropicAdapter } from "../../../src/providers/anthropic/index.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
-import type { StreamChunk } from "../../../src/providers/types.ts";
 import { fixtureEvents, sseBody, target, translate } from "./helpers.ts";
 
 const withChoices = (chunks: ChatCompletionChunk[]) => chunks.filter((c) => c.choices.length > 0);
@@ -143,28 +142,6 @@ describe("streams the recordings do not cover", () => {
     expect(reasoningOf(chunks)).toBe("Two lookups.");
     expect(contentOf(chunks)).toBe("Checking.");
     expect(withChoices(chunks).at(-1)!.choices[0]!.finish_reason).toBe("tool_calls");
-  });
-
-  test("each thinking block's signature rides, unserialised, on the first chunk after the block, tool call or not", async () => {
-    const all: StreamChunk[] = [];
-    const events = [
-      start(),
-      block(0, { type: "thinking", thinking: "", signature: "" }),
-      delta(0, { type: "thinking_delta", thinking: "Hm." }),
-      delta(0, { type: "signature_delta", signature: "SIG-A" }),
-      stop(0),
-      { type: "ping" },
-      block(1, { type: "text", text: "" }),
-      delta(1, { type: "text_delta", text: "42" }),
-      stop(1),
-      ...end("end_turn"),
-    ];
-    for await (const sc of anthropicAdapter.streamChunks(sseBody(events), target())) all.push(sc);
-    const signed = all.filter((sc) => sc.thinkingSignature);
-    expect(signed).toHaveLength(1);
-    expect(signed[0]!.thinkingSignature).toBe("SIG-A");
-    expect(signed[0]!.chunk.choices[0]!.delta.content).toBe("42");
-    expect(JSON.stringify(signed[0]!.chunk)).not.toContain("SIG-A");
   });
 
   test("cache reads and writes from message_start reach the usage chunk", async () => {
