@@ -243,7 +243,7 @@ describe("routed to Anthropic", () => {
     expect(msg.usage).toMatchObject({ input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 });
   });
 
-  test("a Claude Code-shaped request: cache breakpoints on system, tools and the last turn survive translation, and the second call reads the cache", async () => {
+  test("a Claude Code-shaped request: cache breakpoints on system, tools and the last turn reach Anthropic, and the second call reads the cache", async () => {
     const system: Anthropic.TextBlockParam[] = [
       { type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." },
       { type: "text", text: `Instructions. ${"Follow the repository's conventions. ".repeat(200)}`, cache_control: { type: "ephemeral" } },
