@@ -13,6 +13,7 @@ const LAYERS: string[][] = [
   ["routing"],
   ["telemetry"],
   ["ui"],
+  ["dialects"],
   ["server"],
   ["cli"],
 ];

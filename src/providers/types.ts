@@ -28,6 +28,8 @@ export type Credentials = Pick<Target, "key" | "keySource" | "aws" | "apiVersion
 export interface StreamChunk {
   chunk: ChatCompletionChunk;
   raw?: string;
+  /** The upstream event's own SSE frame, when an inbound dialect relays the upstream's stream as it is (dialects/anthropic-messages/native.ts). */
+  nativeFrame?: string;
 }
 
 /** An upstream failure, already in OpenAI's shape, with the headers a client may act on. */

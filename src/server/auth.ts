@@ -15,22 +15,33 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * The answer never echoes what was presented, so a mistyped provider key cannot land in a log.
  */
 export function authenticate(req: Request, tokens: TokenIndex, policy: AuthPolicy): TokenEntry | null | Response {
+  const who = authenticateToken(req, tokens, policy, false);
+  return who instanceof ApiError ? openaiErrorResponse(who) : who;
+}
+
+/**
+ * The same check, answering with the engine's error for the caller's API to render. With
+ * `xApiKey` (Anthropic's Messages API, where Claude Code sends its key as `x-api-key`) that
+ * header is accepted beside `Authorization: Bearer`; either holding a valid token will do.
+ */
+export function authenticateToken(req: Request, tokens: TokenIndex, policy: AuthPolicy, xApiKey: boolean): TokenEntry | null | ApiError {
   if (tokens.size === 0) {
     if (policy.openWithoutTokens) return null;
-    return openaiErrorResponse(
-      new ApiError("invalid_api_key", "This engine has no API tokens configured and is not on a loopback address; create one with `opentracy tokens create`."),
+    return new ApiError(
+      "invalid_api_key",
+      "This engine has no API tokens configured and is not on a loopback address; create one with `opentracy tokens create`.",
     );
   }
   const m = BEARER.exec(req.headers.get("authorization") ?? "");
-  const entry = m ? verifyToken(m[1], tokens) : null;
+  const apiKey = xApiKey ? req.headers.get("x-api-key")?.trim() || null : null;
+  const entry = (apiKey ? verifyToken(apiKey, tokens) : null) ?? (m ? verifyToken(m[1], tokens) : null);
   if (entry) return entry;
-  return openaiErrorResponse(
-    new ApiError(
-      "invalid_api_key",
-      m
-        ? "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key."
-        : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
-    ),
+  if (m || apiKey) return new ApiError("invalid_api_key", "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key.");
+  return new ApiError(
+    "invalid_api_key",
+    xApiKey
+      ? "You didn't provide an API key. Send an engine token as `x-api-key: <token>` or `Authorization: Bearer <token>` (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)."
+      : "You didn't provide an API key. Send an engine token as `Authorization: Bearer <token>` (the OpenAI SDK's api_key).",
   );
 }
 

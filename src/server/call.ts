@@ -2,7 +2,7 @@ import { costUSD } from "../pricing/cost.ts";
 import type { Usage } from "../openai/schema.ts";
 import type { Config } from "../config/schema.ts";
 import type { AttemptRecorder } from "../routing/run-attempts.ts";
-import type { TraceAttempt, TraceRecord } from "../traces/record.ts";
+import type { TraceApi, TraceAttempt, TraceRecord } from "../traces/record.ts";
 
 /** Shared by every call without tags: never mutated (metadata.ts builds a new object). */
 const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -10,7 +10,7 @@ const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, stri
 export type AttemptKind = TraceAttempt["kind"];
 
 /** The API a call came in through, as its trace records it. */
-export type Api = "chat" | "embeddings";
+export type Api = TraceApi;
 
 /** What a finished request records about its failure; null when it succeeded. */
 export interface TraceError {

@@ -27,7 +27,7 @@ export interface ChatDeps extends EndpointDeps {
 }
 
 /** One chat request as the attempt loop hands it to each try. */
-interface ChatAttempt {
+export interface ChatAttempt {
   settings: Settings;
   env: NodeJS.ProcessEnv;
   body: ChatRequestBody;

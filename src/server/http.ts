@@ -1,9 +1,11 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
-import { ApiError } from "../errors/vocabulary.ts";
+import { ApiError, toWire } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
-import { authenticate, authenticateApi } from "./auth.ts";
+import { authenticate, authenticateApi, authenticateToken } from "./auth.ts";
+import { handleCountTokens, handleMessages, type MessagesDeps, messagesAttempts } from "./messages.ts";
+import { anthropicErrorResponse } from "../dialects/anthropic-messages/errors.ts";
 import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
@@ -27,7 +29,7 @@ type Handler = (req: Request, server: Server<undefined>, token: TokenEntry | nul
  * the web UI's session cookie also signs the caller in, and a cookie-authenticated request that
  * changes state must pass the CSRF rule (session.ts).
  */
-function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
+function guard(engine: Engine, handler: Handler, sessions?: Sessions, dialect: "openai" | "anthropic" = "openai") {
   return async (req: Request, server: Server<undefined>): Promise<Response> => {
     // SDKs and curl send no Origin: skip the browser checks on the hot path.
     const browser = req.headers.get("origin") !== null;
@@ -36,7 +38,11 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions) {
       if (denied) return denied;
     }
     let res: Response;
-    if (!sessions) {
+    if (dialect === "anthropic") {
+      // Anthropic's Messages API: the token as `x-api-key` too (Claude Code with ANTHROPIC_API_KEY), errors in Anthropic's shape.
+      const who = authenticateToken(req, engine.settings.current.tokens, engine.auth, true);
+      res = who instanceof ApiError ? anthropicErrorResponse(toWire(who)) : await handler(req, server, who);
+    } else if (!sessions) {
       // /v1: bearer tokens only, no cookie parsing on the hot path.
       const who = authenticate(req, engine.settings.current.tokens, engine.auth);
       res = who instanceof Response ? who : await handler(req, server, who);
@@ -99,7 +105,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -113,9 +119,15 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   // Web UI sessions live in this process only: a restart signs everyone out.
   const sessions = new Sessions();
   const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
+  const messagesDeps: MessagesDeps = { ...engine, attempts: messagesAttempts(engine.health) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
   const embeddingsDeps: EmbeddingsDeps = { ...engine, attempts: embeddingsAttempts(engine.health) };
   const embeddings = { POST: guard(engine, (req, server, token) => handleEmbeddings(req, embeddingsDeps, token, server)), OPTIONS: preflight(engine) };
+  const messages = {
+    POST: guard(engine, (req, server, token) => handleMessages(req, messagesDeps, token, server), undefined, "anthropic"),
+    OPTIONS: preflight(engine),
+  };
+  const countTokens = { POST: guard(engine, (req) => handleCountTokens(req, engine), undefined, "anthropic"), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
   const model = { GET: guard(engine, (req) => retrieve(req, engine)), OPTIONS: preflight(engine) };
@@ -158,6 +170,9 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/chat/completions": chat,
       "/v1/embeddings": embeddings,
       "/embeddings": embeddings,
+      // Anthropic's Messages API (Claude Code, the Anthropic SDKs), translated at the edge.
+      "/v1/messages": messages,
+      "/v1/messages/count_tokens": countTokens,
       "/v1/models": models,
       "/models": models,
       "/v1/models/*": model,

@@ -1,6 +1,6 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../../auth/tokens.ts";
-import { ApiError, toWire } from "../../errors/vocabulary.ts";
+import { ApiError, toWire, type WireError } from "../../errors/vocabulary.ts";
 import type { LiveFeed } from "../../traces/live-feed.ts";
 import type { TraceWriter } from "../../traces/writer.ts";
 import type { Admission } from "../admission.ts";
@@ -25,7 +25,8 @@ export interface EndpointDeps {
 /**
  * The frame of every `/v1` endpoint: the request's Call (with the token, the metadata headers and
  * the API called), admission (429 when full), the finish step that records the trace once and
- * gives the slot back, and the edge where an ApiError from any step is answered in OpenAI's shape.
+ * gives the slot back, and the edge where an ApiError from any step is answered in the endpoint's
+ * own error shape (`fail`: OpenAI's by default, Anthropic's for /v1/messages).
  * `steps` is the endpoint's own composition (read, validate, plan, run attempts, answer).
  */
 export async function serveEndpoint(
@@ -35,6 +36,7 @@ export async function serveEndpoint(
   server: Server<undefined> | undefined,
   api: Api,
   steps: (call: Call, finish: Finish) => Promise<Response>,
+  fail: (call: Call, finish: Finish, e: WireError) => Response = failOpenAI,
 ): Promise<Response> {
   const call = new Call();
   call.api = api;
@@ -43,7 +45,7 @@ export async function serveEndpoint(
   const { admission, limits } = deps;
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
-    return failOpenAI(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
+    return fail(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
   }
   const finish = finishOnce(
     call,
@@ -64,7 +66,7 @@ export async function serveEndpoint(
   try {
     return await steps(call, finish);
   } catch (e) {
-    if (e instanceof ApiError) return failOpenAI(call, finish, toWire(e));
+    if (e instanceof ApiError) return fail(call, finish, toWire(e));
     const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
     finish(bug.status, { type: bug.type, message: bug.message });
     throw e;

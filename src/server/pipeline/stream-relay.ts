@@ -1,6 +1,6 @@
 import type { Config } from "../../config/schema.ts";
 import { ApiError, toWire } from "../../errors/vocabulary.ts";
-import type { ChatCompletionChunk } from "../../openai/schema.ts";
+import type { ChatCompletionChunk, Usage } from "../../openai/schema.ts";
 import { StreamAccumulator } from "../../openai/stream-accumulator.ts";
 import { UpstreamError } from "../../providers/errors.ts";
 import type { MappedError, StreamChunk } from "../../providers/types.ts";
@@ -22,6 +22,8 @@ export interface RelayOptions {
   /** Keep the answer's text for the trace (content tracing on). */
   keepText: boolean;
   abort: AbortController;
+  /** The frames of the API the client called; default OpenAI's. */
+  encoder?: StreamEncoder;
 }
 
 /**
@@ -33,10 +35,90 @@ export interface RelayOptions {
 export type RelayState = "opening" | "relaying" | "ended" | "failed" | "cancelled";
 
 /**
- * OpenAI chunks from any adapter → the SSE stream the client asked for. Chunks pass through as
- * the upstream's own bytes; only a chunk carrying the extras is rebuilt. Without include_usage,
- * the chunk holding a finish_reason is held back until the stream ends, so the last chunk the
- * client sees has non-empty `choices` and carries usage and the extras.
+ * How a relay writes its frames: the API the client called decides. `chunk` returns the frames
+ * one chunk becomes (often none), `end` the tail that carries usage and the extras, `fail` the
+ * error event. OpenAI's is below; other inbound dialects bring their own (dialects/).
+ */
+export interface StreamEncoder {
+  chunk(sc: StreamChunk): string;
+  end(usage: Usage | null, extras: Record<string, unknown>): string;
+  fail(error: MappedError): string;
+}
+
+/**
+ * OpenAI's SSE frames. Chunks pass through as the upstream's own bytes; only a chunk carrying the
+ * extras is rebuilt. Without include_usage, the chunk holding a finish_reason is held back until
+ * the stream ends, so the last chunk the client sees has non-empty `choices` and carries usage and
+ * the extras.
+ */
+export class OpenAIFrames implements StreamEncoder {
+  /** The chunk with a finish_reason, held back to carry the extras (when the client did not ask for usage). */
+  private held: StreamChunk | null = null;
+  /** The upstream's usage chunk (`choices: []`), re-sent with the extras if the client asked for usage. */
+  private usageChunk: ChatCompletionChunk | null = null;
+  private last: ChatCompletionChunk | null = null;
+
+  constructor(
+    private readonly call: Call,
+    private readonly clientWantsUsage: boolean,
+  ) {}
+
+  chunk(sc: StreamChunk): string {
+    const { chunk } = sc;
+    this.last = chunk;
+    if (chunk.choices.length === 0) {
+      // The usage chunk we asked for; the client sees it only if it asked too, with the extras.
+      if (chunk.usage) this.usageChunk = chunk;
+      return "";
+    }
+    let out = "";
+    if (!this.clientWantsUsage && chunk.choices.some((c) => c.finish_reason)) {
+      if (this.held) out += frameOf(this.held);
+      this.held = sc;
+      return out;
+    }
+    if (this.held) {
+      out += frameOf(this.held);
+      this.held = null;
+    }
+    // Mistral, Together and Fireworks put `usage` on their finishing chunk instead of a chunk of
+    // its own. OpenAI's contract is that only the last chunk carries it: it moves there (end()).
+    return out + (chunk.usage ? frame(JSON.stringify({ ...chunk, usage: null })) : frameOf(sc));
+  }
+
+  end(usage: Usage | null, extras: Record<string, unknown>): string {
+    let out = "";
+    if (this.clientWantsUsage) {
+      if (this.held) out += frameOf(this.held);
+      const base = this.usageChunk ?? { ...this.skeleton(), choices: [], usage };
+      out += frame(JSON.stringify({ ...base, ...extras }));
+    } else {
+      const base = this.held?.chunk ?? { ...this.skeleton(), choices: [{ index: 0, delta: {}, finish_reason: null }] };
+      out += frame(JSON.stringify({ ...base, usage, ...extras }));
+    }
+    return out + DONE;
+  }
+
+  fail(mapped: MappedError): string {
+    // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
+    const out = this.held ? frameOf(this.held) : "";
+    return out + frame(JSON.stringify({ error: mapped.error }));
+  }
+
+  private skeleton() {
+    const { call, last } = this;
+    return {
+      id: last?.id ?? `chatcmpl-${call.id}`,
+      object: "chat.completion.chunk" as const,
+      created: last?.created ?? Math.floor(call.startedAt / 1000),
+      model: last?.model ?? call.model ?? call.requested,
+    };
+  }
+}
+
+/**
+ * OpenAI chunks from any adapter → the SSE stream the client asked for, in the frames of its
+ * encoder (OpenAI's unless the options bring another).
  *
  * Frames collect in `out` and go to the client as one write whenever the upstream body is about
  * to wait on the network (its flush point) and at the end: one write per network read, not per
@@ -46,11 +128,7 @@ export type RelayState = "opening" | "relaying" | "ended" | "failed" | "cancelle
 export class StreamRelay {
   state: RelayState = "opening";
   private readonly acc: StreamAccumulator;
-  /** The chunk with a finish_reason, held back to carry the extras (when the client did not ask for usage). */
-  private held: StreamChunk | null = null;
-  /** The upstream's usage chunk (`choices: []`), re-sent with the extras if the client asked for usage. */
-  private usageChunk: ChatCompletionChunk | null = null;
-  private last: ChatCompletionChunk | null = null;
+  private readonly encoder: StreamEncoder;
   private out = "";
   private handedOver = false;
   private controller: ReadableStreamDefaultController<string> | null = null;
@@ -60,6 +138,7 @@ export class StreamRelay {
     private readonly opts: RelayOptions,
   ) {
     this.acc = new StreamAccumulator(opts.keepText);
+    this.encoder = opts.encoder ?? new OpenAIFrames(opts.call, opts.clientWantsUsage);
   }
 
   /** The response body: a pull-driven stream, so the upstream is read only as fast as the client takes it. */
@@ -106,42 +185,16 @@ export class StreamRelay {
 
   private add(sc: StreamChunk): void {
     const { chunk } = sc;
-    const { call, config, clientWantsUsage } = this.opts;
-    this.last = chunk;
+    const { call, config } = this.opts;
     this.acc.add(chunk);
     if (chunk.usage) call.setUsage(chunk.usage, config, chunk.model);
-    if (chunk.choices.length === 0) {
-      // The usage chunk we asked for; the client sees it only if it asked too, with the extras.
-      if (chunk.usage) this.usageChunk = chunk;
-      return;
-    }
-    call.markFirstByte();
-    if (!clientWantsUsage && chunk.choices.some((c) => c.finish_reason)) {
-      if (this.held) this.out += frameOf(this.held);
-      this.held = sc;
-      return;
-    }
-    if (this.held) {
-      this.out += frameOf(this.held);
-      this.held = null;
-    }
-    // Mistral, Together and Fireworks put `usage` on their finishing chunk instead of a chunk of
-    // its own. OpenAI's contract is that only the last chunk carries it: it moves there (end()).
-    this.out += chunk.usage ? frame(JSON.stringify({ ...chunk, usage: null })) : frameOf(sc);
+    if (chunk.choices.length > 0) call.markFirstByte();
+    this.out += this.encoder.chunk(sc);
   }
 
   private end(): void {
     const { call } = this.opts;
-    const extras = call.extras();
-    if (this.opts.clientWantsUsage) {
-      if (this.held) this.out += frameOf(this.held);
-      const base = this.usageChunk ?? { ...this.skeleton(), choices: [], usage: call.usage };
-      this.out += frame(JSON.stringify({ ...base, ...extras }));
-    } else {
-      const base = this.held?.chunk ?? { ...this.skeleton(), choices: [{ index: 0, delta: {}, finish_reason: null }] };
-      this.out += frame(JSON.stringify({ ...base, usage: call.usage, ...extras }));
-    }
-    this.out += DONE;
+    this.out += this.encoder.end(call.usage, call.extras());
     this.close("ended", 200, null);
   }
 
@@ -152,9 +205,7 @@ export class StreamRelay {
       e instanceof UpstreamError
         ? e.mapped
         : toWire(e instanceof ApiError ? e : new ApiError("stream_interrupted", `upstream stream failed: ${(e as Error)?.message ?? e}`));
-    // The SDKs raise an APIError for a data event with an `error` member: the client is told, not silently cut off.
-    if (this.held) this.out += frameOf(this.held);
-    this.out += frame(JSON.stringify({ error: mapped.error }));
+    this.out += this.encoder.fail(mapped);
     this.close("failed", mapped.status, { type: mapped.error.type, message: mapped.error.message });
   }
 
@@ -183,17 +234,6 @@ export class StreamRelay {
     call.toolCalls = this.acc.toolCalls;
     call.response = this.acc.messages();
     this.opts.finish(status, error);
-  }
-
-  private skeleton() {
-    const { call } = this.opts;
-    const last = this.last;
-    return {
-      id: last?.id ?? `chatcmpl-${call.id}`,
-      object: "chat.completion.chunk" as const,
-      created: last?.created ?? Math.floor(call.startedAt / 1000),
-      model: last?.model ?? call.model ?? call.requested,
-    };
   }
 }
 

@@ -86,7 +86,16 @@ for (const b of backends()) {
           request: [{ role: "user", content: 'héllo ☃ "quoted" \\ back\nslash' }],
           response: [{ role: "assistant", content: "ok", reasoning_content: "thought" }],
         }),
-        traceAt(1000, { stream: true, alias: "smart", reasoning_tokens: 7, cached_tokens: 3, finish_reason: "tool_calls", tool_calls: 2, cost_usd: 0.0000222 }),
+        traceAt(1000, {
+          stream: true,
+          api: "messages",
+          alias: "smart",
+          reasoning_tokens: 7,
+          cached_tokens: 3,
+          finish_reason: "tool_calls",
+          tool_calls: 2,
+          cost_usd: 0.0000222,
+        }),
         makeErrorTrace({ ts_start: at(2000), ts_end: at(2050), provider: null, selected_model: null, attempts: [] }),
         traceAt(3000, {
           attempts: [
