@@ -44,6 +44,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "opentracy traces tail -n 50 --no-follow",
     "opentracy traces tail --json --model smart --status error",
   ],
+  "traces prune": ["opentracy traces prune                    # traces.retention_days / content_retention_days, now"],
   route: ["opentracy route explain smart"],
   "route explain": ["opentracy route explain smart", "opentracy route explain gpt-4o", "opentracy route explain groq/llama-3.3-70b-versatile --json"],
   tokens: ["opentracy tokens create --name ci", "opentracy tokens list", "opentracy tokens revoke ci"],

@@ -4,6 +4,7 @@ import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, TraceTargetError } from "../server/engine.ts";
 import { startServer } from "../server/http.ts";
 import { existsSync } from "node:fs";
+import { retentionOf, scheduleLocalRetention } from "../traces/retention.ts";
 import { VERSION } from "../version.ts";
 import { RequestLog, type LogFormat } from "../server/request-log.ts";
 import { startupSummary } from "../server/startup-summary.ts";
@@ -93,6 +94,9 @@ export function registerServe(program: Command): void {
       }
       engine.settings.watch();
       engine.writer.start();
+      // ClickHouse applies its TTLs itself; the local store is pruned by the engine, daily.
+      const retention =
+        engine.writer.status().sink === "file" ? scheduleLocalRetention(p.traces, () => retentionOf(engine.settings.current.config.traces), log) : null;
       if (engine.writer.status().sink === "file") log(`traces go to the local store in ${p.traces}`);
       for (const line of startupSummary(engine.settings.current, env)) log(line);
       // Tests and scripts read this line to learn the port when they asked for port 0.
@@ -111,6 +115,7 @@ export function registerServe(program: Command): void {
         log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
         engine.settings.close();
         engine.sharedFeed?.stop();
+        retention?.stop();
         // Stop listening at once; in-flight requests and streams may finish until the deadline.
         const drained = http.stop(false);
         let timer: ReturnType<typeof setTimeout> | undefined;

@@ -8,6 +8,9 @@ import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter 
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
 import { readConfig } from "../settings/files.ts";
+import { TABLE } from "../traces/clickhouse/schema.ts";
+import { qualified } from "../traces/clickhouse/sql.ts";
+import { pruneLocal, retentionOf } from "../traces/retention.ts";
 import { plainHeader, plainRow } from "./tail/plain.ts";
 
 const TailOptions = z.object({
@@ -56,6 +59,33 @@ export function registerTraces(program: Command): void {
     .option("--tag <key=value>", "only traces carrying this tag (X-OpenTracy-Tags, or the request's metadata)")
     .action(async (raw: Record<string, unknown>) => {
       await tail(parseOptions(raw));
+    });
+
+  traces
+    .command("prune")
+    .description("apply the retention now (traces.retention_days, traces.content_retention_days); the engine also does it daily")
+    .action(async () => {
+      const config = readConfig();
+      const retention = retentionOf(config.traces);
+      const target = clickhouseTarget();
+      if (target) {
+        // ClickHouse keeps the TTLs the engine set at its start; this applies them to every part now.
+        const client = await createTraceClient(target, { timeoutMs: 120_000 });
+        try {
+          await client.command({
+            query: `ALTER TABLE ${qualified(target.database, TABLE.traces)} MATERIALIZE TTL`,
+            clickhouse_settings: { mutations_sync: "2" },
+          });
+        } finally {
+          await client.close();
+        }
+        process.stdout.write(`applied the TTLs of ${target.display} (set from the retention at the engine's start)\n`);
+        return;
+      }
+      if (!retention.days && !retention.contentDays)
+        throw new CliError("no retention is set: add traces.retention_days or traces.content_retention_days to config.json");
+      const { deleted, stripped } = pruneLocal(paths().traces, retention);
+      process.stdout.write(`deleted ${deleted.length} day file(s), removed prompts and answers from ${stripped.length}\n`);
     });
 }
 

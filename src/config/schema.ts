@@ -139,6 +139,10 @@ export const Config = z
           .optional(),
         /** Days ClickHouse keeps traces (0 or absent: forever); servers older than 22.3 have no TTL. */
         clickhouse_ttl_days: z.number().int().min(0).optional(),
+        /** Days to keep traces, in either store (ClickHouse: clickhouse_ttl_days wins when both are set). */
+        retention_days: z.number().int().min(1).optional(),
+        /** Days to keep prompts and answers; after that a trace stays without them. */
+        content_retention_days: z.number().int().min(1).optional(),
         /** Per-request timeout towards ClickHouse. */
         clickhouse_timeout_ms: z.number().int().positive().optional(),
       })

@@ -87,7 +87,8 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   const common = {
     spoolDir: join(p.home, "spool", "clickhouse"),
     engineVersion: VERSION,
-    ttlDays: t?.clickhouse_ttl_days,
+    ttlDays: t?.clickhouse_ttl_days ?? t?.retention_days,
+    contentTtlDays: t?.content_retention_days,
     log,
   };
   const tracesOff = (envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false;

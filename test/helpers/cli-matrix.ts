@@ -19,6 +19,7 @@ export const COMMANDS: string[][] = [
   ["alias", "list"],
   ["alias", "rm", "smart"],
   ["traces", "tail", "--no-follow"],
+  ["traces", "prune"],
   ["route", "explain", "gpt-4o"],
   ["tokens", "create", "--name", "ci"],
   ["tokens", "list"],

@@ -25,6 +25,8 @@ export interface MigrateOptions {
   engineVersion: string;
   /** Days to keep traces (0: forever). */
   ttlDays?: number;
+  /** Days to keep their prompts and answers (0: as long as the trace); undefined leaves the table as it is. */
+  contentTtlDays?: number;
   /** Stop after this version; tests use it to build an older schema. */
   upTo?: number;
   log?: (line: string) => void;
@@ -114,7 +116,27 @@ export async function migrate(client: ClickHouseClient, db: string, opts: Migrat
   }
   if (from > LATEST_VERSION) log(`clickhouse schema is at version ${from}, newer than this engine's ${LATEST_VERSION}; writing the columns this engine knows`);
   if (opts.ttlDays !== undefined && to >= 1) await reconcileTtl(client, db, opts.ttlDays, log);
+  if (opts.contentTtlDays !== undefined && to >= 1) await reconcileContentTtl(client, db, opts.contentTtlDays, log);
   return { serverVersion: version, from, to };
+}
+
+const CONTENT_COLUMNS = ["request", "response"] as const;
+
+/**
+ * Prompts and answers can be kept for less time than the traces: a column TTL on each content
+ * column sets it back to NULL (what "content off" stores) once it expires, at the next merge.
+ * Checked first, because a changed column TTL rewrites the table's parts.
+ */
+async function reconcileContentTtl(client: ClickHouseClient, db: string, days: number, log: (line: string) => void): Promise<void> {
+  const [row] = await queryRows<{ statement: string }>(client, `SHOW CREATE TABLE ${qualified(db, TABLE.traces)}`);
+  const current = /`request` Nullable\(String\)[^\n]*? TTL [^\n]*?toIntervalDay\((\d+)\)/.exec(row?.statement ?? "");
+  const want = Math.max(0, Math.floor(days));
+  if ((current ? Number(current[1]) : 0) === want) return;
+  for (const column of CONTENT_COLUMNS) {
+    const change = want ? `${column} Nullable(String) CODEC(ZSTD(3)) TTL toDateTime(ts_start) + toIntervalDay(${want})` : `${column} REMOVE TTL`;
+    await client.command({ query: `ALTER TABLE ${qualified(db, TABLE.traces)} MODIFY COLUMN ${change}` });
+  }
+  log(`clickhouse: prompts and answers ${want ? `kept ${want} days` : "kept as long as their traces"}`);
 }
 
 /** The TTL of `traces` follows the configuration; changing it is an ALTER, not a migration. */

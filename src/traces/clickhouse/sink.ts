@@ -42,6 +42,7 @@ export interface ClickHouseSinkOptions {
   scrub?: (text: string) => string;
   engineVersion: string;
   ttlDays?: number;
+  contentTtlDays?: number;
   /** Rows per replayed insert. */
   replayRows?: number;
   backoff?: { baseMs: number; maxMs: number };
@@ -208,7 +209,12 @@ export class ClickHouseSink implements TraceSink {
     while (!this.stopping) {
       try {
         if (!this.schema) {
-          this.schema = await migrate(this.client, this.opts.database, { engineVersion: this.opts.engineVersion, ttlDays: this.opts.ttlDays, log: this.log });
+          this.schema = await migrate(this.client, this.opts.database, {
+            engineVersion: this.opts.engineVersion,
+            ttlDays: this.opts.ttlDays,
+            contentTtlDays: this.opts.contentTtlDays,
+            log: this.log,
+          });
           this.log(`trace sink ${this.opts.display}: ClickHouse ${this.schema.serverVersion}, schema version ${this.schema.to}`);
         }
         if (this.spool.batches > 0 && this.state !== "replaying") {

@@ -108,15 +108,17 @@ export class LocalIndex {
 
   private async indexNewLines(): Promise<void> {
     const known = new Map((this.db.query("SELECT name, offset FROM segments").all() as { name: string; offset: number }[]).map((r) => [r.name, r.offset]));
-    for (const path of listSegments(this.dir)) {
+    const present = listSegments(this.dir);
+    const names = new Set(present.map((p) => basename(p)));
+    // A segment deleted (retention, or by hand): its rows point at a file that is gone.
+    for (const name of known.keys()) if (!names.has(name)) this.forget(name);
+    for (const path of present) {
       const name = basename(path);
       const size = statSync(path).size;
       let from = known.get(name) ?? 0;
       if (from > size) {
-        // The file was replaced or truncated: its rows point at bytes that are gone.
-        this.db.run("DELETE FROM trace_tags WHERE id IN (SELECT id FROM traces WHERE segment = ?1)", [name]);
-        this.db.run("DELETE FROM traces WHERE segment = ?1", [name]);
-        this.db.run("DELETE FROM segments WHERE name = ?1", [name]);
+        // The file was replaced or truncated (retention rewrites it without content): its rows point at bytes that are gone.
+        this.forget(name);
         from = 0;
       }
       if (from >= size) continue;
@@ -126,6 +128,14 @@ export class LocalIndex {
         if (this.failures++ === 0) this.log(`trace index: indexing ${name}: ${e?.message ?? e}`);
       }
     }
+  }
+
+  private forget(segment: string): void {
+    this.db.transaction(() => {
+      this.db.run("DELETE FROM trace_tags WHERE id IN (SELECT id FROM traces WHERE segment = ?1)", [segment]);
+      this.db.run("DELETE FROM traces WHERE segment = ?1", [segment]);
+      this.db.run("DELETE FROM segments WHERE name = ?1", [segment]);
+    })();
   }
 
   /** Indexes the complete lines in [from, to); returns the end of the last complete line. */

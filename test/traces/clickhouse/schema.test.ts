@@ -92,6 +92,34 @@ for (const b of backends()) {
       expect(await ttl()).not.toContain("TTL");
     });
 
+    test("prompts and answers expire before their traces: a column TTL sets them back to NULL, the rest stays", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const lines: string[] = [];
+      await migrate(client, db, { ...opts, contentTtlDays: 7, log: (l) => lines.push(l) });
+      expect(lines).toContain("clickhouse: prompts and answers kept 7 days");
+      const old = new Date(now - 10 * 86_400_000).toISOString();
+      const rows = [
+        toRow(makeTrace({ id: "old", ts_start: old, ts_end: old, request: [{ role: "user", content: "old prompt" }] }), "b1"),
+        toRow(makeTrace({ id: "new", ts_start: recent(1), ts_end: recent(1), request: [{ role: "user", content: "new prompt" }] }), "b1"),
+      ];
+      await client.insert({ table: qualified(db, TABLE.traces), values: rows, format: "JSONEachRow" });
+      await client.command({ query: `ALTER TABLE ${qualified(db, TABLE.traces)} MATERIALIZE TTL`, clickhouse_settings: { mutations_sync: "2" } });
+      const read = await queryRows<Record<string, unknown>>(client, `SELECT ${RECORD_COLUMNS.join(", ")} FROM ${qualified(db, TABLE.records)} ORDER BY id`);
+      const byId = Object.fromEntries(read.map(fromRow).map((r) => [r.id, r]));
+      expect(byId.old!.request).toBeNull();
+      expect(byId.old!.response).toBeNull();
+      expect(byId.old!.cost_usd).toBe(makeTrace().cost_usd);
+      expect((byId.new!.request as any)[0].content).toBe("new prompt");
+      // The same setting again changes nothing (a changed column TTL rewrites parts); 0 removes it.
+      lines.length = 0;
+      await migrate(client, db, { ...opts, contentTtlDays: 7, log: (l) => lines.push(l) });
+      expect(lines.filter((l) => l.includes("prompts and answers"))).toEqual([]);
+      await migrate(client, db, { ...opts, contentTtlDays: 0 });
+      const [create] = await queryRows<{ statement: string }>(client, `SHOW CREATE TABLE ${qualified(db, TABLE.traces)}`);
+      expect(create!.statement).not.toMatch(/`request`[^\n]*TTL/);
+    });
+
     test("a server older than 22.3 is refused before anything is created, with the version it needs", async () => {
       const client = await b.client();
       const db = uniqueDatabase();
