@@ -103,27 +103,12 @@ export async function attemptOnce(
     }
   }
 
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, limits.firstByteMs);
-  const timeout = () => failure("first_byte_timeout", `${name} did not answer within ${limits.firstByteMs} ms`);
-  try {
-    const res = await send(target, upstream, abort, () => timedOut, timeout);
-    if (!(res instanceof Response)) return res;
-    if (!res.ok) return upstreamRefusal(adapter, target, upstream, res);
-    try {
-      const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
-      const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
-      const first = await it.next();
-      return { ok: true, status: res.status, stream: { first: first.done ? null : first.value, rest: it, body } };
-    } catch (e: any) {
-      return readFailure(e, name, limits, abort, timedOut, timeout);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
+  return callUpstream(adapter, target, upstream, limits, abort, async (res) => {
+    const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
+    const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
+    const first = await it.next();
+    return { ok: true as const, status: res.status, stream: { first: first.done ? null : first.value, rest: it, body } };
+  });
 }
 
 /**
@@ -131,13 +116,33 @@ export async function attemptOnce(
  * text, or the failure in OpenAI's shape. The first-byte limit covers the call until the answer
  * is in; the idle limit is a deadline for the body.
  */
-export async function fetchWhole(
+export function fetchWhole(
   adapter: Pick<ProtocolAdapter, "mapError">,
   target: Target,
   upstream: UpstreamRequest,
   limits: AttemptLimits,
   abort: AbortController,
 ): Promise<{ ok: true; status: number; text: string } | AttemptFailure> {
+  return callUpstream(adapter, target, upstream, limits, abort, async (res) => ({
+    ok: true as const,
+    status: res.status,
+    text: await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs }),
+  }));
+}
+
+/**
+ * Sends the request under the first-byte limit (the abort fires when it passes), turns a refusal
+ * into the upstream's error in OpenAI's shape, and hands a 2xx answer to `read`; a failure while
+ * reading is mapped too (a timeout, an interrupted body, one too large).
+ */
+async function callUpstream<T>(
+  adapter: Pick<ProtocolAdapter, "mapError">,
+  target: Target,
+  upstream: UpstreamRequest,
+  limits: AttemptLimits,
+  abort: AbortController,
+  read: (res: Response) => Promise<T>,
+): Promise<T | AttemptFailure> {
   const name = target.provider.name;
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -150,8 +155,7 @@ export async function fetchWhole(
     if (!(res instanceof Response)) return res;
     if (!res.ok) return upstreamRefusal(adapter, target, upstream, res);
     try {
-      const text = await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs });
-      return { ok: true, status: res.status, text };
+      return await read(res);
     } catch (e) {
       return readFailure(e, name, limits, abort, timedOut, timeout);
     }
