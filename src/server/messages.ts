@@ -1,6 +1,5 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
-import type { Config } from "../config/schema.ts";
 import { countTokensRequest, estimateInputTokens } from "../dialects/anthropic-messages/count-tokens.ts";
 import { anthropicError, anthropicErrorResponse } from "../dialects/anthropic-messages/errors.ts";
 import { messagesRequest, toChatRequest } from "../dialects/anthropic-messages/request.ts";
@@ -8,12 +7,12 @@ import { toMessage } from "../dialects/anthropic-messages/response.ts";
 import { MessagesStreamEncoder } from "../dialects/anthropic-messages/stream.ts";
 import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessages } from "../dialects/anthropic-messages/native.ts";
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
-import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
+import type { ChatRequestBody } from "../openai/schema.ts";
 import { getProvider } from "../providers/registry.ts";
 import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
-import { spliceExtras } from "./pipeline/splice-extras.ts";
+import { answerCompletion } from "./pipeline/answer.ts";
 import type { Call } from "./call.ts";
 import type { ChatAttempt, ChatDeps } from "./chat.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
@@ -117,7 +116,8 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
   const { result, abort } = outcome;
   // Which way the answer came: the target that gave it.
   const relayed = getProvider(call.provider ?? "")?.protocol === "anthropic";
-  if ("completion" in result) return answerMessage(call, config, finish, result.completion, relayed ? result.text : null);
+  if ("completion" in result)
+    return answerCompletion(call, config, finish, result.completion, relayed ? result.text : null, (c) => toMessage(c, call.id, call.requested));
   const stream = relayStream(result.stream, {
     call,
     config,
@@ -128,19 +128,6 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
     encoder: relayed ? new NativeMessagesEncoder() : new MessagesStreamEncoder(call.id, call.requested),
   });
   return sseResponse(call, stream);
-}
-
-/** A whole answer as an Anthropic Message (Anthropic's own text when it answered), with the extras at the top level. */
-function answerMessage(call: Call, config: Config, finish: Finish, completion: ChatCompletion, nativeText: string | null): Response {
-  call.markFirstByte();
-  call.setUsage(completion.usage, config, completion.model);
-  call.finishReason = completion.choices[0]?.finish_reason ?? null;
-  call.toolCalls = completion.choices.reduce((n, c) => n + (Array.isArray(c.message?.tool_calls) ? c.message.tool_calls.length : 0), 0);
-  call.response = completion.choices.map((c) => c.message);
-  const extras = call.extras();
-  const out = (nativeText !== null && spliceExtras(nativeText, extras)) || JSON.stringify({ ...toMessage(completion, call.id, call.requested), ...extras });
-  finish(200, null);
-  return new Response(out, { status: 200, headers: { "content-type": "application/json", [TRACE_HEADER]: call.id } });
 }
 
 /** An error in Anthropic's shape, with the trace id, after the trace records it (with the status the client got). */
