@@ -18,6 +18,7 @@ function keySource(p: ProviderRow): string {
   if (!p.key) return "—";
   if (fromEnv(p)) return `environment (${p.key.from})`;
   if (p.key.source === "sealed") return "sealed store";
+  if (p.key.source === "clickhouse") return "shared store (ClickHouse)";
   return "secrets.json (plain text)";
 }
 
