@@ -13,7 +13,7 @@ export function responsesRequest(raw: unknown, limits: ResponsesLimits): Respons
   if (exceedsDepth(raw, limits.maxJsonDepth)) throw new ApiError("too_deep", `The request nests JSON deeper than ${limits.maxJsonDepth} levels.`);
   const checked = ResponsesRequest.safeParse(raw);
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
+    const issue = deepest(checked.error.issues[0]!);
     const param = paramPath(issue.path);
     throw new ApiError("invalid_value", param ? `Invalid '${param}': ${issue.message}` : issue.message, param || null);
   }
@@ -22,6 +22,29 @@ export function responsesRequest(raw: unknown, limits: ResponsesLimits): Respons
     throw new ApiError("too_many_messages", `Too many input items: ${body.input.length}, the limit is ${limits.maxMessages}.`, "input");
   }
   return body;
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  errors?: Issue[][];
+}
+
+/**
+ * A union's failure names the union (`input`); the member that got furthest names the field
+ * (`input[0].content`), which is what a client needs to hear.
+ */
+function deepest(issue: Issue): Issue {
+  if (issue.code !== "invalid_union" || !issue.errors?.length) return issue;
+  let best: Issue = issue;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepest({ ...inner, path: [...issue.path, ...inner.path] });
+      if (candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  return best;
 }
 
 type Message = ChatRequestBody["messages"][number];
