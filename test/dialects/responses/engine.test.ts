@@ -296,6 +296,7 @@ describe("traces", () => {
     const native = traces.find((t) => t.id === traceIds.get("native"))!;
     expect(native).toMatchObject({ selected_model: GPT, status: "ok", input_tokens: 40, output_tokens: 7, cached_tokens: 16, reasoning_tokens: 3 });
     expect(native.cost_usd).toBeGreaterThan(0);
+    expect(native.tags).toEqual({ team: "search" });
     const bridged = traces.find((t) => t.id === traceIds.get("bridged"))!;
     expect(bridged).toMatchObject({ selected_model: CLAUDE, status: "ok", input_tokens: 30, cached_tokens: 10, finish_reason: "stop" });
     expect(bridged.request).toEqual([
