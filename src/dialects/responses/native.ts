@@ -120,10 +120,19 @@ export class NativeFrames implements StreamTranslator<EventSourceMessage> {
     } else if (type === "response.function_call_arguments.delta") {
       const index = this.calls.get(Number(data.output_index));
       if (index !== undefined) chunk = chunkOf(this.model, { tool_calls: [{ index, function: { arguments: String(data.delta ?? "") } }] });
+    } else if (type === "response.failed" && response) {
+      // The client gets OpenAI's own frame; the trace records the failure it reports.
+      this.done = true;
+      out.push({ chunk: chunkOf(this.model, null, null, chatUsage(response.usage)), nativeFrame });
+      const error = (response.error ?? {}) as Json;
+      throw new UpstreamError({
+        status: 502,
+        error: { message: String(error.message ?? "the response failed"), type: "upstream_error", param: null, code: (error.code as string) ?? null },
+        headers: {},
+      });
     } else if (TERMINAL.has(type) && response) {
       this.done = true;
-      const completion = fromResponse(response);
-      chunk = chunkOf(this.model, {}, type === "response.failed" ? null : completion.choices[0]!.finish_reason, chatUsage(response.usage));
+      chunk = chunkOf(this.model, {}, fromResponse(response).choices[0]!.finish_reason, chatUsage(response.usage));
     }
     out.push({ chunk, nativeFrame });
   }
@@ -135,17 +144,24 @@ export class NativeFrames implements StreamTranslator<EventSourceMessage> {
 
 /**
  * The relay's encoder for a passed-through stream: every upstream frame as it came, except the
- * terminal one (`response.completed`, `.incomplete`, `.failed`), which gets the extras (`_cost`,
- * `_latency_ms`, `_routing`) on its `response` once the stream has ended.
+ * terminal one (`response.completed`, `.incomplete`), which gets the extras (`_cost`,
+ * `_latency_ms`, `_routing`) on its `response` once the stream has ended. A `response.failed`
+ * goes out as sent and ends the stream (the trace records its error; no second error event).
  */
 export class NativeResponsesEncoder {
   private terminal: string | null = null;
   private frames = 0;
+  /** The upstream's `response.failed` went out as sent: it is the client's error event. */
+  private failedSent = false;
 
   chunk(sc: StreamChunk): string {
     const frame = sc.nativeFrame;
     if (!frame) return "";
     this.frames++;
+    if (frame.startsWith("event: response.failed\n")) {
+      this.failedSent = true;
+      return frame;
+    }
     if (TERMINAL.has(frame.slice(7, frame.indexOf("\n")))) {
       this.terminal = frame;
       return "";
@@ -162,6 +178,7 @@ export class NativeResponsesEncoder {
   }
 
   fail(mapped: MappedError): string {
+    if (this.failedSent) return "";
     const { error } = mapped;
     const data = { type: "error", code: error.code ?? error.type, message: error.message, param: error.param, sequence_number: this.frames };
     return `event: error\ndata: ${JSON.stringify(data)}\n\n`;

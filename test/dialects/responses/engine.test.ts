@@ -260,6 +260,18 @@ describe("translated for Anthropic", () => {
 });
 
 describe("errors, in OpenAI's shape", () => {
+  test("a translated stream that fails midway ends with an error event the SDK raises", async () => {
+    anthropic.script({ text: "partial answer that breaks", failAfter: 5 });
+    const stream = await client.responses.create({ model: CLAUDE, input: "go", stream: true });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(seen[0]).toBe("response.created");
+    expect(seen).not.toContain("response.completed");
+  });
+
   test("a malformed request is a 400 BadRequestError naming the parameter", async () => {
     const err = await client.responses.create({ model: CLAUDE, input: 42 as any }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
@@ -306,5 +318,6 @@ describe("traces", () => {
     expect(JSON.stringify(bridged.response)).toContain("hi ");
     expect(traces.some((t) => t.http_status === 400 && t.error_type === "invalid_request_error")).toBe(true);
     expect(traces.some((t) => t.stream && t.finish_reason === "tool_calls" && t.tool_calls === 1)).toBe(true);
+    expect(traces.some((t) => t.stream && t.status === "error" && t.selected_model === CLAUDE)).toBe(true);
   });
 });

@@ -96,6 +96,30 @@ describe("nativeAdapter", () => {
   });
 });
 
+describe("response.failed", () => {
+  test("its frame reaches the client as sent, then the stream fails for the trace, with no second error event", async () => {
+    const { events } = responsesAnswer({ model: "gpt-4o", input: "x" }, {}, "gpt-4o");
+    const failed = {
+      type: "response.failed",
+      sequence_number: 2,
+      response: { ...events[0]!.response!, status: "failed", error: { code: "server_error", message: "overloaded" } },
+    };
+    const frames = framesOf([events[0]!, events[1]!, failed]);
+    const body = new UpstreamBody(new Response(new TextEncoder().encode(frames.join(""))).body!, { ms: 5000, provider: "openai" });
+    const enc = new NativeResponsesEncoder();
+    let out = "";
+    let thrown: any = null;
+    try {
+      for await (const c of nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, openai())) out += enc.chunk(c);
+    } catch (e) {
+      thrown = e;
+      out += enc.fail(e.mapped);
+    }
+    expect(thrown?.mapped.error).toMatchObject({ message: "overloaded", code: "server_error" });
+    expect(out).toBe(frames.join(""));
+  });
+});
+
 describe("NativeResponsesEncoder", () => {
   test("frames pass as sent; the terminal one waits for the end and gets the extras on its response", async () => {
     const { events } = responsesAnswer({ model: "gpt-4o", input: "x" }, { content: "hi there" }, "gpt-4o");
