@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { NativeResponsesEncoder, nativeAdapter, responsesUrl, speaksResponses } from "../../../src/dialects/responses/native.ts";
 import { ADAPTERS } from "../../../src/providers/adapters.ts";
+import type { UpstreamError } from "../../../src/providers/errors.ts";
 import { getProvider } from "../../../src/providers/registry.ts";
 import type { StreamChunk, Target } from "../../../src/providers/types.ts";
 import { UpstreamBody } from "../../../src/providers/upstream-body.ts";
@@ -113,7 +114,7 @@ describe("response.failed", () => {
       for await (const c of nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, openai())) out += enc.chunk(c);
     } catch (e) {
       thrown = e;
-      out += enc.fail(e.mapped);
+      out += enc.fail((e as UpstreamError).mapped);
     }
     expect(thrown?.mapped.error).toMatchObject({ message: "overloaded", code: "server_error" });
     expect(out).toBe(frames.join(""));
