@@ -5,6 +5,7 @@ import { openaiErrorResponse } from "../openai/errors.ts";
 import { VERSION } from "../version.ts";
 import { authenticate, authenticateApi, authenticateToken } from "./auth.ts";
 import { handleCountTokens, handleMessages, type MessagesDeps, messagesAttempts } from "./messages.ts";
+import { handleResponses, type ResponsesDeps, responsesAttempts } from "./responses.ts";
 import { anthropicErrorResponse } from "../dialects/anthropic-messages/errors.ts";
 import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
@@ -105,7 +106,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/responses, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -127,6 +128,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     POST: guard(engine, (req, server, token) => handleMessages(req, messagesDeps, token, server), undefined, "anthropic"),
     OPTIONS: preflight(engine),
   };
+  const responsesDeps: ResponsesDeps = { ...engine, attempts: responsesAttempts(engine.health) };
+  const responses = { POST: guard(engine, (req, server, token) => handleResponses(req, responsesDeps, token, server)), OPTIONS: preflight(engine) };
   const countTokens = { POST: guard(engine, (req) => handleCountTokens(req, engine), undefined, "anthropic"), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };
   // A wildcard, not `:id`: ids hold slashes (`openai/gpt-4o`) when a client does not encode them.
@@ -173,6 +176,9 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       // Anthropic's Messages API (Claude Code, the Anthropic SDKs), translated at the edge.
       "/v1/messages": messages,
       "/v1/messages/count_tokens": countTokens,
+      // OpenAI's Responses API (Codex CLI, client.responses.create): passed through to OpenAI and Azure, translated for the rest.
+      "/v1/responses": responses,
+      "/responses": responses,
       "/v1/models": models,
       "/models": models,
       "/v1/models/*": model,

@@ -22,13 +22,13 @@ export const TraceAttempt = z.object({
 export type TraceAttempt = z.infer<typeof TraceAttempt>;
 
 /** The endpoints that write traces. Stored as a string: a reader meets values of newer engines without failing. */
-export type TraceApi = "chat" | "messages" | "embeddings";
+export type TraceApi = "chat" | "messages" | "embeddings" | "responses";
 
 export const TraceRecord = z.object({
   id: z.string(),
   /**
    * The API called: "chat" (/v1/chat/completions), "messages" (Anthropic's /v1/messages),
-   * "embeddings" (/v1/embeddings). Lines and rows written before it existed read as "chat".
+   * "embeddings" (/v1/embeddings), "responses" (OpenAI's /v1/responses). Lines and rows written before it existed read as "chat".
    */
   api: z.string().default("chat"),
   ts_start: z.string(), // ISO-8601 UTC with milliseconds

@@ -1,4 +1,4 @@
-// A local stand-in for api.openai.com's POST /v1/chat/completions and POST /v1/embeddings, for tests.
+// A local stand-in for api.openai.com's POST /v1/chat/completions, POST /v1/responses and POST /v1/embeddings, for tests.
 //
 // Every detail below is copied from OpenAI's documentation, from error bodies the real API is
 // publicly reported to return, and from test/fakes/fixtures/openai/ (a real completion
@@ -235,6 +235,37 @@ class Fake {
       return Response.json(embeddingsAnswer(received.body as Json, script?.model), {
         headers: { ...this.commonHeaders(started), ...this.rateLimitHeaders(), ...(script?.headers ?? {}) },
       });
+    }
+    if (request.method === "POST" && url.pathname === "/v1/responses") {
+      const authError = this.checkAuth(received.headers.authorization);
+      if (authError) return fail(401, authError);
+      const b = received.body as Json;
+      if (typeof b?.model !== "string" || b.model === "")
+        return fail(400, errorBody("Missing required parameter: 'model'.", "invalid_request_error", "model", "missing_required_parameter"));
+      if (!this.modelExists(b.model)) {
+        return fail(
+          404,
+          errorBody(`The model \`${b.model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model", "model_not_found"),
+        );
+      }
+      const script = this.scripts.next();
+      if (script && "error" in script) {
+        if (!(await passGate(script.gate, request.signal))) return new Response(null, { status: 499 });
+        const errorPayload = typeof script.error.body === "function" ? script.error.body(received) : (script.error.body ?? SERVER_ERROR_BODY);
+        return fail(script.error.status, errorPayload, script.error.headers);
+      }
+      if (!(await passGate(script?.gate, request.signal))) return new Response(null, { status: 499 });
+      const headers = { ...this.commonHeaders(started), ...this.rateLimitHeaders(), ...(script?.headers ?? {}) };
+      const answer = responsesAnswer(b, script ?? {}, this.reportedModel(b.model));
+      if (b.stream !== true) return Response.json(answer.response, { headers });
+      const encoder = new TextEncoder();
+      const stream = gatedStream(
+        answer.events.map((event) => encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)),
+        script?.gate,
+        request.signal,
+        () => this.log.markAborted(received),
+      );
+      return new Response(stream, { headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
     }
     if (request.method !== "POST" || url.pathname !== "/v1/chat/completions") {
       return fail(404, errorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error", null, null));
@@ -672,4 +703,135 @@ function embeddingsAnswer(body: Json, reportedModel: string | undefined): unknow
     model: reportedModel ?? model.reports,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /v1/responses (OpenAI API reference, "Responses": the Response object and its streaming
+// events, each with its sequence_number; no [DONE] at the end).
+
+/** The text a Responses request's input ends with: what the fake echoes back. */
+function lastInputText(input: unknown): string {
+  if (typeof input === "string") return input;
+  if (!Array.isArray(input)) return "";
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i] as Json;
+    if (item.type === "function_call_output") return typeof item.output === "string" ? `result: ${item.output}` : "result";
+    if (item.role === "user") {
+      if (typeof item.content === "string") return item.content;
+      if (Array.isArray(item.content)) {
+        return (item.content as Json[])
+          .filter((p) => p.type === "input_text")
+          .map((p) => p.text)
+          .join("");
+      }
+    }
+  }
+  return "";
+}
+
+/** A scripted answer as the Responses API gives it: the Response object and, for a stream, its events in order. */
+export function responsesAnswer(body: Json, script: ScriptedAnswer, model: string): { response: Json; events: Json[] } {
+  const id = `resp_${randomHex(24)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const text = typeof script.content === "string" ? script.content : script.toolCalls?.length ? "" : lastInputText(body.input);
+  const calls = (script.toolCalls ?? []).map((c) => ({
+    id: `fc_${randomHex(24)}`,
+    call_id: c.id ?? `call_${randomString(ALNUM, 24)}`,
+    name: c.name,
+    arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments),
+  }));
+  const incomplete = script.finishReason === "length";
+  const input = script.usage?.prompt_tokens ?? 3 + Math.ceil(JSON.stringify(body.input ?? "").length / 4);
+  const output = script.usage?.completion_tokens ?? textPieces(text).length + calls.reduce((n, c) => n + 3 + argumentPieces(c.arguments).length, 0);
+  const usage = {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: script.usage?.cached_tokens ?? 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: script.usage?.reasoning_tokens ?? 0 },
+    total_tokens: input + output,
+  };
+  const head = (status: string, out: Json[], u: unknown): Json => ({
+    id,
+    object: "response",
+    created_at: created,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: script.model ?? model,
+    output: out,
+    parallel_tool_calls: true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: (body.reasoning as Json | undefined)?.effort ?? null, summary: null },
+    store: body.store ?? true,
+    temperature: body.temperature ?? 1,
+    text: body.text ?? { format: { type: "text" } },
+    tool_choice: body.tool_choice ?? "auto",
+    tools: body.tools ?? [],
+    top_p: body.top_p ?? 1,
+    truncation: "disabled",
+    usage: u,
+    user: null,
+    metadata: body.metadata ?? {},
+    ...script.extra?.top,
+  });
+  const msgId = `msg_${randomHex(24)}`;
+  const itemStatus = incomplete ? "incomplete" : "completed";
+  const part = (t: string) => ({ type: "output_text", annotations: [], logprobs: [], text: t });
+  const message = (t: string, status: string) => ({
+    id: msgId,
+    type: "message",
+    status,
+    content: t === "" && status === "in_progress" ? [] : [part(t)],
+    role: "assistant",
+  });
+  const call = (c: (typeof calls)[number], status: string, args: string) => ({
+    id: c.id,
+    type: "function_call",
+    status,
+    arguments: args,
+    call_id: c.call_id,
+    name: c.name,
+  });
+  const items: Json[] = [];
+  if (text !== "") items.push(message(text, itemStatus));
+  for (const c of calls) items.push(call(c, "completed", c.arguments));
+  const response = head(incomplete ? "incomplete" : "completed", items, usage);
+
+  const events: Json[] = [];
+  const push = (e: Json) => events.push({ ...e, sequence_number: events.length });
+  push({ type: "response.created", response: head("in_progress", [], null) });
+  push({ type: "response.in_progress", response: head("in_progress", [], null) });
+  let index = 0;
+  if (text !== "") {
+    push({ type: "response.output_item.added", output_index: index, item: message("", "in_progress") });
+    push({ type: "response.content_part.added", item_id: msgId, output_index: index, content_index: 0, part: part("") });
+    for (const piece of textPieces(text)) {
+      push({
+        type: "response.output_text.delta",
+        item_id: msgId,
+        output_index: index,
+        content_index: 0,
+        delta: piece,
+        logprobs: [],
+        obfuscation: randomString(ALNUM, 6),
+      });
+    }
+    push({ type: "response.output_text.done", item_id: msgId, output_index: index, content_index: 0, text, logprobs: [] });
+    push({ type: "response.content_part.done", item_id: msgId, output_index: index, content_index: 0, part: part(text) });
+    push({ type: "response.output_item.done", output_index: index, item: message(text, itemStatus) });
+    index++;
+  }
+  for (const c of calls) {
+    push({ type: "response.output_item.added", output_index: index, item: call(c, "in_progress", "") });
+    for (const piece of argumentPieces(c.arguments))
+      push({ type: "response.function_call_arguments.delta", item_id: c.id, output_index: index, delta: piece, obfuscation: randomString(ALNUM, 4) });
+    push({ type: "response.function_call_arguments.done", item_id: c.id, output_index: index, arguments: c.arguments });
+    push({ type: "response.output_item.done", output_index: index, item: call(c, "completed", c.arguments) });
+    index++;
+  }
+  push({ type: incomplete ? "response.incomplete" : "response.completed", response });
+  return { response, events };
 }
