@@ -170,6 +170,31 @@ describe("an OpenAI-compatible server as a provider", () => {
   });
 });
 
+describe("the settings API (the UI's Integrations page)", () => {
+  const CSRF = { "x-opentracy-csrf": "1", "content-type": "application/json" };
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${engine.url}${path}`, { method, headers: CSRF, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  test("lists the custom providers with where their keys come from, and tests one", async () => {
+    const { data } = (await (await call("GET", "/api/settings/providers")).json()) as { data: any[] };
+    const row = (name: string) => data.find((p) => p.name === name);
+    expect(row("openai")).toMatchObject({ custom: false });
+    expect(row("student")).toMatchObject({ custom: true, protocol: "openai", takes_key: false, key: null, base_url: vllm.url, problem: null });
+    expect(row("vault")).toMatchObject({ custom: true, takes_key: true, key: { masked: "sk-…ault", source: "sealed" }, problem: null });
+    expect(row("keyed")).toMatchObject({ custom: true, key_env: "KEYED_SERVER_TOKEN", key: { source: "env KEYED_SERVER_TOKEN" } });
+    expect(row("claude-proxy")).toMatchObject({ custom: true, protocol: "anthropic" });
+    const tested = (await (await call("POST", "/api/settings/providers/vault/test")).json()) as any;
+    expect(tested).toMatchObject({ provider: "vault", verdict: "ok" });
+    expect(vault.requests.at(-1)!.headers.authorization).toBe("Bearer sk-stored-in-vault");
+  });
+
+  test("a key for a provider that takes none is refused", async () => {
+    const res = await call("PUT", "/api/settings/providers/student/key", { key: "sk-nope" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toContain("takes no API key");
+  });
+});
+
 describe("an Anthropic-protocol provider under its own name", () => {
   test("Messages passes through with the key from key_env", async () => {
     const anthropic = new Anthropic({ baseURL: engine.url, apiKey: "anything", maxRetries: 0 });
