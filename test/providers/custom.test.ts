@@ -60,7 +60,8 @@ describe("providersOf", () => {
     const table = providersOf(a);
     expect(providersOf(a)).toBe(table);
     // configInForce lays aliases over a config: same providers, same table.
-    expect(providersOf({ ...a, aliases: {} })).toBe(table);
+    const laid: Config = { ...a, aliases: {} };
+    expect(providersOf(laid)).toBe(table);
     const reloaded = parse({ providers: { student } });
     expect(providersOf(reloaded)).not.toBe(table);
     // Without custom providers it is the registry itself.
