@@ -7,7 +7,7 @@ import { recordAudit } from "../settings/audit.ts";
 import { cliActor } from "./actor.ts";
 import { withSettingsTarget } from "./settings-target.ts";
 import { PROVIDERS, type ProviderDef } from "../providers/registry.ts";
-import { providersOf } from "../providers/custom.ts";
+import { providersOf } from "../config/custom-providers.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
 import { readConfig, readKeys, removePlainKey } from "../settings/files.ts";

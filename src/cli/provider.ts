@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ProviderOverride } from "../config/schema.ts";
-import { customProviders } from "../providers/custom.ts";
+import { customProviders } from "../config/custom-providers.ts";
 import { PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
 import { recordAudit } from "../settings/audit.ts";
 import { configInForce, putProvider, removeProvider } from "../settings/changes.ts";

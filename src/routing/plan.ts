@@ -1,5 +1,5 @@
 import type { Alias, Config, RetryPolicy } from "../config/schema.ts";
-import { providerIn, providersOf } from "../providers/custom.ts";
+import { providerIn, providersOf } from "../config/custom-providers.ts";
 import { getProvider, providerForBareModel, type ProviderDef } from "../providers/registry.ts";
 import { DEFAULT_RETRY } from "./policy.ts";
 

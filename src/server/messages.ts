@@ -9,7 +9,7 @@ import { MessagesStreamEncoder } from "../dialects/anthropic-messages/stream.ts"
 import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessages } from "../dialects/anthropic-messages/native.ts";
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
 import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
-import { providerIn } from "../providers/custom.ts";
+import { providerIn } from "../config/custom-providers.ts";
 import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";

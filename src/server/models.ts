@@ -2,7 +2,7 @@ import { findProvider } from "@pydantic/genai-prices";
 import type { Settings } from "../config/live.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { resolveKey } from "../providers/credentials.ts";
-import { customProviders } from "../providers/custom.ts";
+import { customProviders } from "../config/custom-providers.ts";
 import { PROVIDERS, providerForBareModel, type ProviderDef } from "../providers/registry.ts";
 import { createdOf, isChatModel } from "../pricing/chat-models.ts";
 

@@ -2,7 +2,7 @@ import type { Settings } from "../config/live.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
 import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
-import { providersOf } from "../providers/custom.ts";
+import { providersOf } from "../config/custom-providers.ts";
 import type { ReadyProvider } from "../routing/engine-status.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { Config } from "../../config/schema.ts";
 import type { FileResults } from "./files.ts";
 import { maskKey, resolveKey } from "../../providers/credentials.ts";
 import type { ProviderDef } from "../../providers/registry.ts";
-import { providersOf } from "../../providers/custom.ts";
+import { providersOf } from "../../config/custom-providers.ts";
 import type { Target } from "../../providers/types.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
 import { probeProvider } from "../../providers/probe.ts";

@@ -7,7 +7,7 @@ import { openaiErrorResponse } from "../../openai/errors.ts";
 import { resolveBaseUrl } from "../../providers/base-url.ts";
 import { keySourceLabel, keySourceName, maskKey, resolveKey } from "../../providers/credentials.ts";
 import { probeProvider } from "../../providers/probe.ts";
-import { providersOf } from "../../providers/custom.ts";
+import { providersOf } from "../../config/custom-providers.ts";
 import type { ProviderDef } from "../../providers/registry.ts";
 import { explainRoute } from "../../routing/explain.ts";
 import { prepareTarget } from "../../routing/attempt.ts";

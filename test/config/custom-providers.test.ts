@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Config } from "../../src/config/schema.ts";
-import { customProviders, providerIn, providersOf } from "../../src/providers/custom.ts";
+import { customProviders, providerIn, providersOf } from "../../src/config/custom-providers.ts";
 import { resolveKey } from "../../src/providers/credentials.ts";
 import { PROVIDERS } from "../../src/providers/registry.ts";
 import { mergeSecrets } from "../../src/settings/provider-keys.ts";

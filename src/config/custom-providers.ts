@@ -1,5 +1,5 @@
-import type { Config, ProviderOverride } from "../config/schema.ts";
-import { PROVIDERS, type ProviderDef } from "./registry.ts";
+import type { Config, ProviderOverride } from "./schema.ts";
+import { PROVIDERS, type ProviderDef } from "../providers/registry.ts";
 
 /**
  * The providers a config can route to: the built-in registry plus the new ones config.json
