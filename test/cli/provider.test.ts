@@ -36,6 +36,11 @@ describe("opentracy provider", () => {
       { name: "student", protocol: "openai", base_url: "http://localhost:8000/v1", key_env: null, takes_key: false, headers: ["X-Team"] },
       { name: "lm-studio", protocol: "openai", base_url: "http://localhost:1234/v1", key_env: "LMSTUDIO_TOKEN", takes_key: true, headers: [] },
     ]);
+    // doctor checks it like a built-in: the keyless one is ready, the other names its variable.
+    const doctor = JSON.parse((await runCli(["doctor", "--json"], { home })).stdout);
+    const messages = doctor.checks.map((c: any) => c.message);
+    expect(messages).toContain("student: takes no key, at http://localhost:8000/v1");
+    expect(messages.find((m: string) => m.startsWith("no key (unused)"))).toContain("lm-studio");
     const table = await runCli(["provider", "list"], { home });
     expect(table.stdout).toContain("student    openai     http://localhost:8000/v1  no key");
     expect(table.stdout).toContain("built in: openai,");

@@ -195,6 +195,16 @@ describe("the settings API (the UI's Integrations page)", () => {
   });
 });
 
+test("the engine's status (what serve prints at start, the UI's Overview) counts the custom providers it can call", async () => {
+  const body = (await (await fetch(`${engine.url}/api/engine`)).json()) as { providers: { name: string; key_source: string | null }[] };
+  expect(body.providers).toEqual([
+    { name: "student", key_source: null },
+    { name: "keyed", key_source: "KEYED_SERVER_TOKEN" },
+    { name: "vault", key_source: "the sealed key store (vault_api_key)" },
+    { name: "claude-proxy", key_source: "PROXY_KEY" },
+  ]);
+});
+
 describe("an Anthropic-protocol provider under its own name", () => {
   test("Messages passes through with the key from key_env", async () => {
     const anthropic = new Anthropic({ baseURL: engine.url, apiKey: "anything", maxRetries: 0 });
