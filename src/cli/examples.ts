@@ -38,6 +38,15 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   "alias list": ["opentracy alias list", "opentracy alias list --json"],
   "alias rm": ["opentracy alias rm smart"],
+  provider: ["opentracy provider add student --base-url http://localhost:8000/v1 --no-key", "opentracy provider list", "opentracy provider rm student"],
+  "provider add": [
+    "opentracy provider add student --base-url http://localhost:8000/v1 --no-key      # vLLM, SGLang, TGI",
+    "opentracy provider add lmstudio --base-url http://localhost:1234/v1 --no-key     # LM Studio",
+    "opentracy provider add corp --base-url https://llm.corp.example/v1 --key-env CORP_LLM_KEY --header X-Team=ml",
+    "opentracy provider add proxy --protocol anthropic --base-url https://claude-proxy.example   # then: opentracy keys set proxy",
+  ],
+  "provider list": ["opentracy provider list", "opentracy provider list --json"],
+  "provider rm": ["opentracy provider rm student          # refused while an alias or a price names it"],
   traces: ["opentracy traces tail", "opentracy traces tail --json -n 100 --status error"],
   "traces tail": [
     "opentracy traces tail                     # live table on a terminal",

@@ -6,14 +6,21 @@ import { SealError } from "../settings/seal.ts";
 import { recordAudit } from "../settings/audit.ts";
 import { cliActor } from "./actor.ts";
 import { withSettingsTarget } from "./settings-target.ts";
-import { getProvider, PROVIDERS, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
+import { PROVIDERS, type ProviderDef } from "../providers/registry.ts";
+import { providersOf } from "../config/custom-providers.ts";
 import { CliError, warn } from "./output.ts";
 import { readHidden, readStdin } from "./prompt.ts";
-import { readKeys, removePlainKey } from "../settings/files.ts";
+import { readConfig, readKeys, removePlainKey } from "../settings/files.ts";
+import { paths } from "../config/paths.ts";
+
+/** The built-in providers and the ones config.json defines (opentracy provider add). */
+const allProviders = (): ReadonlyMap<string, ProviderDef> => providersOf(readConfig(paths()));
 
 function providerOrFail(name: string): ProviderDef {
-  const def = getProvider(name);
-  if (!def) throw new CliError(`unknown provider '${name}'; known providers: ${PROVIDER_NAMES.join(", ")}`);
+  const providers = allProviders();
+  const def = providers.get(name);
+  if (!def) throw new CliError(`unknown provider '${name}'; known providers: ${[...providers.keys()].join(", ")}`);
+  if (def.keyless) throw new CliError(`${name} takes no API key (providers.${name}.key is "none" in config.json)`);
   if (!def.keyEnv) throw new CliError(`${name} takes no API key`);
   return def;
 }
@@ -75,7 +82,8 @@ function keysSetHelp(): string {
     const lines = d.credentialFields!.map((f) => `  ${f.env}=…${f.required ? "" : "   (optional)"}`);
     return `\n\n${d.name} takes several values: one prompt each on a terminal, or NAME=value lines on stdin\n(an env file as it is; \`export\` and quotes are accepted):\n${lines.join("\n")}`;
   });
-  return `\nProviders (the environment variable beside each wins over the stored key):\n${[...rows, ...keyless].join("\n")}${forms.join("")}`;
+  const custom = "\n  …and every provider defined in config.json (opentracy provider list): key_env, else <NAME>_API_KEY";
+  return `\nProviders (the environment variable beside each wins over the stored key):\n${[...rows, ...keyless].join("\n")}${custom}${forms.join("")}`;
 }
 
 export function registerKeys(program: Command): void {
@@ -110,7 +118,8 @@ export function registerKeys(program: Command): void {
     .option("--json", "one JSON object per provider")
     .action(async (opts: { json?: boolean }) => {
       const { secrets, sealed } = await withSettingsTarget(readKeys);
-      const rows = [...PROVIDERS.values()]
+      const providers = allProviders();
+      const rows = [...providers.values()]
         .filter((d) => d.keyEnv)
         .map((d) => {
           const k = resolveKey(d, secrets, process.env, sealed);
@@ -122,7 +131,7 @@ export function registerKeys(program: Command): void {
       }
       const w = Math.max(...rows.map((r) => r.provider.length));
       for (const r of rows) {
-        process.stdout.write(`${r.provider.padEnd(w)}  ${(r.key ?? "—").padEnd(12)}  ${r.source ?? `not set (${PROVIDERS.get(r.provider)!.keyEnv})`}\n`);
+        process.stdout.write(`${r.provider.padEnd(w)}  ${(r.key ?? "—").padEnd(12)}  ${r.source ?? `not set (${providers.get(r.provider)!.keyEnv})`}\n`);
       }
     });
 

@@ -3,6 +3,7 @@ import { VERSION } from "../version.ts";
 import { registerServe } from "./serve.ts";
 import { registerKeys } from "./keys.ts";
 import { registerAlias } from "./alias.ts";
+import { registerProvider } from "./provider.ts";
 import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerKeys(program);
   registerAlias(program);
+  registerProvider(program);
   registerTraces(program);
   registerRoute(program);
   registerTokens(program);

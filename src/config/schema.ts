@@ -2,13 +2,11 @@ import { z } from "zod";
 import { PROVIDERS } from "../providers/registry.ts";
 import { parseClickHouseUrl } from "../traces/clickhouse/url.ts";
 
-/** `provider/model`: the provider part is checked against the registry by the loader, not here. */
-export const ModelRef = z
-  .string()
-  .regex(/^[a-z0-9-]+\/.+$/, "must be provider/model, e.g. openai/gpt-4o")
-  .refine((s) => PROVIDERS.has(s.slice(0, s.indexOf("/"))), {
-    message: `unknown provider; known: ${[...PROVIDERS.keys()].join(", ")}`,
-  });
+/**
+ * `provider/model`. Whether the provider exists is checked on the whole config (checkProviderRefs):
+ * it may be one defined under `providers` in the same file.
+ */
+export const ModelRef = z.string().regex(/^[a-z0-9-]+\/.+$/, "must be provider/model, e.g. openai/gpt-4o");
 
 export const AliasName = z
   .string()
@@ -72,11 +70,32 @@ export const Routing = z.strictObject({
 });
 export type Routing = z.infer<typeof Routing>;
 
+/** The protocols a provider defined in config.json may speak: any OpenAI-compatible server, or Anthropic's Messages API. */
+export const CUSTOM_PROTOCOLS = ["openai", "anthropic"] as const;
+
+/**
+ * `providers.<name>`: for a built-in provider, an override (base_url, headers); for any other
+ * name, a new provider (protocol and base_url required; its key from key_env, from `keys set
+ * <name>`, or "key": "none"). Which fields a name may have is checked by checkProviderDefs.
+ */
 export const ProviderOverride = z.strictObject({
+  protocol: z.enum(CUSTOM_PROTOCOLS, { error: `must be ${CUSTOM_PROTOCOLS.join(" or ")} (openai: any OpenAI-compatible server)` }).optional(),
   base_url: z.url({ protocol: /^https?$/ }).optional(),
+  key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name, e.g. VLLM_API_KEY")
+    .optional(),
+  key: z.literal("none", { error: 'must be "none" (the server takes no key); for a key use key_env or opentracy keys set' }).optional(),
   headers: z.record(z.string(), z.string()).optional(),
 });
 export type ProviderOverride = z.infer<typeof ProviderOverride>;
+
+/** A new provider's name: the prefix of `name/model`, so the same characters a model reference allows before its slash. */
+export const CustomProviderName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and '-' only (it is the prefix in name/model)")
+  .max(64)
+  .refine((name) => !(name in Object.prototype), "this name is reserved; choose another");
 
 /** USD per million tokens; cache rates default to the input rate. */
 export const PriceOverride = z.strictObject({
@@ -148,8 +167,71 @@ export const Config = z
       })
       .optional(),
   })
-  .superRefine(checkAliasGraph);
+  .superRefine(checkAliasGraph)
+  .superRefine(checkProviderDefs)
+  .superRefine(checkProviderRefs);
 export type Config = z.infer<typeof Config>;
+
+const NEW_ONLY = ["protocol", "key_env", "key"] as const;
+
+/** A built-in name takes only overrides; any other name is a new provider and needs what the engine cannot guess. */
+function checkProviderDefs(c: { providers?: unknown }, ctx: z.RefinementCtx): void {
+  const providers = c.providers;
+  if (!providers || typeof providers !== "object") return;
+  for (const [name, entry] of Object.entries(providers as Record<string, unknown>)) {
+    if (!entry || typeof entry !== "object") continue;
+    const e = entry as Record<string, unknown>;
+    const at = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["providers", name, field], message });
+    if (PROVIDERS.has(name)) {
+      for (const f of NEW_ONLY)
+        if (f in e) at(f, `${name} is a built-in provider: providers.${name} overrides only base_url and headers (pick another name for a new provider)`);
+      continue;
+    }
+    const n = CustomProviderName.safeParse(name);
+    if (!n.success) {
+      ctx.addIssue({ code: "custom", path: ["providers", name], message: `invalid provider name: ${n.error.issues[0]!.message}` });
+      continue;
+    }
+    if (!("protocol" in e)) at("protocol", `${name} is not a built-in provider, so it is a new one and needs a protocol (${CUSTOM_PROTOCOLS.join(" or ")})`);
+    if (!("base_url" in e)) at("base_url", `${name} is a new provider and needs a base_url (e.g. http://localhost:8000/v1)`);
+    if ("key_env" in e && "key" in e) at("key", 'key "none" and key_env contradict each other; keep one');
+  }
+}
+
+/** The providers a config can route to: the registry's and the valid new ones it defines. */
+function knownProviders(c: { providers?: unknown }): Set<string> {
+  const known = new Set(PROVIDERS.keys());
+  const providers = c.providers;
+  if (providers && typeof providers === "object")
+    for (const [name, e] of Object.entries(providers as Record<string, unknown>))
+      if (!PROVIDERS.has(name) && e && typeof e === "object" && "protocol" in e) known.add(name);
+  return known;
+}
+
+/** Every `provider/model` in aliases and prices must name a known provider. */
+function checkProviderRefs(c: { aliases?: unknown; prices?: unknown; providers?: unknown }, ctx: z.RefinementCtx): void {
+  const known = knownProviders(c);
+  const unknown = (ref: string) => {
+    const provider = ref.slice(0, ref.indexOf("/"));
+    return known.has(provider) ? null : `unknown provider '${provider}'; known: ${[...known].join(", ")} (a new one is defined under providers.${provider})`;
+  };
+  const aliases = c.aliases;
+  if (aliases && typeof aliases === "object")
+    for (const [name, a] of Object.entries(aliases as Record<string, { targets?: unknown }>)) {
+      if (!Array.isArray(a?.targets)) continue;
+      a.targets.forEach((t, i) => {
+        const ref = refOf(t);
+        const problem = ref?.includes("/") ? unknown(ref) : null;
+        if (problem) ctx.addIssue({ code: "custom", path: ["aliases", name, "targets", i], message: problem });
+      });
+    }
+  const prices = c.prices;
+  if (prices && typeof prices === "object")
+    for (const ref of Object.keys(prices)) {
+      const problem = ref.includes("/") ? unknown(ref) : null;
+      if (problem) ctx.addIssue({ code: "custom", path: ["prices", ref], message: problem });
+    }
+}
 
 // The graph check runs even when fields failed their own checks: it must tolerate any shape.
 const refOf = (t: unknown): string | null => (typeof t === "string" ? t : typeof (t as any)?.model === "string" ? (t as any).model : null);

@@ -22,7 +22,8 @@ export function describeSettingsChange(before: Settings, after: Settings): strin
   named("key", before.secrets, after.secrets, out);
   if (before.tokens.size !== after.tokens.size) out.push(`tokens ${before.tokens.size} → ${after.tokens.size}`);
   else if (!same([...before.tokens.keys()], [...after.tokens.keys()])) out.push("tokens changed");
-  for (const section of ["providers", "prices", "routing"] as const) {
+  named("provider", before.config.providers, after.config.providers, out);
+  for (const section of ["prices", "routing"] as const) {
     if (!same(before.config[section], after.config[section])) out.push(`${section} changed`);
   }
   for (const section of ["server", "traces"] as const) {

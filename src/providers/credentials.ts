@@ -37,6 +37,7 @@ export function resolveKey(
   env: NodeJS.ProcessEnv,
   sealed?: ReadonlyMap<string, KeyStore>,
 ): ResolvedKey | null {
+  if (def.keyless) return null;
   const fromEnv = def.keyEnv ? env[def.keyEnv] : undefined;
   if (fromEnv) return { value: fromEnv, source: "env" };
   const stored = secrets[def.secretName];

@@ -22,6 +22,10 @@ export interface ProviderDef {
    * the provider's own environment variables. The first one is `secretName`/`keyEnv`.
    */
   credentialFields?: ReadonlyArray<{ env: string; secret: string; required: boolean; hidden: boolean }>;
+  /** Defined in config.json (`providers.<name>` with a protocol) rather than built in. */
+  custom?: boolean;
+  /** Takes no key at all (`"key": "none"`): none is sent, not even a stored one. */
+  keyless?: boolean;
 }
 
 function openaiDialect(name: string, baseUrl: string, priceProvider: string | null = name): ProviderDef {

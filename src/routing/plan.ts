@@ -1,5 +1,6 @@
 import type { Alias, Config, RetryPolicy } from "../config/schema.ts";
-import { getProvider, providerForBareModel, PROVIDER_NAMES, type ProviderDef } from "../providers/registry.ts";
+import { providerIn, providersOf } from "../config/custom-providers.ts";
+import { getProvider, providerForBareModel, type ProviderDef } from "../providers/registry.ts";
 import { DEFAULT_RETRY } from "./policy.ts";
 
 export interface PlannedTarget {
@@ -22,18 +23,21 @@ export interface RoutePlan {
 }
 
 export class UnknownModel extends Error {
-  constructor(readonly requested: string) {
+  constructor(
+    readonly requested: string,
+    providers: Iterable<string>,
+  ) {
     super(
-      `The model '${requested}' is not known. Use provider/model (providers: ${PROVIDER_NAMES.join(", ")}), ` +
+      `The model '${requested}' is not known. Use provider/model (providers: ${[...providers].join(", ")}), ` +
         `an alias (opentracy alias list), or a well-known model name such as gpt-4o or claude-sonnet-4-6.`,
     );
   }
 }
 
-function splitRef(ref: string): { provider: ProviderDef; model: string } | null {
+function splitRef(ref: string, config: Config): { provider: ProviderDef; model: string } | null {
   const slash = ref.indexOf("/");
   if (slash <= 0) return null;
-  const provider = getProvider(ref.slice(0, slash));
+  const provider = providerIn(config, ref.slice(0, slash));
   const model = ref.slice(slash + 1);
   return provider && model ? { provider, model } : null;
 }
@@ -41,11 +45,12 @@ function splitRef(ref: string): { provider: ProviderDef; model: string } | null 
 const entryOf = (t: Alias["targets"][number]) => (typeof t === "string" ? { model: t, weight: 1 } : { model: t.model, weight: t.weight ?? 1 });
 
 /** An alias's targets with nested aliases expanded in place (config validation rules out cycles). */
-function expand(aliases: Config["aliases"], name: string, weight: number | null, out: PlannedTarget[], seen: Set<string>): void {
+function expand(config: Config, name: string, weight: number | null, out: PlannedTarget[], seen: Set<string>): void {
+  const aliases = config.aliases;
   for (const t of aliases[name].targets) {
     const e = entryOf(t);
     const w = weight ?? e.weight;
-    const direct = splitRef(e.model);
+    const direct = splitRef(e.model, config);
     if (direct) {
       const ref = `${direct.provider.name}/${direct.model}`;
       if (!seen.has(ref)) {
@@ -53,7 +58,7 @@ function expand(aliases: Config["aliases"], name: string, weight: number | null,
         out.push({ ...direct, ref, weight: w });
       }
     } else if (Object.hasOwn(aliases, e.model)) {
-      expand(aliases, e.model, w, out, seen);
+      expand(config, e.model, w, out, seen);
     }
   }
 }
@@ -79,13 +84,13 @@ function weightedOrder(targets: PlannedTarget[], random: () => number): PlannedT
  */
 export function planRoute(requested: string, config: Config, random: () => number = Math.random): RoutePlan {
   const retry = { ...DEFAULT_RETRY, ...config.routing?.retry };
-  const direct = splitRef(requested);
+  const direct = splitRef(requested, config);
   if (direct) return { alias: null, strategy: null, targets: [{ ...direct, ref: requested, weight: 1 }], params: null, retry };
   // Own keys only: a model named "constructor" or "__proto__" is not an alias.
   const alias = Object.hasOwn(config.aliases, requested) ? config.aliases[requested] : undefined;
   if (alias) {
     const targets: PlannedTarget[] = [];
-    expand(config.aliases, requested, null, targets, new Set());
+    expand(config, requested, null, targets, new Set());
     const strategy = alias.strategy ?? "fallback";
     return {
       alias: requested,
@@ -100,5 +105,5 @@ export function planRoute(requested: string, config: Config, random: () => numbe
     const provider = getProvider(bare)!;
     return { alias: null, strategy: null, targets: [{ provider, model: requested, ref: `${bare}/${requested}`, weight: 1 }], params: null, retry };
   }
-  throw new UnknownModel(requested);
+  throw new UnknownModel(requested, providersOf(config).keys());
 }

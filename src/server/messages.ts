@@ -8,7 +8,7 @@ import { MessagesStreamEncoder } from "../dialects/anthropic-messages/stream.ts"
 import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessages } from "../dialects/anthropic-messages/native.ts";
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
 import type { ChatRequestBody } from "../openai/schema.ts";
-import { getProvider } from "../providers/registry.ts";
+import { providerIn } from "../config/custom-providers.ts";
 import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
@@ -115,7 +115,7 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
   }
   const { result, abort } = outcome;
   // Which way the answer came: the target that gave it.
-  const relayed = getProvider(call.provider ?? "")?.protocol === "anthropic";
+  const relayed = providerIn(config, call.provider ?? "")?.protocol === "anthropic";
   if ("completion" in result)
     return answerCompletion(call, config, finish, result.completion, relayed ? result.text : null, (c) => toMessage(c, call.id, call.requested));
   const stream = relayStream(result.stream, {

@@ -2,7 +2,8 @@ import { findProvider } from "@pydantic/genai-prices";
 import type { Settings } from "../config/live.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { resolveKey } from "../providers/credentials.ts";
-import { PROVIDERS, providerForBareModel } from "../providers/registry.ts";
+import { customProviders } from "../config/custom-providers.ts";
+import { PROVIDERS, providerForBareModel, type ProviderDef } from "../providers/registry.ts";
 import { createdOf, isChatModel } from "../pricing/chat-models.ts";
 
 export interface ModelEntry {
@@ -14,7 +15,8 @@ export interface ModelEntry {
 
 /**
  * GET /v1/models: the aliases, then `provider/model` for every provider the engine can call right
- * now (it has a key), from the price catalogue, keeping only what a chat call can use.
+ * now (it has a key), from the price catalogue, keeping only what a chat call can use. A provider
+ * defined in config.json has no catalogue: its models are the ones aliases and prices name.
  */
 export function listModels(settings: Settings, env: NodeJS.ProcessEnv): { object: "list"; data: ModelEntry[] } {
   const data: ModelEntry[] = [];
@@ -27,7 +29,23 @@ export function listModels(settings: Settings, env: NodeJS.ProcessEnv): { object
       if (isChatModel(m)) data.push({ id: `${def.name}/${m.id}`, object: "model", created: createdOf(m), owned_by: def.name });
     }
   }
+  for (const def of customProviders(settings.config)) {
+    if (def.keyEnv && !resolveKey(def, settings.secrets, env, settings.sealed)) continue;
+    for (const id of modelsNamed(def, settings.config)) data.push({ id, object: "model", created: 0, owned_by: def.name });
+  }
   return { object: "list", data };
+}
+
+/** `name/model` refs for this provider in aliases' targets and in prices, each once, in file order. */
+function modelsNamed(def: ProviderDef, config: Settings["config"]): string[] {
+  const refs = new Set<string>();
+  for (const a of Object.values(config.aliases))
+    for (const t of a.targets) {
+      const ref = typeof t === "string" ? t : t.model;
+      if (ref.startsWith(`${def.name}/`)) refs.add(ref);
+    }
+  for (const ref of Object.keys(config.prices)) if (ref.startsWith(`${def.name}/`)) refs.add(ref);
+  return [...refs];
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ResponsesRequestBody } from "../dialects/responses/schema.ts";
 import { ResponsesStreamEncoder } from "../dialects/responses/stream.ts";
 import { ApiError, rejectRequest, toWire } from "../errors/vocabulary.ts";
 import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
-import { getProvider } from "../providers/registry.ts";
+import { providerIn } from "../config/custom-providers.ts";
 import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
@@ -111,7 +111,7 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
     return new Response(null, { status: gone.status });
   }
   const { result, abort } = outcome;
-  const provider = getProvider(call.provider ?? "");
+  const provider = providerIn(config, call.provider ?? "");
   // Which way the answer came: the target that gave it.
   const relayed = provider !== undefined && speaksResponses(provider);
   if ("completion" in result) return answerResponse(call, config, finish, result.completion, relayed ? result.text : null, parsed);

@@ -2,7 +2,7 @@ import type { Settings } from "../config/live.ts";
 import { ADAPTERS } from "../providers/adapters.ts";
 import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
-import { PROVIDERS } from "../providers/registry.ts";
+import { providersOf } from "../config/custom-providers.ts";
 import type { ReadyProvider } from "../routing/engine-status.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { ReadyProvider } from "../routing/engine-status.ts";
  */
 export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): ReadyProvider[] {
   const ready: ReadyProvider[] = [];
-  for (const provider of PROVIDERS.values()) {
+  for (const provider of providersOf(settings.config).values()) {
     const { url: baseUrl, source } = resolveBaseUrl(provider, settings.config.providers[provider.name]?.base_url, env);
     if (!provider.keyEnv && !source) continue;
     const creds = ADAPTERS[provider.protocol].credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
@@ -28,7 +28,7 @@ export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): Read
 export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): string[] {
   const overrides: string[] = [];
   const warnings: string[] = [];
-  for (const provider of PROVIDERS.values()) {
+  for (const provider of providersOf(settings.config).values()) {
     const { url: baseUrl, source } = resolveBaseUrl(provider, settings.config.providers[provider.name]?.base_url, env);
     if (source) {
       overrides.push(`${provider.name} → ${baseUrl} (${source})`);

@@ -5,7 +5,7 @@ import { ensureHome, type Paths } from "../config/paths.ts";
 import type { SettingsTarget } from "./target.ts";
 
 /**
- * Every change to keys, base URLs, aliases and tokens, made from the UI or the CLI: who, what,
+ * Every change to keys, base URLs, aliases, providers and tokens, made from the UI or the CLI: who, what,
  * when. Never a key, masked or not: the entry names the provider whose key changed. One JSON
  * object per line in `audit.jsonl` (0600), appended with O_APPEND so two writers never interleave
  * a line.
@@ -14,7 +14,7 @@ export const AuditEntry = z.object({
   ts: z.string(),
   /** `token admin` (the UI or the API, by token name), `local` (an open loopback engine), `cli root` (the OS user). */
   actor: z.string(),
-  /** `key.set`, `key.remove`, `base_url.set`, `alias.set`, `alias.remove`, `token.create`, `token.revoke`, `master_key.rotate`. */
+  /** `key.set`, `key.remove`, `base_url.set`, `alias.set`, `alias.remove`, `provider.add`, `provider.update`, `provider.remove`, `token.create`, `token.revoke`, `master_key.rotate`. */
   action: z.string(),
   /** What it was done to: a provider, an alias or a token name. */
   target: z.string(),

@@ -1,5 +1,6 @@
 import { newToken, type TokenEntry } from "../auth/tokens.ts";
-import { Alias, AliasName, Config } from "../config/schema.ts";
+import { Alias, AliasName, Config, type ProviderOverride } from "../config/schema.ts";
+import { PROVIDERS } from "../providers/registry.ts";
 import { editConfig, editTokens, readConfig, readTokens } from "./files.ts";
 import type { SettingsTarget } from "./target.ts";
 
@@ -98,6 +99,63 @@ export function putBaseUrl(t: SettingsTarget, provider: string, baseUrl: string 
     if (!Object.keys(entry).length) delete providers[provider];
     const whole = Config.safeParse({ ...c, providers });
     if (!whole.success) throw new SettingsError(`invalid base URL: ${whole.error.issues[0]!.message}`, "base_url");
+    c.providers = whole.data.providers;
+  }, t.p);
+}
+
+/**
+ * Defines (or redefines) a provider in config.json: `providers.<name>` with a protocol. A built-in
+ * name is refused (its entry is an override, set with base URL commands); the definition is
+ * validated with the whole file, so a refused one writes nothing.
+ */
+export function putProvider(t: SettingsTarget, name: string, definition: ProviderOverride): { existed: boolean } {
+  if (PROVIDERS.has(name))
+    throw new SettingsError(
+      `${name} is a built-in provider: pick another name for a new one (a built-in's base URL and headers are overrides in providers.${name})`,
+      "name",
+      "in_use",
+    );
+  let existed = false;
+  editConfig((c) => {
+    existed = Object.hasOwn(c.providers, name);
+    const whole = Config.safeParse({ ...c, providers: { ...c.providers, [name]: definition } });
+    if (!whole.success) {
+      const issue = whole.error.issues[0]!;
+      const mine = issue.path[0] === "providers" && issue.path[1] === name;
+      const field = mine ? issue.path.slice(2).join(".") : issue.path.join(".");
+      throw new SettingsError(`invalid provider ${name}${field ? ` (${field})` : ""}: ${issue.message}; nothing was written`, field || "name");
+    }
+    c.providers = whole.data.providers;
+  }, t.p);
+  return { existed };
+}
+
+/** The aliases (file and shared) and prices that name `provider/…`: what keeps a provider from being removed. */
+async function usersOf(t: SettingsTarget, provider: string): Promise<string[]> {
+  const config = await configInForce(t);
+  const refOf = (x: Alias["targets"][number]) => (typeof x === "string" ? x : x.model);
+  const aliases = Object.entries(config.aliases)
+    .filter(([, a]) => a.targets.some((x) => refOf(x).startsWith(`${provider}/`)))
+    .map(([n]) => `alias ${n}`);
+  const prices = Object.keys(config.prices)
+    .filter((ref) => ref.startsWith(`${provider}/`))
+    .map((ref) => `prices.${ref}`);
+  return [...aliases, ...prices];
+}
+
+/** Removes a provider defined in config.json; refused while an alias or a price names it. */
+export async function removeProvider(t: SettingsTarget, name: string): Promise<void> {
+  if (PROVIDERS.has(name)) throw new SettingsError(`${name} is a built-in provider and cannot be removed`, "name", "in_use");
+  const config = readConfig(t.p);
+  if (!Object.hasOwn(config.providers, name)) throw new SettingsError(`no provider named '${name}' in config.json`, "name", "not_found");
+  const users = await usersOf(t, name);
+  if (users.length) throw new SettingsError(`${name} is used by ${users.join(", ")}; change or remove those first`, "name", "in_use");
+  editConfig((c) => {
+    const providers = { ...c.providers };
+    delete providers[name];
+    // Checked again under the lock: an alias added since would be left naming nothing.
+    const whole = Config.safeParse({ ...c, providers });
+    if (!whole.success) throw new SettingsError(`${name} is in use (${whole.error.issues[0]!.message}); nothing was written`, "name", "in_use");
     c.providers = whole.data.providers;
   }, t.p);
 }

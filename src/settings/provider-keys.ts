@@ -47,9 +47,16 @@ export function mergeSecrets(
 ): { secrets: Record<string, string>; sealed: Map<string, KeyStore> } {
   const secrets = { ...file };
   const sealed = new Map<string, KeyStore>();
+  // A name in no built-in set (a provider defined in config.json: one key each) is a set of its own.
+  const builtIn = new Set([...PROVIDERS.values()].flatMap(secretNames));
   for (const [store, layer] of layers) {
-    for (const def of PROVIDERS.values()) {
-      const names = secretNames(def);
+    const sets = [
+      ...[...PROVIDERS.values()].map(secretNames),
+      ...Object.keys(layer)
+        .filter((n) => !builtIn.has(n))
+        .map((n) => [n]),
+    ];
+    for (const names of sets) {
       if (!names.some((n) => n in layer)) continue;
       for (const n of names) {
         delete secrets[n];

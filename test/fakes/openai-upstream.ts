@@ -72,6 +72,8 @@ export type Scripted = ScriptedAnswer | ScriptedError;
 export interface FakeOpenAIOptions {
   /** the only Bearer key accepted; default "sk-test-fake" */
   apiKey?: string;
+  /** false: a server started without a key (vLLM without --api-key, LM Studio): any Authorization, or none, is accepted */
+  requireKey?: boolean;
   /**
    * The real API rejects top-level request fields it does not know with a 400 ("Unrecognized
    * request argument supplied: x"). Default true (accept them) so pass-through tests can send
@@ -182,6 +184,7 @@ class Fake {
   private readonly log = new RequestLog();
   private readonly scripts = new ScriptQueue<Scripted>();
   private readonly acceptUnknown: boolean;
+  private readonly requireKey: boolean;
   private readonly models: Map<string, string>;
   private readonly fingerprint = `fp_${randomHex(10)}`;
   private requestsLeft = 10_000;
@@ -189,6 +192,7 @@ class Fake {
   constructor(opts: FakeOpenAIOptions) {
     this.apiKey = opts.apiKey ?? "sk-test-fake";
     this.acceptUnknown = opts.acceptUnknown ?? true;
+    this.requireKey = opts.requireKey ?? true;
     const models = opts.models ?? DEFAULT_MODELS;
     this.models = new Map(Array.isArray(models) ? models.map((id) => [id, id]) : Object.entries(models));
   }
@@ -286,6 +290,7 @@ class Fake {
   }
 
   private checkAuth(authorization: string | undefined): unknown {
+    if (!this.requireKey) return null;
     const key = authorization?.match(/^Bearer\s+(.*)$/i)?.[1]?.trim();
     if (!key) {
       return errorBody(

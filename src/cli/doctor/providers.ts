@@ -1,7 +1,8 @@
 import type { Config } from "../../config/schema.ts";
 import type { FileResults } from "./files.ts";
 import { maskKey, resolveKey } from "../../providers/credentials.ts";
-import { PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
+import type { ProviderDef } from "../../providers/registry.ts";
+import { providersOf } from "../../config/custom-providers.ts";
 import type { Target } from "../../providers/types.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
 import { probeProvider } from "../../providers/probe.ts";
@@ -25,8 +26,9 @@ export function checkProviders({ config, secrets, sealed }: Pick<FileResults, "c
   const ready: Target[] = [];
   const unset: string[] = [];
   const used = providersUsedByAliases(config);
-  for (const provider of PROVIDERS.values()) {
-    if (!provider.keyEnv) continue;
+  for (const provider of providersOf(config).values()) {
+    // A server defined in config.json that takes no key is still checked online: it was configured on purpose.
+    if (!provider.keyEnv && !provider.custom) continue;
     const prepared = prepareTarget({ provider, model: "", ref: provider.name, weight: 1 }, { config, secrets, sealed }, env);
     if ("target" in prepared) {
       ready.push(prepared.target);
@@ -57,6 +59,7 @@ export function checkProviders({ config, secrets, sealed }: Pick<FileResults, "c
 }
 
 function describeKey(provider: ProviderDef, target: Target): string {
+  if (provider.keyless) return `takes no key, at ${target.baseUrl}`;
   if (target.aws) return `key ${maskKey(target.aws.accessKeyId)} from ${target.aws.source}, region ${target.aws.region}`;
   // The credentials step already said where the key came from (keySourceName): no second lookup.
   const from = provider.keyEnv && target.keySource === provider.keyEnv ? `env ${provider.keyEnv}` : (target.keySource ?? "").replace(/ \(.*\)$/, "");
@@ -72,11 +75,12 @@ function fixFor(provider: ProviderDef, hasKey: boolean): string {
 /** provider name → the aliases with a target on it (direct `provider/model` targets; nested aliases name their own). */
 function providersUsedByAliases(config: Config): Map<string, string[]> {
   const used = new Map<string, string[]>();
+  const known = providersOf(config);
   for (const [name, alias] of Object.entries(config.aliases)) {
     for (const t of alias.targets) {
       const ref = typeof t === "string" ? t : t.model;
       const provider = ref.slice(0, Math.max(0, ref.indexOf("/")));
-      if (!PROVIDERS.has(provider)) continue;
+      if (!known.has(provider)) continue;
       const list = used.get(provider) ?? [];
       if (!list.includes(name)) list.push(name);
       used.set(provider, list);

@@ -7,7 +7,8 @@ import { openaiErrorResponse } from "../../openai/errors.ts";
 import { resolveBaseUrl } from "../../providers/base-url.ts";
 import { keySourceLabel, keySourceName, maskKey, resolveKey } from "../../providers/credentials.ts";
 import { probeProvider } from "../../providers/probe.ts";
-import { getProvider, PROVIDERS, type ProviderDef } from "../../providers/registry.ts";
+import { providersOf } from "../../config/custom-providers.ts";
+import type { ProviderDef } from "../../providers/registry.ts";
 import { explainRoute } from "../../routing/explain.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
 import type { TargetHealth } from "../../routing/health.ts";
@@ -85,9 +86,11 @@ async function body<S extends z.ZodType>(req: Request, schema: S): Promise<z.out
   return parsed.data;
 }
 
-function providerOf(name: string | undefined): ProviderDef {
-  const def = name ? getProvider(name) : undefined;
-  if (!def) throw new ApiError("setting_not_found", `Unknown provider '${name}'. Known: ${[...PROVIDERS.keys()].join(", ")}.`, "provider");
+/** A provider by name: built in, or defined in config.json (as the engine sees it now). */
+function providerOf(name: string | undefined, deps: SettingsDeps): ProviderDef {
+  const providers = providersOf(deps.settings.current.config);
+  const def = name ? providers.get(name) : undefined;
+  if (!def) throw new ApiError("setting_not_found", `Unknown provider '${name}'. Known: ${[...providers.keys()].join(", ")}.`, "provider");
   return def;
 }
 
@@ -100,6 +103,8 @@ function providerRow(def: ProviderDef, deps: SettingsDeps) {
   return {
     name: def.name,
     protocol: def.protocol,
+    /** Defined in config.json (`opentracy provider add`) rather than built in. */
+    custom: def.custom === true,
     takes_key: def.keyEnv !== null,
     key_env: def.keyEnv,
     fields: def.credentialFields?.map((f) => ({ env: f.env, required: f.required, hidden: f.hidden })) ?? null,
@@ -146,10 +151,10 @@ function credentialValues(def: ProviderDef, b: z.output<typeof KeyBody>): Record
 }
 
 export const SETTINGS: Record<string, Handler> = {
-  providers: (_req, deps) => json({ data: [...PROVIDERS.values()].map((d) => providerRow(d, deps)) }),
+  providers: (_req, deps) => json({ data: [...providersOf(deps.settings.current.config).values()].map((d) => providerRow(d, deps)) }),
 
   async putKey(req, deps, actor) {
-    const def = providerOf(req.params.name);
+    const def = providerOf(req.params.name, deps);
     const values = credentialValues(def, await body(req, KeyBody));
     const t = target(deps);
     await storeProviderKey(t, def, values, actor);
@@ -160,7 +165,7 @@ export const SETTINGS: Record<string, Handler> = {
   },
 
   async deleteKey(req, deps, actor) {
-    const def = providerOf(req.params.name);
+    const def = providerOf(req.params.name, deps);
     const t = target(deps);
     const sealed = await removeProviderKey(t, def, actor);
     const plain = removePlainKey(def, t.p);
@@ -176,7 +181,7 @@ export const SETTINGS: Record<string, Handler> = {
   },
 
   async putBaseUrl(req, deps, actor) {
-    const def = providerOf(req.params.name);
+    const def = providerOf(req.params.name, deps);
     const { base_url } = await body(req, z.strictObject({ base_url: z.url({ protocol: /^https?$/ }).nullable() }));
     const t = target(deps);
     putBaseUrl(t, def.name, base_url);
@@ -187,7 +192,7 @@ export const SETTINGS: Record<string, Handler> = {
 
   /** One authenticated call to the provider with the key in use (doctor --online's probe); the answer holds only the verdict. */
   async testProvider(req, deps) {
-    const def = providerOf(req.params.name);
+    const def = providerOf(req.params.name, deps);
     const prepared = prepareTarget({ provider: def, model: "", ref: def.name, weight: 1 }, deps.settings.current, deps.env);
     if ("error" in prepared) return json({ provider: def.name, verdict: "not_configured", message: prepared.error.message, status: null, latency_ms: null });
     const r = await probeProvider(prepared.target, TEST_TIMEOUT_MS);

@@ -250,6 +250,14 @@ function Provider({ p, onChange }: { p: ProviderRow; onChange: (row: ProviderRow
       <tr>
         <td>
           <strong>{p.name}</strong>
+          {p.custom ? (
+            <>
+              {" "}
+              <span className="badge neutral" title={`providers.${p.name} in config.json (${p.protocol})`}>
+                custom
+              </span>
+            </>
+          ) : null}
         </td>
         <td>{p.key ? <code>{p.key.masked}</code> : <span className="muted">{p.takes_key ? "not set" : "none needed"}</span>}</td>
         <td className="key-source" title={p.key?.from}>

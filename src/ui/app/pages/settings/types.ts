@@ -5,6 +5,8 @@
 export interface ProviderRow {
   name: string;
   protocol: string;
+  /** Defined in config.json (`opentracy provider add`) rather than built in. */
+  custom: boolean;
   takes_key: boolean;
   key_env: string | null;
   /** Several credentials (Bedrock), named as the provider's own variables; `hidden` for the secret ones. */
