@@ -105,9 +105,10 @@ export class ResponsesStreamEncoder {
       out += this.emit({ type: "response.content_part.added", item_id: id, output_index: index, content_index: 0, part: this.part(kind, "") });
     }
     open.text += delta;
+    // The per-chunk event, written as text: no object built and walked for every token.
     const type = kind === "text" ? "response.output_text.delta" : "response.reasoning_text.delta";
-    const extra = kind === "text" ? { logprobs: [] } : {};
-    return out + this.emit({ type, item_id: open.id, output_index: open.index, content_index: 0, delta, ...extra });
+    const logprobs = kind === "text" ? ',"logprobs":[]' : "";
+    return `${out}event: ${type}\ndata: {"type":"${type}","item_id":${JSON.stringify(open.id)},"output_index":${open.index},"content_index":0,"delta":${JSON.stringify(delta)}${logprobs},"sequence_number":${this.seq++}}\n\n`;
   }
 
   private part(kind: "text" | "reasoning", text: string): Json {
@@ -128,7 +129,7 @@ export class ResponsesStreamEncoder {
     const args = call.function?.arguments;
     if (args) {
       open.args += args;
-      out += this.emit({ type: "response.function_call_arguments.delta", item_id: open.id, output_index: open.index, delta: args });
+      out += `event: response.function_call_arguments.delta\ndata: {"type":"response.function_call_arguments.delta","item_id":${JSON.stringify(open.id)},"output_index":${open.index},"delta":${JSON.stringify(args)},"sequence_number":${this.seq++}}\n\n`;
     }
     return out;
   }
