@@ -9,12 +9,13 @@ import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessage
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
 import type { ChatRequestBody } from "../openai/schema.ts";
 import { providerIn } from "../config/custom-providers.ts";
-import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
+import { attemptLimits } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
-import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
+import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import type { Call } from "./call.ts";
-import type { ChatAttempt, ChatDeps } from "./chat.ts";
+import type { ChatDeps } from "./chat.ts";
+import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempts.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
 import { routeFor } from "./pipeline/route.ts";
 import type { Finish } from "./pipeline/finish.ts";
@@ -24,31 +25,15 @@ import { sseResponse, TRACE_HEADER } from "./pipeline/respond.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
 /** One Messages request as the attempt loop hands it to each try: the translated request, and the client's own. */
-export interface MessagesAttempt extends ChatAttempt {
+export interface MessagesAttempt extends DialectAttempt {
   native: NativeRequest;
-  /** Why the request cannot be translated for a non-Anthropic target (a server tool, a document block), if it cannot. */
-  untranslatable: ApiError | null;
 }
 
 export type MessagesDeps = Omit<ChatDeps, "attempts"> & { attempts: AttemptDeps<MessagesAttempt> };
 
-/**
- * The attempt loop's real world for Messages, built once per engine: a target that speaks the
- * Messages API gets the client's request as it is (native.ts); any other gets the translation,
- * or, when there is none, the 400 that says why (the loop answers a 400 at once).
- */
-export function messagesAttempts(health: TargetHealth): AttemptDeps<MessagesAttempt> {
-  return {
-    health,
-    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
-    attempt: async ({ adapter, target }, r, abort) => {
-      if (speaksMessages(target)) return attemptOnce(nativeAdapter(r.native), target, r.body, r.stream, r.limits, abort);
-      if (r.untranslatable) return { ok: false, status: r.untranslatable.status, mapped: toWire(r.untranslatable) };
-      return attemptOnce(adapter, target, r.body, r.stream, r.limits, abort);
-    },
-    wait: waitUnlessAborted,
-  };
-}
+/** An Anthropic target gets the client's request as it is (native.ts); any other the translation. */
+export const messagesAttempts = (health: TargetHealth): AttemptDeps<MessagesAttempt> =>
+  dialectAttempts<MessagesAttempt>(health, (target, _adapter, r) => (speaksMessages(target) ? nativeAdapter(r.native) : null));
 
 /**
  * POST /v1/messages, Anthropic's Messages API: the chat pipeline with the two per-API steps

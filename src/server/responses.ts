@@ -1,54 +1,37 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
-import type { Config } from "../config/schema.ts";
 import { NativeResponsesEncoder, nativeAdapter, speaksResponses } from "../dialects/responses/native.ts";
 import { responsesRequest, toChatRequest } from "../dialects/responses/request.ts";
 import { toResponse } from "../dialects/responses/response.ts";
-import type { ResponsesRequestBody } from "../dialects/responses/schema.ts";
 import { ResponsesStreamEncoder } from "../dialects/responses/stream.ts";
-import { ApiError, rejectRequest, toWire } from "../errors/vocabulary.ts";
-import type { ChatCompletion, ChatRequestBody } from "../openai/schema.ts";
+import { ApiError, rejectRequest } from "../errors/vocabulary.ts";
+import type { ChatRequestBody } from "../openai/schema.ts";
 import { providerIn } from "../config/custom-providers.ts";
-import { attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
+import { attemptLimits } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
-import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
+import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import type { Call } from "./call.ts";
-import type { ChatAttempt, ChatDeps } from "./chat.ts";
+import type { ChatDeps } from "./chat.ts";
+import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempts.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
-import { failOpenAI, sseResponse, TRACE_HEADER } from "./pipeline/respond.ts";
+import { failOpenAI, sseResponse } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
-import { spliceExtras } from "./pipeline/splice-extras.ts";
+import { answerCompletion } from "./pipeline/answer.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
 /** One Responses request as the attempt loop hands it to each try: the translation, and the client's own body. */
-export interface ResponsesAttempt extends ChatAttempt {
+export interface ResponsesAttempt extends DialectAttempt {
   native: Record<string, unknown>;
-  /** Why the request cannot be translated for a target without the Responses API, if it cannot. */
-  untranslatable: ApiError | null;
 }
 
 export type ResponsesDeps = Omit<ChatDeps, "attempts"> & { attempts: AttemptDeps<ResponsesAttempt> };
 
-/**
- * The attempt loop's real world for Responses, built once per engine: a target that serves the
- * Responses API (OpenAI, Azure) gets the client's request as it is (dialects/responses/native.ts);
- * any other the chat translation, or the 400 that says why there is none.
- */
-export function responsesAttempts(health: TargetHealth): AttemptDeps<ResponsesAttempt> {
-  return {
-    health,
-    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
-    attempt: async ({ adapter, target }, r, abort) => {
-      if (speaksResponses(target.provider)) return attemptOnce(nativeAdapter(adapter, r.native), target, r.body, r.stream, r.limits, abort);
-      if (r.untranslatable) return { ok: false, status: r.untranslatable.status, mapped: toWire(r.untranslatable) };
-      return attemptOnce(adapter, target, r.body, r.stream, r.limits, abort);
-    },
-    wait: waitUnlessAborted,
-  };
-}
+/** A target that serves the Responses API (OpenAI, Azure) gets the client's request as it is (dialects/responses/native.ts); any other the chat translation. */
+export const responsesAttempts = (health: TargetHealth): AttemptDeps<ResponsesAttempt> =>
+  dialectAttempts<ResponsesAttempt>(health, (target, adapter, r) => (speaksResponses(target.provider) ? nativeAdapter(adapter, r.native) : null));
 
 /**
  * POST /v1/responses, OpenAI's Responses API (Codex CLI, `client.responses.create`): the chat
@@ -114,7 +97,8 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
   const provider = providerIn(config, call.provider ?? "");
   // Which way the answer came: the target that gave it.
   const relayed = provider !== undefined && speaksResponses(provider);
-  if ("completion" in result) return answerResponse(call, config, finish, result.completion, relayed ? result.text : null, parsed);
+  if ("completion" in result)
+    return answerCompletion(call, config, finish, result.completion, relayed ? result.text : null, (c) => toResponse(c, call.id, parsed, call.requested));
   const stream = relayStream(result.stream, {
     call,
     config,
@@ -125,25 +109,4 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
     encoder: relayed ? new NativeResponsesEncoder() : new ResponsesStreamEncoder(call.id, call.requested, parsed),
   });
   return sseResponse(call, stream);
-}
-
-/** A whole answer as a Response (OpenAI's or Azure's own text when it answered), with the extras at the top level. */
-function answerResponse(
-  call: Call,
-  config: Config,
-  finish: Finish,
-  completion: ChatCompletion,
-  nativeText: string | null,
-  req: ResponsesRequestBody,
-): Response {
-  call.markFirstByte();
-  call.setUsage(completion.usage, config, completion.model);
-  call.finishReason = completion.choices[0]?.finish_reason ?? null;
-  call.toolCalls = completion.choices.reduce((n, c) => n + (Array.isArray(c.message?.tool_calls) ? c.message.tool_calls.length : 0), 0);
-  call.response = completion.choices.map((c) => c.message);
-  const extras = call.extras();
-  const out =
-    (nativeText !== null && spliceExtras(nativeText, extras)) || JSON.stringify({ ...toResponse(completion, call.id, req, call.requested), ...extras });
-  finish(200, null);
-  return new Response(out, { status: 200, headers: { "content-type": "application/json", [TRACE_HEADER]: call.id } });
 }
