@@ -111,6 +111,7 @@ export function registerServe(program: Command): void {
         log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
         engine.settings.close();
         engine.sharedFeed?.stop();
+        engine.stopSpendRefresh();
         // Stop listening at once; in-flight requests and streams may finish until the deadline.
         const drained = http.stop(false);
         let timer: ReturnType<typeof setTimeout> | undefined;

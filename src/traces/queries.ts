@@ -1,3 +1,4 @@
+import type { SpendRow } from "../budgets/spend.ts";
 import type { TraceRecord } from "./record.ts";
 
 /**
@@ -128,6 +129,12 @@ export interface TraceQueries {
   /** The stored record, or null when absent (or not this token's). */
   get(id: string, token?: string): Promise<TraceRecord | null>;
   activity(q: ActivityQuery): Promise<Activity>;
+  /**
+   * Per engine token (`token_name`), the calls started at or after `sinceMs`: the sum of their
+   * `cost_usd` and how many answered calls had none (unpriced). What the budgets' ledger
+   * (budgets/spend.ts) is loaded from at start and, with ClickHouse, refreshed from.
+   */
+  spendByToken(sinceMs: number): Promise<SpendRow[]>;
 }
 
 export const emptyTotals = (): Omit<ActivityBucket, "t"> => ({
