@@ -27,7 +27,12 @@ export function budgetUse(entry: TokenEntry, spend: TokenSpend): { period: Perio
 /** Glob with `*` only; a bare provider name (`openai`) stands for `openai/*`. */
 function matches(pattern: string, name: string): boolean {
   if (!pattern.includes("*") && !pattern.includes("/") && name.startsWith(`${pattern}/`)) return true;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(name);
 }
 

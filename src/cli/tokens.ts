@@ -113,7 +113,8 @@ export function registerTokens(program: Command): void {
     const entry = await withSettingsTarget(async (t) => {
       const current = (await allTokens(t)).find(({ entry }) => (entry.id === which || entry.name === which) && !entry.revoked_at);
       const change = limitsFrom(opts, current?.entry.budget);
-      if (!Object.keys(change).length) throw new CliError("nothing to change: give --budget-day/--budget-month/--budget-total, --soft/--hard, --rpm, --tpm, --allow, --expires or --clear");
+      if (!Object.keys(change).length)
+        throw new CliError("nothing to change: give --budget-day/--budget-month/--budget-total, --soft/--hard, --rpm, --tpm, --allow, --expires or --clear");
       const updated = await updateToken(t, which, change, cliActor());
       await recordAudit(t, { actor: cliActor(), action: "token.update", target: updated.name, detail: describeLimits(updated) || "no limits" });
       return updated;

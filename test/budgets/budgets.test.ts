@@ -99,7 +99,10 @@ describe("TokenGuard", () => {
   test("expiry, hard and soft budgets, and rate limits, in that order", () => {
     let now = T0;
     const tokens = new Map<string, TokenEntry>();
-    const g = new TokenGuard(() => tokens, () => now);
+    const g = new TokenGuard(
+      () => tokens,
+      () => now,
+    );
     const expired = g.admit(entry({ expires_at: new Date(now - 1).toISOString() }));
     expect(expired).toBeInstanceOf(ApiError);
     expect((expired as ApiError).code).toBe("token_expired");

@@ -237,10 +237,7 @@ export const SETTINGS: Record<string, Handler> = {
   },
 
   async createToken(req, deps, actor) {
-    const b = await body(
-      req,
-      z.looseObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }),
-    );
+    const b = await body(req, z.looseObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }));
     const { name, admin, ...limits } = b;
     const t = target(deps);
     // The limits (budget, rpm, tpm, allow, expires_at) are checked by the same schema as the CLI's.

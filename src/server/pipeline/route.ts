@@ -11,7 +11,14 @@ import { planRoute, type RoutePlan, UnknownModel } from "../../routing/plan.ts";
 export function routeFor(model: string, settings: Settings, allow?: readonly string[], tokenName = ""): RoutePlan {
   try {
     const plan = planRoute(model, settings.config);
-    if (allow && !modelAllowed(allow, model, plan.targets.map((t) => t.ref))) {
+    if (
+      allow &&
+      !modelAllowed(
+        allow,
+        model,
+        plan.targets.map((t) => t.ref),
+      )
+    ) {
       throw new ApiError("model_not_allowed", `Token '${tokenName}' may not use '${model}'; it may use: ${allow.join(", ")}.`, "model");
     }
     return plan;
