@@ -171,6 +171,8 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     } catch (e) {
       log(`could not read the tokens' spend from the trace store (${(e as Error).message}); budgets count from 0 until the next refresh`);
     }
+  } else if ([...byName().values()].some((e) => e.budget || e.tpm)) {
+    log("traces are off: tokens' spend budgets and tokens per minute are not counted (they are counted from the trace records)");
   }
   let spendTimer: ReturnType<typeof setInterval> | null = null;
   if (queries instanceof ClickHouseTraceQueries) {

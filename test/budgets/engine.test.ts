@@ -114,6 +114,21 @@ describe("per-token limits", () => {
     expect(body.error.message).toContain("2 requests per minute");
   });
 
+  test("tokens update (the CLI) changes a running engine's limits; list shows them", async () => {
+    expect((await chat("rpm")).status).toBe(429);
+    const upd = await runCli(["tokens", "update", "rpm", "--rpm", "100", "--budget-month", "50", "--soft"], { home });
+    expect(upd.code).toBe(0);
+    expect(upd.stdout).toContain("$50.00 month, soft, 100 rpm");
+    await eventually(async () => (await chat("rpm")).status === 200, 5000, "the engine reloading the token");
+    const list = (await runCli(["tokens", "list"], { home })).stdout;
+    expect(list).toMatch(/rpm\s.*\$0\.\d{4} of \$50\.00 month, soft, 100 rpm/);
+    const cleared = await runCli(["tokens", "update", "rpm", "--clear", "budget"], { home });
+    expect(cleared.stdout).toContain("100 rpm");
+    expect(cleared.stdout).not.toContain("month");
+    expect((await runCli(["tokens", "update", "rpm", "--rpm", "zero"], { home })).code).not.toBe(0);
+    expect((await runCli(["tokens", "update", "rpm", "--budget-day", "-1"], { home })).stderr).toContain("budget.day");
+  });
+
   test("tokens per minute count the finished calls' tokens", async () => {
     expect((await chat("tpm")).status).toBe(200);
     const res = await chat("tpm");
