@@ -1,3 +1,4 @@
+import type { SpendRow } from "../traces/queries.ts";
 import type { TraceRecord } from "../traces/record.ts";
 
 /** The three spend periods a token's budget may set. Day and month are UTC. */
@@ -22,12 +23,7 @@ export interface TokenSpend {
   unpriced: number;
 }
 
-/** What a store answers for one token since some instant: the sum of `cost_usd` and the count of calls without one. */
-export interface SpendRow {
-  token: string;
-  cost_usd: number;
-  unpriced: number;
-}
+export type { SpendRow };
 
 /** What the ledger needs of a trace store (both stores implement it: SQL in ClickHouse, the SQLite index locally). */
 export interface SpendSource {

@@ -164,13 +164,13 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     return namesOf.byName;
   };
   const tokenGuard = new TokenGuard(byName);
-  // The ledger starts from the store, before the first request: the spend of every token so far.
+  // The ledger starts from the store: the spend of every token so far. With a budget in force that
+  // happens before the first request; otherwise in the background (on a large local store the
+  // index catches up first), merged with what the first requests add meanwhile.
   if (queries) {
-    try {
-      await tokenGuard.ledger.load(queries);
-    } catch (e) {
-      log(`could not read the tokens' spend from the trace store (${(e as Error).message}); budgets count from 0 until the next refresh`);
-    }
+    const failed = (e: unknown) => log(`could not read the tokens' spend from the trace store (${(e as Error).message}); spend counts from 0`);
+    if ([...byName().values()].some((e) => e.budget)) await tokenGuard.ledger.load(queries).catch(failed);
+    else void tokenGuard.ledger.load(queries, true).catch(failed);
   } else if ([...byName().values()].some((e) => e.budget || e.tpm)) {
     log("traces are off: tokens' spend budgets and tokens per minute are not counted (they are counted from the trace records)");
   }

@@ -1,4 +1,3 @@
-import type { SpendRow } from "../budgets/spend.ts";
 import type { TraceRecord } from "./record.ts";
 
 /**
@@ -68,6 +67,13 @@ export interface TracePage {
   rows: TraceSummary[];
   /** Set when a full page came back: there may be more. */
   next: TraceCursor | null;
+}
+
+/** One token's spend since some instant: the sum of `cost_usd` and the count of answered calls without one. */
+export interface SpendRow {
+  token: string;
+  cost_usd: number;
+  unpriced: number;
 }
 
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;

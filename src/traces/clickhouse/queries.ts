@@ -6,10 +6,10 @@ import {
   BUCKETS,
   type TraceListQuery,
   type TracePage,
+  type SpendRow,
   type TraceQueries,
   type TraceSummary,
 } from "../queries.ts";
-import type { SpendRow } from "../../budgets/spend.ts";
 import type { TraceRecord } from "../record.ts";
 import { fromRow, RECORD_COLUMNS } from "./rows.ts";
 import { TABLE } from "./schema.ts";

@@ -7,10 +7,10 @@ import {
   BUCKETS,
   type TraceListQuery,
   type TracePage,
+  type SpendRow,
   type TraceQueries,
   type TraceSummary,
 } from "../queries.ts";
-import type { SpendRow } from "../../budgets/spend.ts";
 import type { TraceRecord } from "../record.ts";
 import type { LocalIndex } from "./index.ts";
 
