@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { ApiError } from "../errors/vocabulary.ts";
 
 /**
  * Engine API tokens. The file keeps only a SHA-256 of each token's secret; the id in the token
@@ -76,4 +77,10 @@ export function verifyToken(presented: string, index: TokenIndex): TokenEntry | 
   if (!entry) return null;
   const stored = Buffer.from(entry.hash, "hex");
   return timingSafeEqual(sha256(m[2]), stored) ? entry : null;
+}
+
+/** 401 token_expired for a token past its `expires_at` (checked on every route: /v1, /api/, /metrics, the UI's sign-in and session), else null. */
+export function expired(entry: TokenEntry, now = Date.now()): ApiError | null {
+  if (entry.expires_at === undefined || Date.parse(entry.expires_at) > now) return null;
+  return new ApiError("token_expired", `Token '${entry.name}' expired at ${entry.expires_at}; ask for a new one (opentracy tokens update --expires).`);
 }

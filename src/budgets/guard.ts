@@ -1,4 +1,4 @@
-import type { TokenEntry } from "../auth/tokens.ts";
+import { expired, type TokenEntry } from "../auth/tokens.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { RateLimiter } from "./rate.ts";
@@ -79,9 +79,9 @@ export class TokenGuard {
   /** The refusal for this request, or what it is admitted with. */
   admit(entry: TokenEntry): ApiError | Admitted {
     const now = this.now();
-    if (entry.expires_at !== undefined && Date.parse(entry.expires_at) <= now) {
-      return new ApiError("token_expired", `Token '${entry.name}' expired at ${entry.expires_at}; ask for a new one (opentracy tokens update --expires).`);
-    }
+    // Authentication refuses it first; checked here too for callers that hold an entry already.
+    const late = expired(entry, now);
+    if (late) return late;
     const over: Period[] = [];
     if (entry.budget) {
       const spend = this.ledger.get(entry.name);

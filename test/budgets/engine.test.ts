@@ -152,6 +152,20 @@ describe("per-token limits", () => {
     const res = await chat("expired");
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).error.code).toBe("token_expired");
+    // Everywhere a token signs in: the JSON API, the UI's sign-in, Prometheus.
+    for (const [method, path] of [
+      ["GET", "/api/traces"],
+      ["POST", "/api/session"],
+      ["GET", "/metrics"],
+    ]) {
+      const r = await fetch(`${engine.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens.expired}`, "x-opentracy-csrf": "1", "content-type": "application/json" },
+        body: method === "POST" ? JSON.stringify({ token: tokens.expired }) : undefined,
+      });
+      expect([path, r.status]).toEqual([path, 401]);
+      expect(((await r.json()) as any).error.code).toBe("token_expired");
+    }
   });
 
   test("50 concurrent streams against a nearly spent budget overshoot it by at most the requests in flight when it ran out", async () => {
