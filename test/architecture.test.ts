@@ -9,7 +9,7 @@ const LAYERS: string[][] = [
   ["providers"],
   ["traces"],
   ["auth", "config", "settings"],
-  ["pricing"],
+  ["pricing", "budgets"],
   ["routing"],
   ["telemetry"],
   ["ui"],

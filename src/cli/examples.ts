@@ -56,8 +56,17 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "traces prune": ["opentracy traces prune                    # traces.retention_days / content_retention_days, now"],
   route: ["opentracy route explain smart"],
   "route explain": ["opentracy route explain smart", "opentracy route explain gpt-4o", "opentracy route explain groq/llama-3.3-70b-versatile --json"],
-  tokens: ["opentracy tokens create --name ci", "opentracy tokens list", "opentracy tokens revoke ci"],
-  "tokens create": ["opentracy tokens create --name laptop", "opentracy tokens create --name ops --admin   # may read /health details"],
+  tokens: ["opentracy tokens create --name ci", "opentracy tokens update ci --budget-day 5", "opentracy tokens list", "opentracy tokens revoke ci"],
+  "tokens create": [
+    "opentracy tokens create --name laptop",
+    "opentracy tokens create --name ops --admin   # may read /health details",
+    "opentracy tokens create --name ci --budget-day 5 --budget-month 100 --rpm 60 --allow 'openai/*' --expires 2027-01-01",
+  ],
+  "tokens update": [
+    "opentracy tokens update ci --budget-day 10 --soft   # over it: flagged, not refused",
+    "opentracy tokens update ci --tpm 100000 --allow smart",
+    "opentracy tokens update ci --clear rpm --clear expires",
+  ],
   "tokens list": ["opentracy tokens list", "opentracy tokens list --json"],
   "tokens revoke": ["opentracy tokens revoke laptop", "opentracy tokens revoke 3f2a9c"],
   doctor: [

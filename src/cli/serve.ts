@@ -116,6 +116,7 @@ export function registerServe(program: Command): void {
         engine.settings.close();
         engine.sharedFeed?.stop();
         retention?.stop();
+        engine.stopSpendRefresh();
         // Stop listening at once; in-flight requests and streams may finish until the deadline.
         const drained = http.stop(false);
         let timer: ReturnType<typeof setTimeout> | undefined;

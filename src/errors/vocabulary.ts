@@ -19,6 +19,7 @@ export type ErrorType =
   | "authentication_error"
   | "permission_error"
   | "rate_limit_error"
+  | "insufficient_quota"
   | "api_error"
   | "upstream_error"
   | "client_disconnected";
@@ -52,6 +53,11 @@ export const ERRORS = {
   setting_not_found: kind(404, "invalid_request_error", "client"),
   setting_in_use: kind(409, "invalid_request_error", "client"),
   client_disconnected: kind(499, "client_disconnected", "client"),
+  // The caller's engine token and its limits (src/budgets/).
+  token_expired: kind(401, "invalid_request_error", "client"),
+  model_not_allowed: kind(403, "permission_error", "client"),
+  rate_limit_exceeded: kind(429, "rate_limit_error", "client", true),
+  insufficient_quota: kind(429, "insufficient_quota", "client"),
   // The caller's request, refused by the upstream for a reason the engine names.
   content_filter: kind(400, "invalid_request_error", "client"),
   missing_thought_signature: kind(400, "invalid_request_error", "client"),

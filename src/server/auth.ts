@@ -1,4 +1,4 @@
-import { verifyToken, type TokenEntry, type TokenIndex } from "../auth/tokens.ts";
+import { expired, verifyToken, type TokenEntry, type TokenIndex } from "../auth/tokens.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 import { type Sessions, sessionCookie } from "./session.ts";
@@ -35,7 +35,7 @@ export function authenticateToken(req: Request, tokens: TokenIndex, policy: Auth
   const m = BEARER.exec(req.headers.get("authorization") ?? "");
   const apiKey = xApiKey ? req.headers.get("x-api-key")?.trim() || null : null;
   const entry = (apiKey ? verifyToken(apiKey, tokens) : null) ?? (m ? verifyToken(m[1], tokens) : null);
-  if (entry) return entry;
+  if (entry) return expired(entry) ?? entry;
   if (m || apiKey) return new ApiError("invalid_api_key", "Incorrect API key provided. Use a token from `opentracy tokens create` as the api_key.");
   return new ApiError(
     "invalid_api_key",
@@ -59,6 +59,8 @@ export function authenticateApi(req: Request, tokens: TokenIndex, policy: AuthPo
   if (tokens.size > 0 && !req.headers.has("authorization")) {
     const id = sessionCookie(req);
     const entry = id ? sessions.lookup(id, tokens) : null;
+    const late = entry ? expired(entry) : null;
+    if (late) return openaiErrorResponse(late);
     if (entry) return { entry, via: "cookie" };
     return openaiErrorResponse(
       new ApiError(

@@ -32,6 +32,8 @@ export class Call implements AttemptRecorder {
   requested = "";
   alias: string | null = null;
   tokenName: string | null = null;
+  /** The token's allowed models, aliases and providers (`TokenEntry.allow`); undefined: any. */
+  allow: readonly string[] | undefined = undefined;
   user: string | null = null;
   sessionId: string | null = null;
   traceparent: string | null = null;

@@ -67,7 +67,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   call.stream = body.stream === true;
   call.request = body.messages;
 
-  const plan = routeFor(body.model, settings);
+  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
   call.alias = plan.alias;
   call.strategy = plan.strategy;
   if (plan.params) body = { ...body, ...plan.params };

@@ -64,7 +64,7 @@ async function embeddings(req: Request, deps: EmbeddingsDeps, call: Call, finish
   const inputs = embeddingInputs(body.input);
   call.request = inputs;
 
-  const plan = routeFor(body.model, settings);
+  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
   call.alias = plan.alias;
   call.strategy = plan.strategy;
   // An alias's params are chat parameters (temperature, max_tokens): an embeddings API refuses

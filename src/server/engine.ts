@@ -15,6 +15,8 @@ import { LocalTraceQueries } from "../traces/local-index/queries.ts";
 import { ClickHouseTraceQueries } from "../traces/clickhouse/queries.ts";
 import { SharedFeed } from "../settings/shared-feed.ts";
 import { EngineMetrics } from "../telemetry/metrics.ts";
+import { budgetUse, TokenGuard } from "../budgets/guard.ts";
+import type { TokenEntry } from "../auth/tokens.ts";
 import { OtlpExport, otlpConfig } from "../telemetry/otlp.ts";
 import { SharedSettingsStore } from "../settings/shared-store.ts";
 import type { TraceQueries } from "../traces/queries.ts";
@@ -55,7 +57,14 @@ export interface Engine {
   otlp: OtlpExport | null;
   /** Finished traces for /api/traces/live (the UI's live view). */
   liveFeed: LiveFeed;
+  /** Per-token expiry, spend budgets and rate limits, with the spend ledger they are checked against. */
+  tokenGuard: TokenGuard;
+  /** Stops the periodic reload of the spend ledger from ClickHouse (a no-op without one). */
+  stopSpendRefresh(): void;
 }
+
+/** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
+export const SPEND_REFRESH_MS = 10_000;
 
 const envFlag = (v: string | undefined): boolean | undefined => (v === undefined || v === "" ? undefined : !/^(0|false|no|off)$/i.test(v));
 
@@ -148,16 +157,59 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
     (ref, state) => log(describeHealthChange(ref, state)),
   );
-  const metrics = new EngineMetrics({ targets: () => health.snapshot(), writer: () => writer.status() });
+  // Token names are unique among live tokens; the index is rebuilt on each reload, so is this map.
+  let namesOf: { index: unknown; byName: Map<string, TokenEntry> } | null = null;
+  const byName = () => {
+    const index = settings.current.tokens;
+    if (namesOf?.index !== index) namesOf = { index, byName: new Map([...index.values()].map((e) => [e.name, e])) };
+    return namesOf.byName;
+  };
+  const tokenGuard = new TokenGuard(byName);
+  // The ledger starts from the store: the spend of every token so far. With a budget in force that
+  // happens before the first request; otherwise in the background (on a large local store the
+  // index catches up first), merged with what the first requests add meanwhile.
+  if (queries) {
+    const failed = (e: unknown) => log(`could not read the tokens' spend from the trace store (${(e as Error).message}); spend counts from 0`);
+    if ([...byName().values()].some((e) => e.budget)) await tokenGuard.ledger.load(queries).catch(failed);
+    else void tokenGuard.ledger.load(queries, true).catch(failed);
+  } else if ([...byName().values()].some((e) => e.budget || e.tpm)) {
+    log("traces are off: tokens' spend budgets and tokens per minute are not counted (they are counted from the trace records)");
+  }
+  let spendTimer: ReturnType<typeof setInterval> | null = null;
+  if (queries instanceof ClickHouseTraceQueries) {
+    const every = Number(env.OPENTRACY_SPEND_REFRESH_MS) || SPEND_REFRESH_MS;
+    let failing = false;
+    spendTimer = setInterval(() => {
+      tokenGuard.ledger.load(queries, true).then(
+        () => (failing = false),
+        (e) => {
+          if (!failing) log(`spend refresh from ClickHouse failed (${(e as Error).message}); budgets use this engine's own count meanwhile`);
+          failing = true;
+        },
+      );
+    }, every);
+    spendTimer.unref?.();
+  }
+  const metrics = new EngineMetrics({
+    targets: () => health.snapshot(),
+    writer: () => writer.status(),
+    budgets: () => {
+      const out: { token: string; period: string; ratio: number }[] = [];
+      for (const entry of byName().values()) {
+        for (const b of budgetUse(entry, tokenGuard.ledger.get(entry.name))) out.push({ token: entry.name, period: b.period, ratio: b.ratio });
+      }
+      return out;
+    },
+  });
   const otlpTarget = otlpConfig(env);
   const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
   if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
-  writer.observer = otlp
-    ? (record) => {
-        metrics.observe(record);
-        otlp.observe(record);
-      }
-    : metrics.observe;
+  // Every finished record, once: the metrics, the tokens' spend and tokens per minute, the spans.
+  writer.observer = (record) => {
+    metrics.observe(record);
+    tokenGuard.observe(record);
+    otlp?.observe(record);
+  };
   const s = settings.current.config.server;
   const address = listenAddress(s, env, opts.listen);
   const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
@@ -187,5 +239,9 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     otlp,
     requestLog: opts.requestLog ?? null,
     liveFeed: new LiveFeed(),
+    tokenGuard,
+    stopSpendRefresh: () => {
+      if (spendTimer) clearInterval(spendTimer);
+    },
   };
 }

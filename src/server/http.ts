@@ -144,8 +144,9 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     health: engine.health,
     shared: engine.shared,
     sharedFeed: engine.sharedFeed,
+    tokenGuard: engine.tokenGuard,
   };
-  const settings = (methods: Partial<Record<"GET" | "PUT" | "POST" | "DELETE", keyof typeof SETTINGS>>) => ({
+  const settings = (methods: Partial<Record<"GET" | "PUT" | "PATCH" | "POST" | "DELETE", keyof typeof SETTINGS>>) => ({
     ...Object.fromEntries(
       Object.entries(methods).map(([method, name]) => {
         const run = settingsHandler(settingsDeps, SETTINGS[name!]!);
@@ -209,7 +210,7 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       "/api/settings/aliases": settings({ GET: "aliases" }),
       "/api/settings/aliases/:name": settings({ PUT: "putAlias", DELETE: "deleteAlias" }),
       "/api/settings/tokens": settings({ GET: "tokens", POST: "createToken" }),
-      "/api/settings/tokens/:id": settings({ DELETE: "revokeToken" }),
+      "/api/settings/tokens/:id": settings({ PATCH: "updateToken", PUT: "updateToken", DELETE: "revokeToken" }),
       "/api/settings/audit": settings({ GET: "audit" }),
       // The web UI: static, and holds no data (it reads /api/ like any client, signed in by cookie), so it needs no token.
       ...Object.fromEntries(UI_PAGES.map((path) => [path, { GET: uiPage }])),

@@ -77,7 +77,7 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
     beta: req.headers.get("anthropic-beta"),
   };
 
-  const plan = routeFor(body.model, settings);
+  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
   call.alias = plan.alias;
   call.strategy = plan.strategy;
   if (plan.params) body = { ...body, ...plan.params };

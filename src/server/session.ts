@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { TokenEntry, TokenIndex } from "../auth/tokens.ts";
-import { verifyToken } from "../auth/tokens.ts";
+import { expired, verifyToken } from "../auth/tokens.ts";
 import { ApiError } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 
@@ -148,6 +148,8 @@ async function signIn(deps: SessionRoutesDeps, req: Request): Promise<Response> 
   if (!entry) {
     return openaiErrorResponse(new ApiError("invalid_api_key", "That is not a valid engine token. Create one with `opentracy tokens create`."));
   }
+  const late = expired(entry);
+  if (late) return openaiErrorResponse(late);
   const old = sessionCookie(req);
   if (old) deps.sessions.delete(old);
   const id = deps.sessions.create(entry);

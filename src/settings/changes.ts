@@ -1,4 +1,4 @@
-import { newToken, type TokenEntry } from "../auth/tokens.ts";
+import { newToken, type TokenEntry, TokenLimits } from "../auth/tokens.ts";
 import { Alias, AliasName, Config, type ProviderOverride } from "../config/schema.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import { editConfig, editTokens, readConfig, readTokens } from "./files.ts";
@@ -168,13 +168,20 @@ export async function allTokens(t: SettingsTarget): Promise<{ entry: TokenEntry;
 }
 
 /** A new token, returned in full once; only its hash is stored (in the shared store when there is one). */
-export async function createToken(t: SettingsTarget, name: string | undefined, admin: boolean, actor: string): Promise<{ token: string; entry: TokenEntry }> {
+export async function createToken(
+  t: SettingsTarget,
+  name: string | undefined,
+  admin: boolean,
+  actor: string,
+  limits: unknown = {},
+): Promise<{ token: string; entry: TokenEntry }> {
+  const checked = checkLimits(limits);
   const existing = await allTokens(t);
   const chosen = name ?? `token-${existing.length + 1}`;
   const taken = (list: { entry: TokenEntry }[]) => list.some(({ entry }) => entry.name === chosen && !entry.revoked_at);
   const refusal = () => new SettingsError(`a token named '${chosen}' exists; revoke it or pick another name`, "name", "in_use");
   if (taken(existing)) throw refusal();
-  const made = newToken(chosen, admin);
+  const made = newToken(chosen, admin, checked);
   if (t.shared) {
     await t.shared.put([{ kind: "token", name: made.entry.id, value: JSON.stringify(made.entry) }], actor);
     return made;
@@ -199,4 +206,42 @@ export async function revokeToken(t: SettingsTarget, which: string, actor: strin
     e.revoked_at = revokedAt;
   }, t.p);
   return hit.entry;
+}
+
+/** A token's limits validated; the message names the field (`budget.day`, `rpm`, ...). */
+function checkLimits(limits: unknown): TokenLimits {
+  const r = TokenLimits.safeParse(limits);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new SettingsError(`invalid ${i.path.join(".") || "limits"}: ${i.message}; nothing was written`, i.path.join(".") || null);
+  }
+  return r.data;
+}
+
+/**
+ * Changes an active token's limits (budgets, rpm, tpm, allow, expiry). A field given as null is
+ * removed; a field left out is kept; `budget` is replaced whole. Where the token lives (tokens.json
+ * or the shared store), the change goes; a running engine applies it from its next reload.
+ */
+export async function updateToken(t: SettingsTarget, which: string, change: Record<string, unknown>, actor: string): Promise<TokenEntry> {
+  const hit = (await allTokens(t)).find(({ entry }) => (entry.id === which || entry.name === which) && !entry.revoked_at);
+  if (!hit) throw new SettingsError(`no active token with id or name '${which}'`, "id", "not_found");
+  const merged: Record<string, unknown> = { ...hit.entry };
+  for (const [k, v] of Object.entries(change)) {
+    if (!(k in TokenLimits.shape)) throw new SettingsError(`'${k}' cannot be changed; a token's limits are ${Object.keys(TokenLimits.shape).join(", ")}`, k);
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
+  const { id: _i, name: _n, hash: _h, admin: _a, created_at: _c, revoked_at: _r, ...limits } = merged;
+  const next = { ...hit.entry, ...checkLimits(limits) } as TokenEntry;
+  for (const k of Object.keys(TokenLimits.shape)) if (!(k in limits)) delete (next as Record<string, unknown>)[k];
+  if (hit.shared) {
+    await t.shared!.put([{ kind: "token", name: hit.entry.id, value: JSON.stringify(next) }], actor);
+    return next;
+  }
+  editTokens((f) => {
+    const i = f.tokens.findIndex((x) => x.id === hit.entry.id);
+    f.tokens[i] = next;
+  }, t.p);
+  return next;
 }

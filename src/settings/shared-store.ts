@@ -29,8 +29,9 @@ export class SharedSettingsStore {
   private ready: Promise<void> | null = null;
 
   constructor(
-    private readonly client: ClickHouseClient,
-    private readonly db: string,
+    /** Also read by `tokens list` for the tokens' spend in the same database's traces. */
+    readonly client: ClickHouseClient,
+    readonly db: string,
     /** Where it is, for messages; never the password. */
     readonly display: string,
   ) {}

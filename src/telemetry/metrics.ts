@@ -5,6 +5,8 @@ import type { TraceRecord } from "../traces/record.ts";
 export interface MetricSources {
   targets(): Record<string, TargetState>;
   writer(): Record<string, unknown>;
+  /** Each live token's budgets: spend / budget per period (budgets/guard.ts `budgetUse`); absent: none. */
+  budgets?(): { token: string; period: string; ratio: number }[];
 }
 
 /** Distinct values kept per label before the rest are counted as "other": a client naming models at random cannot grow the series. */
@@ -157,6 +159,9 @@ export class EngineMetrics {
     histogramFamily(out, "opentracy_time_to_first_token_seconds", "Time to the first streamed token", series, (s) => s.ttft, call);
     family(out, "opentracy_target_cooling_down", "gauge", "1 while a routing target is cooling down after failures, else 0", (emit) => {
       for (const [target, s] of Object.entries(this.sources.targets())) emit({ target }, s.state === "cooling_down" ? 1 : 0);
+    });
+    family(out, "opentracy_token_budget_ratio", "gauge", "Spend over budget per engine token and period (day, month, total): 1 is the budget", (emit) => {
+      for (const b of this.sources.budgets?.() ?? []) emit({ token: this.label("token", b.token), period: b.period }, b.ratio);
     });
     const writer = this.sources.writer();
     const gauge = (name: string, help: string, field: string) =>

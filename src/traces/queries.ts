@@ -69,6 +69,13 @@ export interface TracePage {
   next: TraceCursor | null;
 }
 
+/** One token's spend since some instant: the sum of `cost_usd` and the count of answered calls without one. */
+export interface SpendRow {
+  token: string;
+  cost_usd: number;
+  unpriced: number;
+}
+
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 export type Bucket = keyof typeof BUCKETS;
 export const BREAKDOWNS = ["model", "provider", "alias", "token", "user", "tag"] as const;
@@ -128,6 +135,12 @@ export interface TraceQueries {
   /** The stored record, or null when absent (or not this token's). */
   get(id: string, token?: string): Promise<TraceRecord | null>;
   activity(q: ActivityQuery): Promise<Activity>;
+  /**
+   * Per engine token (`token_name`), the calls started at or after `sinceMs`: the sum of their
+   * `cost_usd` and how many answered calls had none (unpriced). What the budgets' ledger
+   * (budgets/spend.ts) is loaded from at start and, with ClickHouse, refreshed from.
+   */
+  spendByToken(sinceMs: number): Promise<SpendRow[]>;
 }
 
 export const emptyTotals = (): Omit<ActivityBucket, "t"> => ({

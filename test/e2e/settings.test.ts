@@ -254,6 +254,25 @@ describe("settings pages", () => {
       await page.getByRole("button", { name: "Done, I have copied it" }).click();
       await until(() => rows.count(), Object.keys(tokens).length);
     }
+    // Limits: the compact form on a row; a value the engine refuses names its field; the list shows spend against them.
+    const app = rows.filter({ hasText: "app" }).first();
+    await app.getByRole("button", { name: "Limits" }).click();
+    const form = page.getByRole("form", { name: "limits of app" });
+    await form.locator("input[name=rpm]").fill("lots");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.getByText(/rpm/).first().waitFor();
+    expect(await form.locator("input[name=rpm]").getAttribute("aria-invalid")).toBe("true");
+    await form.locator("input[name=day]").fill("5");
+    await form.locator("input[name=rpm]").fill("60");
+    await form.locator("input[name=allow]").fill("openai/*, smart");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await app.getByText("$0 of $5.00 today").waitFor();
+    expect(await app.textContent()).toContain("60 requests/min");
+    expect(await app.textContent()).toContain("only openai/*, smart");
+    const listed: any = await page.evaluate("fetch('/api/settings/tokens').then((r) => r.json())");
+    expect(listed.data.find((t: any) => t.name === "app")).toMatchObject({ budget: { day: 5 }, rpm: 60, allow: ["openai/*", "smart"], spend: { day: 0 } });
+    await kit.shot(page, "settings-token-limits");
+
     const old = rows.filter({ hasText: "old" });
     await old.getByRole("button", { name: "Revoke" }).click();
     await old.getByText("Its clients are refused").waitFor();

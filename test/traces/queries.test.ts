@@ -140,6 +140,28 @@ function contract(name: string, open: () => Promise<TraceQueries>) {
       expect(prod.cached_tokens).toBe(prodTraces.reduce((s, r) => s + (r.cached_tokens ?? 0), 0));
       expect(prod.p95_ms!).toBeGreaterThanOrEqual(prod.p50_ms!);
     });
+
+    test("spendByToken: per token, the sum of cost_usd and the answered calls without one, since the instant given", async () => {
+      const since = END - 36 * 3_600_000;
+      const want = new Map<string, { cost_usd: number; unpriced: number }>();
+      for (const r of ALL) {
+        if (!r.token_name || Date.parse(r.ts_start) < since) continue;
+        const w = want.get(r.token_name) ?? { cost_usd: 0, unpriced: 0 };
+        w.cost_usd += r.cost_usd ?? 0;
+        if (r.cost_usd === null && r.status === "ok") w.unpriced++;
+        want.set(r.token_name, w);
+      }
+      expect(want.size).toBeGreaterThan(1);
+      const got = await queries.spendByToken(since);
+      expect(got.map((r) => r.token).sort()).toEqual([...want.keys()].sort());
+      for (const r of got) {
+        expect(r.cost_usd).toBeCloseTo(want.get(r.token)!.cost_usd, 9);
+        expect(r.unpriced).toBe(want.get(r.token)!.unpriced);
+      }
+      const ever = await queries.spendByToken(0);
+      const everSum = ALL.reduce((s, r) => s + (r.token_name ? (r.cost_usd ?? 0) : 0), 0);
+      expect(ever.reduce((s, r) => s + r.cost_usd, 0)).toBeCloseTo(everSum, 9);
+    });
   });
 }
 

@@ -13,7 +13,9 @@ import { explainRoute } from "../../routing/explain.ts";
 import { prepareTarget } from "../../routing/attempt.ts";
 import type { TargetHealth } from "../../routing/health.ts";
 import { readAuditLog, recordAudit } from "../../settings/audit.ts";
-import { allTokens, createToken, putAlias, putBaseUrl, removeAlias, revokeToken, SettingsError } from "../../settings/changes.ts";
+import { showToken } from "../../budgets/describe.ts";
+import type { TokenGuard } from "../../budgets/guard.ts";
+import { allTokens, createToken, putAlias, putBaseUrl, removeAlias, revokeToken, SettingsError, updateToken } from "../../settings/changes.ts";
 import { removePlainKey } from "../../settings/files.ts";
 import type { SharedFeed } from "../../settings/shared-feed.ts";
 import type { SharedSettingsStore } from "../../settings/shared-store.ts";
@@ -35,6 +37,8 @@ export interface SettingsDeps {
   /** The shared ClickHouse store, when configured: changes to keys, aliases and tokens go there. */
   shared: SharedSettingsStore | null;
   sharedFeed: SharedFeed | null;
+  /** The tokens' spend as the engine checks it (the ledger); absent: lists show no spend. */
+  tokenGuard?: Pick<TokenGuard, "ledger">;
 }
 
 const target = (deps: SettingsDeps): SettingsTarget => ({ p: deps.settings.paths, env: deps.env, shared: deps.shared });
@@ -233,18 +237,30 @@ export const SETTINGS: Record<string, Handler> = {
   },
 
   async tokens(_req, deps) {
-    return json({ data: (await allTokens(target(deps))).map(({ entry: { hash: _hash, ...t } }) => t) });
+    // The spend is the engine's ledger: the number its budgets are checked against.
+    return json({ data: (await allTokens(target(deps))).map(({ entry }) => showToken(entry, deps.tokenGuard?.ledger.get(entry.name))) });
   },
 
   async createToken(req, deps, actor) {
-    const b = await body(req, z.strictObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }));
+    const b = await body(req, z.looseObject({ name: z.string().trim().min(1).max(64).optional(), admin: z.boolean().default(false) }));
+    const { name, admin, ...limits } = b;
     const t = target(deps);
-    const { token, entry } = await createToken(t, b.name, b.admin, actor);
+    // The limits (budget, rpm, tpm, allow, expires_at) are checked by the same schema as the CLI's.
+    const { token, entry } = await createToken(t, name, admin, actor, limits);
     await recordAudit(t, { actor, action: "token.create", target: entry.name, detail: entry.admin ? "admin" : null });
     await refresh(deps);
     const { hash: _hash, ...shown } = entry;
     // The only time the token is ever seen: only its hash is kept.
     return json({ ...shown, token }, 201);
+  },
+
+  async updateToken(req, deps, actor) {
+    const change = await body(req, z.record(z.string(), z.unknown()));
+    const t = target(deps);
+    const entry = await updateToken(t, req.params.id ?? "", change, actor);
+    await recordAudit(t, { actor, action: "token.update", target: entry.name });
+    await refresh(deps);
+    return json(showToken(entry, deps.tokenGuard?.ledger.get(entry.name)));
   },
 
   async revokeToken(req, deps, actor) {

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../../auth/tokens.ts";
+import type { TokenGuard } from "../../budgets/guard.ts";
 import { ApiError, toWire, type WireError } from "../../errors/vocabulary.ts";
 import type { LiveFeed } from "../../traces/live-feed.ts";
 import type { TraceWriter } from "../../traces/writer.ts";
@@ -20,7 +21,14 @@ export interface EndpointDeps {
   requestLog: RequestLog | null;
   /** Finished traces for the UI's live view; absent in tests that do not watch. */
   liveFeed?: Pick<LiveFeed, "publish">;
+  /** Per-token expiry, budgets and rate limits; absent in tests that do not need them. */
+  tokenGuard?: Pick<TokenGuard, "admit">;
 }
+
+/** The response header on a request admitted over a soft budget: the periods reached, comma-separated. */
+export const BUDGET_HEADER = "x-opentracy-budget-exceeded";
+/** The trace tag with the same value: the UI and /api/traces show which calls went over a soft budget. */
+export const BUDGET_TAG = "opentracy.budget_exceeded";
 
 /**
  * The frame of every `/v1` endpoint: the request's Call (with the token, the metadata headers and
@@ -41,8 +49,19 @@ export async function serveEndpoint(
   const call = new Call();
   call.api = api;
   call.tokenName = token?.name ?? null;
+  call.allow = token?.allow;
   readMetadataHeaders(req.headers, call);
   const { admission, limits } = deps;
+  // The token's own limits, from memory: expiry, spend budgets, requests and tokens per minute.
+  let over: string | null = null;
+  if (token && deps.tokenGuard) {
+    const verdict = deps.tokenGuard.admit(token);
+    if (verdict instanceof ApiError) return fail(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(verdict));
+    if (verdict.over.length) {
+      over = verdict.over.join(",");
+      call.tags = { ...call.tags, [BUDGET_TAG]: over };
+    }
+  }
   if (!admission.enter()) {
     const busy = new ApiError("engine_overloaded", `The engine is answering ${admission.max} requests already; retry shortly.`, null, { "retry-after": "1" });
     return fail(call, finishOnce(call, deps.writer, noop, deps.requestLog, deps.liveFeed), toWire(busy));
@@ -64,9 +83,15 @@ export async function serveEndpoint(
     deps.liveFeed,
   );
   try {
-    return await steps(call, finish);
+    const res = await steps(call, finish);
+    if (over) res.headers.set(BUDGET_HEADER, over);
+    return res;
   } catch (e) {
-    if (e instanceof ApiError) return fail(call, finish, toWire(e));
+    if (e instanceof ApiError) {
+      const res = fail(call, finish, toWire(e));
+      if (over) res.headers.set(BUDGET_HEADER, over);
+      return res;
+    }
     const bug = new ApiError("internal_error", String((e as Error)?.message ?? e));
     finish(bug.status, { type: bug.type, message: bug.message });
     throw e;

@@ -6,6 +6,7 @@ import {
   BUCKETS,
   type TraceListQuery,
   type TracePage,
+  type SpendRow,
   type TraceQueries,
   type TraceSummary,
 } from "../queries.ts";
@@ -151,6 +152,15 @@ export class ClickHouseTraceQueries implements TraceQueries {
     }
     const [row] = await this.rows(`SELECT ${RECORD_COLUMNS.join(", ")} FROM ${this.view} WHERE ${where} LIMIT 1`, params);
     return row ? fromRow(row) : null;
+  }
+
+  async spendByToken(sinceMs: number): Promise<SpendRow[]> {
+    const rows = await this.rows(
+      `SELECT token_name AS token, sum(ifNull(cost_usd, 0)) AS spent, countIf(cost_usd IS NULL AND status = 'ok') AS unpriced
+       FROM ${this.table} WHERE ts_start >= ${ms("since")} AND token_name IS NOT NULL GROUP BY token_name`,
+      { since: sinceMs },
+    );
+    return rows.map((r) => ({ token: String(r.token), cost_usd: num(r.spent), unpriced: num(r.unpriced) }));
   }
 
   async activity(q: ActivityQuery): Promise<Activity> {

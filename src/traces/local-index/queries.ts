@@ -7,6 +7,7 @@ import {
   BUCKETS,
   type TraceListQuery,
   type TracePage,
+  type SpendRow,
   type TraceQueries,
   type TraceSummary,
 } from "../queries.ts";
@@ -153,6 +154,16 @@ export class LocalTraceQueries implements TraceQueries {
     } | null;
     if (!row || (token !== undefined && row.token_name !== token)) return null;
     return this.index.readRecord(row.segment, row.offset, row.length);
+  }
+
+  async spendByToken(sinceMs: number): Promise<SpendRow[]> {
+    await this.index.refresh();
+    return this.index.db
+      .query(
+        `SELECT token_name AS token, coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(cost_usd IS NULL AND status = 'ok'), 0) AS unpriced
+         FROM traces WHERE ts_ms >= ?1 AND token_name IS NOT NULL GROUP BY token_name`,
+      )
+      .all(sinceMs) as SpendRow[];
   }
 
   async activity(q: ActivityQuery): Promise<Activity> {

@@ -126,8 +126,8 @@ export function useApi<T>(path: string | null): Loaded<T> {
   return { ...state, reload };
 }
 
-/** A change (PUT, POST, DELETE) with a JSON body, always with the CSRF header; the answer's JSON, or an ApiFailure. */
-export async function send<T>(method: "PUT" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+/** A change (PUT, PATCH, POST, DELETE) with a JSON body, always with the CSRF header; the answer's JSON, or an ApiFailure. */
+export async function send<T>(method: "PUT" | "PATCH" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {

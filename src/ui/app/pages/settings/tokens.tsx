@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, Fragment, useState } from "react";
 import { ApiFailure, send, signIn, useApi, useAuth } from "../../api.ts";
 import { Empty, Loading } from "../../components/states.tsx";
 import { when } from "../../format.ts";
 import { ConfirmButton, ErrorNote, names, SettingsFailed } from "./parts.tsx";
+import { created as createdLimits, describeLimits, fieldsOf, type LimitFields, limitsBody } from "./token-limits.ts";
 import type { List, TokenRow } from "./types.ts";
 
 // Tokens: what clients send as their OpenAI api_key. A new token is shown once, here, and then
@@ -76,10 +77,46 @@ function ShownOnce({ created, locked, onDone, onSignedIn }: { created: Created; 
   );
 }
 
-function CreateForm({ open, onCreated }: { open: boolean; onCreated: (t: Created) => void }) {
-  const [name, setName] = useState("");
-  // The first token should be an admin one, or nobody can open these pages once it exists.
-  const [admin, setAdmin] = useState(open);
+/** The compact limits form: budgets (USD), soft, requests and tokens per minute, allowed models, expiry. */
+function LimitInputs({ f, set, error }: { f: LimitFields; set: (f: LimitFields) => void; error: ApiFailure | null }) {
+  const field = (key: keyof LimitFields, label: string, param: string, props: Record<string, unknown> = {}) => {
+    const bad = names(error, param);
+    return (
+      <label>
+        <span>{label}</span>
+        <input
+          name={key}
+          value={f[key] as string}
+          onChange={(e) => set({ ...f, [key]: e.target.value })}
+          aria-invalid={bad || undefined}
+          className={bad ? "invalid" : undefined}
+          {...props}
+        />
+      </label>
+    );
+  };
+  return (
+    <div className="row limits">
+      {field("day", "$ / day", "budget.day", { inputMode: "decimal", size: 6 })}
+      {field("month", "$ / month", "budget.month", { inputMode: "decimal", size: 6 })}
+      {field("total", "$ total", "budget.total", { inputMode: "decimal", size: 6 })}
+      <label className="check">
+        <input type="checkbox" name="soft" checked={f.soft} onChange={(e) => set({ ...f, soft: e.target.checked })} />
+        <span>
+          Soft <span className="muted">— flag, do not refuse</span>
+        </span>
+      </label>
+      {field("rpm", "requests/min", "rpm", { inputMode: "numeric", size: 5 })}
+      {field("tpm", "tokens/min", "tpm", { inputMode: "numeric", size: 7 })}
+      {field("allow", "only models", "allow", { placeholder: "openai/*, smart", size: 18 })}
+      {field("expires", "expires", "expires_at", { type: "date" })}
+    </div>
+  );
+}
+
+/** A token's limits, changed in place (PATCH): an emptied field removes that limit. */
+function LimitsEditor({ token, onSaved, onCancel }: { token: TokenRow; onSaved: () => void; onCancel: () => void }) {
+  const [f, setF] = useState(fieldsOf(token));
   const [error, setError] = useState<ApiFailure | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -87,9 +124,46 @@ function CreateForm({ open, onCreated }: { open: boolean; onCreated: (t: Created
     setBusy(true);
     setError(null);
     try {
-      const t = await send<Created>("POST", "/api/settings/tokens", { name: name.trim() || undefined, admin });
+      await send("PATCH", `/api/settings/tokens/${encodeURIComponent(token.id)}`, limitsBody(f));
+      onSaved();
+    } catch (err) {
+      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="limits-editor" onSubmit={submit} aria-label={`limits of ${token.name}`}>
+      <LimitInputs f={f} set={setF} error={error} />
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          Save limits
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+function CreateForm({ open, onCreated }: { open: boolean; onCreated: (t: Created) => void }) {
+  const [name, setName] = useState("");
+  // The first token should be an admin one, or nobody can open these pages once it exists.
+  const [admin, setAdmin] = useState(open);
+  const [limits, setLimits] = useState(fieldsOf(null));
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const t = await send<Created>("POST", "/api/settings/tokens", { name: name.trim() || undefined, admin, ...createdLimits(limitsBody(limits)) });
       setName("");
       setAdmin(false);
+      setLimits(fieldsOf(null));
       onCreated(t);
     } catch (err) {
       setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
@@ -132,6 +206,10 @@ function CreateForm({ open, onCreated }: { open: boolean; onCreated: (t: Created
           Create token
         </button>
       </div>
+      <details>
+        <summary>Limits (optional): budgets, rate limits, models, expiry</summary>
+        <LimitInputs f={limits} set={setLimits} error={error} />
+      </details>
       {open && !admin ? (
         <p className="error-text">Without admin, signing in with this first token leaves Settings closed to you; keep it ticked unless you mean that.</p>
       ) : null}
@@ -149,6 +227,7 @@ export function Tokens() {
   // Made while the engine was open: listing again would be refused until the page signs in.
   const [madeHere, setMadeHere] = useState<TokenRow[]>([]);
   const [error, setError] = useState<ApiFailure | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   if (list.error) return <SettingsFailed error={list.error} retry={list.reload} who={auth.state === "signed-in" ? auth.name : null} />;
   if (!list.data) return <Loading what="the tokens" />;
   const rows = [...list.data.data, ...madeHere.filter((m) => !list.data!.data.some((r) => r.id === m.id))];
@@ -199,33 +278,61 @@ export function Tokens() {
               <th>role</th>
               <th>created</th>
               <th>status</th>
+              <th>limits and spend</th>
               <th />
             </tr>
           </thead>
           <tbody>
             {rows.map((t) => (
-              <tr key={t.id} className={t.revoked_at ? "revoked" : undefined}>
-                <td>
-                  <strong>{t.name}</strong> <span className="muted">{t.id}</span>
-                </td>
-                <td>{t.admin ? <span className="badge neutral">admin</span> : <span className="muted">client</span>}</td>
-                <td>{when(t.created_at)}</td>
-                <td>{t.revoked_at ? <span className="muted">revoked {when(t.revoked_at)}</span> : <span className="badge ok">active</span>}</td>
-                <td className="row-actions">
-                  {t.revoked_at ? null : (
-                    <ConfirmButton
-                      label="Revoke"
-                      question={
-                        t.name === signedInAs
-                          ? `Revoke ${t.name}? You are signed in with it: this signs you out, and its clients are refused.`
-                          : `Revoke ${t.name}? Its clients are refused from their next request.`
-                      }
-                      yes="Revoke"
-                      onConfirm={() => revoke(t)}
-                    />
-                  )}
-                </td>
-              </tr>
+              <Fragment key={t.id}>
+                <tr className={t.revoked_at ? "revoked" : undefined}>
+                  <td>
+                    <strong>{t.name}</strong> <span className="muted">{t.id}</span>
+                  </td>
+                  <td>{t.admin ? <span className="badge neutral">admin</span> : <span className="muted">client</span>}</td>
+                  <td>{when(t.created_at)}</td>
+                  <td>{t.revoked_at ? <span className="muted">revoked {when(t.revoked_at)}</span> : <span className="badge ok">active</span>}</td>
+                  <td className="limits-cell">
+                    {describeLimits(t).map((line) => (
+                      <div key={line}>{line}</div>
+                    ))}
+                    {describeLimits(t).length ? null : <span className="muted">none</span>}
+                  </td>
+                  <td className="row-actions">
+                    {t.revoked_at ? null : (
+                      <button type="button" className="quiet" onClick={() => setEditing(editing === t.id ? null : t.id)}>
+                        Limits
+                      </button>
+                    )}
+                    {t.revoked_at ? null : (
+                      <ConfirmButton
+                        label="Revoke"
+                        question={
+                          t.name === signedInAs
+                            ? `Revoke ${t.name}? You are signed in with it: this signs you out, and its clients are refused.`
+                            : `Revoke ${t.name}? Its clients are refused from their next request.`
+                        }
+                        yes="Revoke"
+                        onConfirm={() => revoke(t)}
+                      />
+                    )}
+                  </td>
+                </tr>
+                {editing === t.id ? (
+                  <tr className="editing">
+                    <td colSpan={6}>
+                      <LimitsEditor
+                        token={t}
+                        onCancel={() => setEditing(null)}
+                        onSaved={() => {
+                          setEditing(null);
+                          list.reload();
+                        }}
+                      />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>

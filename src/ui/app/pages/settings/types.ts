@@ -63,12 +63,23 @@ export interface AliasEntry {
   explain: Explanation;
 }
 
-export interface TokenRow {
+export interface TokenRow extends TokenLimits {
   id: string;
   name: string;
   admin: boolean;
   created_at: string;
   revoked_at: string | null;
+  /** The engine's spend counter for the token (what its budgets are checked against). */
+  spend?: { day: number; month: number; total: number; unpriced: number };
+}
+
+/** A token's limits as the settings API takes and gives them. */
+export interface TokenLimits {
+  budget?: { day?: number; month?: number; total?: number; soft?: boolean };
+  rpm?: number;
+  tpm?: number;
+  allow?: string[];
+  expires_at?: string;
 }
 
 export interface AuditRow {
