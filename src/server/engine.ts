@@ -190,9 +190,13 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     }, every);
     spendTimer.unref?.();
   }
+  const otlpTarget = otlpConfig(env);
+  const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
+  if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
   const metrics = new EngineMetrics({
     targets: () => health.snapshot(),
     writer: () => writer.status(),
+    ...(otlp ? { spansDropped: () => otlp.dropped } : {}),
     budgets: () => {
       const out: { token: string; period: string; ratio: number }[] = [];
       for (const entry of byName().values()) {
@@ -201,9 +205,6 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       return out;
     },
   });
-  const otlpTarget = otlpConfig(env);
-  const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
-  if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
   // Every finished record, once: the metrics, the tokens' spend and tokens per minute, the spans.
   writer.observer = (record) => {
     metrics.observe(record);

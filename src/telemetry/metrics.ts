@@ -7,6 +7,8 @@ export interface MetricSources {
   writer(): Record<string, unknown>;
   /** Each live token's budgets: spend / budget per period (budgets/guard.ts `budgetUse`); absent: none. */
   budgets?(): { token: string; period: string; ratio: number }[];
+  /** Spans not sent to the OTLP collector; absent when no collector is configured. */
+  spansDropped?(): number;
 }
 
 /** Distinct values kept per label before the rest are counted as "other": a client naming models at random cannot grow the series. */
@@ -170,6 +172,9 @@ export class EngineMetrics {
     gauge("opentracy_trace_writer_written", "Traces the writer has stored since the engine started", "written");
     gauge("opentracy_trace_writer_dropped", "Traces dropped since the engine started because the writer's queue was full", "dropped");
     gauge("opentracy_trace_spool_rows", "Trace rows spooled to disk while ClickHouse is unreachable", "spooled_rows");
+    const spans = this.sources.spansDropped;
+    if (spans)
+      family(out, "opentracy_otlp_spans_dropped", "gauge", "Spans not sent to the OTLP collector since the engine started", (emit) => emit({}, spans()));
     return { body: out.join(""), contentType: "text/plain; version=0.0.4; charset=utf-8" };
   }
 

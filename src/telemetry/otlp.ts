@@ -1,5 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
-import type { TracerProvider } from "@opentelemetry/sdk-trace";
+import type { SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { TraceRecord } from "../traces/record.ts";
 import { applyPolicy, type ContentPolicy } from "../traces/writer.ts";
 
@@ -53,6 +53,7 @@ export class OtlpExport {
   private pending: TraceRecord[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sdk: Promise<{ provider: TracerProvider; tracer: Tracer; api: typeof import("@opentelemetry/api") }> | null = null;
+  /** Calls whose span was not sent: over the queue's bound, or refused or unanswered by the collector. */
   dropped = 0;
 
   constructor(
@@ -101,7 +102,17 @@ export class OtlpExport {
       import("@opentelemetry/exporter-trace-otlp-http"),
       import("@opentelemetry/resources"),
     ]);
-    const exporter = new OTLPTraceExporter({ url: this.config.url, headers: this.config.headers });
+    const otlp = new OTLPTraceExporter({ url: this.config.url, headers: this.config.headers });
+    // Spans a collector did not take (down, refusing, too slow) are counted, for /metrics.
+    const exporter: SpanExporter = {
+      export: (spans, done) =>
+        otlp.export(spans, (result) => {
+          if (result.code !== 0) this.dropped += spans.length;
+          done(result);
+        }),
+      shutdown: () => otlp.shutdown(),
+      forceFlush: () => otlp.forceFlush(),
+    };
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ "service.name": this.config.serviceName }),
       spanProcessors: [new BatchSpanProcessor({ exporter, maxQueueSize: MAX_QUEUE, scheduledDelayMillis: 1000 })],
