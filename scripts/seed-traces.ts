@@ -79,6 +79,7 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
       user: rnd() < 0.8 ? `user-${Math.floor(rnd() * 500)}` : null,
       session_id: rnd() < 0.5 ? `session-${Math.floor(rnd() * 5000)}` : null,
       traceparent: null,
+      response_id: null,
       tags: rnd() < 0.6 ? { env: pick(["prod", "staging"]), feature: word } : {},
       requested_model: alias ?? selected,
       selected_model: selected,

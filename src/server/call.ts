@@ -37,6 +37,8 @@ export class Call implements AttemptRecorder {
   user: string | null = null;
   sessionId: string | null = null;
   traceparent: string | null = null;
+  /** The upstream's id for its answer (`chatcmpl-…`, `msg_…`), as the client received it. */
+  responseId: string | null = null;
   tags: Record<string, string> = NO_TAGS;
   strategy: "fallback" | "weighted" | null = null;
   provider: string | null = null;
@@ -127,6 +129,7 @@ export class Call implements AttemptRecorder {
       user: this.user,
       session_id: this.sessionId,
       traceparent: this.traceparent,
+      response_id: this.responseId,
       tags: this.tags,
       requested_model: this.requested,
       selected_model: this.selectedModel,

@@ -134,6 +134,7 @@ export class OtlpExport {
     };
     if (r.provider) attributes["gen_ai.provider.name"] = PROVIDER_NAMES[r.provider] ?? r.provider;
     if (r.selected_model) attributes["gen_ai.response.model"] = model;
+    if (r.response_id) attributes["gen_ai.response.id"] = r.response_id;
     if (r.finish_reason) attributes["gen_ai.response.finish_reasons"] = [r.finish_reason];
     if (r.input_tokens !== null) attributes["gen_ai.usage.input_tokens"] = r.input_tokens;
     if (r.output_tokens !== null) attributes["gen_ai.usage.output_tokens"] = r.output_tokens;

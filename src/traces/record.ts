@@ -43,6 +43,8 @@ export const TraceRecord = z.object({
   session_id: z.string().nullable().default(null),
   /** The caller's W3C `traceparent`, so an exported span joins the caller's trace. Not a ClickHouse column. */
   traceparent: z.string().nullable().default(null),
+  /** The upstream's id for its answer, for gen_ai.response.id. Not a ClickHouse column. */
+  response_id: z.string().nullable().default(null),
   /** X-OpenTracy-Tags and the body's `metadata` (strings only). Lines written before tags existed read as {}. */
   tags: z.record(z.string(), z.string()).default({}),
   requested_model: z.string(),

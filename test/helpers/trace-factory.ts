@@ -23,6 +23,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     user: null,
     session_id: null,
     traceparent: null,
+    response_id: null,
     tags: {},
     requested_model: "openai/gpt-4o-mini",
     selected_model: "openai/gpt-4o-mini",

@@ -95,6 +95,7 @@ describe("spans from a real engine", () => {
     expect(call.attributes["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
     expect(call.attributes["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
     expect(call.attributes["opentracy.cost_usd"]).toBeGreaterThan(0);
+    expect(call.attributes["gen_ai.response.id"]).toMatch(/^chatcmpl-/);
     expect(call.attributes["gen_ai.system"]).toBeUndefined();
     expect(call.attributes["gen_ai.input.messages"]).toBeUndefined();
     const attempts = await eventually(

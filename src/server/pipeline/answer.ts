@@ -19,6 +19,7 @@ export function answerCompletion(
   shape: (completion: ChatCompletion) => object = (c) => c,
 ): Response {
   call.markFirstByte();
+  call.responseId = completion.id ?? null;
   call.setUsage(completion.usage, config, completion.model);
   call.finishReason = completion.choices[0]?.finish_reason ?? null;
   call.toolCalls = completion.choices.reduce((n, c) => n + (Array.isArray(c.message?.tool_calls) ? c.message.tool_calls.length : 0), 0);

@@ -187,6 +187,7 @@ export class StreamRelay {
     const { chunk } = sc;
     const { call, config } = this.opts;
     this.acc.add(chunk);
+    call.responseId ??= chunk.id ?? null;
     if (chunk.usage) call.setUsage(chunk.usage, config, chunk.model);
     if (chunk.choices.length > 0) call.markFirstByte();
     this.out += this.encoder.chunk(sc);
