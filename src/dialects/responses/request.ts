@@ -1,3 +1,4 @@
+import { obviouslyValidResponses } from "./quick-valid.ts";
 import { ApiError, rejectRequest } from "../../errors/vocabulary.ts";
 import { exceedsDepth } from "../../http/body.ts";
 import { type ChatRequestBody, paramPath } from "../../openai/schema.ts";
@@ -11,13 +12,17 @@ export interface ResponsesLimits {
 /** A parsed body → a validated Responses request, or ApiError 400 naming the parameter as OpenAI does (`input[0].content`). */
 export function responsesRequest(raw: unknown, limits: ResponsesLimits): ResponsesRequestBody {
   if (exceedsDepth(raw, limits.maxJsonDepth)) throw new ApiError("too_deep", `The request nests JSON deeper than ${limits.maxJsonDepth} levels.`);
-  const checked = ResponsesRequest.safeParse(raw);
-  if (!checked.success) {
-    const issue = deepest(checked.error.issues[0]!);
-    const param = paramPath(issue.path);
-    throw new ApiError("invalid_value", param ? `Invalid '${param}': ${issue.message}` : issue.message, param || null);
+  let body: ResponsesRequestBody;
+  if (obviouslyValidResponses(raw)) body = raw as ResponsesRequestBody;
+  else {
+    const checked = ResponsesRequest.safeParse(raw);
+    if (!checked.success) {
+      const issue = deepest(checked.error.issues[0]!);
+      const param = paramPath(issue.path);
+      throw new ApiError("invalid_value", param ? `Invalid '${param}': ${issue.message}` : issue.message, param || null);
+    }
+    body = checked.data;
   }
-  const body = checked.data;
   if (Array.isArray(body.input) && body.input.length > limits.maxMessages) {
     throw new ApiError("too_many_messages", `Too many input items: ${body.input.length}, the limit is ${limits.maxMessages}.`, "input");
   }
