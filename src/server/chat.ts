@@ -67,9 +67,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   call.stream = body.stream === true;
   call.request = body.messages;
 
-  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
-  call.alias = plan.alias;
-  call.strategy = plan.strategy;
+  const plan = routeFor(call, body.model, settings);
   if (plan.params) body = { ...body, ...plan.params };
 
   const request: ChatAttempt = { settings, env: deps.env, body, stream: call.stream, limits: attemptLimits(config, deps.limits.maxResponseBytes) };

@@ -64,9 +64,7 @@ async function embeddings(req: Request, deps: EmbeddingsDeps, call: Call, finish
   const inputs = embeddingInputs(body.input);
   call.request = inputs;
 
-  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
-  call.alias = plan.alias;
-  call.strategy = plan.strategy;
+  const plan = routeFor(call, body.model, settings);
   // An alias's params are chat parameters (temperature, max_tokens): an embeddings API refuses
   // them, so they are not applied here.
 

@@ -17,7 +17,7 @@ import type { Call } from "./call.ts";
 import type { ChatDeps } from "./chat.ts";
 import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempts.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
-import { routeFor } from "./pipeline/route.ts";
+import { planFor, routeFor } from "./pipeline/route.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
@@ -77,9 +77,7 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
     beta: req.headers.get("anthropic-beta"),
   };
 
-  const plan = routeFor(body.model, settings, call.allow, call.tokenName ?? "");
-  call.alias = plan.alias;
-  call.strategy = plan.strategy;
+  const plan = routeFor(call, body.model, settings);
   if (plan.params) body = { ...body, ...plan.params };
 
   const request: MessagesAttempt = {
@@ -131,7 +129,7 @@ export async function handleCountTokens(req: Request, deps: Pick<ChatDeps, "sett
   try {
     const raw = await readJsonBody(req, deps.limits, Date.now());
     const body = countTokensRequest(raw, deps.limits);
-    routeFor(body.model, deps.settings.current);
+    planFor(body.model, deps.settings.current);
     return Response.json({ input_tokens: estimateInputTokens(body) });
   } catch (e) {
     if (e instanceof ApiError) return anthropicErrorResponse(toWire(e));

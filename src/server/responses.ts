@@ -72,9 +72,7 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
     );
   }
 
-  const plan = routeFor(body.model, settings);
-  call.alias = plan.alias;
-  call.strategy = plan.strategy;
+  const plan = routeFor(call, body.model, settings);
   if (plan.params) body = { ...body, ...plan.params };
 
   const request: ResponsesAttempt = {

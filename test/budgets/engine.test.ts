@@ -146,6 +146,14 @@ describe("per-token limits", () => {
     expect((await chat("allow")).status).toBe(200);
     // A bare name that routes to an allowed target is allowed too.
     expect((await chat("allow", { model: "gpt-4o-mini" })).status).toBe(200);
+    // Every endpoint plans through the same step: the Responses API is held to the list too.
+    const responses = await fetch(`${engine.baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokens.allow}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai/gpt-4o", input: "hello there" }),
+    });
+    expect(responses.status).toBe(403);
+    expect(((await responses.json()) as any).error.code).toBe("model_not_allowed");
   });
 
   test("an expired token is 401", async () => {
