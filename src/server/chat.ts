@@ -1,7 +1,6 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
-import { ApiError } from "../errors/vocabulary.ts";
 import { type AttemptLimits, attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
@@ -14,7 +13,7 @@ import { type EndpointDeps, serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
-import { failOpenAI, sseResponse } from "./pipeline/respond.ts";
+import { failAttempts, sseResponse } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
@@ -72,12 +71,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
 
   const request: ChatAttempt = { settings, env: deps.env, body, stream: call.stream, limits: attemptLimits(config, deps.limits.maxResponseBytes) };
   const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
-  if (!outcome.ok) {
-    if ("error" in outcome) return failOpenAI(call, finish, outcome.error);
-    const gone = new ApiError("client_disconnected", "the client closed the connection before the answer started");
-    finish(gone.status, { type: gone.type, message: gone.message });
-    return new Response(null, { status: gone.status });
-  }
+  if (!outcome.ok) return failAttempts(call, finish, outcome);
   const { result, abort } = outcome;
   if ("completion" in result) return answerCompletion(call, config, finish, result.completion, result.text);
   const stream = relayStream(result.stream, {

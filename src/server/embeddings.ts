@@ -1,7 +1,6 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
-import { ApiError } from "../errors/vocabulary.ts";
 import { type EmbeddingInput, type EmbeddingsRequestBody, embeddingInputs } from "../openai/embeddings.ts";
 import { type AttemptLimits, attemptLimits, prepareTarget } from "../routing/attempt.ts";
 import { attemptEmbeddings, type EmbeddingsSuccess } from "../routing/embed-attempt.ts";
@@ -14,7 +13,7 @@ import { type EndpointDeps, serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
-import { failOpenAI } from "./pipeline/respond.ts";
+import { failAttempts } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 
 /** What the embeddings endpoint uses of the engine. */
@@ -70,11 +69,6 @@ async function embeddings(req: Request, deps: EmbeddingsDeps, call: Call, finish
 
   const request: EmbeddingsAttempt = { settings, env: deps.env, body, inputs, limits: attemptLimits(config, deps.limits.maxResponseBytes) };
   const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
-  if (!outcome.ok) {
-    if ("error" in outcome) return failOpenAI(call, finish, outcome.error);
-    const gone = new ApiError("client_disconnected", "the client closed the connection before the answer started");
-    finish(gone.status, { type: gone.type, message: gone.message });
-    return new Response(null, { status: gone.status });
-  }
+  if (!outcome.ok) return failAttempts(call, finish, outcome);
   return answerEmbeddings(call, config, finish, body, outcome.result);
 }

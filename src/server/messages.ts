@@ -21,7 +21,7 @@ import { planFor, routeFor } from "./pipeline/route.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
-import { sseResponse, TRACE_HEADER } from "./pipeline/respond.ts";
+import { failAttempts, sseResponse, TRACE_HEADER } from "./pipeline/respond.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
 /** One Messages request as the attempt loop hands it to each try: the translated request, and the client's own. */
@@ -90,12 +90,7 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
     untranslatable,
   };
   const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
-  if (!outcome.ok) {
-    if ("error" in outcome) return failAnthropic(call, finish, outcome.error);
-    const gone = new ApiError("client_disconnected", "the client closed the connection before the answer started");
-    finish(gone.status, { type: gone.type, message: gone.message });
-    return new Response(null, { status: gone.status });
-  }
+  if (!outcome.ok) return failAttempts(call, finish, outcome, failAnthropic);
   const { result, abort } = outcome;
   // Which way the answer came: the target that gave it.
   const relayed = providerIn(config, call.provider ?? "")?.protocol === "anthropic";

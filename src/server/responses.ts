@@ -17,7 +17,7 @@ import { serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
 import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
-import { failOpenAI, sseResponse } from "./pipeline/respond.ts";
+import { failAttempts, sseResponse } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
@@ -85,12 +85,7 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
     untranslatable,
   };
   const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
-  if (!outcome.ok) {
-    if ("error" in outcome) return failOpenAI(call, finish, outcome.error);
-    const gone = new ApiError("client_disconnected", "the client closed the connection before the answer started");
-    finish(gone.status, { type: gone.type, message: gone.message });
-    return new Response(null, { status: gone.status });
-  }
+  if (!outcome.ok) return failAttempts(call, finish, outcome);
   const { result, abort } = outcome;
   const provider = providerIn(config, call.provider ?? "");
   // Which way the answer came: the target that gave it.
