@@ -12,7 +12,7 @@ import { chatRequest } from "./pipeline/chat-request.ts";
 import { type EndpointDeps, serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
-import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
+import { readCallBody } from "./pipeline/read-body.ts";
 import { failAttempts, sseResponse } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
@@ -57,10 +57,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   // One snapshot per request: a config change mid-request applies to the next one, never half of this one.
   const settings = deps.settings.current;
   const { config } = settings;
-  const raw = await readJsonBody(req, deps.limits, call.startedAt);
-  // The request is in: from here the wait is the upstream's, which may take minutes.
-  server?.timeout(req, 0);
-  call.requested = requestedModel(raw);
+  const raw = await readCallBody(req, deps.limits, call, server);
   readMetadataBody(raw, call);
   let body = chatRequest(raw, deps.limits);
   call.stream = body.stream === true;

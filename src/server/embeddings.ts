@@ -12,7 +12,7 @@ import { embeddingsRequest } from "./pipeline/embeddings-request.ts";
 import { type EndpointDeps, serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
-import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
+import { readCallBody } from "./pipeline/read-body.ts";
 import { failAttempts } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 
@@ -55,9 +55,7 @@ export function handleEmbeddings(req: Request, deps: EmbeddingsDeps, token: Toke
 async function embeddings(req: Request, deps: EmbeddingsDeps, call: Call, finish: Finish, server: Server<undefined> | undefined): Promise<Response> {
   const settings = deps.settings.current;
   const { config } = settings;
-  const raw = await readJsonBody(req, deps.limits, call.startedAt);
-  server?.timeout(req, 0);
-  call.requested = requestedModel(raw);
+  const raw = await readCallBody(req, deps.limits, call, server);
   readMetadataBody(raw, call);
   const body = embeddingsRequest(raw, deps.limits);
   const inputs = embeddingInputs(body.input);

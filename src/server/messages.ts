@@ -20,7 +20,7 @@ import { serveEndpoint } from "./pipeline/endpoint.ts";
 import { planFor, routeFor } from "./pipeline/route.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
-import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
+import { readCallBody, readJsonBody } from "./pipeline/read-body.ts";
 import { failAttempts, sseResponse, TRACE_HEADER } from "./pipeline/respond.ts";
 import { relayStream } from "./pipeline/stream-relay.ts";
 
@@ -52,9 +52,7 @@ export function handleMessages(req: Request, deps: MessagesDeps, token: TokenEnt
 async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Finish, server: Server<undefined> | undefined): Promise<Response> {
   const settings = deps.settings.current;
   const { config } = settings;
-  const raw = await readJsonBody(req, deps.limits, call.startedAt);
-  server?.timeout(req, 0);
-  call.requested = requestedModel(raw);
+  const raw = await readCallBody(req, deps.limits, call, server);
   const parsed = messagesRequest(raw, deps.limits);
   // Anthropic's metadata holds only user_id: the trace's user, and no tags.
   readMetadataBody({ user: parsed.metadata?.user_id }, call);

@@ -16,7 +16,7 @@ import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempt
 import { serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
-import { readJsonBody, requestedModel } from "./pipeline/read-body.ts";
+import { readCallBody } from "./pipeline/read-body.ts";
 import { failAttempts, sseResponse } from "./pipeline/respond.ts";
 import { routeFor } from "./pipeline/route.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
@@ -47,9 +47,7 @@ export function handleResponses(req: Request, deps: ResponsesDeps, token: TokenE
 async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: Finish, server: Server<undefined> | undefined): Promise<Response> {
   const settings = deps.settings.current;
   const { config } = settings;
-  const raw = await readJsonBody(req, deps.limits, call.startedAt);
-  server?.timeout(req, 0);
-  call.requested = requestedModel(raw);
+  const raw = await readCallBody(req, deps.limits, call, server);
   const parsed = responsesRequest(raw, deps.limits);
   readMetadataBody({ user: parsed.user, metadata: parsed.metadata }, call);
   call.stream = parsed.stream === true;

@@ -1,5 +1,6 @@
 import { ApiError } from "../../errors/vocabulary.ts";
 import { BodyTimeout, BodyTooLarge, readLimited } from "../../http/body.ts";
+import type { Call } from "../call.ts";
 
 export interface BodyLimits {
   maxBodyBytes: number;
@@ -29,3 +30,20 @@ export async function readJsonBody(req: Request, limits: BodyLimits, startedAt: 
 /** The `model` a parsed body names, for the trace, before it is validated. */
 export const requestedModel = (raw: unknown): string =>
   raw && typeof raw === "object" && typeof (raw as { model?: unknown }).model === "string" ? (raw as { model: string }).model : "";
+
+/**
+ * The read step of a model call: the body, then, once it is in, the connection's slow-sender limit
+ * lifted (from here the wait is the upstream's, which may take minutes), and the model it names
+ * recorded on the call for the trace, before it is validated.
+ */
+export async function readCallBody(
+  req: Request,
+  limits: BodyLimits,
+  call: Call,
+  server: { timeout(req: Request, seconds: number): void } | undefined,
+): Promise<unknown> {
+  const raw = await readJsonBody(req, limits, call.startedAt);
+  server?.timeout(req, 0);
+  call.requested = requestedModel(raw);
+  return raw;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ApiError } from "../../../src/errors/vocabulary.ts";
-import { readJsonBody, requestedModel } from "../../../src/server/pipeline/read-body.ts";
+import { Call } from "../../../src/server/call.ts";
+import { readCallBody, readJsonBody, requestedModel } from "../../../src/server/pipeline/read-body.ts";
 
 const limits = { maxBodyBytes: 64, requestTimeoutMs: 1_000 };
 const post = (body: string) => new Request("http://x/v1/chat/completions", { method: "POST", body });
@@ -34,5 +35,18 @@ describe("readJsonBody", () => {
     expect(requestedModel({ model: 3 })).toBe("");
     expect(requestedModel(null)).toBe("");
     expect(requestedModel([1])).toBe("");
+  });
+});
+
+describe("readCallBody", () => {
+  test("records the model on the call and lifts the slow-sender limit once the body is in, not before a refusal", async () => {
+    const call = new Call();
+    const lifted: number[] = [];
+    const server = { timeout: (_req: Request, s: number) => void lifted.push(s) };
+    expect(await readCallBody(post('{"model":"smart"}'), limits, call, server)).toEqual({ model: "smart" });
+    expect(call.requested).toBe("smart");
+    expect(lifted).toEqual([0]);
+    await expect(readCallBody(post("{"), limits, new Call(), server)).rejects.toBeInstanceOf(ApiError);
+    expect(lifted).toEqual([0]);
   });
 });
