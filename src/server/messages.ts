@@ -7,7 +7,6 @@ import { toMessage } from "../dialects/anthropic-messages/response.ts";
 import { MessagesStreamEncoder } from "../dialects/anthropic-messages/stream.ts";
 import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessages } from "../dialects/anthropic-messages/native.ts";
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
-import type { ChatRequestBody } from "../openai/schema.ts";
 import { providerIn } from "../config/custom-providers.ts";
 import { attemptLimits } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
@@ -15,7 +14,7 @@ import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
 import type { Call } from "./call.ts";
 import type { ChatDeps } from "./chat.ts";
-import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempts.ts";
+import { type DialectAttempt, dialectAttempts, translateOrDefer } from "./pipeline/dialect-attempts.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
 import { planFor, routeFor } from "./pipeline/route.ts";
 import type { Finish } from "./pipeline/finish.ts";
@@ -57,18 +56,16 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
   // Anthropic's metadata holds only user_id: the trace's user, and no tags.
   readMetadataBody({ user: parsed.metadata?.user_id }, call);
   call.stream = parsed.stream === true;
-  let body: ChatRequestBody;
-  let untranslatable: ApiError | null = null;
-  try {
-    body = toChatRequest(parsed);
-    call.request = body.messages;
-  } catch (e) {
-    // Refused only where it would have to be translated: an Anthropic target takes it as it is.
-    if (!(e instanceof ApiError) || e.code !== "unsupported_parameter") throw e;
-    untranslatable = e;
-    body = { model: parsed.model, messages: [], stream: call.stream };
-    call.request = parsed.messages;
-  }
+  // Refused only where it would have to be translated: an Anthropic target takes it as it is.
+  const translated = translateOrDefer(
+    parsed.model,
+    call.stream,
+    () => toChatRequest(parsed),
+    (e) => e.code === "unsupported_parameter",
+  );
+  let body = translated.body;
+  const { untranslatable } = translated;
+  call.request = untranslatable ? parsed.messages : body.messages;
   const native: NativeRequest = {
     body: raw as Record<string, unknown>,
     version: req.headers.get("anthropic-version"),

@@ -4,15 +4,14 @@ import { NativeResponsesEncoder, nativeAdapter, speaksResponses } from "../diale
 import { responsesRequest, toChatRequest } from "../dialects/responses/request.ts";
 import { toResponse } from "../dialects/responses/response.ts";
 import { ResponsesStreamEncoder } from "../dialects/responses/stream.ts";
-import { ApiError, rejectRequest } from "../errors/vocabulary.ts";
-import type { ChatRequestBody } from "../openai/schema.ts";
+import { rejectRequest } from "../errors/vocabulary.ts";
 import { providerIn } from "../config/custom-providers.ts";
 import { attemptLimits } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import type { Call } from "./call.ts";
 import type { ChatDeps } from "./chat.ts";
-import { type DialectAttempt, dialectAttempts } from "./pipeline/dialect-attempts.ts";
+import { type DialectAttempt, dialectAttempts, translateOrDefer } from "./pipeline/dialect-attempts.ts";
 import { serveEndpoint } from "./pipeline/endpoint.ts";
 import type { Finish } from "./pipeline/finish.ts";
 import { readMetadataBody } from "./pipeline/metadata.ts";
@@ -51,18 +50,16 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
   const parsed = responsesRequest(raw, deps.limits);
   readMetadataBody({ user: parsed.user, metadata: parsed.metadata }, call);
   call.stream = parsed.stream === true;
-  let body: ChatRequestBody;
-  let untranslatable: ApiError | null = null;
-  try {
-    body = toChatRequest(parsed);
-    call.request = body.messages;
-  } catch (e) {
-    // Refused only where it would have to be translated: OpenAI and Azure take it as it is.
-    if (!(e instanceof ApiError) || e.status !== 400) throw e;
-    untranslatable = e;
-    body = { model: parsed.model, messages: [], stream: call.stream };
-    call.request = parsed.input ?? null;
-  }
+  // Refused only where it would have to be translated: OpenAI and Azure take it as it is.
+  const translated = translateOrDefer(
+    parsed.model,
+    call.stream,
+    () => toChatRequest(parsed),
+    (e) => e.status === 400,
+  );
+  let body = translated.body;
+  let { untranslatable } = translated;
+  call.request = untranslatable ? (parsed.input ?? null) : body.messages;
   if (parsed.previous_response_id && !untranslatable) {
     untranslatable = rejectRequest(
       "previous_response_id needs the conversation OpenAI stored; the engine stores none, and this target is not OpenAI or Azure. Send the whole conversation in `input` instead.",

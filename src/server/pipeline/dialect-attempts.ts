@@ -1,4 +1,5 @@
-import { type ApiError, toWire } from "../../errors/vocabulary.ts";
+import { ApiError, toWire } from "../../errors/vocabulary.ts";
+import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { ProtocolAdapter, Target } from "../../providers/types.ts";
 import { attemptOnce, prepareTarget } from "../../routing/attempt.ts";
 import type { TargetHealth } from "../../routing/health.ts";
@@ -31,4 +32,24 @@ export function dialectAttempts<R extends DialectAttempt>(
     },
     wait: waitUnlessAborted,
   };
+}
+
+/**
+ * The chat translation of a dialect request. A refusal `deferrable` admits (one that only a
+ * translated target would need) does not fail the request: it comes back as `untranslatable`,
+ * answered only if a target that needs the translation is tried, with a stand-in body meanwhile,
+ * since a target that speaks the dialect takes the client's request as it is.
+ */
+export function translateOrDefer(
+  model: string,
+  stream: boolean,
+  translate: () => ChatRequestBody,
+  deferrable: (e: ApiError) => boolean,
+): { body: ChatRequestBody; untranslatable: ApiError | null } {
+  try {
+    return { body: translate(), untranslatable: null };
+  } catch (e) {
+    if (!(e instanceof ApiError) || !deferrable(e)) throw e;
+    return { body: { model, messages: [], stream }, untranslatable: e };
+  }
 }
