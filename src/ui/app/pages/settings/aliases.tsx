@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ApiFailure, send, useApi, useAuth } from "../../api.ts";
 import { Empty, Loading } from "../../components/states.tsx";
-import { ConfirmButton, ErrorNote, names, SettingsFailed } from "./parts.tsx";
+import { ConfirmButton, ErrorNote, names, SettingsFailed, useChange } from "./parts.tsx";
 import type { AliasConfig, AliasEntry, Explanation, List } from "./types.ts";
 
 // Aliases: each with the explanation `route explain` prints (per target: key masked and where it
@@ -170,8 +170,7 @@ function AliasEditor({
   onCancel: () => void;
 }) {
   const [d, setD] = useState(() => draftOf(entry));
-  const [error, setError] = useState<ApiFailure | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useChange();
   const setTarget = (i: number, patch: Partial<Draft["targets"][number]>) =>
     setD({ ...d, targets: d.targets.map((t, j) => (j === i ? { ...t, ...patch } : t)) });
   const move = (i: number, by: number) => {
@@ -179,11 +178,10 @@ function AliasEditor({
     [targets[i], targets[i + by]] = [targets[i + by]!, targets[i]!];
     setD({ ...d, targets });
   };
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
     const name = d.name.trim();
-    try {
+    return run(async () => {
       if (!entry && taken.includes(name))
         throw new ApiFailure(409, `An alias named ${name} exists: edit it instead, or pick another name.`, "setting_in_use", "name");
       const body: AliasConfig = {
@@ -194,13 +192,8 @@ function AliasEditor({
       const retry = jsonField(d.retry, "retry");
       if (params) body.params = params;
       if (retry) body.retry = retry as AliasConfig["retry"];
-      setBusy(true);
       onSaved(await send<AliasEntry>("PUT", path(name), body));
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const mark = (param: string) => (names(error, param) ? { "aria-invalid": true, className: "invalid" } : {});
   return (

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { ApiFailure, send, useApi, useAuth } from "../../api.ts";
 import { Loading } from "../../components/states.tsx";
 import { ms } from "../../format.ts";
-import { ConfirmButton, ErrorNote, names, SettingsFailed, Spinner } from "./parts.tsx";
+import { ConfirmButton, ErrorNote, names, SettingsFailed, Spinner, useChange } from "./parts.tsx";
 import type { List, ProviderRow, TestResult } from "./types.ts";
 
 // Integrations: every provider, where its key and base URL come from, and the forms that change
@@ -74,8 +74,7 @@ function TestOutcome({ result }: { result: TestResult | ApiFailure | "testing" }
 }
 
 function KeyForm({ p, onSaved }: { p: ProviderRow; onSaved: (row: ProviderRow, note: string) => void }) {
-  const [error, setError] = useState<ApiFailure | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useChange();
   if (fromEnv(p))
     return (
       <p className="note">
@@ -83,23 +82,17 @@ function KeyForm({ p, onSaved }: { p: ProviderRow; onSaved: (row: ProviderRow, n
         it: change or unset it in the engine's environment, then restart the engine.
       </p>
     );
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
+  const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
     const values = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v)]));
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const body = p.fields ? { fields: values } : { key: values.key ?? "" };
       const row = await send<ProviderRow>("PUT", path(p, "key"), body);
       // The engine has sealed it: the page forgets it.
       form.reset();
       onSaved(row, "Saved and sealed. The next request uses it.");
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const remove = async () => {
     setError(null);
@@ -160,8 +153,7 @@ function KeyForm({ p, onSaved }: { p: ProviderRow; onSaved: (row: ProviderRow, n
 function BaseUrlForm({ p, onSaved }: { p: ProviderRow; onSaved: (row: ProviderRow, note: string) => void }) {
   const configured = p.base_url_source && p.base_url_source !== p.base_url_env ? p.base_url : "";
   const [value, setValue] = useState(configured);
-  const [error, setError] = useState<ApiFailure | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useChange();
   if (p.base_url_source && p.base_url_source === p.base_url_env)
     return (
       <p className="note">
@@ -169,19 +161,12 @@ function BaseUrlForm({ p, onSaved }: { p: ProviderRow; onSaved: (row: ProviderRo
         here; change or unset it in the engine's environment.
       </p>
     );
-  const save = async (url: string | null) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const save = (url: string | null) =>
+    run(async () => {
       const row = await send<ProviderRow>("PUT", path(p, "base-url"), { base_url: url });
       setValue(url ?? "");
       onSaved(row, url ? "Base URL saved." : "Back to the default base URL.");
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const bad = names(error, "base_url");
   return (
     <form

@@ -1,5 +1,5 @@
 import { type ReactNode, useState } from "react";
-import { type ApiFailure, signOut } from "../../api.ts";
+import { ApiFailure, signOut } from "../../api.ts";
 import { Empty, Failed } from "../../components/states.tsx";
 
 // Pieces every settings page uses: the admin-only refusal, a two-step confirm for what cannot be
@@ -31,6 +31,27 @@ export function AdminRequired({ name }: { name: string | null }) {
 export function SettingsFailed({ error, retry, who }: { error: ApiFailure; retry: () => void; who: string | null }) {
   if (error.code === "admin_required") return <AdminRequired name={who} />;
   return <Failed error={error} retry={retry} />;
+}
+
+/**
+ * A form's change sent to the API: `busy` while it runs (the submit button waits), and what went
+ * wrong kept as an ApiFailure for the form to show and to mark the field it names.
+ */
+export function useChange() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const run = async (change: () => Promise<void>): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await change();
+    } catch (err) {
+      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
 }
 
 /** The API's message, shown where the change was asked for. */

@@ -2,7 +2,7 @@ import { type FormEvent, Fragment, useState } from "react";
 import { ApiFailure, send, signIn, useApi, useAuth } from "../../api.ts";
 import { Empty, Loading } from "../../components/states.tsx";
 import { when } from "../../format.ts";
-import { ConfirmButton, ErrorNote, names, SettingsFailed } from "./parts.tsx";
+import { ConfirmButton, ErrorNote, names, SettingsFailed, useChange } from "./parts.tsx";
 import { created as createdLimits, describeLimits, fieldsOf, type LimitFields, limitsBody } from "./token-limits.ts";
 import type { List, TokenRow } from "./types.ts";
 
@@ -117,20 +117,13 @@ function LimitInputs({ f, set, error }: { f: LimitFields; set: (f: LimitFields) 
 /** A token's limits, changed in place (PATCH): an emptied field removes that limit. */
 function LimitsEditor({ token, onSaved, onCancel }: { token: TokenRow; onSaved: () => void; onCancel: () => void }) {
   const [f, setF] = useState(fieldsOf(token));
-  const [error, setError] = useState<ApiFailure | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useChange();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       await send("PATCH", `/api/settings/tokens/${encodeURIComponent(token.id)}`, limitsBody(f));
       onSaved();
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="limits-editor" onSubmit={submit} aria-label={`limits of ${token.name}`}>
@@ -153,23 +146,16 @@ function CreateForm({ open, onCreated }: { open: boolean; onCreated: (t: Created
   // The first token should be an admin one, or nobody can open these pages once it exists.
   const [admin, setAdmin] = useState(open);
   const [limits, setLimits] = useState(fieldsOf(null));
-  const [error, setError] = useState<ApiFailure | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useChange();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const t = await send<Created>("POST", "/api/settings/tokens", { name: name.trim() || undefined, admin, ...createdLimits(limitsBody(limits)) });
       setName("");
       setAdmin(false);
       setLimits(fieldsOf(null));
       onCreated(t);
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, String(err), null));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const bad = names(error, "name");
   return (
