@@ -5,7 +5,7 @@ import { ConfigFileError, readJsonFile } from "./files.ts";
 import type { Paths } from "./paths.ts";
 import { Config, Secrets } from "./schema.ts";
 import { describeSettingsChange } from "./settings-diff.ts";
-import { mergeSecrets, openSealedSecrets, openSharedSecrets } from "../settings/provider-keys.ts";
+import { openStoredSecrets } from "../settings/provider-keys.ts";
 import type { SharedSnapshot } from "../settings/shared-store.ts";
 import { sealedFilePath } from "../settings/sealed-file.ts";
 import { masterKeyFile } from "../settings/master-key.ts";
@@ -56,9 +56,7 @@ export async function loadSettings(p: Paths, env: NodeJS.ProcessEnv = process.en
   }
   const tokens = indexTokens({ tokens: [...tokenFile.tokens, ...(shared?.tokens ?? [])] });
   try {
-    const local = (await openSealedSecrets(p, env)).secrets;
-    const fromShared = shared ? await openSharedSecrets(p, env, shared.secrets, sharedWhere) : {};
-    const { secrets, sealed } = mergeSecrets(file, ["sealed", local], ["clickhouse", fromShared]);
+    const { secrets, sealed } = await openStoredSecrets(p, env, file, shared ? { secrets: shared.secrets, where: sharedWhere } : undefined);
     return { config, secrets, sealed, tokens };
   } catch (e) {
     // A key that does not open is refused by name: sending garbage upstream would look like a bad key.

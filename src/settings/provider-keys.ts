@@ -29,10 +29,20 @@ export async function openSealedSecrets(p: Paths, env: NodeJS.ProcessEnv): Promi
   return { secrets: await openAll(readSealedFile(p).secrets, keyring, sealedFilePath(p), p), keyId: keyring?.current.keyId ?? null };
 }
 
-/** The shared store's secrets (still sealed, as read from ClickHouse), opened with this engine's master key. */
-export async function openSharedSecrets(p: Paths, env: NodeJS.ProcessEnv, stored: Record<string, string>, where: string): Promise<Record<string, string>> {
-  if (!Object.keys(stored).length) return {};
-  return openAll(stored, await loadKeyring(p, env), where, p);
+/**
+ * Every stored key as the engine uses it: secrets.json, then credentials.json, then the shared
+ * store's (still sealed, as read from ClickHouse), the sealed ones opened with one keyring.
+ */
+export async function openStoredSecrets(
+  p: Paths,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, string>,
+  shared?: { secrets: Record<string, string>; where: string },
+): Promise<{ secrets: Record<string, string>; sealed: Map<string, KeyStore> }> {
+  const keyring = await loadKeyring(p, env);
+  const local = await openAll(readSealedFile(p).secrets, keyring, sealedFilePath(p), p);
+  const fromShared = shared ? await openAll(shared.secrets, keyring, shared.where, p) : {};
+  return mergeSecrets(file, ["sealed", local], ["clickhouse", fromShared]);
 }
 
 /**
@@ -164,7 +174,5 @@ export async function rotateMasterKey(t: SettingsTarget, actor: string): Promise
 
 /** The keys a CLI command sees, as the engine would: secrets.json, credentials.json and the shared store, merged. */
 export async function storedKeys(t: SettingsTarget, file: Record<string, string>): Promise<{ secrets: Record<string, string>; sealed: Map<string, KeyStore> }> {
-  const local = (await openSealedSecrets(t.p, t.env)).secrets;
-  const shared = t.shared ? await openSharedSecrets(t.p, t.env, (await t.shared.read()).secrets, t.shared.display) : {};
-  return mergeSecrets(file, ["sealed", local], ["clickhouse", shared]);
+  return openStoredSecrets(t.p, t.env, file, t.shared ? { secrets: (await t.shared.read()).secrets, where: t.shared.display } : undefined);
 }
