@@ -24,15 +24,22 @@ export function budgetUse(entry: TokenEntry, spend: TokenSpend): { period: Perio
   return out;
 }
 
+/** Each allow pattern compiled once: the check runs on every request of a token that has a list. */
+const compiled = new Map<string, RegExp>();
+
 /** Glob with `*` only; a bare provider name (`openai`) stands for `openai/*`. */
 function matches(pattern: string, name: string): boolean {
   if (!pattern.includes("*") && !pattern.includes("/") && name.startsWith(`${pattern}/`)) return true;
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-  );
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(
+      `^${pattern
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+    );
+    compiled.set(pattern, re);
+  }
   return re.test(name);
 }
 
