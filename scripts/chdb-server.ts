@@ -91,10 +91,10 @@ export async function startChdbServer(opts: ServerOptions = {}): Promise<ClickHo
     env: { ...process.env, CHDB_HTTP_PASSWORD: password, TZ: "UTC", ...(opts.queryLog ? { CHDB_HTTP_QUERY_LOG: join(dir, "query_log.sql") } : {}) },
   });
   child.unref();
-  const deadline = Date.now() + (opts.readyMs ?? 30_000);
+  const deadline = performance.now() + (opts.readyMs ?? 30_000);
   let version: string | null = null;
   while (!(version = await answer(port, password))) {
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+    if (child.exitCode !== null || child.signalCode !== null || performance.now() > deadline) {
       if (child.exitCode === null) child.kill("SIGKILL");
       const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8").slice(-2000) : "";
       throw new Error(`the chDB server did not answer on port ${port} (exit ${child.exitCode ?? child.signalCode ?? "none"}):\n${log}`);

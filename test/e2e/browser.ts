@@ -60,9 +60,9 @@ export function browserKit(browser: () => Browser, opts: { ignore?: RegExp } = {
 
 /** Waits until `read` gives `want` (the DOM updates after a fetch), or fails with the last value. */
 export async function until(read: () => Promise<number>, want: number, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   let got = await read();
-  while (got !== want && Date.now() < end) {
+  while (got !== want && performance.now() < end) {
     await Bun.sleep(25);
     got = await read();
   }

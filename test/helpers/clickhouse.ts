@@ -80,9 +80,13 @@ export async function count(client: ClickHouseClient, sql: string): Promise<numb
   return Number(Object.values(row ?? { n: 0 })[0]);
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `ms`. The
+ * deadline is on the monotonic clock: this machine's wall clock has been seen to jump, and a CI
+ * run failed a 1.4 s test as "timed out after 15000 ms".
+ */
 export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   let last: unknown;
   for (;;) {
     try {
@@ -91,7 +95,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ""}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message ?? last}` : ""}`);
     await new Promise((r) => setTimeout(r, 50)); // polling with a deadline: there is no event to wait on
   }
 }

@@ -113,10 +113,10 @@ describe("tokens", () => {
 
 /** The running engine's traces once one carrying a token name is on disk (the writer flushes within about 1 ms). */
 async function tracesWithTokenName(engine: RunningEngine) {
-  const deadline = Date.now() + 3000;
+  const deadline = performance.now() + 3000;
   for (;;) {
     const traces = readTraces(engine.home);
-    if (traces.some((t) => t.token_name) || Date.now() > deadline) return traces;
+    if (traces.some((t) => t.token_name) || performance.now() > deadline) return traces;
     await Bun.sleep(50);
   }
 }

@@ -40,9 +40,9 @@ async function nextWithin<T>(it: AsyncIterator<T>, ms = 5000): Promise<IteratorR
 
 /** Resolves once `cond` holds; a condition with a deadline, not a guess at how long work takes. */
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (performance.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -28,9 +28,9 @@ function frame(instance: { lastFrame: () => string | undefined }): string {
 
 /** Resolves once `cond` holds: ink renders asynchronously, so tests wait for the frame they expect. */
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error("frame never matched");
+    if (performance.now() > deadline) throw new Error("frame never matched");
     await new Promise((r) => setTimeout(r, 5));
   }
 }
