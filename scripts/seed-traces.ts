@@ -110,6 +110,7 @@ export function* syntheticTraces(opts: SeedOptions): Generator<TraceRecord> {
         },
       ],
       request: [{ role: "user", content: `Please help with this ${word} (#${i}).` }],
+      request_params: null,
       response: failed ? null : { role: "assistant", content: `Here is the ${word} you asked for.` },
     };
   }

@@ -1,5 +1,5 @@
 import { costUSD } from "../pricing/cost.ts";
-import type { Usage } from "../openai/schema.ts";
+import type { ChatRequestBody, Usage } from "../openai/schema.ts";
 import type { Config } from "../config/schema.ts";
 import type { AttemptRecorder } from "../routing/run-attempts.ts";
 import type { TraceApi, TraceAttempt, TraceRecord } from "../traces/record.ts";
@@ -49,6 +49,8 @@ export class Call implements AttemptRecorder {
   finishReason: string | null = null;
   toolCalls = 0;
   request: unknown = null;
+  /** The client's chat request (or its translation), whose other fields the trace keeps as `request_params`. */
+  body: ChatRequestBody | null = null;
   response: unknown = null;
   attempts: TraceAttempt[] = [];
 
@@ -150,7 +152,14 @@ export class Call implements AttemptRecorder {
       tool_calls: this.toolCalls,
       attempts: this.attempts,
       request: this.request,
+      request_params: this.body && requestParams(this.body),
       response: this.response,
     };
   }
+}
+
+/** A chat request without what the trace keeps elsewhere (messages, model) or that describes the transport (stream). */
+function requestParams(body: ChatRequestBody): Record<string, unknown> {
+  const { messages: _m, model: _model, stream: _s, stream_options: _o, ...params } = body;
+  return params;
 }

@@ -62,6 +62,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   let body = chatRequest(raw, deps.limits);
   call.stream = body.stream === true;
   call.request = body.messages;
+  call.body = body;
 
   const plan = routeFor(call, body.model, settings);
   if (plan.params) body = { ...body, ...plan.params };

@@ -66,6 +66,8 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
   let body = translated.body;
   const { untranslatable } = translated;
   call.request = untranslatable ? parsed.messages : body.messages;
+  // A request kept in Anthropic's own shape has no chat params to go with it.
+  if (!untranslatable) call.body = body;
   const native: NativeRequest = {
     body: raw as Record<string, unknown>,
     version: req.headers.get("anthropic-version"),

@@ -60,6 +60,7 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
   let body = translated.body;
   let { untranslatable } = translated;
   call.request = untranslatable ? (parsed.input ?? null) : body.messages;
+  if (!untranslatable) call.body = body;
   if (parsed.previous_response_id && !untranslatable) {
     untranslatable = rejectRequest(
       "previous_response_id needs the conversation OpenAI stored; the engine stores none, and this target is not OpenAI or Azure. Send the whole conversation in `input` instead.",

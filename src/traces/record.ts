@@ -67,6 +67,13 @@ export const TraceRecord = z.object({
   attempts: z.array(TraceAttempt),
   /** The request's messages, or null when OPENTRACY_TRACE_CONTENT=false. */
   request: z.unknown().nullable(),
+  /**
+   * The rest of the chat request as the client sent it, before an alias added its params
+   * (tools, tool_choice, response_format, temperature, max_tokens, …; never model, messages or
+   * stream), so a trace can be exported as a fine-tuning example or replayed against another
+   * model. Null with content off, for embeddings, and in records written before it existed.
+   */
+  request_params: z.record(z.string(), z.unknown()).nullable().default(null),
   /** The answer's message (content, tool_calls, reasoning), or null when content is off. */
   response: z.unknown().nullable(),
 });

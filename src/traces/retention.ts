@@ -67,8 +67,9 @@ function stripContent(path: string): boolean {
       changed = true;
       continue;
     }
-    if (record.request != null || record.response != null) {
+    if (record.request != null || record.response != null || record.request_params != null) {
       record.request = null;
+      record.request_params = null;
       record.response = null;
       changed = true;
     }

@@ -174,11 +174,12 @@ async function withPolicy(batch: TraceRecord[], policy: ContentPolicy): Promise<
 }
 
 export function applyPolicy(r: TraceRecord, policy: ContentPolicy): TraceRecord {
-  if (!policy.content) return { ...r, request: null, response: null };
+  if (!policy.content) return { ...r, request: null, request_params: null, response: null };
   if (policy.redact) {
     return {
       ...r,
       request: redactValue(r.request),
+      request_params: r.request_params && (redactValue(r.request_params) as Record<string, unknown>),
       response: redactValue(r.response),
       error_message: r.error_message === null ? null : (redactValue(r.error_message) as string),
     };

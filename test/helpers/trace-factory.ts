@@ -44,6 +44,7 @@ export function makeTrace(overrides: Partial<TraceRecord> = {}): TraceRecord {
     tool_calls: 0,
     attempts: [{ model: "openai/gpt-4o-mini", provider: "openai", status: 200, error_type: null, latency_ms: 410, start_ms: 0.5, kind: "first" }],
     request: [{ role: "user", content: `hello ${n}` }],
+    request_params: null,
     response: { role: "assistant", content: `hi ${n}` },
     ...overrides,
   };

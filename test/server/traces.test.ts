@@ -3,7 +3,7 @@ import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 import { readTraces } from "../helpers/traces.ts";
-import { SECRET, trafficMix } from "../helpers/traffic.ts";
+import { SECRET, TOOLS, trafficMix } from "../helpers/traffic.ts";
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -53,6 +53,9 @@ describe("traces in the local store", () => {
     expect(s.ttft_ms).not.toBeNull();
     expect((s.response as any)[0].content).toBe(streamed);
 
+    // The request's other fields, as sent: what an export or a replay needs besides the messages.
+    expect(t.request_params).toEqual({ tools: TOOLS, temperature: 0.2 });
+    expect(s.request_params).toEqual({});
     expect(t.tool_calls).toBe(2);
     expect(t.finish_reason).toBe("tool_calls");
     expect((t.response as any)[0].tool_calls.map((c: any) => c.function.name)).toEqual(["a", "b"]);
@@ -86,6 +89,7 @@ describe("traces in the local store", () => {
     expect(traces).toHaveLength(4);
     for (const t of traces) {
       expect(t.request).toBeNull();
+      expect(t.request_params).toBeNull();
       expect(t.response).toBeNull();
     }
     expect(traces[0].input_tokens).toBeGreaterThan(0);

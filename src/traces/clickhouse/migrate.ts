@@ -120,7 +120,7 @@ export async function migrate(client: ClickHouseClient, db: string, opts: Migrat
   return { serverVersion: version, from, to };
 }
 
-const CONTENT_COLUMNS = ["request", "response"] as const;
+const CONTENT_COLUMNS = ["request", "request_params", "response"] as const;
 
 /**
  * Prompts and answers can be kept for less time than the traces: a column TTL on each content
@@ -129,10 +129,17 @@ const CONTENT_COLUMNS = ["request", "response"] as const;
  */
 async function reconcileContentTtl(client: ClickHouseClient, db: string, days: number, log: (line: string) => void): Promise<void> {
   const [row] = await queryRows<{ statement: string }>(client, `SHOW CREATE TABLE ${qualified(db, TABLE.traces)}`);
-  const current = /`request` Nullable\(String\)[^\n]*? TTL [^\n]*?toIntervalDay\((\d+)\)/.exec(row?.statement ?? "");
   const want = Math.max(0, Math.floor(days));
-  if ((current ? Number(current[1]) : 0) === want) return;
-  for (const column of CONTENT_COLUMNS) {
+  // Each column on its own: one added by a later migration starts without the TTL the others have.
+  const statement = row?.statement ?? "";
+  const stale = CONTENT_COLUMNS.filter((column) => {
+    // A schema stopped before the migration that adds a column (upTo) does not have it.
+    if (!statement.includes(`\`${column}\``)) return false;
+    const current = new RegExp(`\`${column}\` Nullable\\(String\\)[^\\n]*? TTL [^\\n]*?toIntervalDay\\((\\d+)\\)`).exec(statement);
+    return (current ? Number(current[1]) : 0) !== want;
+  });
+  if (!stale.length) return;
+  for (const column of stale) {
     const change = want ? `${column} Nullable(String) CODEC(ZSTD(3)) TTL toDateTime(ts_start) + toIntervalDay(${want})` : `${column} REMOVE TTL`;
     await client.command({ query: `ALTER TABLE ${qualified(db, TABLE.traces)} MODIFY COLUMN ${change}` });
   }

@@ -62,6 +62,7 @@ export function toRow(r: TraceRecord, batchId: string): Row {
     tool_calls: clampInt(r.tool_calls, 0xffff),
     attempts: JSON.stringify(r.attempts),
     request: json(r.request),
+    request_params: json(r.request_params),
     response: json(r.response),
     batch_id: batchId,
   };
@@ -118,6 +119,7 @@ export const RECORD_COLUMNS = [
   "session_id",
   "tags",
   "api",
+  "request_params",
 ] as const;
 
 // 64-bit integers arrive quoted in JSON output; everything numeric is taken through Number().
@@ -157,6 +159,7 @@ export function fromRow(row: Record<string, unknown>): TraceRecord {
     tool_calls: num(row.tool_calls),
     attempts: parsed(row.attempts) ?? [],
     request: parsed(row.request),
+    request_params: parsed(row.request_params),
     response: parsed(row.response),
   });
 }

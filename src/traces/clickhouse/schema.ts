@@ -138,8 +138,12 @@ function hourlyStatsView(db: string): string {
  * plus `ts_start_ms`, `inserted_ms` and `day` for cursors and pruning: what
  * `traces tail` reads, and what a UI can read.
  */
-function recordsView(db: string, withToken = false, withMeta = false, withApi = false): string {
-  const token = (withToken ? "token_name, " : "") + (withMeta ? "user, session_id, tags, " : "") + (withApi ? "api, " : "");
+function recordsView(db: string, version: number): string {
+  const token =
+    (version >= 4 ? "token_name, " : "") +
+    (version >= 5 ? "user, session_id, tags, " : "") +
+    (version >= 7 ? "api, " : "") +
+    (version >= 8 ? "request_params, " : "");
   // The inner query renames the columns the outer one converts: an alias equal to a column's
   // name would be substituted into every other expression that reads that column.
   return `CREATE VIEW IF NOT EXISTS ${qualified(db, TABLE.records)} AS SELECT
@@ -207,7 +211,7 @@ export const MIGRATIONS: readonly Migration[] = [
       sql(hourlyStatsView(db)),
     ],
   },
-  { version: 3, name: "trace_records view", steps: (db) => [sql(recordsView(db))] },
+  { version: 3, name: "trace_records view", steps: (db) => [sql(recordsView(db, 3))] },
   {
     version: 4,
     name: "token_name: which engine token made the call",
@@ -215,7 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
       sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS token_name ${lc("Nullable(String)")}`),
       // Replaced rather than altered: a plain view has no ALTER that adds a column.
       sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
-      sql(recordsView(db, true)),
+      sql(recordsView(db, 4)),
     ],
   },
   {
@@ -227,7 +231,7 @@ export const MIGRATIONS: readonly Migration[] = [
       sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS session_id Nullable(String)${ZSTD}`),
       sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS tags Map(String, String)${ZSTD}`),
       sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
-      sql(recordsView(db, true, true)),
+      sql(recordsView(db, 5)),
     ],
   },
   {
@@ -242,7 +246,16 @@ export const MIGRATIONS: readonly Migration[] = [
       // Rows written before it existed were all chat completions: the default says so.
       sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS api ${lc("String")} DEFAULT 'chat'`),
       sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
-      sql(recordsView(db, true, true, true)),
+      sql(recordsView(db, 7)),
+    ],
+  },
+  {
+    version: 8,
+    name: "request_params: the chat request's other fields (tools, response_format, …), for export and replay",
+    steps: (db) => [
+      sql(`ALTER TABLE ${qualified(db, TABLE.traces)} ADD COLUMN IF NOT EXISTS request_params Nullable(String)${ZSTD}`),
+      sql(`DROP VIEW IF EXISTS ${qualified(db, TABLE.records)}`),
+      sql(recordsView(db, 8)),
     ],
   },
 ];

@@ -7,7 +7,7 @@ import type { TraceRecord } from "../../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
 import { chdb, eventually, startServer, uniqueDatabase, type RunningServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
-import { trafficMix } from "../../helpers/traffic.ts";
+import { TOOLS, trafficMix } from "../../helpers/traffic.ts";
 import { startEngine } from "../../helpers/engine.ts";
 
 /**
@@ -55,6 +55,7 @@ function expectTraffic(traces: TraceRecord[], t: Awaited<ReturnType<typeof traff
   expect(s.ts_first_byte).not.toBeNull();
   expect((s.response as any)[0].content).toBe(t.streamed);
   expect(tools.tool_calls).toBe(2);
+  expect(tools.request_params).toEqual({ tools: TOOLS, temperature: 0.2 });
   expect((tools.response as any)[0].tool_calls.map((c: any) => c.function.name)).toEqual(["a", "b"]);
   expect(bad).toMatchObject({ status: "error", http_status: 404, error_type: "invalid_request_error", requested_model: "nope-model", provider: null });
 }

@@ -24,7 +24,7 @@ for (const b of backends()) {
         [TABLE.migrations, TABLE.records, TABLE.traces, TABLE.hourly, TABLE.hourlyMv, TABLE.hourlyStats, TABLE.settings, TABLE.audit].sort(),
       );
       const versions = await queryRows<{ version: number }>(client, `SELECT DISTINCT version FROM ${qualified(db, TABLE.migrations)} ORDER BY version`);
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
       // Again: nothing to do, nothing changes.
       expect(await migrate(client, db, opts)).toMatchObject({ from: LATEST_VERSION, to: LATEST_VERSION });
@@ -100,7 +100,10 @@ for (const b of backends()) {
       expect(lines).toContain("clickhouse: prompts and answers kept 7 days");
       const old = new Date(now - 10 * 86_400_000).toISOString();
       const rows = [
-        toRow(makeTrace({ id: "old", ts_start: old, ts_end: old, request: [{ role: "user", content: "old prompt" }] }), "b1"),
+        toRow(
+          makeTrace({ id: "old", ts_start: old, ts_end: old, request: [{ role: "user", content: "old prompt" }], request_params: { temperature: 0 } }),
+          "b1",
+        ),
         toRow(makeTrace({ id: "new", ts_start: recent(1), ts_end: recent(1), request: [{ role: "user", content: "new prompt" }] }), "b1"),
       ];
       await client.insert({ table: qualified(db, TABLE.traces), values: rows, format: "JSONEachRow" });
@@ -108,6 +111,7 @@ for (const b of backends()) {
       const read = await queryRows<Record<string, unknown>>(client, `SELECT ${RECORD_COLUMNS.join(", ")} FROM ${qualified(db, TABLE.records)} ORDER BY id`);
       const byId = Object.fromEntries(read.map(fromRow).map((r) => [r.id, r]));
       expect(byId.old!.request).toBeNull();
+      expect(byId.old!.request_params).toBeNull();
       expect(byId.old!.response).toBeNull();
       expect(byId.old!.cost_usd).toBe(makeTrace().cost_usd);
       expect((byId.new!.request as any)[0].content).toBe("new prompt");
@@ -118,6 +122,18 @@ for (const b of backends()) {
       await migrate(client, db, { ...opts, contentTtlDays: 0 });
       const [create] = await queryRows<{ statement: string }>(client, `SHOW CREATE TABLE ${qualified(db, TABLE.traces)}`);
       expect(create!.statement).not.toMatch(/`request`[^\n]*TTL/);
+    });
+
+    test("a content column added by a later migration gets the content TTL the others already have", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      await migrate(client, db, { ...opts, contentTtlDays: 7, upTo: 7 });
+      const lines: string[] = [];
+      await migrate(client, db, { ...opts, contentTtlDays: 7, log: (l) => lines.push(l) });
+      expect(lines).toContain("clickhouse: prompts and answers kept 7 days");
+      const [create] = await queryRows<{ statement: string }>(client, `SHOW CREATE TABLE ${qualified(db, TABLE.traces)}`);
+      for (const column of ["request", "request_params", "response"])
+        expect(create!.statement).toMatch(new RegExp(`\`${column}\`[^\\n]*TTL[^\\n]*toIntervalDay\\(7\\)`));
     });
 
     test("a server older than 22.3 is refused before anything is created, with the version it needs", async () => {
