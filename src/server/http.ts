@@ -11,6 +11,7 @@ import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
+import type { EngineMetrics } from "../telemetry/metrics.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { engineStatus } from "./api/engine.ts";
@@ -59,7 +60,8 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions, dialect: "
 
 function metricsRoute(engine: Engine) {
   const answer = async () => {
-    const { body, contentType } = engine.metrics.text();
+    // A worker's calls are counted by the primary, with every other worker's.
+    const { body, contentType } = engine.worker ? await engine.worker.link.ask<ReturnType<EngineMetrics["text"]>>("metrics") : engine.metrics.text();
     return new Response(body, { headers: { "content-type": contentType } });
   };
   const guarded = guard(engine, answer);
@@ -77,15 +79,18 @@ function preflight(engine: Engine) {
 
 /** Anyone may ask whether the engine is up; the operational details need an admin token (or no tokens at all). */
 function health(engine: Engine) {
-  return (req: Request) => {
+  return async (req: Request) => {
     const basic = { status: "ok", version: VERSION };
     const who = authenticate(req, engine.settings.current.tokens, engine.auth);
     if (who instanceof Response || (who !== null && !who.admin)) return json(basic);
+    const { worker } = engine;
     return json({
       ...basic,
       uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+      // The worker that answered: in-flight requests and cooldowns are its own; the traces are the primary's.
+      ...(worker ? { worker: { index: worker.identity.index, of: worker.identity.count, pid: process.pid } } : {}),
       inflight: engine.admission.inflight,
-      traces: engine.writer.status(),
+      traces: await engine.traceStatus(),
       routing: { targets: engine.health.snapshot() },
     });
   };
@@ -163,6 +168,8 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
   return Bun.serve({
     hostname: host,
     port,
+    // `serve --workers`: every worker binds the same port and the kernel spreads connections.
+    reusePort: engine.worker !== null,
     ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
     // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
     // is in, the handler lifts the limit for that request: answers may take minutes.
@@ -201,7 +208,10 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       // Cache savings are priced with the live config's price overrides.
       "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
       // Not through `api`: the engine's health needs no trace store, so it answers with traces off too.
-      "/api/engine": { GET: guard(engine, (_req, _server, token) => json(engineStatus(engine, token)), sessions), OPTIONS: preflight(engine) },
+      "/api/engine": {
+        GET: guard(engine, async (_req, _server, token) => json(engineStatus(engine, token, await engine.traceStatus())), sessions),
+        OPTIONS: preflight(engine),
+      },
       // Settings (api/settings.ts): admin tokens or an open loopback engine only.
       "/api/settings/providers": settings({ GET: "providers" }),
       "/api/settings/providers/:name/key": settings({ PUT: "putKey", DELETE: "deleteKey" }),
