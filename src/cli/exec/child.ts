@@ -1,0 +1,28 @@
+import { constants } from "node:os";
+import { CliError } from "../output.ts";
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * Runs the command with the terminal's stdin, stdout and stderr (its streams pass through
+ * untouched: we never read them), forwards the signals exec gets, and resolves with the exit code a
+ * shell would report: its own, or 128 + the signal that killed it.
+ */
+export async function runChild(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  let child;
+  try {
+    child = Bun.spawn(argv, { env, stdin: "inherit", stdout: "inherit", stderr: "inherit" });
+  } catch (e: any) {
+    throw new CliError(`cannot run '${argv[0]}': ${e?.code === "ENOENT" ? "command not found" : (e?.message ?? e)}`);
+  }
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  try {
+    const code = await child.exited;
+    if (child.signalCode) return 128 + (constants.signals[child.signalCode as keyof typeof constants.signals] ?? 0);
+    return code;
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}
