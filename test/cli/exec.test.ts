@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { TraceRecord } from "../../src/traces/record.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../fakes/anthropic-upstream.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-upstream.ts";
-import { runCli, tempHome } from "../helpers/cli.ts";
+import { BIN, childEnv, ROOT, runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 import { readTraces } from "../helpers/traces.ts";
 
@@ -73,24 +73,49 @@ function expectSummaryOf(summary: any, traces: TraceRecord[]): void {
 describe("opentracy exec with a running engine", () => {
   test("tags the child's SDK calls with the run, passes its stdout and exit code through, and sums the run up", async () => {
     const home = homeWithConfig();
+    // An engine with tokens: the child's SDKs and exec's own reading both need OPENTRACY_TOKEN.
+    const made = await runCli(["tokens", "create", "--name", "ci"], { home });
+    const token = made.stdout.trim();
     const engine = await startEngine({ home, env: upstreams() });
     try {
       const file = join(home, "..", "summary.json");
-      const r = await runCli(["exec", "--summary-file", file, "--", process.execPath, CHILD, "3"], { home, env: { OPENTRACY_URL: engine.url } });
+      const r = await runCli(["exec", "--summary-file", file, "--", process.execPath, CHILD, "3"], {
+        home,
+        env: { OPENTRACY_URL: engine.url, OPENTRACY_TOKEN: token },
+      });
       expect(r.stdout).toBe(CHILD_STDOUT);
       expect(r.code).toBe(3);
       expect(r.stderr).toStartWith("child's own stderr line\n");
+      expect(r.stderr).not.toContain(token);
       const summary = JSON.parse(readFileSync(file, "utf8"));
       expect(summary.run_id).toMatch(RUN);
       expect(summary.exit_code).toBe(3);
+      expect(summary.engine).toBe("running");
       expect(summary.url).toBe(`${engine.url}/traces?tag=run%3D${summary.run_id}`);
       // Read from the store exec read: it asked the engine to flush, so every call is written already.
-      expectSummaryOf(summary, readTraces(home));
+      const traces = readTraces(home);
+      expectSummaryOf(summary, traces);
+      for (const t of traces) expect(t.token_name).toBe("ci");
       expect(r.stderr).toContain(`opentracy: run ${summary.run_id}: 4 calls, 1 error, ${summary.input_tokens} input + ${summary.output_tokens} output tokens`);
       expect(r.stderr).toContain(`(trace ${summary.slowest.trace_id})`);
       // The engine's own API finds the run by its tag, as the UI link does.
-      const listed: any = await (await fetch(`${engine.url}/api/traces?tag=run=${summary.run_id}`)).json();
+      const listed: any = await (await fetch(`${engine.url}/api/traces?tag=run=${summary.run_id}`, { headers: { authorization: `Bearer ${token}` } })).json();
       expect(listed.data).toHaveLength(4);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test("without the engine's token the calls are refused and the summary says why", async () => {
+    const home = homeWithConfig();
+    await runCli(["tokens", "create", "--name", "ci"], { home });
+    const engine = await startEngine({ home, env: upstreams() });
+    try {
+      const call = 'curl -s -o /dev/null -w "%{http_code}" -H "authorization: Bearer $OPENAI_API_KEY" -d "{}" "$OPENAI_BASE_URL/chat/completions"';
+      const r = await runCli(["exec", "--", "sh", "-c", call], { home, env: { OPENTRACY_URL: engine.url } });
+      expect(r.stdout).toBe("401");
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/^warning: no summary for run exec-[0-9a-f]{8}: \/api\/traces\/flush answered 401: .*set OPENTRACY_TOKEN/m);
     } finally {
       await engine.stop();
     }
@@ -128,6 +153,38 @@ describe("opentracy exec starting its own engine", () => {
     expect(r.code).toBe(143);
     expect(r.stdout).toBe("before\n");
     expect(r.stderr).toBe("");
+  });
+});
+
+describe("the child's process", () => {
+  test("a signal to exec reaches the child, whose exit code is exec's", async () => {
+    const proc = Bun.spawn(
+      [process.execPath, BIN, "exec", "--quiet", "--", "sh", "-c", 'trap "echo got TERM; exit 7" TERM; echo ready; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done'],
+      { cwd: ROOT, env: childEnv(tempHome(), { OPENTRACY_PORT: closedPort() }), stdout: "pipe", stderr: "pipe" },
+    );
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes("ready\n")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    proc.kill("SIGTERM");
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(await proc.exited).toBe(7);
+    expect(out).toBe("ready\ngot TERM\n");
+  });
+
+  test("--verbose after -- is the command's, not ours", async () => {
+    const r = await runCli(["exec", "--quiet", "--", "sh", "-c", 'echo "$@"', "sh", "--verbose", "-x"], {
+      home: tempHome(),
+      env: { OPENTRACY_PORT: closedPort() },
+    });
+    expect(r).toEqual({ code: 0, stdout: "--verbose -x\n", stderr: "" });
   });
 });
 

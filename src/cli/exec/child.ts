@@ -9,15 +9,16 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
  * shell would report: its own, or 128 + the signal that killed it.
  */
 export async function runChild(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  let child;
+  // Listening before the child exists: a signal that comes the moment it starts is still passed on.
+  let child: ReturnType<typeof Bun.spawn> | undefined;
+  const handlers = FORWARDED.map((s) => [s, () => child?.kill(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
   try {
     child = Bun.spawn(argv, { env, stdin: "inherit", stdout: "inherit", stderr: "inherit" });
   } catch (e: any) {
+    for (const [s, h] of handlers) process.off(s, h);
     throw new CliError(`cannot run '${argv[0]}': ${e?.code === "ENOENT" ? "command not found" : (e?.message ?? e)}`);
   }
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
   try {
     const code = await child.exited;
     if (child.signalCode) return 128 + (constants.signals[child.signalCode as keyof typeof constants.signals] ?? 0);
