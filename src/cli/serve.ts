@@ -3,6 +3,7 @@ import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, TraceTargetError } from "../server/engine.ts";
 import { startServer } from "../server/http.ts";
+import { drainEngine, drainHttp } from "../server/shutdown.ts";
 import { existsSync } from "node:fs";
 import { retentionOf, scheduleLocalRetention } from "../traces/retention.ts";
 import { VERSION } from "../version.ts";
@@ -195,36 +196,15 @@ async function serve(
     }
     stopping = true;
     const grace = server?.shutdown_timeout_ms ?? 30_000;
-    engine.settings.close();
-    engine.sharedFeed?.stop();
     retention?.stop();
-    engine.stopSpendRefresh();
-    if (workers) {
-      log(`${signal}: stopping ${configured} workers (each waits up to ${grace} ms for its in-flight requests)`);
-      await workers.stop();
-    } else if (http) {
-      log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
-      // Stop listening at once; in-flight requests and streams may finish until the deadline.
-      const drained = http.stop(false);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), grace)));
-      if ((await Promise.race([drained, late])) === "late") {
-        log(`shutdown deadline passed: closing ${engine.admission.inflight} request(s)`);
-        await http.stop(true);
-      }
-      clearTimeout(timer);
-      // Traces of requests cut at the deadline are recorded by their handlers; give them a turn.
-      await new Promise((r) => setImmediate(r));
-    }
-    engine.requestLog?.flush();
-    await engine.writer.close();
+    if (workers) log(`${signal}: stopping ${configured} workers (each waits up to ${grace} ms for its in-flight requests)`);
+    else log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
+    await drainEngine(engine, workers ? () => workers.stop() : () => drainHttp(engine, http!, grace, log));
     if (worker) {
       // Everything traced is on its way to the primary; it waits for this before writing its last batch.
       send({ t: "drained" }, () => process.exit(0));
       return;
     }
-    // A collector that does not answer must not hold the exit: the spans wait at most 5 s.
-    if (engine.otlp) await Promise.race([engine.otlp.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
     log("traces flushed; bye");
     process.exit(0);
   }

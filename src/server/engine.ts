@@ -169,7 +169,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   const t = settings.current.config.traces;
   // A worker applied the content policy before sending: what reaches the primary is stored as it is.
   const writerPolicy = opts.primary ? () => ({ content: true, redact: false }) : contentPolicy;
-  const writer = new TraceWriter(sink, writerPolicy, { log, flushMs: opts.worker ? undefined : t?.flush_ms, batchSize: t?.batch_size });
+  const writer = new TraceWriter(sink, writerPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const health = new TargetHealth(
     () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
     (ref, state) => log(describeHealthChange(ref, state)),
@@ -234,7 +234,10 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   let worker: Engine["worker"] = null;
   if (opts.worker) {
     const { identity, send } = opts.worker;
-    worker = { identity, link: new PrimaryLink(send, { observeSpend: tokenGuard.observe, publishRow: (row) => liveFeed.publishRow(row) }) };
+    worker = {
+      identity,
+      link: new PrimaryLink(send, { observeSpend: tokenGuard.observe, publishRow: (row) => liveFeed.publishRow(row), flush: () => writer.flush() }),
+    };
     liveFeed.onListening = (on) => send({ t: "live", on });
   }
   const s = settings.current.config.server;

@@ -11,7 +11,8 @@ import type { TraceRecord } from "../../traces/record.ts";
 /** What another worker's finished call adds to a token's spend and tokens per minute (TokenGuard.observe). */
 export type SpendPart = Pick<TraceRecord, "token_name" | "cost_usd" | "status" | "ts_start" | "input_tokens" | "output_tokens">;
 
-export type Question = "metrics" | "traces_status";
+/** `flush`: write every trace any worker has queued so far (POST /api/traces/flush); answered with `{queued}`. */
+export type Question = "metrics" | "traces_status" | "flush";
 
 export type ToPrimary =
   /** Listening: the primary prints the address once every worker is. */
@@ -21,10 +22,17 @@ export type ToPrimary =
   /** Whether the worker has a live view open (it then gets every other worker's finished traces). */
   | { t: "live"; on: boolean }
   | { t: "ask"; id: number; q: Question }
+  /** Answers a `flush`: its batches so far have been sent (they arrive before this). */
+  | { t: "flushed"; id: number }
   /** Shutting down: everything it traced has been sent. */
   | { t: "drained" };
 
-export type ToWorker = { t: "spend"; parts: SpendPart[] } | { t: "live"; rows: TraceSummary[] } | { t: "answer"; id: number; value: unknown };
+export type ToWorker =
+  | { t: "spend"; parts: SpendPart[] }
+  | { t: "live"; rows: TraceSummary[] }
+  | { t: "answer"; id: number; value: unknown }
+  /** Send what your writer holds now, then say `flushed` with this id. */
+  | { t: "flush"; id: number };
 
 /** Set on a worker's environment: `<index>/<count>`; its port is OPENTRACY_WORKER_PORT. */
 export const WORKER_ENV = "OPENTRACY_WORKER";

@@ -6,6 +6,8 @@ import type { Question, SpendPart, ToPrimary, ToWorker } from "./messages.ts";
 export interface LinkTargets {
   observeSpend(part: TraceRecord): void;
   publishRow(row: TraceSummary): void;
+  /** Sends every trace queued so far to the primary. */
+  flush(): Promise<void>;
 }
 
 const ASK_TIMEOUT_MS = 5_000;
@@ -27,6 +29,7 @@ export class PrimaryLink {
   receive(m: ToWorker): void {
     if (m.t === "spend") for (const part of m.parts) this.targets.observeSpend(part as SpendPart as TraceRecord);
     else if (m.t === "live") for (const row of m.rows) this.targets.publishRow(row);
+    else if (m.t === "flush") void this.targets.flush().then(() => this.send({ t: "flushed", id: m.id }));
     else if (m.t === "answer") {
       this.waiting.get(m.id)?.(m.value);
       this.waiting.delete(m.id);

@@ -39,6 +39,8 @@ const MIN_UPTIME_MS = 2_000;
 export class Primary {
   private readonly workers: Worker[] = [];
   private stopping = false;
+  private nextFlush = 0;
+  private readonly flushes = new Map<number, (from: Worker) => void>();
   private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   constructor(private readonly opts: PrimaryOptions) {}
@@ -114,15 +116,45 @@ export class Primary {
         return;
       case "ask": {
         const { engine } = this.opts;
-        const value = m.q === "metrics" ? engine.metrics.text() : engine.writer.status();
-        this.send(from, { t: "answer", id: m.id, value });
+        if (m.q === "flush") void this.flush(from).then((value) => this.send(from, { t: "answer", id: m.id, value }));
+        else this.send(from, { t: "answer", id: m.id, value: m.q === "metrics" ? engine.metrics.text() : engine.writer.status() });
         return;
       }
+      case "flushed":
+        this.flushes.get(m.id)?.(from);
+        return;
       case "drained":
         from.drained = true;
         markDone();
         return;
     }
+  }
+
+  /**
+   * Every worker's queued traces written: the asking worker sent its own before asking; the
+   * others are asked to send theirs, which arrive before their `flushed` (one ordered channel
+   * each). A worker that exits meanwhile counts as done.
+   */
+  private async flush(from: Worker): Promise<{ queued: number }> {
+    const others = this.workers.filter((w) => w !== from && w.ready);
+    if (others.length) {
+      const id = this.nextFlush++;
+      const left = new Set(others);
+      await new Promise<void>((resolve) => {
+        const done = (w: Worker) => {
+          left.delete(w);
+          if (!left.size) resolve();
+        };
+        this.flushes.set(id, done);
+        for (const w of others) {
+          this.send(w, { t: "flush", id });
+          void w.done.then(() => done(w));
+        }
+      });
+      this.flushes.delete(id);
+    }
+    await this.opts.engine.writer.flush();
+    return { queued: this.opts.engine.writer.queued };
   }
 
   /** Writes a worker's batch and tells the other workers what it changes for them. */

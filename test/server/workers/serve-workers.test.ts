@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts";
 import { eventually, startServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
@@ -170,6 +172,26 @@ describe("serve --workers 2", () => {
       await server.dispose();
     }
   }, 60_000);
+
+  test("POST /api/traces/flush writes what every worker holds, whichever worker it reaches", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    // Workers and primary would hold traces for ten minutes: only the flush writes them in time.
+    writeFileSync(join(home, "config.json"), JSON.stringify({ traces: { flush_ms: 600_000 } }));
+    const engine = await startEngine({ home, args: ["--workers", "2"], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    try {
+      await bothWorkers(engine);
+      const ids = new Set<string>();
+      for (let i = 0; i < 20; i++) ids.add((await chat(engine)).headers.get("x-opentracy-trace-id")!);
+      const listed = async () => ((await (await fetch(`${engine.url}/api/traces?limit=100`, { headers: fresh })).json()) as any).data.map((r: any) => r.id);
+      expect(await listed()).toEqual([]);
+      const flushed = await fetch(`${engine.url}/api/traces/flush`, { method: "POST", headers: { ...fresh, "x-opentracy-csrf": "1" } });
+      expect(await flushed.json()).toEqual({ queued: 0 });
+      expect((await listed()).sort()).toEqual([...ids].sort());
+    } finally {
+      expect(await engine.stop()).toBe(0);
+    }
+  });
 
   test("--workers takes a whole number from 1 to 256", async () => {
     const r = await runCli(["serve", "--port", "0", "--workers", "0"], { home: tempHome() });
