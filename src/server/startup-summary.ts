@@ -25,7 +25,7 @@ export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): Read
  * What `serve` says at start besides the address: which providers can be called and where their
  * keys come from, which base URLs are overridden (and which of those look mistyped). Never a key.
  */
-export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): string[] {
+export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv, cassette: string | null = null): string[] {
   const overrides: string[] = [];
   const warnings: string[] = [];
   for (const provider of providersOf(settings.config).values()) {
@@ -43,5 +43,6 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): stri
       : "no provider has a key yet: add one with `opentracy keys set <provider>` or its environment variable (opentracy keys list shows them)",
   ];
   if (overrides.length) lines.push(`base URLs: ${overrides.join("; ")}`);
+  if (cassette) lines.unshift(cassette);
   return [...lines, ...warnings];
 }
