@@ -9,7 +9,10 @@ export interface CassetteFlags {
   replayTiming?: string;
 }
 
-/** `--record` / `--replay` / `--replay-timing`, each falling back to its environment variable; the flags win. */
+/**
+ * `--record` / `--replay` / `--replay-timing`, each falling back to its environment variable; the
+ * flags win. A timing set only in the environment is ignored without a replay (a CI-wide setting).
+ */
 export function cassetteMode(flags: CassetteFlags, env: NodeJS.ProcessEnv): CassetteMode | undefined {
   const fromFlags = flags.record !== undefined || flags.replay !== undefined;
   const record = fromFlags ? flags.record : env.OPENTRACY_RECORD || undefined;
@@ -17,7 +20,7 @@ export function cassetteMode(flags: CassetteFlags, env: NodeJS.ProcessEnv): Cass
   const timing = flags.replayTiming ?? (env.OPENTRACY_REPLAY_TIMING || undefined);
   if (record !== undefined && replay !== undefined) throw new CliError("--record and --replay cannot be used together: record first, then replay");
   if (timing !== undefined && !REPLAY_TIMINGS.includes(timing as ReplayTiming)) throw new CliError(`invalid --replay-timing '${timing}': use real or none`);
-  if (timing !== undefined && replay === undefined) throw new CliError("--replay-timing applies only with --replay DIR");
+  if (flags.replayTiming !== undefined && replay === undefined) throw new CliError("--replay-timing applies only with --replay DIR");
   if (record !== undefined) return { record: resolve(record) };
   if (replay !== undefined) return { replay: resolve(replay), timing: (timing as ReplayTiming | undefined) ?? "none" };
   return undefined;

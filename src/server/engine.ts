@@ -24,7 +24,7 @@ import { LiveFeed } from "../traces/live-feed.ts";
 import { describeHealthChange, TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
 import { NETWORK, type UpstreamAccess } from "../routing/attempt.ts";
-import { type CassetteMode, cassetteFetch } from "../cassettes/mode.ts";
+import { type CassetteFetch, type CassetteMode, cassetteFetch } from "../cassettes/mode.ts";
 import { VERSION } from "../version.ts";
 import { Admission } from "./admission.ts";
 import type { RequestLog } from "./request-log.ts";
@@ -72,8 +72,8 @@ export interface Engine {
   traceStatus(): Promise<Record<string, unknown>>;
   /** How attempts reach the upstreams: the network, or a cassette recording or replaying it. */
   upstream: UpstreamAccess;
-  /** The cassette mode, in words for the start-up summary; null without one. */
-  cassette: string | null;
+  /** The cassette mode (for the start-up summary); null without one. */
+  cassette: Pick<CassetteFetch, "summary" | "offline"> | null;
 }
 
 /** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
@@ -283,6 +283,6 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       if (spendTimer) clearInterval(spendTimer);
     },
     upstream: cassette ?? NETWORK,
-    cassette: cassette?.summary ?? null,
+    cassette,
   };
 }
