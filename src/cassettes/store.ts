@@ -89,7 +89,11 @@ export class CassetteWriter {
   private readonly session = new Map<string, Cassette>();
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new CassetteError(`cannot create the cassette folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 
   add(request: CassetteRequest, answer: RecordedAnswer): string {

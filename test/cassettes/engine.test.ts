@@ -52,9 +52,12 @@ function frames(text: string, translated = false): string[] {
 function stable(frame: string): string {
   const at = frame.indexOf("data: ");
   const data = JSON.parse(frame.slice(at + 6));
-  delete data._latency_ms;
-  delete data._routing;
-  delete data.created;
+  // The Responses API carries the extras on its `response`.
+  for (const o of [data, data.response ?? {}]) {
+    delete o._latency_ms;
+    delete o._routing;
+    delete o.created;
+  }
   return frame.slice(0, at + 6) + JSON.stringify(data);
 }
 
@@ -81,6 +84,8 @@ const requests = {
     tools: [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
   },
   twice: { model: GPT, messages: ask("cassette asked twice") },
+  embeddings: { model: "openai/text-embedding-3-small", input: ["cassette one", "cassette two"] },
+  responsesStream: { model: GPT, input: "cassette responses stream", stream: true },
   gapped: { model: GPT, messages: ask("cassette with a pause"), stream: true },
 };
 
@@ -106,6 +111,8 @@ beforeAll(async () => {
     openai.script({ content: "the first answer" });
     openai.script({ content: "the second answer" });
     recorded.twice = [await client.chat.completions.create(requests.twice), await client.chat.completions.create(requests.twice)];
+    recorded.embeddings = await client.embeddings.create(requests.embeddings);
+    recorded.responsesStream = await raw(recorder, "/v1/responses", requests.responsesStream);
 
     // A stream that pauses: the fake holds its second event until 200 ms after the first was let out.
     const gate = streamGate({ initial: 1 });
@@ -116,7 +123,7 @@ beforeAll(async () => {
     gate.releaseAll();
     recorded.gapped = await answer;
     // Recordings are written once each answer has ended, in the background.
-    await eventually(() => readdirSync(dir).filter((f) => f.endsWith(".json")).length === 7 || undefined, 10_000, "7 cassette files");
+    await eventually(() => readdirSync(dir).filter((f) => f.endsWith(".json")).length === 9 || undefined, 10_000, "9 cassette files");
   } finally {
     await recorder.stop();
   }
@@ -152,7 +159,7 @@ describe("replayed with the fakes stopped and no keys", () => {
   afterAll(() => engine?.stop());
 
   test("the start-up summary says the engine replays, from where, and how many requests", () => {
-    expect(engine.stderr()).toContain(`replaying upstream answers from the cassette ${dir} (7 recorded requests, timing none)`);
+    expect(engine.stderr()).toContain(`replaying upstream answers from the cassette ${dir} (9 recorded requests, timing none)`);
   });
 
   test("whole answers come back equal through the openai SDK, OpenAI's and Anthropic's", async () => {
@@ -162,7 +169,7 @@ describe("replayed with the fakes stopped and no keys", () => {
     expect((claude as any).choices[0].message.content).toBe("cassette claude whole");
   });
 
-  test("streams come back frame for frame: OpenAI's tool call, Anthropic's translated, and Anthropic's own Messages stream", async () => {
+  test("streams come back frame for frame: OpenAI's tool call, Anthropic's translated, Anthropic's own Messages stream, OpenAI's Responses stream", async () => {
     const tool = await raw(engine, "/v1/chat/completions", requests.gptToolStream);
     expect(tool.status).toBe(200);
     expect(tool.text).toContain("get_weather");
@@ -174,6 +181,16 @@ describe("replayed with the fakes stopped and no keys", () => {
     const native = await raw(engine, "/v1/messages", requests.messagesToolStream, { "anthropic-version": "2023-06-01" });
     expect(native.text).toContain('"type":"tool_use"');
     expect(frames(native.text)).toEqual(frames((recorded.messagesToolStream as any).text));
+
+    const responses = await raw(engine, "/v1/responses", requests.responsesStream);
+    expect(responses.text).toContain("event: response.completed");
+    expect(frames(responses.text)).toEqual(frames((recorded.responsesStream as any).text));
+  });
+
+  test("embeddings come back equal", async () => {
+    const replayed = comparable((await client.embeddings.create(requests.embeddings)) as any);
+    expect((replayed as any).data).toHaveLength(2);
+    expect(replayed).toEqual(comparable(recorded.embeddings as any));
   });
 
   test("a request recorded twice gets its answers in the recorded order, then the last again", async () => {

@@ -64,6 +64,8 @@ describe("recordingFetch", () => {
     const reader = cut.body!.getReader();
     await reader.read();
     await reader.cancel();
+    // The caller's leaving reaches the upstream through the recording.
+    expect((await fake.aborted()).body).toMatchObject({ messages: [{ content: "cut" }] });
     gate.releaseAll();
     const whole = chat("whole");
     await (await record(url(), whole)).text();

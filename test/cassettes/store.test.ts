@@ -50,6 +50,12 @@ describe("CassetteWriter and loadCassettes", () => {
     expect([...loadCassettes(dir).keys()]).toEqual([cassetteKey(request("edited"))]);
   });
 
+  test("a folder that cannot be created is refused, naming it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-store-")), "file");
+    writeFileSync(file, "");
+    expect(() => new CassetteWriter(join(file, "c"))).toThrow(new CassetteError(`cannot create the cassette folder ${join(file, "c")}: ENOTDIR`));
+  });
+
   test("a missing folder, a file that is not JSON or not a recording is refused, naming it", () => {
     const dir = tempDir();
     expect(() => loadCassettes(dir)).toThrow(new CassetteError(`cassette folder not found: ${dir}`));
