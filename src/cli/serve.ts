@@ -134,7 +134,8 @@ async function serve(
   const configured = workersFlag ?? readConfig(p).server?.workers ?? 1;
   const primary = !worker && configured > 1;
   // Each worker would record on its own, and one's recording of a request replace another's.
-  if (primary && "record" in (cassetteMode(opts, env) ?? {})) throw new CliError(`--record takes one worker (not ${configured}): record, then replay with as many as you like`);
+  if (primary && "record" in (cassetteMode(opts, env) ?? {}))
+    throw new CliError(`--record takes one worker (not ${configured}): record, then replay with as many as you like`);
   const engine = await startEngine(opts, p, env, format, log, worker ? { worker: { identity: worker.identity, send } } : primary ? { primary: true } : {});
   const server = engine.settings.current.config.server;
   const host = engine.address.host;

@@ -23,6 +23,7 @@ describe("serve --record / --replay", () => {
     // A flag wins over the environment, whichever mode each names.
     expect(await refused(["--replay", "/nonexistent-cassette"], { OPENTRACY_RECORD: "a" })).toContain("cassette folder not found: /nonexistent-cassette");
     expect(await refused(["--replay-timing", "real"])).toContain("--replay-timing applies only with --replay DIR");
+    expect(await refused(["--record", "/nonexistent-cassette", "--workers", "2"])).toContain("--record takes one worker (not 2)");
     expect(await refused(["--replay", "b", "--replay-timing", "fast"])).toContain("invalid --replay-timing 'fast': use real or none");
     const missing = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-cli-")), "nothing");
     expect(await refused(["--replay", missing])).toContain(`cassette folder not found: ${missing} (the engine did not start)`);
