@@ -22,24 +22,20 @@ export function recordedHeaders(headers: Headers): Record<string, string> {
  * has ended the recording is written in the background. An answer cut off (the client left, the
  * upstream broke) is not recorded: replaying half an answer would be a lie.
  */
-export function recordingFetch(writer: CassetteWriter, log: (line: string) => void, inner: Fetch = fetch): Fetch {
+export function recordingFetch(writer: CassetteWriter, inner: Fetch = fetch): Fetch {
   return async (url, init) => {
     const t0 = performance.now();
     const res = await inner(url, init);
     const headersMs = performance.now() - t0;
     const reads: { ms: number; bytes: Uint8Array }[] = [];
     const save = () => {
-      try {
-        // The request is read here, after the answer, so the hot path pays nothing for it.
-        writer.add(cassetteRequest(url, init), {
-          status: res.status,
-          headers: recordedHeaders(res.headers),
-          headers_ms: Math.round(headersMs * 10) / 10,
-          chunks: reads.map((r) => encodeChunk(r.ms, r.bytes)),
-        });
-      } catch (e) {
-        log(`could not record the answer to ${init.method ?? "GET"} ${new URL(url).pathname} in ${writer.dir}: ${(e as Error).message}`);
-      }
+      // The request is read here, after the answer, so the hot path pays nothing for it.
+      writer.add(cassetteRequest(url, init), {
+        status: res.status,
+        headers: recordedHeaders(res.headers),
+        headers_ms: Math.round(headersMs * 10) / 10,
+        chunks: reads.map((r) => encodeChunk(r.ms, r.bytes)),
+      });
     };
     if (!res.body) {
       setImmediate(save);

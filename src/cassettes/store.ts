@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../fs/write-atomic.ts";
+import { writeFileAtomicAsync } from "../fs/write-atomic.ts";
 import { type CassetteRequest, cassetteKey } from "./key.ts";
 
 /**
@@ -83,12 +83,19 @@ export function loadCassettes(dir: string): Map<string, Cassette> {
 /**
  * Writes recordings to `dir`, each file replaced atomically. The first answer a request gets in
  * this session replaces what the folder held for it (recording again refreshes, never piles up);
- * later ones in the same session are appended, to be replayed in order.
+ * later ones in the same session are appended, to be replayed in order. Writes happen off the
+ * event loop, one at a time, and coalesce: a request answered many times while its file was being
+ * written is written once more, with every answer, not once per answer.
  */
 export class CassetteWriter {
   private readonly session = new Map<string, Cassette>();
+  private readonly dirty = new Set<string>();
+  private writing: Promise<void> | null = null;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly log: (line: string) => void = () => {},
+  ) {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
@@ -96,13 +103,36 @@ export class CassetteWriter {
     }
   }
 
+  /** Adds an answer to its request's recording and schedules the file's write; returns the key. */
   add(request: CassetteRequest, answer: RecordedAnswer): string {
     const key = cassetteKey(request);
-    let cassette = this.session.get(key);
+    const cassette = this.session.get(key);
     if (cassette) cassette.answers.push(answer);
-    else this.session.set(key, (cassette = { version: 1, request, answers: [answer] }));
-    // Writes are synchronous, so two answers to the same request never interleave their files.
-    writeFileAtomic(join(this.dir, `${key}.json`), `${JSON.stringify(cassette, null, 1)}\n`, 0o644);
+    else this.session.set(key, { version: 1, request, answers: [answer] });
+    this.dirty.add(key);
+    this.writing ??= this.drain().finally(() => {
+      this.writing = null;
+    });
     return key;
+  }
+
+  /** Resolves once every answer added so far is on disk (or its failure logged): before the engine exits. */
+  settled(): Promise<void> {
+    return this.writing ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty.size) {
+      const keys = [...this.dirty];
+      this.dirty.clear();
+      for (const key of keys) {
+        const path = join(this.dir, `${key}.json`);
+        try {
+          await writeFileAtomicAsync(path, `${JSON.stringify(this.session.get(key), null, 1)}\n`, 0o644);
+        } catch (e) {
+          this.log(`could not write the recording ${path}: ${(e as Error).message}`);
+        }
+      }
+    }
   }
 }

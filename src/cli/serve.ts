@@ -227,6 +227,7 @@ async function serve(
     }
     engine.requestLog?.flush();
     await engine.writer.close();
+    await engine.cassette?.settled();
     if (worker) {
       // Everything traced is on its way to the primary; it waits for this before writing its last batch.
       send({ t: "drained" }, () => process.exit(0));

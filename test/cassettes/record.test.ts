@@ -15,7 +15,6 @@ beforeAll(async () => {
 afterAll(() => fake?.close());
 
 const tempDir = () => join(mkdtempSync(join(tmpdir(), "opentracy-cassette-record-")), "c");
-const logged: string[] = [];
 const chat = (content: string, stream = false) => ({
   method: "POST",
   headers: { authorization: `Bearer ${fake.apiKey}`, "content-type": "application/json" },
@@ -33,7 +32,7 @@ async function reads(body: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
 describe("recordingFetch", () => {
   test("a stream reaches the caller live, read by read, and is recorded with the same reads once it has ended", async () => {
     const dir = tempDir();
-    const record = recordingFetch(new CassetteWriter(dir), (l) => logged.push(l));
+    const record = recordingFetch(new CassetteWriter(dir));
     const gate = streamGate({ initial: 1 });
     fake.script({ content: "one two three four", gate });
     const init = chat("live", true);
@@ -57,7 +56,7 @@ describe("recordingFetch", () => {
 
   test("an answer cut off (the caller left) is not recorded; the next whole one is", async () => {
     const dir = tempDir();
-    const record = recordingFetch(new CassetteWriter(dir), (l) => logged.push(l));
+    const record = recordingFetch(new CassetteWriter(dir));
     const gate = streamGate({ initial: 1 });
     fake.script({ content: "never finished", gate });
     const cut = await record(url(), chat("cut", true));
@@ -75,7 +74,7 @@ describe("recordingFetch", () => {
 
   test("an upstream error is recorded as answered, with its status and Retry-After", async () => {
     const dir = tempDir();
-    const record = recordingFetch(new CassetteWriter(dir), (l) => logged.push(l));
+    const record = recordingFetch(new CassetteWriter(dir));
     fake.script(rateLimited(2));
     const init = chat("limited");
     const res = await record(url(), init);

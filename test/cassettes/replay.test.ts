@@ -16,10 +16,11 @@ const init = (content: string, extra: Record<string, unknown> = {}): RequestInit
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** A cassette folder holding `answers` for each request. */
-function cassette(entries: [RequestInit, RecordedAnswer[]][]): string {
+async function cassette(entries: [RequestInit, RecordedAnswer[]][]): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-replay-")), "c");
   const writer = new CassetteWriter(dir);
   for (const [req, answers] of entries) for (const a of answers) writer.add(cassetteRequest(URL_, req), a);
+  await writer.settled();
   return dir;
 }
 
@@ -46,7 +47,7 @@ async function reads(res: Response): Promise<{ at: number; bytes: number[] }[]> 
 
 describe("replayingFetch", () => {
   test("answers with the recorded status, headers and reads, byte for byte and read for read", async () => {
-    const dir = cassette([[init("stream"), [streamed]]]);
+    const dir = await cassette([[init("stream"), [streamed]]]);
     const replay = replayingFetch(loadCassettes(dir), dir, "none");
     const res = await replay(URL_, init("stream"));
     expect(res.status).toBe(200);
@@ -55,7 +56,7 @@ describe("replayingFetch", () => {
   });
 
   test("the same request recorded several times gets the answers in order, then the last one again", async () => {
-    const dir = cassette([[init("twice"), [whole("first"), whole("second")]]]);
+    const dir = await cassette([[init("twice"), [whole("first"), whole("second")]]]);
     const replay = replayingFetch(loadCassettes(dir), dir, "none");
     const texts = [];
     for (let i = 0; i < 3; i++) texts.push(await (await replay(URL_, init("twice"))).text());
@@ -63,7 +64,7 @@ describe("replayingFetch", () => {
   });
 
   test("timing real: the headers and each read no earlier than recorded", async () => {
-    const dir = cassette([[init("timed"), [streamed]]]);
+    const dir = await cassette([[init("timed"), [streamed]]]);
     const replay = replayingFetch(loadCassettes(dir), dir, "real");
     const t0 = performance.now();
     const res = await replay(URL_, init("timed"));
@@ -74,7 +75,7 @@ describe("replayingFetch", () => {
   });
 
   test("an abort while the replay waits ends it as an abort would end a real fetch", async () => {
-    const dir = cassette([[init("aborted"), [streamed]]]);
+    const dir = await cassette([[init("aborted"), [streamed]]]);
     const replay = replayingFetch(loadCassettes(dir), dir, "real");
     const abort = new AbortController();
     const pending = replay(URL_, { ...init("aborted"), signal: abort.signal });
@@ -91,14 +92,14 @@ describe("replayingFetch", () => {
   });
 
   test("a 204 is answered without a body", async () => {
-    const dir = cassette([[init("empty"), [{ status: 204, headers: {}, headers_ms: 0, chunks: [] }]]]);
+    const dir = await cassette([[init("empty"), [{ status: 204, headers: {}, headers_ms: 0, chunks: [] }]]]);
     const res = await replayingFetch(loadCassettes(dir), dir, "none")(URL_, init("empty"));
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
   });
 
   test("a request not recorded is refused with a 400 cassette_miss naming the nearest recording and what differs", async () => {
-    const dir = cassette([
+    const dir = await cassette([
       [init("hello there"), [whole("a")]],
       [init("something else entirely", { temperature: 1, top_p: 1 }), [whole("b")]],
     ]);

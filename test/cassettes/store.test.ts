@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cassetteKey, type CassetteRequest } from "../../src/cassettes/key.ts";
@@ -27,14 +27,16 @@ describe("chunks", () => {
 });
 
 describe("CassetteWriter and loadCassettes", () => {
-  test("one file per request, named by its key; the first answer of a session replaces the file's, later ones are appended", () => {
+  test("one file per request, named by its key; the first answer of a session replaces the file's, later ones are appended", async () => {
     const dir = tempDir();
     const first = new CassetteWriter(dir);
     first.add(request("a"), answer("old"));
+    await first.settled();
     const again = new CassetteWriter(dir);
     const key = again.add(request("a"), answer("one"));
     again.add(request("a"), answer("two"));
     again.add(request("b"), answer("b"));
+    await again.settled();
     expect(key).toBe(cassetteKey(request("a")));
     expect(readdirSync(dir).sort()).toEqual([`${cassetteKey(request("a"))}.json`, `${cassetteKey(request("b"))}.json`].sort());
     const loaded = loadCassettes(dir);
@@ -42,9 +44,40 @@ describe("CassetteWriter and loadCassettes", () => {
     expect(loaded.get(key)!.answers.map((a) => (a.chunks[0] as { text: string }).text)).toEqual(["one", "two"]);
   });
 
-  test("a request edited by hand is found as edited", () => {
+  test("many answers added while a file is being written all land, in order", async () => {
     const dir = tempDir();
-    const key = new CassetteWriter(dir).add(request("a"), answer("x"));
+    const writer = new CassetteWriter(dir);
+    const texts = Array.from({ length: 50 }, (_, i) => `answer ${i}`);
+    for (const t of texts.slice(0, 25)) writer.add(request("busy"), answer(t));
+    const first = writer.settled();
+    for (const t of texts.slice(25)) writer.add(request("busy"), answer(t));
+    await first;
+    await writer.settled();
+    const [cassette] = [...loadCassettes(dir).values()];
+    expect(cassette!.answers.map((a) => (a.chunks[0] as { text: string }).text)).toEqual(texts);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  test("a write that fails is logged, naming the file, and does not stop later ones", async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const writer = new CassetteWriter(dir, (l) => lines.push(l));
+    rmSync(dir, { recursive: true });
+    const key = writer.add(request("lost"), answer("x"));
+    await writer.settled();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toStartWith(`could not write the recording ${join(dir, `${key}.json`)}: `);
+    mkdirSync(dir);
+    writer.add(request("kept"), answer("y"));
+    await writer.settled();
+    expect(loadCassettes(dir).size).toBe(1);
+  });
+
+  test("a request edited by hand is found as edited", async () => {
+    const dir = tempDir();
+    const writer = new CassetteWriter(dir);
+    const key = writer.add(request("a"), answer("x"));
+    await writer.settled();
     const file = join(dir, `${key}.json`);
     writeFileSync(file, readFileSync(file, "utf8").replace('"content": "a"', '"content": "edited"'));
     expect([...loadCassettes(dir).keys()]).toEqual([cassetteKey(request("edited"))]);
