@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import OpenAI from "openai";
+import { startFakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 
@@ -32,13 +34,20 @@ describe("serve --record / --replay", () => {
     expect(await refused([], { OPENTRACY_REPLAY: missing })).toContain(`cassette ${join(missing, "x.json")} is not a recording`);
   });
 
-  test("OPENTRACY_RECORD turns recording on, and the start-up summary says so", async () => {
+  test("OPENTRACY_RECORD turns recording on, the start-up summary says so, and a SIGTERM right after an answer still writes it", async () => {
+    const fake = await startFakeOpenAI();
     const dir = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-cli-")), "rec");
-    const engine = await startEngine({ env: { OPENTRACY_RECORD: dir } });
+    const engine = await startEngine({ env: { OPENTRACY_RECORD: dir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
     try {
       expect(engine.stderr()).toContain(`recording every upstream answer to the cassette ${dir}`);
+      const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "anything", maxRetries: 0 });
+      await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "recorded before exit" }] });
     } finally {
-      await engine.stop();
+      expect(await engine.stop()).toBe(0);
+      await fake.close();
     }
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(dir, files[0]!), "utf8")).toContain("recorded before exit");
   });
 });
