@@ -8,6 +8,7 @@ const LAYERS: string[][] = [
   ["fs", "http"],
   ["providers"],
   ["traces"],
+  ["cassettes"],
   ["auth", "config", "settings"],
   ["pricing", "budgets"],
   ["routing"],

@@ -15,8 +15,10 @@ import { Primary } from "../server/workers/primary.ts";
 import { type ToPrimary, type ToWorker, type WorkerIdentity, WORKER_PORT_ENV, workerIdentity } from "../server/workers/messages.ts";
 import { selfCommand } from "./self-command.ts";
 import { readConfig } from "../settings/files.ts";
+import { type CassetteFlags, cassetteMode } from "./serve-cassette.ts";
+import { CassetteError } from "../cassettes/store.ts";
 
-interface ServeOptions {
+interface ServeOptions extends CassetteFlags {
   port?: string;
   workers?: string;
   host?: string;
@@ -71,6 +73,9 @@ export function registerServe(program: Command): void {
     .option("--insecure-no-auth", "accept any API key on a non-loopback address without engine tokens (anyone who can reach it spends your keys)")
     .option("-q, --quiet", "no line per request (start-up, cooldowns and reloads are still logged)")
     .option("--log-format <format>", "text (for people, the default) or json (one object per line, for log shippers)")
+    .option("--record <dir>", "write every upstream answer to a cassette folder, for --replay (env OPENTRACY_RECORD)")
+    .option("--replay <dir>", "answer from a cassette folder: no network, no provider keys (env OPENTRACY_REPLAY)")
+    .option("--replay-timing <timing>", "with --replay: real (the recorded waits between chunks) or none (the default) (env OPENTRACY_REPLAY_TIMING)")
     .action(async (opts: ServeOptions) => {
       const env = process.env;
       const format = parseLogFormat(opts.logFormat);
@@ -102,11 +107,12 @@ async function startEngine(opts: ServeOptions, p: Paths, env: NodeJS.ProcessEnv,
       listen: { host: opts.host, port: opts.port },
       insecureNoAuth: opts.insecureNoAuth,
       requestLog: opts.quiet ? null : new RequestLog(format, (text) => process.stderr.write(text)),
+      cassette: cassetteMode(opts, env),
       ...role,
     });
   } catch (e) {
     if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
-    if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
+    if (e instanceof TraceTargetError || e instanceof CassetteError) throw new CliError(`${e.message} (the engine did not start)`);
     throw e;
   }
 }
@@ -128,6 +134,9 @@ async function serve(
   const send = (m: ToPrimary, done?: () => void) => process.send!(m, done as any);
   const configured = workersFlag ?? readConfig(p).server?.workers ?? 1;
   const primary = !worker && configured > 1;
+  // Each worker would record on its own, and one's recording of a request replace another's.
+  if (primary && "record" in (cassetteMode(opts, env) ?? {}))
+    throw new CliError(`--record takes one worker (not ${configured}): record, then replay with as many as you like`);
   const engine = await startEngine(opts, p, env, format, log, worker ? { worker: { identity: worker.identity, send } } : primary ? { primary: true } : {});
   const server = engine.settings.current.config.server;
   const host = engine.address.host;
@@ -178,7 +187,7 @@ async function serve(
   const retention = local ? scheduleLocalRetention(p.traces, () => retentionOf(engine.settings.current.config.traces), log) : null;
   if (!worker) {
     if (local) log(`traces go to the local store in ${p.traces}`);
-    for (const line of startupSummary(engine.settings.current, env)) log(line);
+    for (const line of startupSummary(engine.settings.current, env, engine.cassette)) log(line);
     if (workers) log(`${configured} workers serve the port (pids ${workers.pids.join(", ")})`);
     // Tests and scripts read this line to learn the port when they asked for port 0.
     const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;

@@ -61,6 +61,8 @@ export const ERRORS = {
   // The caller's request, refused by the upstream for a reason the engine names.
   content_filter: kind(400, "invalid_request_error", "client"),
   missing_thought_signature: kind(400, "invalid_request_error", "client"),
+  /** `serve --replay`: the upstream request is not in the cassette (src/cassettes/replay.ts names the nearest one). */
+  cassette_miss: kind(400, "invalid_request_error", "client"),
   // This engine.
   missing_api_key: kind(401, "authentication_error", "engine"),
   provider_key_rejected: kind(401, "authentication_error", "engine"),

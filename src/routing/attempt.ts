@@ -44,18 +44,39 @@ export type AttemptResult<Ok extends { ok: true; status: number } = AttemptSucce
 
 const failure = (code: ErrorCode, message: string): MappedError => toWire(new ApiError(code, message));
 
+/** How an attempt sends its request: the global `fetch`, or one that records or replays it (src/cassettes/). */
+export type UpstreamFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * How the engine's attempts reach the upstreams, chosen once at start. `offline`: the answers come
+ * from a cassette, so a target without a key is still called (with none: nothing leaves the machine).
+ */
+export interface UpstreamAccess {
+  fetch: UpstreamFetch;
+  offline: boolean;
+}
+
+export const NETWORK: UpstreamAccess = { fetch, offline: false };
+
+/** Stands in for the AWS keys a replayed Bedrock request is signed with; the signature goes nowhere. */
+const OFFLINE_AWS = { accessKeyId: "offline", secretAccessKey: "offline", source: "none (replay)" };
+
 /** The adapter and the concrete target for one planned target, or why it cannot be called. */
 export function prepareTarget(
   planned: PlannedTarget,
   settings: Pick<Settings, "config" | "secrets" | "sealed">,
   env: NodeJS.ProcessEnv,
+  offline = false,
 ): PreparedTarget | MappedError {
   const { provider, model } = planned;
   const adapter = ADAPTERS[provider.protocol];
   const override = settings.config.providers[provider.name];
   const baseUrl = resolveBaseUrl(provider, override?.base_url, env).url;
-  const credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
-  if ("missing" in credentials) return failure("missing_api_key", credentials.missing);
+  let credentials = adapter.credentials({ provider, baseUrl, secrets: settings.secrets, sealed: settings.sealed, env });
+  if ("missing" in credentials) {
+    if (!offline) return failure("missing_api_key", credentials.missing);
+    credentials = { key: null, keySource: "none (replay)", aws: { ...OFFLINE_AWS, region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1" } };
+  }
   const target: Target = {
     provider,
     model,
@@ -81,6 +102,7 @@ export async function attemptOnce(
   stream: boolean,
   limits: AttemptLimits,
   abort: AbortController,
+  upstreamFetch: UpstreamFetch = fetch,
 ): Promise<AttemptResult> {
   const name = target.provider.name;
   let upstream;
@@ -94,7 +116,7 @@ export async function attemptOnce(
   }
 
   if (!stream) {
-    const whole = await fetchWhole(adapter, target, upstream, limits, abort);
+    const whole = await fetchWhole(adapter, target, upstream, limits, abort, upstreamFetch);
     if (!whole.ok) return whole;
     try {
       return { ok: true, status: whole.status, completion: adapter.parseResponse(whole.text, target), text: adapter.relaysAnswerText ? whole.text : null };
@@ -103,7 +125,7 @@ export async function attemptOnce(
     }
   }
 
-  return callUpstream(adapter, target, upstream, limits, abort, async (res) => {
+  return callUpstream(adapter, target, upstream, limits, abort, upstreamFetch, async (res) => {
     const body = new UpstreamBody(res.body ?? new ReadableStream(), { ms: limits.idleMs, provider: name });
     const it = adapter.streamChunks(body, target)[Symbol.asyncIterator]();
     const first = await it.next();
@@ -122,8 +144,9 @@ export function fetchWhole(
   upstream: UpstreamRequest,
   limits: AttemptLimits,
   abort: AbortController,
+  upstreamFetch: UpstreamFetch = fetch,
 ): Promise<{ ok: true; status: number; text: string } | AttemptFailure> {
-  return callUpstream(adapter, target, upstream, limits, abort, async (res) => ({
+  return callUpstream(adapter, target, upstream, limits, abort, upstreamFetch, async (res) => ({
     ok: true as const,
     status: res.status,
     text: await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs }),
@@ -141,6 +164,7 @@ async function callUpstream<T>(
   upstream: UpstreamRequest,
   limits: AttemptLimits,
   abort: AbortController,
+  upstreamFetch: UpstreamFetch,
   read: (res: Response) => Promise<T>,
 ): Promise<T | AttemptFailure> {
   const name = target.provider.name;
@@ -151,7 +175,7 @@ async function callUpstream<T>(
   }, limits.firstByteMs);
   const timeout = () => failure("first_byte_timeout", `${name} did not answer within ${limits.firstByteMs} ms`);
   try {
-    const res = await send(target, upstream, abort, () => timedOut, timeout);
+    const res = await send(target, upstream, abort, upstreamFetch, () => timedOut, timeout);
     if (!(res instanceof Response)) return res;
     if (!res.ok) return upstreamRefusal(adapter, target, upstream, res);
     try {
@@ -168,12 +192,15 @@ async function send(
   target: Target,
   upstream: UpstreamRequest,
   abort: AbortController,
+  upstreamFetch: UpstreamFetch,
   timedOut: () => boolean,
   timeout: () => MappedError,
 ): Promise<Response | AttemptFailure> {
   try {
-    return await fetch(upstream.url, { ...upstream.init, signal: abort.signal });
+    return await upstreamFetch(upstream.url, { ...upstream.init, signal: abort.signal });
   } catch (e: any) {
+    // A fetch that answers from elsewhere (a cassette) refuses in OpenAI's shape, with its own status.
+    if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
     if (timedOut()) return { ok: false, status: null, mapped: timeout() };
     if (abort.signal.aborted) return { ok: false, clientGone: true };
     return {

@@ -2,7 +2,7 @@ import { ApiError, rejectRequest, toWire } from "../errors/vocabulary.ts";
 import type { EmbeddingInput, EmbeddingsRequestBody, EmbeddingVector } from "../openai/embeddings.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { EmbeddingsBatch, ProtocolAdapter, Target } from "../providers/types.ts";
-import { type AttemptLimits, type AttemptResult, fetchWhole } from "./attempt.ts";
+import { type AttemptLimits, type AttemptResult, fetchWhole, type UpstreamFetch } from "./attempt.ts";
 
 /** A whole embeddings answer from one target: a vector per input, in the request's order. */
 export interface EmbeddingsSuccess {
@@ -36,6 +36,7 @@ export async function attemptEmbeddings(
   inputs: readonly EmbeddingInput[],
   limits: AttemptLimits,
   abort: AbortController,
+  upstreamFetch: UpstreamFetch = fetch,
 ): Promise<AttemptResult<EmbeddingsSuccess>> {
   const protocol = adapter.embeddings;
   const name = target.provider.name;
@@ -60,7 +61,7 @@ export async function attemptEmbeddings(
       if (e instanceof UpstreamError) return { ok: false, status: e.mapped.status, mapped: e.mapped };
       throw e;
     }
-    const whole = await fetchWhole(adapter, target, upstream, limits, abort);
+    const whole = await fetchWhole(adapter, target, upstream, limits, abort, upstreamFetch);
     if (!whole.ok) return whole;
     let part;
     try {

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
-import { type AttemptLimits, attemptLimits, attemptOnce, prepareTarget } from "../routing/attempt.ts";
+import { type AttemptLimits, attemptLimits, attemptOnce, prepareTarget, type UpstreamAccess } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
 import type { ChatRequestBody } from "../openai/schema.ts";
@@ -35,11 +35,12 @@ export interface ChatAttempt {
 }
 
 /** The attempt loop's real world, built once per engine: prepare a target, call it, wait between retries. */
-export function chatAttempts(health: TargetHealth): AttemptDeps<ChatAttempt> {
+export function chatAttempts(health: TargetHealth, upstream: UpstreamAccess): AttemptDeps<ChatAttempt> {
+  const { fetch: send, offline } = upstream;
   return {
     health,
-    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
-    attempt: ({ adapter, target }, r, abort) => attemptOnce(adapter, target, r.body, r.stream, r.limits, abort),
+    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env, offline),
+    attempt: ({ adapter, target }, r, abort) => attemptOnce(adapter, target, r.body, r.stream, r.limits, abort, send),
     wait: waitUnlessAborted,
   };
 }

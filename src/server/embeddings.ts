@@ -2,7 +2,7 @@ import type { Server } from "bun";
 import type { TokenEntry } from "../auth/tokens.ts";
 import type { Settings } from "../config/live.ts";
 import { type EmbeddingInput, type EmbeddingsRequestBody, embeddingInputs } from "../openai/embeddings.ts";
-import { type AttemptLimits, attemptLimits, prepareTarget } from "../routing/attempt.ts";
+import { type AttemptLimits, attemptLimits, prepareTarget, type UpstreamAccess } from "../routing/attempt.ts";
 import { attemptEmbeddings, type EmbeddingsSuccess } from "../routing/embed-attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts, waitUnlessAborted } from "../routing/run-attempts.ts";
@@ -33,11 +33,12 @@ interface EmbeddingsAttempt {
 }
 
 /** The attempt loop's real world for embeddings, built once per engine. */
-export function embeddingsAttempts(health: TargetHealth): AttemptDeps<EmbeddingsAttempt, EmbeddingsSuccess> {
+export function embeddingsAttempts(health: TargetHealth, upstream: UpstreamAccess): AttemptDeps<EmbeddingsAttempt, EmbeddingsSuccess> {
+  const { fetch: send, offline } = upstream;
   return {
     health,
-    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
-    attempt: ({ adapter, target }, r, abort) => attemptEmbeddings(adapter, target, r.body, r.inputs, r.limits, abort),
+    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env, offline),
+    attempt: ({ adapter, target }, r, abort) => attemptEmbeddings(adapter, target, r.body, r.inputs, r.limits, abort, send),
     wait: waitUnlessAborted,
   };
 }

@@ -23,6 +23,8 @@ import type { TraceQueries } from "../traces/queries.ts";
 import { LiveFeed } from "../traces/live-feed.ts";
 import { describeHealthChange, TargetHealth } from "../routing/health.ts";
 import { DEFAULT_COOLDOWN } from "../routing/policy.ts";
+import { NETWORK, type UpstreamAccess } from "../routing/attempt.ts";
+import { type CassetteFetch, type CassetteMode, cassetteFetch } from "../cassettes/mode.ts";
 import { VERSION } from "../version.ts";
 import { Admission } from "./admission.ts";
 import type { RequestLog } from "./request-log.ts";
@@ -68,6 +70,10 @@ export interface Engine {
   worker: { identity: WorkerIdentity; link: PrimaryLink } | null;
   /** The trace writer's state: this engine's, or in a worker the primary's (which writes its traces). */
   traceStatus(): Promise<Record<string, unknown>>;
+  /** How attempts reach the upstreams: the network, or a cassette recording or replaying it. */
+  upstream: UpstreamAccess;
+  /** The cassette mode (for the start-up summary); null without one. */
+  cassette: Pick<CassetteFetch, "summary" | "offline" | "settled"> | null;
 }
 
 /** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
@@ -92,6 +98,8 @@ export interface EngineOptions {
    */
   worker?: { identity: WorkerIdentity; send: (m: ToPrimary) => void };
   primary?: boolean;
+  /** `serve --record DIR` / `--replay DIR`: upstream answers go to, or come from, a cassette (src/cassettes/). */
+  cassette?: CassetteMode;
 }
 
 /** Thrown for a ClickHouse URL that cannot be used; the message never contains the password. */
@@ -149,6 +157,8 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
+  // First: a replay folder that cannot be read stops the start before anything else is opened.
+  const cassette = opts.cassette ? cassetteFetch(opts.cassette, log) : null;
   const settings = await LiveSettings.load(p, env, log);
   // The environment wins over config.json, as for keys: it is the more specific, per-run intent.
   const contentPolicy = (): ContentPolicy => {
@@ -275,5 +285,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     stopSpendRefresh: () => {
       if (spendTimer) clearInterval(spendTimer);
     },
+    upstream: cassette ?? NETWORK,
+    cassette,
   };
 }

@@ -126,16 +126,16 @@ export interface TlsFiles {
 export function startServer(engine: Engine, host: string, port: number, tls?: TlsFiles): Server<undefined> {
   // Web UI sessions live in this process only: a restart signs everyone out.
   const sessions = new Sessions();
-  const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health) };
-  const messagesDeps: MessagesDeps = { ...engine, attempts: messagesAttempts(engine.health) };
+  const chatDeps: ChatDeps = { ...engine, attempts: chatAttempts(engine.health, engine.upstream) };
+  const messagesDeps: MessagesDeps = { ...engine, attempts: messagesAttempts(engine.health, engine.upstream) };
   const chat = { POST: guard(engine, (req, server, token) => handleChat(req, chatDeps, token, server)), OPTIONS: preflight(engine) };
-  const embeddingsDeps: EmbeddingsDeps = { ...engine, attempts: embeddingsAttempts(engine.health) };
+  const embeddingsDeps: EmbeddingsDeps = { ...engine, attempts: embeddingsAttempts(engine.health, engine.upstream) };
   const embeddings = { POST: guard(engine, (req, server, token) => handleEmbeddings(req, embeddingsDeps, token, server)), OPTIONS: preflight(engine) };
   const messages = {
     POST: guard(engine, (req, server, token) => handleMessages(req, messagesDeps, token, server), undefined, "anthropic"),
     OPTIONS: preflight(engine),
   };
-  const responsesDeps: ResponsesDeps = { ...engine, attempts: responsesAttempts(engine.health) };
+  const responsesDeps: ResponsesDeps = { ...engine, attempts: responsesAttempts(engine.health, engine.upstream) };
   const responses = { POST: guard(engine, (req, server, token) => handleResponses(req, responsesDeps, token, server)), OPTIONS: preflight(engine) };
   const countTokens = { POST: guard(engine, (req) => handleCountTokens(req, engine), undefined, "anthropic"), OPTIONS: preflight(engine) };
   const models = { GET: guard(engine, () => json(listModels(engine.settings.current, engine.env))), OPTIONS: preflight(engine) };

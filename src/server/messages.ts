@@ -8,7 +8,7 @@ import { MessagesStreamEncoder } from "../dialects/anthropic-messages/stream.ts"
 import { type NativeRequest, NativeMessagesEncoder, nativeAdapter, speaksMessages } from "../dialects/anthropic-messages/native.ts";
 import { ApiError, toWire, type WireError } from "../errors/vocabulary.ts";
 import { providerIn } from "../config/custom-providers.ts";
-import { attemptLimits } from "../routing/attempt.ts";
+import { attemptLimits, type UpstreamAccess } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import { answerCompletion } from "./pipeline/answer.ts";
@@ -31,8 +31,8 @@ export interface MessagesAttempt extends DialectAttempt {
 export type MessagesDeps = Omit<ChatDeps, "attempts"> & { attempts: AttemptDeps<MessagesAttempt> };
 
 /** An Anthropic target gets the client's request as it is (native.ts); any other the translation. */
-export const messagesAttempts = (health: TargetHealth): AttemptDeps<MessagesAttempt> =>
-  dialectAttempts<MessagesAttempt>(health, (target, _adapter, r) => (speaksMessages(target) ? nativeAdapter(r.native) : null));
+export const messagesAttempts = (health: TargetHealth, upstream: UpstreamAccess): AttemptDeps<MessagesAttempt> =>
+  dialectAttempts<MessagesAttempt>(health, upstream, (target, _adapter, r) => (speaksMessages(target) ? nativeAdapter(r.native) : null));
 
 /**
  * POST /v1/messages, Anthropic's Messages API: the chat pipeline with the two per-API steps

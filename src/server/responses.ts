@@ -6,7 +6,7 @@ import { toResponse } from "../dialects/responses/response.ts";
 import { ResponsesStreamEncoder } from "../dialects/responses/stream.ts";
 import { rejectRequest } from "../errors/vocabulary.ts";
 import { providerIn } from "../config/custom-providers.ts";
-import { attemptLimits } from "../routing/attempt.ts";
+import { attemptLimits, type UpstreamAccess } from "../routing/attempt.ts";
 import type { TargetHealth } from "../routing/health.ts";
 import { type AttemptDeps, runAttempts } from "../routing/run-attempts.ts";
 import type { Call } from "./call.ts";
@@ -29,8 +29,8 @@ export interface ResponsesAttempt extends DialectAttempt {
 export type ResponsesDeps = Omit<ChatDeps, "attempts"> & { attempts: AttemptDeps<ResponsesAttempt> };
 
 /** A target that serves the Responses API (OpenAI, Azure) gets the client's request as it is (dialects/responses/native.ts); any other the chat translation. */
-export const responsesAttempts = (health: TargetHealth): AttemptDeps<ResponsesAttempt> =>
-  dialectAttempts<ResponsesAttempt>(health, (target, adapter, r) => (speaksResponses(target.provider) ? nativeAdapter(adapter, r.native) : null));
+export const responsesAttempts = (health: TargetHealth, upstream: UpstreamAccess): AttemptDeps<ResponsesAttempt> =>
+  dialectAttempts<ResponsesAttempt>(health, upstream, (target, adapter, r) => (speaksResponses(target.provider) ? nativeAdapter(adapter, r.native) : null));
 
 /**
  * POST /v1/responses, OpenAI's Responses API (Codex CLI, `client.responses.create`): the chat

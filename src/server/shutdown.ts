@@ -14,6 +14,8 @@ export async function drainEngine(engine: Engine, stopServing: () => Promise<voi
   await stopServing();
   engine.requestLog?.flush();
   await engine.writer.close();
+  // `serve --record`: the answers of the last calls are still being written to the cassette.
+  await engine.cassette?.settled();
   // A collector that does not answer must not hold the exit.
   if (engine.otlp) await Promise.race([engine.otlp.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
 }

@@ -4,6 +4,7 @@ import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
 import { providersOf } from "../config/custom-providers.ts";
 import type { ReadyProvider } from "../routing/engine-status.ts";
+import type { CassetteFetch } from "../cassettes/mode.ts";
 
 /**
  * The providers whose credentials step succeeds now, in the registry's order: what `serve` says at
@@ -23,9 +24,10 @@ export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): Read
 
 /**
  * What `serve` says at start besides the address: which providers can be called and where their
- * keys come from, which base URLs are overridden (and which of those look mistyped). Never a key.
+ * keys come from, which base URLs are overridden (and which of those look mistyped), and the
+ * cassette mode; a replay needs no key, so it does not ask for one. Never a key.
  */
-export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): string[] {
+export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv, cassette: Pick<CassetteFetch, "summary" | "offline"> | null = null): string[] {
   const overrides: string[] = [];
   const warnings: string[] = [];
   for (const provider of providersOf(settings.config).values()) {
@@ -43,5 +45,7 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv): stri
       : "no provider has a key yet: add one with `opentracy keys set <provider>` or its environment variable (opentracy keys list shows them)",
   ];
   if (overrides.length) lines.push(`base URLs: ${overrides.join("; ")}`);
+  if (cassette?.offline) lines.shift();
+  if (cassette) lines.unshift(cassette.summary);
   return [...lines, ...warnings];
 }

@@ -20,6 +20,13 @@ describe("startupSummary", () => {
     expect(startupSummary(settings(), {})[0]).toContain("opentracy keys set <provider>");
   });
 
+  test("names the cassette mode first; a replay, which needs no key, does not ask for one", () => {
+    const recording = startupSummary(settings(), {}, { summary: "recording to X", offline: false });
+    expect(recording[0]).toBe("recording to X");
+    expect(recording[1]).toContain("opentracy keys set <provider>");
+    expect(startupSummary(settings(), {}, { summary: "replaying from X", offline: true })).toEqual(["replaying from X"]);
+  });
+
   test("lists base URL overrides with their source, and warns about one that looks mistyped", () => {
     const lines = startupSummary(settings({}, { providers: { groq: { base_url: "https://proxy.example/groq/openai/v1" } } }), {
       ANTHROPIC_BASE_URL: "http://localhost:9000/v1/",

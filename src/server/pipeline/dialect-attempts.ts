@@ -1,7 +1,7 @@
 import { ApiError, toWire } from "../../errors/vocabulary.ts";
 import type { ChatRequestBody } from "../../openai/schema.ts";
 import type { ProtocolAdapter, Target } from "../../providers/types.ts";
-import { attemptOnce, prepareTarget } from "../../routing/attempt.ts";
+import { attemptOnce, prepareTarget, type UpstreamAccess } from "../../routing/attempt.ts";
 import type { TargetHealth } from "../../routing/health.ts";
 import { type AttemptDeps, waitUnlessAborted } from "../../routing/run-attempts.ts";
 import type { ChatAttempt } from "../chat.ts";
@@ -19,16 +19,18 @@ export interface DialectAttempt extends ChatAttempt {
  */
 export function dialectAttempts<R extends DialectAttempt>(
   health: TargetHealth,
+  upstream: UpstreamAccess,
   passThrough: (target: Target, adapter: ProtocolAdapter, request: R) => ProtocolAdapter | null,
 ): AttemptDeps<R> {
+  const { fetch: send, offline } = upstream;
   return {
     health,
-    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env),
+    prepare: (planned, r) => prepareTarget(planned, r.settings, r.env, offline),
     attempt: async ({ adapter, target }, r, abort) => {
       const native = passThrough(target, adapter, r);
-      if (native) return attemptOnce(native, target, r.body, r.stream, r.limits, abort);
+      if (native) return attemptOnce(native, target, r.body, r.stream, r.limits, abort, send);
       if (r.untranslatable) return { ok: false, status: r.untranslatable.status, mapped: toWire(r.untranslatable) };
-      return attemptOnce(adapter, target, r.body, r.stream, r.limits, abort);
+      return attemptOnce(adapter, target, r.body, r.stream, r.limits, abort, send);
     },
     wait: waitUnlessAborted,
   };
