@@ -18,3 +18,16 @@ export async function engineHealth(): Promise<Record<string, TargetState> | null
     return null;
   }
 }
+
+/**
+ * The running engine's base URL (no trailing slash) for commands that send it requests:
+ * OPENTRACY_URL when set (an engine elsewhere, or behind a proxy), else the configured listen
+ * address, over https when the config gives the engine a certificate.
+ */
+export function engineUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OPENTRACY_URL) return env.OPENTRACY_URL.replace(/\/+$/, "");
+  const server = readConfig().server;
+  const { host, port } = listenAddress(server, env);
+  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
+  return `${server?.tls_cert ? "https" : "http"}://${h}:${port}`;
+}

@@ -8,6 +8,7 @@ import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerReplay } from "./replay/command.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
 import { addExamples } from "./examples.ts";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRoute(program);
   registerTokens(program);
   registerDoctor(program);
+  registerReplay(program);
   addExamples(program);
   return program;
 }
