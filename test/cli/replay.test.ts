@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { type FakeOpenAI, serverError, startFakeOpenAI } from "../fakes/openai-upstream.ts";
-import { eventually } from "../helpers/clickhouse.ts";
+import { count, eventually, type RunningServer, startServer, uniqueDatabase } from "../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { type RunningEngine, startEngine } from "../helpers/engine.ts";
 import { readTraces } from "../helpers/traces.ts";
@@ -244,6 +244,55 @@ describe("opentracy replay without content", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("2 trace(s) matched but none can be replayed: 2 stored without prompt and answer (traced with OPENTRACY_TRACE_CONTENT=false");
       expect(fake.requests.length).toBe(before);
+    } finally {
+      await engine.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe("opentracy replay with ClickHouse as the store", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.dispose());
+
+  test("selects from ClickHouse, and a named run resumes from the replays' rows there", async () => {
+    const fake = await startFakeOpenAI();
+    const url = `${server.url}/${uniqueDatabase("replay")}`;
+    const database = new URL(url).pathname.slice(1);
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(join(home, "config.json"), JSON.stringify({ traces: { flush_ms: 50 } }));
+    const env = { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey, OPENTRACY_CLICKHOUSE_URL: url };
+    const engine = await startEngine({ home, env });
+    const client = await server.client();
+    const rows = (where: string) => count(client, `SELECT count() FROM ${database}.traces WHERE ${where}`);
+    try {
+      const openai = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
+      fake.script({ content: "not an echo" });
+      for (const q of ["alpha", "beta", "gamma"]) await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: q }] });
+      await eventually(async () => (await rows("1")) === 3, 15_000, "the originals in ClickHouse");
+      const cli = (args: string[]) =>
+        runCli(["replay", "--to", "gpt-4o-mini", "--run", "ch", ...args], { home, env: { ...env, OPENTRACY_PORT: new URL(engine.url).port } });
+
+      const first = await cli(["--limit", "2", "--json"]);
+      expect(first.code).toBe(0);
+      const report = JSON.parse(first.stdout);
+      expect(report.original).toMatchObject({ model: "openai/gpt-4o", calls: 2 });
+      expect(report.replay).toMatchObject({ model: "gpt-4o-mini", calls: 2, errors: 0 });
+      // The newest two are the echoed ones; the scripted answer was the oldest call.
+      expect(report.agreement.answers).toEqual({ agree: 2, of: 2 });
+      await eventually(async () => (await rows("tags['run'] = 'ch'")) === 2, 15_000, "the replays in ClickHouse");
+
+      const before = fake.requests.length;
+      const second = await cli(["--json"]);
+      expect(second.code).toBe(0);
+      const rest = JSON.parse(second.stdout);
+      expect(rest.selection).toMatchObject({ considered: 3, replayed: 1, already_replayed: 2 });
+      expect(rest.agreement.answers).toEqual({ agree: 0, of: 1 });
+      expect(fake.requests.length - before).toBe(1);
     } finally {
       await engine.stop();
       await fake.close();

@@ -37,6 +37,8 @@ export async function openTraceStore(): Promise<TraceStore> {
   let index: LocalIndex;
   try {
     index = new LocalIndex(dir, join(dir, "index.sqlite"));
+    // The engine may be indexing the same file for the UI: wait for its write rather than fail.
+    index.db.run("PRAGMA busy_timeout = 10000");
   } catch (e: any) {
     throw new CliError(`cannot open the trace index in ${dir}: ${e?.message ?? e}`);
   }
