@@ -299,3 +299,37 @@ describe("opentracy replay with ClickHouse as the store", () => {
     }
   });
 });
+
+describe("opentracy replay against an engine with tokens", () => {
+  test("sends OPENTRACY_TOKEN as the bearer and writes it nowhere; without it, stops at once saying what to set", async () => {
+    const fake = await startFakeOpenAI();
+    const home = tempHome();
+    const made = await runCli(["tokens", "create", "--name", "replayer"], { home });
+    expect(made.code).toBe(0);
+    const token = made.stdout.trim();
+    const engine = await startEngine({ home, env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    try {
+      const openai = new OpenAI({ baseURL: engine.baseURL, apiKey: token, maxRetries: 0 });
+      await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+      await eventually(() => readTraces(home).length === 1, 10_000, "the original's trace");
+      const env = { OPENTRACY_PORT: new URL(engine.url).port };
+      const before = fake.requests.length;
+
+      const refused = await runCli(["replay", "--to", "gpt-4o-mini"], { home, env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("set OPENTRACY_TOKEN to an engine token (opentracy tokens create)");
+      expect(fake.requests.length).toBe(before);
+
+      const r = await runCli(["replay", "--to", "gpt-4o-mini", "--json"], { home, env: { ...env, OPENTRACY_TOKEN: token } });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).replay).toMatchObject({ calls: 1, errors: 0 });
+      const replays = await eventually(() => readTraces(home).filter((t) => t.tags.replay_of), 10_000, "the replay's trace");
+      expect(replays[0]!.token_name).toBe("replayer");
+      const secret = token.split("_").at(-1)!;
+      for (const text of [r.stdout, r.stderr, refused.stderr, JSON.stringify(readTraces(home))]) expect(text).not.toContain(secret);
+    } finally {
+      await engine.stop();
+      await fake.close();
+    }
+  });
+});
