@@ -157,7 +157,7 @@ async function replay(o: ReplayOptions): Promise<number> {
   }
   const report = buildReport(traces, outcomes, o.to);
   const tag = encodeURIComponent(`${RUN_TAG}=${run}`);
-  const links = { traces: `${url}/traces?tag=${tag}`, activity: `${url}/activity?window=24h&by=tag` };
+  const links = { traces: `${url}/traces?tag=${tag}`, activity: `${url}/activity?window=24h&by=tag&tag_key=${RUN_TAG}` };
   if (o.json) {
     const { pairs, ...summary } = report;
     const selected = {
@@ -176,7 +176,7 @@ async function replay(o: ReplayOptions): Promise<number> {
       const first = failures[0]!;
       process.stdout.write(`${failures.length} replay(s) failed; the first (trace ${first.trace_id}): ${first.error}\n`);
     }
-    process.stdout.write(`\ntraces of the run: ${links.traces}\nside by side:      ${links.activity} (the rows run=${run} and the originals' keys)\n`);
+    process.stdout.write(`\ntraces of the run: ${links.traces}\nruns side by side: ${links.activity}\n`);
   }
   // Some failures are part of a comparison; none succeeding means the comparison did not happen.
   return report.replay.errors === report.replay.calls ? 1 : 0;
