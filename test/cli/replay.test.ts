@@ -68,7 +68,9 @@ beforeAll(async () => {
   // Echoed by both sides.
   await ask("echo", "one");
   await ask("echo", "two");
-  await eventually(() => readTraces(home).length === 8, 10_000, "the originals' traces");
+  // Kept with its inputs but no chat request: never replayed.
+  await client.embeddings.create({ model: "teacher/text-embedding-3-small", input: "hi" }, { headers: { "X-OpenTracy-Tags": "kind=emb" } });
+  await eventually(() => readTraces(home).length === 9, 10_000, "the originals' traces");
 });
 
 afterAll(async () => {
@@ -218,6 +220,7 @@ describe("opentracy replay", () => {
       [["--to", "x", "--run", "a,b"], "--run wants letters"],
       [["--to", "x", "--tag", "nope"], "--tag wants key=value"],
       [["--to", "x", "--tag", "kind=none"], "no successful traces match"],
+      [["--to", "x", "--tag", "kind=emb"], "1 trace(s) matched but none can be replayed: 1 without the request's parameters (embeddings,"],
     ] as const) {
       const r = await replay([...args]);
       expect(r.code).toBe(1);

@@ -112,7 +112,8 @@ function refusal(s: Selection, run: string): string | null {
   const why: string[] = [];
   if (s.withoutContent)
     why.push(`${s.withoutContent} stored without prompt and answer (traced with OPENTRACY_TRACE_CONTENT=false, or past traces.content_retention_days)`);
-  if (s.notChat) why.push(`${s.notChat} not chat requests the engine can send again (embeddings, or kept in their own API's shape)`);
+  if (s.notChat)
+    why.push(`${s.notChat} without the request's parameters (embeddings, a request kept in its own API's shape, or traced before traces kept request_params)`);
   const done = s.alreadyReplayed ? `; ${s.alreadyReplayed} already replayed in run ${run}` : "";
   return `${s.considered} trace(s) matched but none can be replayed: ${why.join("; ")}${done}`;
 }
@@ -136,7 +137,7 @@ async function replay(o: ReplayOptions): Promise<number> {
   const skipped = [
     selection.alreadyReplayed && `${selection.alreadyReplayed} already replayed in this run`,
     selection.withoutContent && `${selection.withoutContent} without content`,
-    selection.notChat && `${selection.notChat} not chat requests`,
+    selection.notChat && `${selection.notChat} without request parameters`,
   ].filter(Boolean);
   process.stderr.write(
     `replaying ${traces.length} trace(s) to ${o.to} as run ${run}, ${o.concurrency} at a time${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}\n`,

@@ -29,7 +29,11 @@ export interface Selection {
   alreadyReplayed: number;
   /** Looked at and stored without their prompt and answer (content tracing off, or past the content retention). */
   withoutContent: number;
-  /** Looked at and with content, but not a chat request the engine can send again (embeddings, or a request kept in its own API's shape). */
+  /**
+   * Looked at and with content, but without `request_params`: embeddings, a request kept in its
+   * own API's shape, or a trace written before traces kept them (replaying its messages without
+   * its tools or response_format would compare something else).
+   */
   notChat: number;
 }
 
