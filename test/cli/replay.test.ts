@@ -144,8 +144,9 @@ describe("opentracy replay", () => {
     expect(r.stdout).toMatch(/^tool calls\s+—$/m);
     expect(r.stdout).toMatch(/switching would save \$[\d.]+ per 1,000 calls \(\d+%\)/);
     expect(r.stdout).toMatch(/traces of the run: http:\/\/127\.0\.0\.1:\d+\/traces\?tag=run%3Dreplay-[0-9a-f]{8}/);
-    // Not a terminal: no progress bar in the output.
+    // Not a terminal: no progress bar in the output. An unnamed run says how to resume it.
     expect(r.stderr).not.toContain("\r");
+    expect(r.stderr).toMatch(/if interrupted, the same command with --run replay-[0-9a-f]{8} resumes it/);
   });
 
   test("a named run resumes: what it already replayed is never sent again", async () => {

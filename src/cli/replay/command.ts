@@ -139,8 +139,9 @@ async function replay(o: ReplayOptions): Promise<number> {
     selection.withoutContent && `${selection.withoutContent} without content`,
     selection.notChat && `${selection.notChat} without request parameters`,
   ].filter(Boolean);
+  const resume = o.run ? "" : `; if interrupted, the same command with --run ${run} resumes it`;
   process.stderr.write(
-    `replaying ${traces.length} trace(s) to ${o.to} as run ${run}, ${o.concurrency} at a time${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}\n`,
+    `replaying ${traces.length} trace(s) to ${o.to} as run ${run}, ${o.concurrency} at a time${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}${resume}\n`,
   );
   const progress = progressBar(traces.length);
   let outcomes: Awaited<ReturnType<typeof sendAll>>;
