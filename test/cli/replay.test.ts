@@ -37,7 +37,7 @@ beforeAll(async () => {
       teacher: { protocol: "openai", base_url: teacher.url, key: "none" },
       student: { protocol: "openai", base_url: student.url, key: "none" },
     },
-    aliases: { smart: { targets: ["teacher/big"] } },
+    aliases: { smart: { targets: ["teacher/big"] }, cheap: { targets: ["student/small"] } },
     prices: PRICES,
     routing: { retry: { max_attempts: 1 } },
   };
@@ -122,17 +122,21 @@ describe("opentracy replay", () => {
     expect(report.links.traces).toBe(`${engine.url}/traces?tag=run%3Dcmp`);
   });
 
-  test("tool calls agree when the same tools are called with the same arguments, whatever their order", async () => {
+  test("tool calls agree when the same tools are called with the same arguments, whatever their order; --to takes an alias", async () => {
     student.script({ toolCalls: [{ name: "get_weather", arguments: '{"unit": "c", "city": "Paris"}' }], times: 2 });
     const before = student.requests.length;
-    const r = await replay(["--to", "student/small", "--tag", "kind=tools", "--json"]);
+    const r = await replay(["--to", "cheap", "--tag", "kind=tools", "--json"]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.agreement.tool_calls).toEqual({ agree: 1, of: 2 });
     expect(report.agreement.answers).toEqual({ agree: 1, of: 2 });
     expect(report.run).toMatch(/^replay-[0-9a-f]{8}$/);
     const sent = student.requests.slice(before).map((q) => q.body as any);
-    expect(sent.map((b) => b.tools?.[0]?.function?.name)).toEqual(["get_weather", "get_weather"]);
+    expect(sent.map((b) => [b.model, b.tools?.[0]?.function?.name])).toEqual([
+      ["small", "get_weather"],
+      ["small", "get_weather"],
+    ]);
+    expect(report.replay.model).toBe("cheap");
   });
 
   test("the terminal table shows both sides, the rates, the saving and where to see the run", async () => {
