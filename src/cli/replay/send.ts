@@ -107,7 +107,9 @@ async function sendOne(trace: TraceRecord, o: SendOptions, stop: AbortSignal): P
   if (!res.ok) {
     const message = String(body?.error?.message ?? (text.slice(0, 200) || res.statusText));
     if (fatal(res.status, body?.error?.code)) {
-      const hint = res.status === 401 ? (o.token ? " (check OPENTRACY_TOKEN)" : "; set OPENTRACY_TOKEN to an engine token (opentracy tokens create)") : "";
+      // Only the engine's own token errors are about OPENTRACY_TOKEN; a provider's 401 names its key.
+      const tokenError = res.status === 401 && (body?.error?.code === "invalid_api_key" || body?.error?.code === "token_expired");
+      const hint = !tokenError ? "" : o.token ? " (check OPENTRACY_TOKEN)" : "; set OPENTRACY_TOKEN to an engine token (opentracy tokens create)";
       throw new CliError(`the engine refused the replay to ${o.to}: ${message}${hint}`);
     }
     return { ok: false, status: res.status, error: message };
