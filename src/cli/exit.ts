@@ -44,8 +44,14 @@ export function guardProcess(verbose: boolean): void {
   }
 }
 
-/** `--verbose` may stand anywhere on the line; it is taken out before commander parses the rest. */
+/**
+ * `--verbose` may stand anywhere on the line before a `--`; it is taken out before commander parses
+ * the rest. After `--` the words are another program's (`opentracy exec -- pytest --verbose`).
+ */
 export function takeVerbose(argv: string[], env: NodeJS.ProcessEnv): { argv: string[]; verbose: boolean } {
-  const rest = argv.filter((a) => a !== "--verbose");
-  return { argv: rest, verbose: rest.length !== argv.length || /^(1|true|yes|on)$/i.test(env.OPENTRACY_DEBUG ?? "") };
+  const end = argv.indexOf("--");
+  const ours = end < 0 ? argv : argv.slice(0, end);
+  const kept = ours.filter((a) => a !== "--verbose");
+  const rest = end < 0 ? kept : kept.concat(argv.slice(end));
+  return { argv: rest, verbose: kept.length !== ours.length || /^(1|true|yes|on)$/i.test(env.OPENTRACY_DEBUG ?? "") };
 }

@@ -1,3 +1,5 @@
+import { selfCommand } from "./self-command.ts";
+
 /**
  * Bun's fetch keeps at most 256 requests in flight per process (more wait in a queue, so the
  * 257th concurrent stream gets its first byte only when another ends) and reads the limit from
@@ -10,9 +12,6 @@ export const UPSTREAM_FETCH_LIMIT = 4096;
 
 export function raiseFetchLimit(env: NodeJS.ProcessEnv = process.env): void {
   if (env.BUN_CONFIG_MAX_HTTP_REQUESTS !== undefined) return;
-  // In a compiled executable argv[1] is the embedded entry point, which the binary adds itself.
-  const compiled = Bun.main.includes("$bunfs") || Bun.main.includes("~BUN");
-  const args = compiled ? process.argv.slice(2) : process.argv.slice(1);
   const warn = (why: string): void => {
     process.stderr.write(
       `could not raise the upstream fetch limit (${why}); set BUN_CONFIG_MAX_HTTP_REQUESTS=${UPSTREAM_FETCH_LIMIT} to allow more than 256 concurrent upstream requests\n`,
@@ -23,7 +22,7 @@ export function raiseFetchLimit(env: NodeJS.ProcessEnv = process.env): void {
     return;
   }
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...args], { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(UPSTREAM_FETCH_LIMIT) });
+    process.execve(process.execPath, selfCommand(), { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(UPSTREAM_FETCH_LIMIT) });
   } catch (e: any) {
     // Serving with Bun's default limit beats not serving.
     warn(String(e?.message ?? e));

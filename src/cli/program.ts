@@ -8,6 +8,7 @@ import { registerTraces } from "./traces.ts";
 import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerExec } from "./exec.ts";
 import { registerReplay } from "./replay/command.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
 import { addExamples } from "./examples.ts";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRoute(program);
   registerTokens(program);
   registerDoctor(program);
+  registerExec(program);
   registerReplay(program);
   addExamples(program);
   return program;

@@ -3,15 +3,22 @@ import { ConfigFileError } from "../config/files.ts";
 import { ensureHome, paths } from "../config/paths.ts";
 import { createEngine, TraceTargetError } from "../server/engine.ts";
 import { startServer } from "../server/http.ts";
+import { drainEngine, drainHttp } from "../server/shutdown.ts";
 import { existsSync } from "node:fs";
 import { retentionOf, scheduleLocalRetention } from "../traces/retention.ts";
 import { VERSION } from "../version.ts";
 import { RequestLog, type LogFormat } from "../server/request-log.ts";
 import { startupSummary } from "../server/startup-summary.ts";
 import { CliError } from "./output.ts";
+import type { Paths } from "../config/paths.ts";
+import { Primary } from "../server/workers/primary.ts";
+import { type ToPrimary, type ToWorker, type WorkerIdentity, WORKER_PORT_ENV, workerIdentity } from "../server/workers/messages.ts";
+import { selfCommand } from "./self-command.ts";
+import { readConfig } from "../settings/files.ts";
 
 interface ServeOptions {
   port?: string;
+  workers?: string;
   host?: string;
   clickhouse?: string;
   tlsCert?: string;
@@ -22,15 +29,21 @@ interface ServeOptions {
 }
 
 /** The engine's own log lines, on stderr (stdout carries only the "listening on" line). */
-function engineLog(format: LogFormat): (line: string) => void {
+function engineLog(format: LogFormat, prefix = ""): (line: string) => void {
   return format === "json"
-    ? (line) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), msg: line })}\n`)
-    : (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    ? (line) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), msg: prefix + line })}\n`)
+    : (line) => process.stderr.write(`${new Date().toISOString()} ${prefix}${line}\n`);
 }
 
 function parseLogFormat(v: string | undefined): LogFormat {
   if (v === undefined || v === "text" || v === "json") return v ?? "text";
   throw new CliError(`invalid --log-format '${v}': use text or json`);
+}
+
+function parseWorkers(v: string, from: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`invalid ${from} '${v}': use a whole number from 1 to 256`);
+  return n;
 }
 
 function parsePort(v: string): number {
@@ -46,6 +59,10 @@ export function registerServe(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env OPENTRACY_PORT, default 8080; 0 picks a free one)")
     .option("-H, --host <host>", "address to bind (env OPENTRACY_HOST, default 127.0.0.1)")
     .option(
+      "-w, --workers <count>",
+      "engine processes serving the port together, one per core to use (env OPENTRACY_WORKERS, config server.workers; default 1)",
+    )
+    .option(
       "--clickhouse <url>",
       "send traces to ClickHouse, http[s]://user:password@host:8123/database (env OPENTRACY_CLICKHOUSE_URL, which keeps the password out of the process list)",
     )
@@ -57,85 +74,148 @@ export function registerServe(program: Command): void {
     .action(async (opts: ServeOptions) => {
       const env = process.env;
       const format = parseLogFormat(opts.logFormat);
-      const log = engineLog(format);
       const p = paths(env);
       ensureHome(p);
-      let engine;
-      try {
-        engine = await createEngine(p, env, log, {
-          clickhouseUrl: opts.clickhouse,
-          listen: { host: opts.host, port: opts.port },
-          insecureNoAuth: opts.insecureNoAuth,
-          requestLog: opts.quiet ? null : new RequestLog(format, (text) => process.stderr.write(text)),
-        });
-      } catch (e) {
-        if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
-        if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
-        throw e;
+      const identity = workerIdentity(env);
+      if (identity) {
+        const log = engineLog(format, `worker ${identity.index}: `);
+        return serve(opts, p, env, format, log, { identity, port: env[WORKER_PORT_ENV] ?? "0" });
       }
-      const server = engine.settings.current.config.server;
-      const host = engine.address.host;
-      const port = parsePort(engine.address.port);
-      if (!engine.auth.openWithoutTokens && engine.settings.current.tokens.size === 0) {
-        throw new CliError(
-          `refusing to serve on ${host} without engine tokens: anyone who can reach it would spend your provider keys. ` +
-            "Create one with `opentracy tokens create`, bind to 127.0.0.1, or pass --insecure-no-auth if you really mean it",
-        );
-      }
-      const cert = opts.tlsCert ?? server?.tls_cert;
-      const key = opts.tlsKey ?? server?.tls_key;
-      if (Boolean(cert) !== Boolean(key)) throw new CliError("TLS needs both --tls-cert and --tls-key");
-      for (const f of [cert, key]) if (f && !existsSync(f)) throw new CliError(`TLS file not found: ${f}`);
-      let http;
-      try {
-        http = startServer(engine, host, port, cert && key ? { cert, key } : undefined);
-      } catch (e: any) {
-        throw new CliError(`cannot listen on ${host}:${port}: ${e?.code ?? e?.message ?? e}`);
-      }
-      engine.settings.watch();
-      engine.writer.start();
-      // ClickHouse applies its TTLs itself; the local store is pruned by the engine, daily.
-      const retention =
-        engine.writer.status().sink === "file" ? scheduleLocalRetention(p.traces, () => retentionOf(engine.settings.current.config.traces), log) : null;
-      if (engine.writer.status().sink === "file") log(`traces go to the local store in ${p.traces}`);
-      for (const line of startupSummary(engine.settings.current, env)) log(line);
-      // Tests and scripts read this line to learn the port when they asked for port 0.
-      const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${http.port}`;
-      process.stdout.write(`opentracy ${VERSION} listening on ${url} (home ${p.home})\n`);
-      log(`UI at ${url}/`);
-
-      let stopping = false;
-      const shutdown = async (signal: string) => {
-        if (stopping) {
-          // A second Ctrl-C means now.
-          process.exit(130);
-        }
-        stopping = true;
-        const grace = server?.shutdown_timeout_ms ?? 30_000;
-        log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
-        engine.settings.close();
-        engine.sharedFeed?.stop();
-        retention?.stop();
-        engine.stopSpendRefresh();
-        // Stop listening at once; in-flight requests and streams may finish until the deadline.
-        const drained = http.stop(false);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), grace)));
-        if ((await Promise.race([drained, late])) === "late") {
-          log(`shutdown deadline passed: closing ${engine.admission.inflight} request(s)`);
-          await http.stop(true);
-        }
-        clearTimeout(timer);
-        // Traces of requests cut at the deadline are recorded by their handlers; give them a turn.
-        await new Promise((r) => setImmediate(r));
-        engine.requestLog?.flush();
-        await engine.writer.close();
-        // A collector that does not answer must not hold the exit: the spans wait at most 5 s.
-        if (engine.otlp) await Promise.race([engine.otlp.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-        log("traces flushed; bye");
-        process.exit(0);
-      };
-      process.on("SIGINT", () => void shutdown("SIGINT"));
-      process.on("SIGTERM", () => void shutdown("SIGTERM"));
+      const log = engineLog(format);
+      const workers =
+        opts.workers !== undefined
+          ? parseWorkers(opts.workers, "--workers")
+          : env.OPENTRACY_WORKERS
+            ? parseWorkers(env.OPENTRACY_WORKERS, "OPENTRACY_WORKERS")
+            : null;
+      return serve(opts, p, env, format, log, null, workers);
     });
+}
+
+type Log = (line: string) => void;
+
+/** The engine for `serve`, with its start-up errors as one-line CLI errors. */
+async function startEngine(opts: ServeOptions, p: Paths, env: NodeJS.ProcessEnv, format: LogFormat, log: Log, role: Parameters<typeof createEngine>[3]) {
+  try {
+    return await createEngine(p, env, log, {
+      clickhouseUrl: opts.clickhouse,
+      listen: { host: opts.host, port: opts.port },
+      insecureNoAuth: opts.insecureNoAuth,
+      requestLog: opts.quiet ? null : new RequestLog(format, (text) => process.stderr.write(text)),
+      ...role,
+    });
+  } catch (e) {
+    if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
+    if (e instanceof TraceTargetError) throw new CliError(`${e.message} (the engine did not start)`);
+    throw e;
+  }
+}
+
+/**
+ * One engine (`workers` 1), the primary of several (it serves nothing itself: it starts the
+ * workers, writes their traces, and answers for them), or one of those workers (`worker` set:
+ * it serves the port the primary chose and sends its traces to it).
+ */
+async function serve(
+  opts: ServeOptions,
+  p: Paths,
+  env: NodeJS.ProcessEnv,
+  format: LogFormat,
+  log: Log,
+  worker: { identity: WorkerIdentity; port: string } | null,
+  workersFlag: number | null = null,
+): Promise<void> {
+  const send = (m: ToPrimary, done?: () => void) => process.send!(m, done as any);
+  const configured = workersFlag ?? readConfig(p).server?.workers ?? 1;
+  const primary = !worker && configured > 1;
+  const engine = await startEngine(opts, p, env, format, log, worker ? { worker: { identity: worker.identity, send } } : primary ? { primary: true } : {});
+  const server = engine.settings.current.config.server;
+  const host = engine.address.host;
+  const port = parsePort(worker ? worker.port : engine.address.port);
+  if (!engine.auth.openWithoutTokens && engine.settings.current.tokens.size === 0) {
+    throw new CliError(
+      `refusing to serve on ${host} without engine tokens: anyone who can reach it would spend your provider keys. ` +
+        "Create one with `opentracy tokens create`, bind to 127.0.0.1, or pass --insecure-no-auth if you really mean it",
+    );
+  }
+  const cert = opts.tlsCert ?? server?.tls_cert;
+  const key = opts.tlsKey ?? server?.tls_key;
+  if (Boolean(cert) !== Boolean(key)) throw new CliError("TLS needs both --tls-cert and --tls-key");
+  for (const f of [cert, key]) if (f && !existsSync(f)) throw new CliError(`TLS file not found: ${f}`);
+
+  let http: ReturnType<typeof startServer> | null = null;
+  let workers: Primary | null = null;
+  let boundPort: number;
+  if (primary) {
+    // Port 0 means "any free port", but every worker must bind the same one: chosen here, once.
+    boundPort = port === 0 ? freePort(host) : port;
+    workers = new Primary({ count: configured, engine, cmd: selfCommand(), env, port: boundPort, log });
+    try {
+      await workers.start();
+    } catch (e: any) {
+      await workers.stop("SIGKILL");
+      throw new CliError(`cannot start ${configured} workers on ${host}:${boundPort}: ${e?.message ?? e}`);
+    }
+  } else {
+    try {
+      http = startServer(engine, host, port, cert && key ? { cert, key } : undefined);
+    } catch (e: any) {
+      throw new CliError(`cannot listen on ${host}:${port}: ${e?.code ?? e?.message ?? e}`);
+    }
+    boundPort = http.port as number;
+  }
+  // Each worker reloads config.json itself; the primary needs it for the tokens its ledger counts.
+  engine.settings.watch();
+  engine.writer.start();
+  if (worker) {
+    process.on("message", (m: ToWorker) => engine.worker!.link.receive(m));
+    // An orphan would serve the port with nobody writing its traces.
+    process.on("disconnect", () => void shutdown("the primary process exited"));
+    send({ t: "ready" });
+  }
+  // ClickHouse applies its TTLs itself; the local store is pruned by the engine (the primary), daily.
+  const local = engine.writer.status().sink === "file";
+  const retention = local ? scheduleLocalRetention(p.traces, () => retentionOf(engine.settings.current.config.traces), log) : null;
+  if (!worker) {
+    if (local) log(`traces go to the local store in ${p.traces}`);
+    for (const line of startupSummary(engine.settings.current, env)) log(line);
+    if (workers) log(`${configured} workers serve the port (pids ${workers.pids.join(", ")})`);
+    // Tests and scripts read this line to learn the port when they asked for port 0.
+    const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+    process.stdout.write(`opentracy ${VERSION} listening on ${url} (home ${p.home})\n`);
+    log(`UI at ${url}/`);
+  }
+
+  let stopping = false;
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) {
+      // Ctrl-C reaches a worker twice (from the terminal, and from the primary): only the primary's second one means now.
+      if (worker) return;
+      // A second Ctrl-C means now.
+      process.exit(130);
+    }
+    stopping = true;
+    const grace = server?.shutdown_timeout_ms ?? 30_000;
+    retention?.stop();
+    if (workers) log(`${signal}: stopping ${configured} workers (each waits up to ${grace} ms for its in-flight requests)`);
+    else log(`${signal}: no new connections; waiting up to ${grace} ms for ${engine.admission.inflight} in-flight request(s)`);
+    await drainEngine(engine, workers ? () => workers.stop() : () => drainHttp(engine, http!, grace, log));
+    if (worker) {
+      // Everything traced is on its way to the primary; it waits for this before writing its last batch.
+      send({ t: "drained" }, () => process.exit(0));
+      return;
+    }
+    log("traces flushed; bye");
+    process.exit(0);
+  }
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+/** A port free on `host` right now, for workers that must all bind the same one. */
+function freePort(host: string): number {
+  const probe = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
 }

@@ -126,6 +126,8 @@ export const Config = z
         cors_origins: z.array(z.string().min(1)).optional(),
         /** true: GET /metrics answers without a token (for a scraper on a private network). */
         metrics_public: z.boolean().optional(),
+        /** Engine processes serving the port together (`serve --workers`); 1 by default. */
+        workers: z.number().int().min(1).max(256).optional(),
         tls_cert: z.string().min(1).optional(),
         tls_key: z.string().min(1).optional(),
       })

@@ -28,6 +28,9 @@ import { Admission } from "./admission.ts";
 import type { RequestLog } from "./request-log.ts";
 import { isLoopback, type AuthPolicy } from "./auth.ts";
 import { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+import type { ToPrimary, WorkerIdentity } from "./workers/messages.ts";
+import { PrimaryLink } from "./workers/primary-link.ts";
+import { PrimarySink } from "./workers/primary-sink.ts";
 
 export interface Engine {
   settings: LiveSettings;
@@ -61,6 +64,10 @@ export interface Engine {
   tokenGuard: TokenGuard;
   /** Stops the periodic reload of the spend ledger from ClickHouse (a no-op without one). */
   stopSpendRefresh(): void;
+  /** Set in a worker of `serve --workers`: which one, and its channel to the primary. */
+  worker: { identity: WorkerIdentity; link: PrimaryLink } | null;
+  /** The trace writer's state: this engine's, or in a worker the primary's (which writes its traces). */
+  traceStatus(): Promise<Record<string, unknown>>;
 }
 
 /** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
@@ -79,6 +86,12 @@ export interface EngineOptions {
   clickhouseUrl?: string;
   /** A ready client (an embedded chDB in tests and benchmarks) instead of one built from a URL. */
   clickhouseClient?: { client: ClickHouseClient; database?: string; display?: string };
+  /**
+   * `serve --workers`: a worker's traces go to the primary over `send`, and its metrics and
+   * spans are the primary's; the primary (`primary: true`) writes what the workers send as sent.
+   */
+  worker?: { identity: WorkerIdentity; send: (m: ToPrimary) => void };
+  primary?: boolean;
 }
 
 /** Thrown for a ClickHouse URL that cannot be used; the message never contains the password. */
@@ -145,14 +158,18 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const { sink, queries, shared } = await chooseSink(p, env, settings, log, opts);
+  const chosen = await chooseSink(p, env, settings, log, opts);
+  const { queries, shared } = chosen;
+  const sink = opts.worker && !chosen.sink.discards ? new PrimarySink(opts.worker.send) : chosen.sink;
   const sharedFeed = shared ? new SharedFeed(shared, settings, log) : null;
   if (sharedFeed) {
     log(`keys, aliases and tokens are shared through ClickHouse at ${shared!.display}`);
     await sharedFeed.start();
   }
   const t = settings.current.config.traces;
-  const writer = new TraceWriter(sink, contentPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
+  // A worker applied the content policy before sending: what reaches the primary is stored as it is.
+  const writerPolicy = opts.primary ? () => ({ content: true, redact: false }) : contentPolicy;
+  const writer = new TraceWriter(sink, writerPolicy, { log, flushMs: t?.flush_ms, batchSize: t?.batch_size });
   const health = new TargetHealth(
     () => ({ ...DEFAULT_COOLDOWN, ...settings.current.config.routing?.cooldown }),
     (ref, state) => log(describeHealthChange(ref, state)),
@@ -190,7 +207,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     }, every);
     spendTimer.unref?.();
   }
-  const otlpTarget = otlpConfig(env);
+  const otlpTarget = opts.worker ? null : otlpConfig(env);
   const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
   if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
   const metrics = new EngineMetrics({
@@ -206,11 +223,23 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     },
   });
   // Every finished record, once: the metrics, the tokens' spend and tokens per minute, the spans.
-  writer.observer = (record) => {
-    metrics.observe(record);
-    tokenGuard.observe(record);
-    otlp?.observe(record);
-  };
+  writer.observer = opts.worker
+    ? tokenGuard.observe
+    : (record) => {
+        metrics.observe(record);
+        tokenGuard.observe(record);
+        otlp?.observe(record);
+      };
+  const liveFeed = new LiveFeed();
+  let worker: Engine["worker"] = null;
+  if (opts.worker) {
+    const { identity, send } = opts.worker;
+    worker = {
+      identity,
+      link: new PrimaryLink(send, { observeSpend: tokenGuard.observe, publishRow: (row) => liveFeed.publishRow(row), flush: () => writer.flush() }),
+    };
+    liveFeed.onListening = (on) => send({ t: "live", on });
+  }
   const s = settings.current.config.server;
   const address = listenAddress(s, env, opts.listen);
   const maxConcurrent = s?.max_concurrent_requests ?? DEFAULT_LIMITS.maxConcurrent;
@@ -239,7 +268,9 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
     metrics,
     otlp,
     requestLog: opts.requestLog ?? null,
-    liveFeed: new LiveFeed(),
+    liveFeed,
+    worker,
+    traceStatus: async () => (worker ? worker.link.ask<Record<string, unknown>>("traces_status") : writer.status()),
     tokenGuard,
     stopSpendRefresh: () => {
       if (spendTimer) clearInterval(spendTimer);

@@ -11,10 +11,13 @@ import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
+import type { EngineMetrics } from "../telemetry/metrics.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
+import { runPrefixRoute } from "./run-prefix.ts";
 import { engineStatus } from "./api/engine.ts";
 import { liveTraces } from "./api/live.ts";
+import { flushTraces } from "./api/flush.ts";
 import { API, type ApiHandler, apiHandler } from "./api/routes.ts";
 import { SETTINGS, type SettingsDeps, settingsHandler } from "./api/settings.ts";
 import { Sessions, csrfRefusal, sessionRoutes } from "./session.ts";
@@ -59,7 +62,8 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions, dialect: "
 
 function metricsRoute(engine: Engine) {
   const answer = async () => {
-    const { body, contentType } = engine.metrics.text();
+    // A worker's calls are counted by the primary, with every other worker's.
+    const { body, contentType } = engine.worker ? await engine.worker.link.ask<ReturnType<EngineMetrics["text"]>>("metrics") : engine.metrics.text();
     return new Response(body, { headers: { "content-type": contentType } });
   };
   const guarded = guard(engine, answer);
@@ -77,15 +81,18 @@ function preflight(engine: Engine) {
 
 /** Anyone may ask whether the engine is up; the operational details need an admin token (or no tokens at all). */
 function health(engine: Engine) {
-  return (req: Request) => {
+  return async (req: Request) => {
     const basic = { status: "ok", version: VERSION };
     const who = authenticate(req, engine.settings.current.tokens, engine.auth);
     if (who instanceof Response || (who !== null && !who.admin)) return json(basic);
+    const { worker } = engine;
     return json({
       ...basic,
       uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+      // The worker that answered: in-flight requests and cooldowns are its own; the traces are the primary's.
+      ...(worker ? { worker: { index: worker.identity.index, of: worker.identity.count, pid: process.pid } } : {}),
       inflight: engine.admission.inflight,
-      traces: engine.writer.status(),
+      traces: await engine.traceStatus(),
       routing: { targets: engine.health.snapshot() },
     });
   };
@@ -106,7 +113,7 @@ function unknownUrl(req: Request): Response {
   return openaiErrorResponse(
     new ApiError(
       "unknown_url",
-      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/responses, GET /v1/models, GET /v1/models/{id}, GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
+      `Unknown path ${req.method} ${new URL(req.url).pathname}. This engine serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/responses, GET /v1/models, GET /v1/models/{id}, the same under /run/{run id}/ (the calls tagged run={run id}), GET /health, GET /metrics, the JSON API GET/POST/DELETE /api/session, GET /api/traces, /api/traces/live, /api/traces/{id}, POST /api/traces/flush, /api/activity, /api/engine, /api/settings/…, and the web UI at /.`,
     ),
   );
 }
@@ -160,9 +167,30 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     GET: guard(engine, (req, server, token) => apiHandler(engine.queries, async (r, _q, t) => liveTraces(r, engine.liveFeed, t, server))(req, token), sessions),
     OPTIONS: preflight(engine),
   };
+  // The APIs a client reaches through a base URL; also under /run/<id>/ (run-prefix.ts).
+  const apiRoutes = {
+    "/v1/chat/completions": chat,
+    "/chat/completions": chat,
+    "/v1/embeddings": embeddings,
+    "/embeddings": embeddings,
+    // Anthropic's Messages API (Claude Code, the Anthropic SDKs), translated at the edge.
+    "/v1/messages": messages,
+    "/v1/messages/count_tokens": countTokens,
+    // OpenAI's Responses API (Codex CLI, client.responses.create): passed through to OpenAI and Azure, translated for the rest.
+    "/v1/responses": responses,
+    "/responses": responses,
+    "/v1/models": models,
+    "/models": models,
+  };
+  const flush = {
+    POST: guard(engine, async () => json(await flushTraces(engine)), sessions),
+    OPTIONS: preflight(engine),
+  };
   return Bun.serve({
     hostname: host,
     port,
+    // `serve --workers`: every worker binds the same port and the kernel spreads connections.
+    reusePort: engine.worker !== null,
     ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
     // Cuts off clients that send their request too slowly (slowloris). Once a chat request's body
     // is in, the handler lifts the limit for that request: answers may take minutes.
@@ -170,20 +198,11 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
     // Our own limit answers 413 in OpenAI's shape; Bun's is only the backstop.
     maxRequestBodySize: engine.limits.maxBodyBytes + 1024 * 1024,
     routes: {
-      "/v1/chat/completions": chat,
-      "/chat/completions": chat,
-      "/v1/embeddings": embeddings,
-      "/embeddings": embeddings,
-      // Anthropic's Messages API (Claude Code, the Anthropic SDKs), translated at the edge.
-      "/v1/messages": messages,
-      "/v1/messages/count_tokens": countTokens,
-      // OpenAI's Responses API (Codex CLI, client.responses.create): passed through to OpenAI and Azure, translated for the rest.
-      "/v1/responses": responses,
-      "/responses": responses,
-      "/v1/models": models,
-      "/models": models,
+      ...apiRoutes,
       "/v1/models/*": model,
       "/models/*": model,
+      // The same APIs with the calls tagged run=<id>: what `opentracy exec` points its child at.
+      "/run/*": runPrefixRoute(apiRoutes, { "/v1/models/": model, "/models/": model }, unknownUrl),
       "/health": { GET: health(engine) },
       // Prometheus: any engine token, like /v1, unless server.metrics_public opens it to the scraper's network.
       "/metrics": { GET: metricsRoute(engine) },
@@ -197,11 +216,15 @@ export function startServer(engine: Engine, host: string, port: number, tls?: Tl
       }),
       "/api/traces": api(API.listTraces),
       "/api/traces/live": live,
+      "/api/traces/flush": flush,
       "/api/traces/*": api((req, queries, token) => API.getTrace(req, queries, token, engine.settings.current.config.prices)),
       // Cache savings are priced with the live config's price overrides.
       "/api/activity": api((req, queries, token) => API.activity(req, queries, token, engine.settings.current.config.prices)),
       // Not through `api`: the engine's health needs no trace store, so it answers with traces off too.
-      "/api/engine": { GET: guard(engine, (_req, _server, token) => json(engineStatus(engine, token)), sessions), OPTIONS: preflight(engine) },
+      "/api/engine": {
+        GET: guard(engine, async (_req, _server, token) => json(engineStatus(engine, token, await engine.traceStatus())), sessions),
+        OPTIONS: preflight(engine),
+      },
       // Settings (api/settings.ts): admin tokens or an open loopback engine only.
       "/api/settings/providers": settings({ GET: "providers" }),
       "/api/settings/providers/:name/key": settings({ PUT: "putKey", DELETE: "deleteKey" }),

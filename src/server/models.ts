@@ -69,7 +69,8 @@ export function retrieveModel(id: string, settings: Settings, env: NodeJS.Proces
 
 /** The id in `/v1/models/{id}`: SDKs encode it as one segment (`openai%2Fgpt-4o`), curl users write the slash. */
 export function modelIdFromPath(pathname: string): string | null {
-  const rest = pathname.replace(/^(\/v1)?\/models\//, "");
+  // Also under a run's prefix (run-prefix.ts): /run/<id>/v1/models/<model id>.
+  const rest = pathname.replace(/^(\/run\/[^/]+)?(\/v1)?\/models\//, "");
   try {
     const id = decodeURIComponent(rest);
     return id === "" ? null : id;

@@ -16,9 +16,17 @@ export class LiveFeed {
     return this.listeners.size;
   }
 
+  /** Called when the first listener arrives and when the last one leaves (a worker tells its primary). */
+  onListening: ((listening: boolean) => void) | null = null;
+
   publish(record: TraceRecord): void {
     if (this.listeners.size === 0) return;
-    const row = summaryOf(record);
+    this.publishRow(summaryOf(record));
+  }
+
+  /** A row from elsewhere (another worker's finished trace, relayed by the primary). */
+  publishRow(row: TraceSummary): void {
+    if (this.listeners.size === 0) return;
     const json = JSON.stringify(row);
     for (const listener of this.listeners) {
       try {
@@ -32,7 +40,10 @@ export class LiveFeed {
   /** Returns the unsubscribe. */
   subscribe(listener: LiveListener): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (this.listeners.size === 1) this.onListening?.(true);
+    return () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.onListening?.(false);
+    };
   }
 }
 

@@ -156,7 +156,8 @@ describe("opentracy replay", () => {
   test("a named run resumes: what it already replayed is never sent again", async () => {
     const first = await replay(["--to", "student/small", "--tag", "kind=text", "--limit", "2", "--run", "nightly", "--json"]);
     expect(first.code).toBe(0);
-    await eventually(() => runTraces("nightly").length === 2, 10_000, "the first half's traces");
+    // The command asked the engine to write the run's traces before it ended: no waiting here.
+    expect(runTraces("nightly")).toHaveLength(2);
     const before = student.requests.length;
     const second = await replay(["--to", "student/small", "--tag", "kind=text", "--run", "nightly", "--json"]);
     expect(second.code).toBe(0);
@@ -224,6 +225,7 @@ describe("opentracy replay", () => {
       [["--to", "x", "--sample", "0"], "--sample must be at least 1"],
       [["--to", "x", "--run", "a,b"], "--run wants letters"],
       [["--to", "x", "--tag", "nope"], "--tag wants key=value"],
+      [["--to", "x", "--url", "ftp://x"], "--url wants the engine's http(s) address"],
       [["--to", "x", "--tag", "kind=none"], "no successful traces match"],
       [["--to", "x", "--tag", "kind=emb"], "1 trace(s) matched but none can be replayed: 1 without the request's parameters (embeddings,"],
     ] as const) {
@@ -328,7 +330,8 @@ describe("opentracy replay against an engine with tokens", () => {
       expect(refused.stderr).toContain("set OPENTRACY_TOKEN to an engine token (opentracy tokens create)");
       expect(fake.requests.length).toBe(before);
 
-      const r = await runCli(["replay", "--to", "gpt-4o-mini", "--json"], { home, env: { ...env, OPENTRACY_TOKEN: token } });
+      // --url names the engine: no OPENTRACY_PORT needed.
+      const r = await runCli(["replay", "--to", "gpt-4o-mini", "--url", engine.url, "--json"], { home, env: { OPENTRACY_TOKEN: token } });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).replay).toMatchObject({ calls: 1, errors: 0 });
       const replays = await eventually(() => readTraces(home).filter((t) => t.tags.replay_of), 10_000, "the replay's trace");

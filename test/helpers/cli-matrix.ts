@@ -28,6 +28,7 @@ export const COMMANDS: string[][] = [
   ["tokens", "list"],
   ["tokens", "revoke", "ci"],
   ["doctor"],
+  ["exec", "--", "true"],
 ];
 
 /** A home folder broken in one way; `home` is what OPENTRACY_HOME is set to. */

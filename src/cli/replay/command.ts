@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { z } from "zod";
-import { engineUrl } from "../engine-client.ts";
+import { configuredEngineUrl, probeEngine } from "../engine-client.ts";
 import { CliError } from "../output.ts";
 import { progressBar } from "./progress.ts";
 import { buildReport } from "./report.ts";
 import { renderReport } from "./render.ts";
 import { RUN_TAG, replayedIn, type Selection, selectTraces } from "./select.ts";
-import { sendAll } from "./send.ts";
+import { flushEngineTraces, sendAll } from "./send.ts";
 import { openTraceStore } from "./store.ts";
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -55,6 +55,7 @@ const ReplayOptions = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "--run wants letters, digits, '.', '_', ':' or '-' (up to 64)")
     .optional(),
+  url: z.url({ protocol: /^https?$/, error: "--url wants the engine's http(s) address" }).optional(),
   json: z.boolean().default(false),
 });
 type ReplayOptions = z.infer<typeof ReplayOptions>;
@@ -85,6 +86,7 @@ export function registerReplay(program: Command): void {
     .option("--seed <seed>", "the sample's seed (default: the run id, so a named run draws the same sample again)")
     .option("--concurrency <n>", "calls in flight at once", "4")
     .option("--run <name>", "the run id (default replay-<8 hex>); a run that exists resumes: traces it already replayed are skipped")
+    .option("--url <url>", "the engine to send to (env OPENTRACY_URL); default: the configured address")
     .option("--json", "the report as one JSON object")
     .action(async (raw: Record<string, unknown>) => {
       process.exitCode = await replay(parseOptions(raw));
@@ -130,9 +132,9 @@ async function replay(o: ReplayOptions): Promise<number> {
     return 0;
   }
 
-  const url = engineUrl();
-  const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
-  if (!health?.ok) throw new CliError(`no engine answers at ${url}: start one with 'opentracy serve', or set OPENTRACY_URL`);
+  const url = (o.url ?? process.env.OPENTRACY_URL ?? configuredEngineUrl()).replace(/\/+$/, "");
+  if (!(await probeEngine(url, 3000))) throw new CliError(`no engine answers at ${url}: start one with 'opentracy serve', or give --url (OPENTRACY_URL)`);
+  const token = process.env.OPENTRACY_TOKEN || undefined;
 
   const skipped = [
     selection.alreadyReplayed && `${selection.alreadyReplayed} already replayed in this run`,
@@ -148,7 +150,7 @@ async function replay(o: ReplayOptions): Promise<number> {
   try {
     outcomes = await sendAll(traces, {
       url,
-      token: process.env.OPENTRACY_TOKEN || undefined,
+      token,
       to: o.to,
       run,
       concurrency: o.concurrency,
@@ -157,6 +159,7 @@ async function replay(o: ReplayOptions): Promise<number> {
   } finally {
     progress.done();
   }
+  await flushEngineTraces(url, token);
   const report = buildReport(traces, outcomes, o.to);
   const tag = encodeURIComponent(`${RUN_TAG}=${run}`);
   const links = { traces: `${url}/traces?tag=${tag}`, activity: `${url}/activity?window=24h&by=tag&tag_key=${RUN_TAG}` };

@@ -18,6 +18,8 @@ export function createSchema(db: Database): void {
   db.run("PRAGMA journal_mode = WAL");
   // WAL + NORMAL: a crash may lose the last commits, never corrupt; the catch-up re-indexes them.
   db.run("PRAGMA synchronous = NORMAL");
+  // `serve --workers`: every worker indexes the same JSON lines into the same file; one waits for another's write.
+  db.run("PRAGMA busy_timeout = 5000");
   const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   if (version !== VERSION) {
     db.run("DROP TABLE IF EXISTS traces");
