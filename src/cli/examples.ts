@@ -79,6 +79,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "opentracy doctor --online                 # also one authenticated call per provider",
     "opentracy doctor --json | jq '.checks[] | select(.ok == false)'",
   ],
+  replay: [
+    "opentracy replay --to student/my-model --alias smart --since 7d --sample 200",
+    "opentracy replay --to openai/gpt-4o-mini --tag team=search --run nightly   # run it again to resume: nothing is sent twice",
+    "opentracy replay --to cheap --since 24h --limit 50 --json | jq '.agreement'",
+  ],
 };
 
 /** The path of a command below the program: "keys set" for `opentracy keys set`. */

@@ -9,6 +9,7 @@ import { registerRoute } from "./route.ts";
 import { registerTokens } from "./tokens.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerExec } from "./exec.ts";
+import { registerReplay } from "./replay/command.ts";
 import { exitOnError, guardProcess, takeVerbose } from "./exit.ts";
 import { addExamples } from "./examples.ts";
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTokens(program);
   registerDoctor(program);
   registerExec(program);
+  registerReplay(program);
   addExamples(program);
   return program;
 }

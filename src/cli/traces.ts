@@ -90,7 +90,7 @@ export function registerTraces(program: Command): void {
 }
 
 /** Where the engine sends traces: OPENTRACY_CLICKHOUSE_URL, then config.json, else the local store. */
-function clickhouseTarget(): ClickHouseTarget | null {
+export function clickhouseTarget(): ClickHouseTarget | null {
   const p = paths();
   const raw = resolveClickHouseUrl(undefined, process.env, readConfig(p).traces?.clickhouse_url);
   if (raw === undefined) return null;

@@ -88,6 +88,8 @@ export interface ActivityQuery {
   by: Breakdown;
   /** Only this token's traces (a non-admin caller). */
   token?: string;
+  /** By tag: only this tag's values (`run`: one row per run, to compare runs side by side). */
+  tagKey?: string;
 }
 
 export interface ActivityBucket {

@@ -554,6 +554,36 @@ describe("web UI", () => {
   test("no page logged an error, broke the CSP or ran a dialog", () => {
     expect(problems).toEqual([]);
   });
+  test("activity: runs side by side, grouped by the tag key run; a replay run is one of them", async () => {
+    const exec = "exec-0a1b2c3d";
+    const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0, defaultHeaders: { "X-OpenTracy-Tags": `run=${exec}` } });
+    for (const q of ["first question", "second question", "third question"])
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: q }] });
+    for (let i = 0; i < 100 && ((await (await fetch(`${engine.url}/api/traces?tag=run%3D${exec}`)).json()) as TracePage).data.length < 3; i++)
+      await Bun.sleep(50);
+    const replayed = await runCli(["replay", "--to", "gpt-4o", "--tag", `run=${exec}`, "--run", "replay-4e5f6a7b"], {
+      home: engine.home,
+      env: { OPENTRACY_PORT: new URL(engine.url).port },
+    });
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toContain(`${engine.url}/activity?window=24h&by=tag&tag_key=run`);
+
+    const page = await open("/activity?window=1h&by=tag");
+    await page.locator("table.breakdown").waitFor();
+    await page.fill("input[name=tag_key]", "run");
+    await page.press("input[name=tag_key]", "Enter");
+    await page.waitForURL((u) => u.searchParams.get("tag_key") === "run" && u.searchParams.get("by") === "tag");
+    const rows = page.locator("table.breakdown tbody tr");
+    await until(() => rows.count(), 2);
+    expect((await rows.locator("td:first-child").allTextContents()).sort()).toEqual([`run=${exec}`, "run=replay-4e5f6a7b"]);
+    for (const row of await rows.all()) expect(await row.locator("td").nth(1).textContent()).toBe("3");
+    await page.getByText("One row per value of the tag run").waitFor();
+    await shot(page, "activity-runs");
+    // The key goes with the grouping: another grouping drops it.
+    await page.selectOption("select[name=by]", "model");
+    await page.waitForURL((u) => u.searchParams.get("by") === "model" && !u.searchParams.has("tag_key"));
+    await page.close();
+  });
 });
 
 describe("web UI on an engine with a token", () => {

@@ -29,6 +29,7 @@ export const COMMANDS: string[][] = [
   ["tokens", "revoke", "ci"],
   ["doctor"],
   ["exec", "--", "true"],
+  ["replay", "--to", "gpt-4o"],
 ];
 
 /** A home folder broken in one way; `home` is what OPENTRACY_HOME is set to. */

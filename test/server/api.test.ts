@@ -186,6 +186,17 @@ describe("GET /api/activity", () => {
     );
     expect((await api("/api/activity?bucket=minute&since=2020-01-01T00:00:00Z", admin)).body.error).toMatchObject({ code: "invalid_value", param: "bucket" });
   });
+
+  test("by=tag&tag_key=env: one row per value of that tag only", async () => {
+    const envs = await api("/api/activity?by=tag&tag_key=env", admin);
+    expect(envs.status).toBe(200);
+    expect(envs.body.breakdown.map((b: any) => [b.key, b.requests]).sort()).toEqual([
+      ["env=dev", 1],
+      ["env=prod", 1],
+    ]);
+    expect(envs.body.totals.requests).toBe(4);
+    expect((await api("/api/activity?by=model&tag_key=env", admin)).body.error).toMatchObject({ code: "invalid_value", param: "tag_key" });
+  });
 });
 
 describe("GET /api/traces/live", () => {

@@ -139,6 +139,17 @@ function contract(name: string, open: () => Promise<TraceQueries>) {
       expect(prod.requests).toBe(prodTraces.length);
       expect(prod.cached_tokens).toBe(prodTraces.reduce((s, r) => s + (r.cached_tokens ?? 0), 0));
       expect(prod.p95_ms!).toBeGreaterThanOrEqual(prod.p50_ms!);
+
+      // One tag key's values only (how runs are compared: tag_key=run); totals and charts keep every call.
+      const envs = await queries.activity({ sinceMs: END - 3 * 86_400_000, untilMs: END, bucket: "day", by: "tag", tagKey: "env" });
+      expect(ALL.some((r) => Object.keys(r.tags).some((k) => k !== "env"))).toBe(true);
+      expect(envs.breakdown.length).toBeGreaterThan(1);
+      for (const b of envs.breakdown) {
+        expect(b.key!.startsWith("env=")).toBe(true);
+        expect({ key: b.key, requests: b.requests }).toEqual({ key: b.key, requests: ALL.filter((r) => `env=${r.tags.env}` === b.key).length });
+      }
+      expect(envs.breakdown.reduce((s, b) => s + b.requests, 0)).toBe(ALL.filter((r) => r.tags.env !== undefined).length);
+      expect(envs.totals.requests).toBe(ALL.length);
     });
 
     test("spendByToken: per token, the sum of cost_usd and the answered calls without one, since the instant given", async () => {

@@ -30,7 +30,8 @@ export async function activity(req: Request, queries: TraceQueries, token: Token
   if ((untilMs - sinceMs) / BUCKETS[p.bucket] > MAX_BUCKETS) {
     throw new ApiError("invalid_value", `That range holds more than ${MAX_BUCKETS} ${p.bucket} buckets; use a larger bucket or a shorter range.`, "bucket");
   }
-  const a = await queries.activity({ sinceMs, untilMs, bucket: p.bucket, by: p.by, token: ownTracesOnly(token) });
+  if (p.tag_key !== undefined && p.by !== "tag") throw new ApiError("invalid_value", "'tag_key' goes with by=tag.", "tag_key");
+  const a = await queries.activity({ sinceMs, untilMs, bucket: p.bucket, by: p.by, token: ownTracesOnly(token), tagKey: p.tag_key });
   // The breakdown key by model is `provider/model` (what answered), so it can be priced.
   return Response.json(p.by === "model" ? withCacheSavings(a, prices) : a);
 }

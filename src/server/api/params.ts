@@ -63,6 +63,8 @@ export const ActivityParams = z.strictObject({
   until: instant.optional(),
   bucket: z.enum(["minute", "hour", "day"]).default("hour"),
   by: z.enum(["model", "provider", "alias", "token", "user", "tag"]).default("model"),
+  /** With by=tag: only this tag's values (`run`: the runs side by side). */
+  tag_key: short.optional(),
 });
 
 /** The URL's query parameters through `schema`, or the 400 for the first bad one. */

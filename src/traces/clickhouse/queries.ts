@@ -165,6 +165,11 @@ export class ClickHouseTraceQueries implements TraceQueries {
 
   async activity(q: ActivityQuery): Promise<Activity> {
     const f = filters({ sinceMs: q.sinceMs, untilMs: q.untilMs, token: q.token });
+    // One tag's values only: the rows without that tag are left out of the breakdown alone.
+    const byKey = q.by === "tag" && q.tagKey !== undefined;
+    const breakdownKey = byKey ? "concat({by_tag_key:String}, '=', tags[{by_tag_key:String}])" : BREAKDOWN_KEY[q.by];
+    const breakdownWhere = byKey ? `${f.sql} AND mapContains(tags, {by_tag_key:String})` : f.sql;
+    const breakdownParams = byKey ? { ...f.params, by_tag_key: q.tagKey! } : f.params;
     const size = BUCKETS[q.bucket];
     const [buckets, [totals], breakdown] = await Promise.all([
       this.rows(
@@ -174,9 +179,9 @@ export class ClickHouseTraceQueries implements TraceQueries {
       ),
       this.rows(`SELECT ${SUMS} FROM ${this.table} WHERE ${f.sql}`, f.params),
       this.rows(
-        `SELECT ${BREAKDOWN_KEY[q.by]} AS key, ${SUMS}
-         FROM ${this.table} WHERE ${f.sql} GROUP BY key ORDER BY requests DESC, key LIMIT ${BREAKDOWN_LIMIT}`,
-        f.params,
+        `SELECT ${breakdownKey} AS key, ${SUMS}
+         FROM ${this.table} WHERE ${breakdownWhere} GROUP BY key ORDER BY requests DESC, key LIMIT ${BREAKDOWN_LIMIT}`,
+        breakdownParams,
       ),
     ]);
     const sums = (r: Record<string, any>) => ({

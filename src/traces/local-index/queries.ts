@@ -177,14 +177,16 @@ export class LocalTraceQueries implements TraceQueries {
     const totals = db.query(`SELECT ${AGGREGATES} FROM traces ${where}`).get(...w.params) as Record<string, any>;
     const perBucket = percentilesBy(db.query(`SELECT ${bucketOf}, latency_ms FROM traces ${where}`).values(...w.params));
     const overall = percentilesBy(db.query(`SELECT 0, latency_ms FROM traces ${where}`).values(...w.params)).get(0);
+    // One tag's values only: the key is one more parameter, after the filters'.
+    const byKey = q.by === "tag" && q.tagKey !== undefined;
+    const groupParams = byKey ? [...w.params, q.tagKey!] : w.params;
+    const join = q.by !== "tag" ? "" : `JOIN trace_tags tg ON tg.id = f.id${byKey ? ` AND tg.key = ?${w.params.length + 1}` : ""}`;
     // Named `bkey`: in GROUP BY, SQLite takes a column named `key` (trace_tags has one) over an alias.
-    const grouped = `SELECT ${BREAKDOWN_KEY[q.by]} AS bkey, ${ROW} FROM (SELECT id, ${KEY_COLUMNS}, ${ROW} FROM traces ${where}) f ${
-      q.by === "tag" ? "JOIN trace_tags tg ON tg.id = f.id" : ""
-    }`;
+    const grouped = `SELECT ${BREAKDOWN_KEY[q.by]} AS bkey, ${ROW} FROM (SELECT id, ${KEY_COLUMNS}, ${ROW} FROM traces ${where}) f ${join}`;
     const breakdown = db
       .query(`SELECT bkey, ${AGGREGATES} FROM (${grouped}) GROUP BY bkey ORDER BY requests DESC, bkey LIMIT ${BREAKDOWN_LIMIT}`)
-      .all(...w.params) as Record<string, any>[];
-    const perKey = percentilesBy(db.query(`SELECT bkey, latency_ms FROM (${grouped})`).values(...w.params));
+      .all(...groupParams) as Record<string, any>[];
+    const perKey = percentilesBy(db.query(`SELECT bkey, latency_ms FROM (${grouped})`).values(...groupParams));
     return {
       buckets: buckets.map((b) => ({ t: new Date(b.t).toISOString(), ...sums(b, perBucket.get(b.t)) })),
       breakdown: breakdown.map((b) => ({ key: b.bkey, ...sums(b, perKey.get(b.bkey)) })),

@@ -87,12 +87,12 @@ function Totals({ totals: t, by }: { totals: ActivityData["totals"]; by: string 
 }
 
 /** From and To of a custom range, applied together (each keystroke would otherwise ask the engine). */
-function RangeForm({ from, to, by }: { from: string; to: string; by: string }) {
+function RangeForm({ from, to, by, tagKey }: { from: string; to: string; by: string; tagKey: string | null }) {
   const [draft, setDraft] = useState({ from, to });
   useEffect(() => setDraft({ from, to }), [from, to]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    navigate(withQuery("/activity", { by, from: draft.from, to: draft.to }), { replace: true });
+    navigate(withQuery("/activity", { by, tag_key: tagKey, from: draft.from, to: draft.to }), { replace: true });
   };
   return (
     <form className="range" onSubmit={submit}>
@@ -123,13 +123,44 @@ function RangeForm({ from, to, by }: { from: string; to: string; by: string }) {
   );
 }
 
+/**
+ * Grouped by tag, the one tag key to group by (`run` puts each run on a row of its own), applied
+ * on Enter or when the field is left (each keystroke would otherwise ask the engine).
+ */
+function TagKeyForm({ tagKey, apply }: { tagKey: string | null; apply: (key: string | null) => void }) {
+  const [draft, setDraft] = useState(tagKey ?? "");
+  useEffect(() => setDraft(tagKey ?? ""), [tagKey]);
+  const commit = () => {
+    const key = draft.trim() || null;
+    if (key !== tagKey) apply(key);
+  };
+  return (
+    <form
+      className="range"
+      onSubmit={(e) => {
+        e.preventDefault();
+        commit();
+      }}
+    >
+      <label>
+        Tag key
+        <input name="tag_key" value={draft} placeholder="every key" size={10} onChange={(e) => setDraft(e.target.value)} onBlur={commit} />
+      </label>
+    </form>
+  );
+}
+
 /** Totals, charts over time and a breakdown over a window that ends now, or over a custom range. */
 export function Activity() {
   const { query } = useLocation();
   const by = GROUPS.find((g) => g === query.get("by")) ?? "model";
+  const tagKey = by === "tag" ? query.get("tag_key") || null : null;
   const range = readPeriod(query, Date.now());
   const period = range.ok ? range.period : null;
-  const data = useApi<ActivityData>(period ? `/api/activity?since=${period.sinceMs}&until=${period.untilMs}&bucket=${period.bucket}&by=${by}` : null);
+  const keyParam = tagKey ? `&tag_key=${encodeURIComponent(tagKey)}` : "";
+  const data = useApi<ActivityData>(
+    period ? `/api/activity?since=${period.sinceMs}&until=${period.untilMs}&bucket=${period.bucket}&by=${by}${keyParam}` : null,
+  );
   const custom = !range.ok || range.period.key === "custom";
   const from = range.ok ? (custom ? (query.get("from") ?? "") : "") : range.from;
   const to = range.ok ? (custom ? (query.get("to") ?? "") : "") : range.to;
@@ -138,12 +169,16 @@ export function Activity() {
     navigate(
       withQuery(
         "/activity",
-        w === "custom" && period ? { by, from: localInput(period.sinceMs), to: localInput(period.untilMs) } : { by, window: w === "custom" ? "24h" : w },
+        w === "custom" && period
+          ? { by, tag_key: tagKey, from: localInput(period.sinceMs), to: localInput(period.untilMs) }
+          : { by, tag_key: tagKey, window: w === "custom" ? "24h" : w },
       ),
       { replace: true },
     );
-  const setBy = (g: string) =>
-    navigate(withQuery("/activity", { by: g, window: custom ? null : period?.key, from: custom ? from : null, to: custom ? to : null }), { replace: true });
+  const setBy = (g: string, key: string | null = null) =>
+    navigate(withQuery("/activity", { by: g, tag_key: key, window: custom ? null : period?.key, from: custom ? from : null, to: custom ? to : null }), {
+      replace: true,
+    });
   // The CSV's name says its period: `24h`, or `20260301T1000-20260302T1000`.
   const compact = (v: string) => v.replace(/[-:]/g, "");
   const file = custom ? `${compact(from)}-${compact(to)}` : period!.key;
@@ -162,7 +197,7 @@ export function Activity() {
             <option value="custom">custom range</option>
           </select>
         </label>
-        {custom ? <RangeForm from={from} to={to} by={by} /> : null}
+        {custom ? <RangeForm from={from} to={to} by={by} tagKey={tagKey} /> : null}
         <label>
           Group by
           <select name="by" value={by} onChange={(e) => setBy(e.target.value)}>
@@ -171,6 +206,7 @@ export function Activity() {
             ))}
           </select>
         </label>
+        {by === "tag" ? <TagKeyForm tagKey={tagKey} apply={(key) => setBy("tag", key)} /> : null}
       </div>
       {!range.ok ? (
         <p className="error-box" role="alert">
@@ -197,7 +233,13 @@ export function Activity() {
               Download CSV
             </button>
           </div>
-          {by === "tag" ? <p className="muted period-note">A call counts once under each of its tags; calls without tags are in the totals only.</p> : null}
+          {by === "tag" ? (
+            <p className="muted period-note">
+              {tagKey
+                ? `One row per value of the tag ${tagKey}; calls without it are in the totals only.`
+                : "A call counts once under each of its tags; calls without tags are in the totals only."}
+            </p>
+          ) : null}
           <Breakdown rows={data.data.breakdown} by={by} />
         </>
       )}

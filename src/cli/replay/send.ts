@@ -1,0 +1,140 @@
+import type { TraceRecord } from "../../traces/record.ts";
+import { CliError } from "../output.ts";
+import { REPLAY_OF_TAG, RUN_TAG } from "./select.ts";
+
+/** What one replayed call came back with. */
+export type Outcome =
+  | {
+      ok: true;
+      /** The answer's choice messages, the shape of a trace's `response`. */
+      messages: unknown[];
+      input_tokens: number | null;
+      output_tokens: number | null;
+      /** The engine's `_cost`: null when the model has no known price. */
+      cost_usd: number | null;
+      /** The engine's `_latency_ms`, measured as the original trace's `latency_ms` was. */
+      latency_ms: number;
+    }
+  | { ok: false; status: number | null; error: string };
+
+export interface SendOptions {
+  /** The engine's base URL. */
+  url: string;
+  /** An engine token (OPENTRACY_TOKEN), sent as the bearer; never written anywhere. */
+  token?: string;
+  to: string;
+  run: string;
+  concurrency: number;
+  /** Called as each call ends, in the order they end. */
+  onOutcome?: (o: Outcome) => void;
+}
+
+const CALL_TIMEOUT_MS = 600_000;
+
+/**
+ * The recorded request as a new chat request to `to`: the client's own parameters, not streamed.
+ * The body's `metadata` is forwarded, but without `run` and `replay_of`: the engine reads body
+ * metadata as tags over the header's, and the original's run must not claim the replay.
+ */
+export function replayBody(trace: TraceRecord, to: string): Record<string, unknown> {
+  const params: Record<string, unknown> = { ...trace.request_params };
+  const meta = params.metadata;
+  if (typeof meta === "object" && meta !== null && !Array.isArray(meta)) {
+    const { [RUN_TAG]: _r, [REPLAY_OF_TAG]: _o, ...rest } = meta as Record<string, unknown>;
+    params.metadata = rest;
+  }
+  return { ...params, model: to, messages: trace.request, stream: false };
+}
+
+/**
+ * The same failure would end every call (no token, a token refused, a model the engine does not
+ * know or the token may not use): stop at the first rather than spend the whole selection on it.
+ */
+function fatal(status: number, code: unknown): boolean {
+  return status === 401 || (status === 403 && code === "model_not_allowed") || (status === 404 && code === "model_not_found");
+}
+
+/** Sends every trace's request with at most `concurrency` in flight; outcomes in the traces' order. */
+export async function sendAll(traces: TraceRecord[], o: SendOptions): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(traces.length);
+  const stop = new AbortController();
+  let stopped: CliError | null = null;
+  let next = 0;
+  const worker = async () => {
+    while (!stopped && next < traces.length) {
+      const i = next++;
+      const outcome = await sendOne(traces[i]!, o, stop.signal).catch((e) => {
+        if (!(e instanceof CliError)) throw e;
+        stopped ??= e;
+        stop.abort();
+        return null;
+      });
+      if (!outcome) return;
+      outcomes[i] = outcome;
+      o.onOutcome?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency, traces.length) }, worker));
+  if (stopped) throw stopped;
+  return outcomes;
+}
+
+async function sendOne(trace: TraceRecord, o: SendOptions, stop: AbortSignal): Promise<Outcome> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-opentracy-tags": `${RUN_TAG}=${o.run},${REPLAY_OF_TAG}=${trace.id}`,
+  };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  let res: Response;
+  try {
+    res = await fetch(`${o.url}/v1/chat/completions`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(replayBody(trace, o.to)),
+      signal: AbortSignal.any([stop, AbortSignal.timeout(CALL_TIMEOUT_MS)]),
+    });
+  } catch (e: any) {
+    if (stop.aborted) return { ok: false, status: null, error: "stopped" };
+    return { ok: false, status: null, error: `no answer from the engine at ${o.url}: ${e?.message ?? e}` };
+  }
+  const text = await res.text().catch(() => "");
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const message = String(body?.error?.message ?? (text.slice(0, 200) || res.statusText));
+    if (fatal(res.status, body?.error?.code)) {
+      // Only the engine's own token errors are about OPENTRACY_TOKEN; a provider's 401 names its key.
+      const tokenError = res.status === 401 && (body?.error?.code === "invalid_api_key" || body?.error?.code === "token_expired");
+      const hint = !tokenError ? "" : o.token ? " (check OPENTRACY_TOKEN)" : "; set OPENTRACY_TOKEN to an engine token (opentracy tokens create)";
+      throw new CliError(`the engine refused the replay to ${o.to}: ${message}${hint}`);
+    }
+    return { ok: false, status: res.status, error: message };
+  }
+  if (!Array.isArray(body?.choices)) return { ok: false, status: res.status, error: "the engine's answer has no choices" };
+  return {
+    ok: true,
+    messages: body.choices.map((c: any) => c?.message ?? null),
+    input_tokens: typeof body.usage?.prompt_tokens === "number" ? body.usage.prompt_tokens : null,
+    output_tokens: typeof body.usage?.completion_tokens === "number" ? body.usage.completion_tokens : null,
+    cost_usd: typeof body._cost === "number" ? body._cost : null,
+    latency_ms: typeof body._latency_ms === "number" ? body._latency_ms : 0,
+  };
+}
+
+/**
+ * Asks the engine to write the traces it still holds (POST /api/traces/flush), so the run is
+ * whole in the store once the command ends: for the links it prints and for a resume right after.
+ * Best effort: an engine without the endpoint, or a token that may not call it, writes them
+ * within its flush interval anyway.
+ */
+export async function flushEngineTraces(url: string, token?: string): Promise<void> {
+  const headers: Record<string, string> = { "x-opentracy-csrf": "1" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  await fetch(`${url}/api/traces/flush`, { method: "POST", headers, signal: AbortSignal.timeout(10_000) })
+    .then((r) => r.body?.cancel())
+    .catch(() => {});
+}
