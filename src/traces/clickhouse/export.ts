@@ -76,7 +76,10 @@ function parquetExpression(c: ParquetColumn): string {
 export async function clickhouseParquet(client: ClickHouseClient, database: string, s: ClickHouseSelection, limit?: number): Promise<Readable> {
   const inner = selected(database, "*", s, limit);
   const query = `SELECT ${PARQUET_COLUMNS.map(parquetExpression).join(", ")} FROM (${inner}) FORMAT Parquet`;
-  // Strings as Parquet strings (UTF8), as the local writer makes them, not raw binary.
-  const { stream } = await client.exec({ query, clickhouse_settings: { output_format_parquet_string_as_string: 1 } });
+  // Strings as Parquet strings (UTF8) and Snappy, as the local writer makes them: every reader has Snappy, not all have zstd.
+  const { stream } = await client.exec({
+    query,
+    clickhouse_settings: { output_format_parquet_string_as_string: 1, output_format_parquet_compression_method: "snappy" },
+  });
   return stream;
 }

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { toFineTuneExample } from "../../../src/traces/export/fine-tune.ts";
 import { localRecords, scanLocal } from "../../../src/traces/export/local-source.ts";
 import { segmentName } from "../../../src/traces/local-files.ts";
 import { newStats } from "../../../src/traces/reader.ts";
@@ -82,4 +83,32 @@ describe("local store for export", () => {
     expect(stats.bytesRead).toBeLessThan(scan.totalBytes / 2);
     await gen.return(undefined);
   });
+
+  test("thousands of traces go through in constant memory: the heap never holds the store", async () => {
+    const text = "lorem ipsum ".repeat(850); // ~10 kB of prompt each
+    const files: Record<string, string> = {};
+    for (let day = 1; day <= 4; day++) {
+      files[segmentName(`2025-04-0${day}`, 0)] = toLines(Array.from({ length: 1000 }, () => makeTrace({ request: [{ role: "user", content: text }] })));
+    }
+    const dir = store(files);
+    const scan = await scanLocal(dir, {});
+    expect(scan.totalBytes).toBeGreaterThan(40_000_000);
+    Bun.gc(true);
+    const base = process.memoryUsage().heapUsed;
+    let peak = 0;
+    let seen = 0;
+    let bytesOut = 0;
+    for await (const r of localRecords(scan.files, {})) {
+      const res = toFineTuneExample(r);
+      if ("example" in res) bytesOut += JSON.stringify(res.example).length;
+      if (++seen % 500 === 0) {
+        Bun.gc(true);
+        peak = Math.max(peak, process.memoryUsage().heapUsed - base);
+      }
+    }
+    expect(seen).toBe(4000);
+    expect(bytesOut).toBeGreaterThan(40_000_000);
+    // Holding the records would take well over the store's 40 MB; reading forward holds a chunk or two.
+    expect(peak).toBeLessThan(8_000_000);
+  }, 60_000);
 });
