@@ -206,6 +206,11 @@ describe("traces export, ClickHouse", () => {
 
     const errors = await cli(["--format", "jsonl", "--status", "error", "--since", "1h"]);
     expect(jsonLines(errors.stdout).map((r) => r.id)).toEqual([records[3].id]);
+    // Stopping at the limit ends the result set early, and the command with it.
+    const one = await cli(["--limit", "1"]);
+    expect(one.code).toBe(0);
+    expect(jsonLines(one.stdout)).toEqual(jsonLines(ft.stdout).slice(0, 1));
+    expect(one.stderr).toBe("exported 1\n");
     const limited = await cli(["--format", "parquet", "--limit", "2", "-o", file]);
     expect(limited.stderr).toBe("exported 2\n");
     expect(await parquetReadObjects({ file: await Bun.file(file).arrayBuffer() })).toHaveLength(2);
