@@ -53,6 +53,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "opentracy traces tail -n 50 --no-follow",
     "opentracy traces tail --json --model smart --status error",
   ],
+  "traces export": [
+    "opentracy traces export -o train.jsonl --since 7d --status ok   # OpenAI chat fine-tuning examples",
+    "opentracy traces export --model smart --tag run=exec-1a2b3c4d | wc -l",
+    "opentracy traces export --format parquet -o traces.parquet --since 2025-03-01",
+  ],
   "traces prune": ["opentracy traces prune                    # traces.retention_days / content_retention_days, now"],
   route: ["opentracy route explain smart"],
   "route explain": ["opentracy route explain smart", "opentracy route explain gpt-4o", "opentracy route explain groq/llama-3.3-70b-versatile --json"],

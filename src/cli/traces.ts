@@ -12,6 +12,7 @@ import { TABLE } from "../traces/clickhouse/schema.ts";
 import { qualified } from "../traces/clickhouse/sql.ts";
 import { pruneLocal, retentionOf } from "../traces/retention.ts";
 import { plainHeader, plainRow } from "./tail/plain.ts";
+import { registerExport } from "./export.ts";
 
 const TailOptions = z.object({
   lines: z.string().regex(/^\d+$/).transform(Number),
@@ -87,6 +88,8 @@ export function registerTraces(program: Command): void {
       const { deleted, stripped } = pruneLocal(paths().traces, retention);
       process.stdout.write(`deleted ${deleted.length} day file(s), removed prompts and answers from ${stripped.length}\n`);
     });
+
+  registerExport(traces, clickhouseTarget);
 }
 
 /** Where the engine sends traces: OPENTRACY_CLICKHOUSE_URL, then config.json, else the local store. */

@@ -63,3 +63,47 @@ export function fsyncDir(dir: string): void {
     // Some filesystems refuse fsync on a directory; the file's own data is synced already.
   }
 }
+
+/** A file written in pieces that appears under its name only when complete. */
+export interface AtomicFile {
+  write(data: string | Uint8Array): void;
+  /** fsync, rename over the target, fsync the folder. */
+  commit(): void;
+  /** Removes the partial file; the target is left as it was. */
+  abort(): void;
+}
+
+/**
+ * writeFileAtomic for content too large to hold: the pieces go to the temp file as they come,
+ * and the target name only ever holds a finished file (or whatever it held before).
+ */
+export function openFileAtomic(path: string, mode: number): AtomicFile {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7()}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  return {
+    write(data) {
+      const bytes = typeof data === "string" ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    },
+    commit() {
+      fsyncSync(fd);
+      close();
+      renameSync(tmp, path);
+      fsyncDir(dirname(path));
+    },
+    abort() {
+      close();
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Already gone: nothing is left behind either way.
+      }
+    },
+  };
+}

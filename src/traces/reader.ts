@@ -53,11 +53,11 @@ export function matchesFilter(r: TraceRecord, f: TraceFilter): boolean {
 }
 
 /**
- * One stored line → record, or null when it is unusable. Returns the parsed object itself rather
+ * One stored line → record, or null when it is unusable. By default returns the parsed object itself rather
  * than zod's output so fields added by a newer writer survive into `--json` output unchanged
  * (the schema has no transforms, so validation is all zod needs to do here).
  */
-function parseLine(line: Buffer, stats: ReadStats): TraceRecord | null {
+export function parseLine(line: Buffer, stats: ReadStats, normalized = false): TraceRecord | null {
   const text = line.toString("utf8").trim();
   if (text === "") return null;
   let value: unknown;
@@ -67,11 +67,13 @@ function parseLine(line: Buffer, stats: ReadStats): TraceRecord | null {
     stats.skipped++;
     return null;
   }
-  if (!TraceRecord.safeParse(value).success) {
+  const parsed = TraceRecord.safeParse(value);
+  if (!parsed.success) {
     stats.skipped++;
     return null;
   }
-  return value as TraceRecord;
+  // `normalized`: zod's output instead, with the defaults of fields older lines lack (an export's fixed columns).
+  return normalized ? parsed.data : (value as TraceRecord);
 }
 
 async function readAt(fh: FileHandle, pos: number, len: number, stats: ReadStats): Promise<Buffer> {

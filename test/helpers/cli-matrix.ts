@@ -23,6 +23,7 @@ export const COMMANDS: string[][] = [
   ["provider", "rm", "student"],
   ["traces", "tail", "--no-follow"],
   ["traces", "prune"],
+  ["traces", "export"],
   ["route", "explain", "gpt-4o"],
   ["tokens", "create", "--name", "ci"],
   ["tokens", "list"],
