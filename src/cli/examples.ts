@@ -76,7 +76,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "tokens revoke": ["opentracy tokens revoke laptop", "opentracy tokens revoke 3f2a9c"],
   exec: [
     "opentracy exec -- python eval.py          # its OpenAI/Anthropic calls tagged run=exec-…, summed up at the end",
-    "opentracy exec --run-id nightly-eval --json -- npm test",
+    "opentracy exec --run nightly-eval --json -- npm test",
     "opentracy exec --summary-file run.json -q -- ./agent.sh",
   ],
   doctor: [

@@ -11,7 +11,7 @@ import { CliError, warn } from "./output.ts";
 
 interface ExecOptions {
   url?: string;
-  runId?: string;
+  run?: string;
   json?: boolean;
   summaryFile?: string;
   quiet?: boolean;
@@ -44,14 +44,14 @@ export function registerExec(program: Command): void {
     .description("run a command with the OpenAI and Anthropic SDKs pointed at the engine; its calls tagged run=<id>, summed up when it exits")
     .argument("[command...]", "the command and its arguments, after --")
     .option("--url <url>", "the engine to use (env OPENTRACY_URL); default: the configured one if it runs, else one started for the command")
-    .option("--run-id <id>", "name the run (letters, digits, '.', '_', '-'; default exec-<8 hex>)")
+    .option("--run <id>", "name the run (letters, digits, '.', '_', '-'; default exec-<8 hex>)")
     .option("--json", "print the summary as one JSON object on stderr")
     .option("--summary-file <file>", "also write the summary as JSON to this file")
     .option("-q, --quiet", "print nothing of our own on stderr")
     .action(async (command: string[], opts: ExecOptions) => {
       if (command.length === 0) throw new CliError("nothing to run: give the command after --, e.g. opentracy exec -- node app.js");
-      const runId = opts.runId ?? `exec-${randomBytes(4).toString("hex")}`;
-      if (!isRunId(runId)) throw new CliError(`invalid --run-id '${runId}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      const runId = opts.run ?? `exec-${randomBytes(4).toString("hex")}`;
+      if (!isRunId(runId)) throw new CliError(`invalid --run '${runId}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
       const env = process.env;
       const say = opts.quiet ? () => {} : (line: string) => process.stderr.write(`opentracy: ${line}\n`);
       const engine = await engineForRun(opts.url, env, say);

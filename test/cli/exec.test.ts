@@ -127,7 +127,7 @@ describe("opentracy exec starting its own engine", () => {
     const home = homeWithConfig();
     const seenOpenAI = openai.requests.length;
     const seenAnthropic = anthropic.requests.length;
-    const r = await runCli(["exec", "--json", "--run-id", "nightly.eval-7", "--", process.execPath, CHILD], {
+    const r = await runCli(["exec", "--json", "--run", "nightly.eval-7", "--", process.execPath, CHILD], {
       home,
       env: { ...upstreams(), OPENTRACY_PORT: closedPort() },
     });
@@ -195,7 +195,7 @@ describe("the child's process", () => {
 describe("opentracy exec refuses", () => {
   test.each([
     [[], /nothing to run: give the command after --/],
-    [["--run-id", "../etc", "--", "true"], /invalid --run-id '\.\.\/etc'/],
+    [["--run", "../etc", "--", "true"], /invalid --run '\.\.\/etc'/],
     [["--url", "http://127.0.0.1:1", "--", "true"], /no opentracy engine answers at http:\/\/127\.0\.0\.1:1\/health/],
     [["--", "no-such-command-here"], /cannot run 'no-such-command-here': command not found/],
   ])("%p with one line and exit code 1", async (args, message) => {

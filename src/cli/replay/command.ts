@@ -6,18 +6,18 @@ import { CliError } from "../output.ts";
 import { progressBar } from "./progress.ts";
 import { buildReport } from "./report.ts";
 import { renderReport } from "./render.ts";
-import { RUN_TAG, replayedIn, type Selection, selectTraces } from "./select.ts";
+import { replayedIn, type Selection, selectTraces } from "./select.ts";
+import { RUN_TAG } from "../../server/run-prefix.ts";
 import { flushEngineTraces, sendAll } from "./send.ts";
 import { openTraceStore } from "./store.ts";
+import { parseInstant } from "../../traces/export/select.ts";
+import { isRunId } from "../../server/run-prefix.ts";
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `7d`, `24h`, `30m`, `2w` back from now, or a date or ISO time. */
+/** `7d`, `24h`, `30m`, `2w` back from now, or a date or ISO time (as `traces export` reads them). */
 function instant(flag: string) {
   return z.string().transform((v, ctx) => {
-    const rel = /^(\d+)([mhdw])$/.exec(v);
-    const ms = rel ? Date.now() - Number(rel[1]) * UNIT_MS[rel[2]!]! : Date.parse(v);
-    if (Number.isNaN(ms)) {
+    const ms = parseInstant(v, Date.now());
+    if (ms === null) {
       ctx.addIssue({ code: "custom", message: `${flag} wants 7d, 24h, 30m or a date (2026-12-01, an ISO time), not '${v}'` });
       return z.NEVER;
     }
@@ -50,11 +50,8 @@ const ReplayOptions = z.object({
   seed: z.string().min(1).optional(),
   limit: count("--limit", 1).optional(),
   concurrency: count("--concurrency", 1).refine((n) => n <= 64, "--concurrency must be at most 64"),
-  // The run id travels in X-OpenTracy-Tags, where `,` and `=` are separators.
-  run: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "--run wants letters, digits, '.', '_', ':' or '-' (up to 64)")
-    .optional(),
+  // The same ids as `exec` and the /run/<id>/ prefix (safe in X-OpenTracy-Tags, where `,` and `=` are separators).
+  run: z.string().refine(isRunId, "--run wants 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit").optional(),
   url: z.url({ protocol: /^https?$/, error: "--url wants the engine's http(s) address" }).optional(),
   json: z.boolean().default(false),
 });

@@ -3,7 +3,7 @@ import type { TraceRecord } from "../../traces/record.ts";
 import { shuffled } from "./sample.ts";
 
 /** The tags a replay puts on its calls (the shared convention for runs). */
-export const RUN_TAG = "run";
+import { RUN_TAG } from "../../server/run-prefix.ts";
 export const REPLAY_OF_TAG = "replay_of";
 
 /** The filters of `replay` that the store answers. */

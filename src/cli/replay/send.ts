@@ -1,6 +1,7 @@
 import type { TraceRecord } from "../../traces/record.ts";
 import { CliError } from "../output.ts";
-import { REPLAY_OF_TAG, RUN_TAG } from "./select.ts";
+import { REPLAY_OF_TAG } from "./select.ts";
+import { RUN_TAG } from "../../server/run-prefix.ts";
 
 /** What one replayed call came back with. */
 export type Outcome =
