@@ -223,7 +223,7 @@ describe("opentracy replay", () => {
     for (const [args, message] of [
       [["--to", "x", "--since", "yesterday"], "--since wants 7d, 24h, 30m or a date"],
       [["--to", "x", "--sample", "0"], "--sample must be at least 1"],
-      [["--to", "x", "--run", "a,b"], "--run wants letters"],
+      [["--to", "x", "--run", "a,b"], "--run wants 1-64 letters"],
       [["--to", "x", "--tag", "nope"], "--tag wants key=value"],
       [["--to", "x", "--url", "ftp://x"], "--url wants the engine's http(s) address"],
       [["--to", "x", "--tag", "kind=none"], "no successful traces match"],
