@@ -27,7 +27,7 @@ export interface EngineOptions {
 export function cleanEnv(extra: Record<string, string | undefined>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_|^BUN_CONFIG_/.test(k)) continue;
+    if (v === undefined || /_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_|^BUN_CONFIG_|^BUN_JSC_/.test(k)) continue;
     env[k] = v;
   }
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;

@@ -7,6 +7,7 @@
 // --env sets variables for the engine (OPENTRACY_CLICKHOUSE_URL=… profiles ClickHouse tracing).
 // The raw .cpuprofile (open it in Chrome DevTools or speedscope) stays in the printed directory.
 
+import { serveRuntimeEnv } from "../../src/cli/serve-runtime.ts";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,9 +53,9 @@ try {
     upstream: mock.url,
     chunks: Number(values.chunks),
     core: pin ? 1 : null,
-    // The limit set here means serve does not re-exec itself (fetch-limit.ts): an execve under the
-    // profiler's sampling signals killed the engine now and then (exit 158) before it listened.
-    env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "4096", ...envPairs(values.env) },
+    // Set here, serve's runtime settings mean it does not re-exec itself (serve-runtime.ts): an execve
+    // under the profiler's sampling signals killed the engine now and then (exit 158) before it listened.
+    env: { ...serveRuntimeEnv({}), ...envPairs(values.env) },
     bunFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${values["interval-us"]}`],
   });
   const req = { url: `${engine.url}/v1/chat/completions`, headers: JSON_CT, body: openaiBody(`${dialect}/${MODELS[dialect]}`, mode) };

@@ -96,7 +96,7 @@ export async function slowStreams(opts: Options, upstream: string, cores: { sut:
       await proxy.stop();
     }
   }
-  // opentracy raises the cap itself at start-up (src/cli/fetch-limit.ts): one run, as shipped.
+  // opentracy raises the cap itself at start-up (src/cli/serve-runtime.ts): one run, as shipped.
   const engine = await startEngine({ name: "opentracy (slow streams)", upstream, chunks: opts.slowChunks, delayMs: opts.slowDelayMs, core: cores.sut });
   try {
     out.push(

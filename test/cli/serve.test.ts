@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UPSTREAM_FETCH_LIMIT } from "../../src/cli/fetch-limit.ts";
+import { HEAP_RAM_HINT, UPSTREAM_FETCH_LIMIT } from "../../src/cli/serve-runtime.ts";
 import { startFakeOpenAI } from "../fakes/openai-upstream.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
@@ -85,19 +85,21 @@ describe("opentracy serve", () => {
     }
   });
 
-  test("serve raises Bun's upstream fetch limit in place: same process, the limit in its environment; a user's own value is kept", async () => {
+  test("serve sets Bun's upstream fetch limit and heap hint in place: same process, both in its environment; a user's own value is kept", async () => {
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     const engine = await startEngine();
     try {
       // The PID the test spawned is the one that printed "listening" and answers: execve, not a child.
       expect(environ(engine.proc.pid)).toContain(`BUN_CONFIG_MAX_HTTP_REQUESTS=${UPSTREAM_FETCH_LIMIT}`);
+      expect(environ(engine.proc.pid)).toContain(`BUN_JSC_forceRAMSize=${HEAP_RAM_HINT}`);
       expect((await fetch(`${engine.url}/health`)).status).toBe(200);
     } finally {
       expect(await engine.stop()).toBe(0);
     }
-    const own = await startEngine({ env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "300" } });
+    const own = await startEngine({ env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "300", BUN_JSC_forceRAMSize: "536870912" } });
     try {
       expect(environ(own.proc.pid)).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=300");
+      expect(environ(own.proc.pid)).toContain("BUN_JSC_forceRAMSize=536870912");
     } finally {
       await own.stop();
     }

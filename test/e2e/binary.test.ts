@@ -50,8 +50,10 @@ describe("compiled binary", () => {
       .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "from the binary" }] })
       .withResponse();
     expect(data.choices[0].message.content).toContain("from the binary");
-    // The binary replaced itself with Bun's fetch limit raised (its arguments survived, or it would not serve).
-    expect(readFileSync(`/proc/${engine.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
+    // The binary replaced itself with its runtime settings (its arguments survived, or it would not serve).
+    const environ = readFileSync(`/proc/${engine.proc.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
+    expect(environ).toContain(`BUN_JSC_forceRAMSize=${256 * 1024 * 1024}`);
     expect(await engine.stop()).toBe(0);
 
     const tail = await run([bin, "traces", "tail", "--json", "-n", "5"], engine.home);

@@ -15,7 +15,7 @@ export function childEnv(home: string, extra: Record<string, string | undefined>
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_|^BUN_CONFIG_/.test(k)) continue;
+    if (/_API_KEY$|_BASE_URL$|^OPENTRACY_|^AWS_|^AZURE_|^BUN_CONFIG_|^BUN_JSC_/.test(k)) continue;
     env[k] = v;
   }
   env.OPENTRACY_HOME = home;
