@@ -110,7 +110,17 @@ function fileSink(path: string): Sink {
   } catch (e: any) {
     throw new CliError(`cannot write ${path}: ${e?.code === "ENOENT" ? "no such folder" : (e?.message ?? e)}`);
   }
-  return { write: async (chunk) => file.write(chunk), commit: () => file.commit(), abort: () => file.abort() };
+  return {
+    write: async (chunk) => {
+      try {
+        await file.write(chunk);
+      } catch (e: any) {
+        throw new CliError(`cannot write ${path}: ${e?.message ?? e}`);
+      }
+    },
+    commit: () => file.commit(),
+    abort: () => file.abort(),
+  };
 }
 
 function stdoutSink(): Sink {
@@ -121,7 +131,7 @@ function stdoutSink(): Sink {
         process.stdout.write(chunk, (e) => {
           // A reader that goes away (`| head`) is a normal way to stop, not an error.
           if ((e as NodeJS.ErrnoException | null | undefined)?.code === "EPIPE") process.exit(0);
-          if (e) reject(e);
+          if (e) reject(new CliError(`cannot write to stdout: ${e.message}`));
           else resolve();
         });
       }),
@@ -190,7 +200,7 @@ async function clickhouseSource(target: ClickHouseTarget, asked: ExportSelection
   // Skipped traces do not count toward an example limit, so only full records are capped in SQL.
   const sqlLimit = opts.format === "openai" ? undefined : opts.limit;
   async function* counted() {
-    for await (const r of clickhouseRecords(client, target.database, selection, sqlLimit)) {
+    for await (const r of fromClickHouse(clickhouseRecords(client, target.database, selection, sqlLimit), target)) {
       rows++;
       yield r;
     }
@@ -200,7 +210,13 @@ async function clickhouseSource(target: ClickHouseTarget, asked: ExportSelection
     position: () => ({ done: rows, total: sqlLimit === undefined ? total : Math.min(total, sqlLimit) }),
     parquet: {
       rows: opts.limit === undefined ? total : Math.min(total, opts.limit),
-      bytes: () => clickhouseParquet(client, target.database, selection, opts.limit),
+      bytes: async () => {
+        try {
+          return fromClickHouse(await clickhouseParquet(client, target.database, selection, opts.limit), target);
+        } catch (e) {
+          throw clickhouseError(e, target);
+        }
+      },
     },
     unreadable: () => 0,
     close: () => client.close().catch(() => {}),
@@ -211,12 +227,41 @@ function clickhouseError(e: any, target: ClickHouseTarget): CliError {
   return new CliError(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`);
 }
 
+/**
+ * A ClickHouse stream whose failures say where they came from. Only the source's: a full disk
+ * under -o or a closed stdout is the export's own error, not the server's.
+ */
+async function* fromClickHouse<T>(items: AsyncIterable<T>, target: ClickHouseTarget): AsyncGenerator<T> {
+  const it = items[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<T>;
+      try {
+        next = await it.next();
+      } catch (e) {
+        throw clickhouseError(e, target);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
 async function exportTraces({ opts, selection }: Parsed, target: ClickHouseTarget | null): Promise<void> {
   if (opts.format === "parquet" && opts.output === undefined && process.stdout.isTTY) {
     throw new CliError("Parquet is binary: write it to a file with -o FILE, or pipe it");
   }
-  const source = target ? await clickhouseSource(target, selection, opts) : await localSource(selection);
+  // The output first: a folder that does not exist fails before a ClickHouse client is opened.
   const sink = opts.output === undefined ? stdoutSink() : fileSink(opts.output);
+  let source: Source;
+  try {
+    source = target ? await clickhouseSource(target, selection, opts) : await localSource(selection);
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
   const progress = progressBar(source.position().total, opts.format === "openai" ? "examples" : "traces");
   const interrupted = () => {
     progress.end();
@@ -230,7 +275,7 @@ async function exportTraces({ opts, selection }: Parsed, target: ClickHouseTarge
     sink.commit();
   } catch (e) {
     sink.abort();
-    throw target && !(e instanceof CliError) ? clickhouseError(e, target) : e;
+    throw e;
   } finally {
     process.off("SIGINT", interrupted);
     progress.end();

@@ -7,7 +7,7 @@ import { segmentName } from "../../src/traces/local-files.ts";
 import type { TraceRecord } from "../../src/traces/record.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-upstream.ts";
 import { count, eventually, startServer, uniqueDatabase, type RunningServer } from "../helpers/clickhouse.ts";
-import { runCli, tempHome } from "../helpers/cli.ts";
+import { BIN, childEnv, ROOT, runCli, tempHome } from "../helpers/cli.ts";
 import { startEngine } from "../helpers/engine.ts";
 import { readTraces } from "../helpers/traces.ts";
 import { SECRET, TOOLS, trafficMix } from "../helpers/traffic.ts";
@@ -223,5 +223,23 @@ describe("traces export, ClickHouse", () => {
     expect(out.stderr).toStartWith("error: ClickHouse at ");
     expect(out.stderr).not.toContain("pw@");
     expect(existsSync(file)).toBe(false);
+    // The output is opened first: a missing folder is named, and no ClickHouse client is opened for nothing.
+    const nowhere = await runCli(["traces", "export", "-o", "/nonexistent/dir/x.jsonl"], { home, env: { OPENTRACY_CLICKHOUSE_URL: "http://127.0.0.1:9/x" } });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toBe("error: cannot write /nonexistent/dir/x.jsonl: no such folder\n");
+  });
+
+  test("a full disk under the export is the export's error, not ClickHouse's", async () => {
+    const proc = Bun.spawn([process.execPath, BIN, "traces", "export", "--format", "jsonl"], {
+      cwd: ROOT,
+      env: childEnv(home, { OPENTRACY_CLICKHOUSE_URL: url }),
+      stdout: Bun.file("/dev/full"),
+      stderr: "pipe",
+    });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(1);
+    expect(stderr).toStartWith("error: cannot write to stdout: ");
+    expect(stderr).toContain("ENOSPC");
+    expect(stderr).not.toContain("ClickHouse");
   });
 });
