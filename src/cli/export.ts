@@ -13,11 +13,7 @@ import { newStats } from "../traces/reader.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
 import { progressBar, type Progress } from "./progress.ts";
-
-const Tag = z
-  .string()
-  .regex(/^[^=]+=.*$/, "use key=value")
-  .transform((t) => ({ key: t.slice(0, t.indexOf("=")), value: t.slice(t.indexOf("=") + 1) }));
+import { collectTags, TagOption } from "./tag-option.ts";
 
 const ExportOptions = z.object({
   format: z.enum(["openai", "jsonl", "parquet"]),
@@ -30,7 +26,7 @@ const ExportOptions = z.object({
   status: z.enum(["ok", "error"]).optional(),
   user: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
-  tag: z.array(Tag).default([]),
+  tag: z.array(TagOption).default([]),
   api: z.enum(["chat", "messages", "responses", "embeddings"]).optional(),
   limit: z.string().regex(/^\d+$/).transform(Number).optional(),
 });
@@ -41,6 +37,7 @@ const HINTS: Record<string, string> = {
   status: "use ok or error",
   api: "use chat, messages, responses or embeddings",
   limit: "use a whole number ≥ 0",
+  tag: "use key=value",
 };
 const INSTANT_HINT = "use a duration back from now (30m, 12h, 7d, 2w) or a date (2025-03-01, 2025-03-01T12:00:00Z)";
 
@@ -87,7 +84,7 @@ export function registerExport(traces: Command, clickhouseTarget: () => ClickHou
     .option("--status <status>", "only traces with this status: ok or error")
     .option("--user <user>", "only traces of this end user")
     .option("--session <id>", "only traces of this session")
-    .option("--tag <key=value>", "only traces carrying this tag; repeat for several", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--tag <key=value>", "only traces carrying this tag; repeat for several", collectTags, [] as string[])
     .option("--api <api>", "only traces of this API: chat, messages, responses or embeddings")
     .option("--limit <count>", "at most <count> lines (examples or records)")
     .action(async (raw: Record<string, unknown>) => {
