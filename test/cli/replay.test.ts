@@ -46,9 +46,9 @@ beforeAll(async () => {
   env = { OPENTRACY_PORT: new URL(engine.url).port };
 
   const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "x", maxRetries: 0 });
-  const ask = (kind: string, content: string, body: Record<string, unknown> = {}) =>
+  const ask = (kind: string, content: string, body: Record<string, unknown> = {}, tags = "") =>
     client.chat.completions.create({ model: "smart", messages: [{ role: "user", content }], ...body } as any, {
-      headers: { "X-OpenTracy-Tags": `kind=${kind}` },
+      headers: { "X-OpenTracy-Tags": `kind=${kind}${tags}` },
     });
   // The student echoes the last user message (the fake's default), so the teacher's scripted
   // answers decide which pairs agree: 2 of 4 texts exactly, the JSON one by value.
@@ -66,7 +66,7 @@ beforeAll(async () => {
   teacher.script({ toolCalls: [{ name: "get_weather", arguments: { city: "Rome", unit: "c" } }] });
   await ask("tools", "weather in Rome?", { tools: [WEATHER_TOOL] });
   // Echoed by both sides.
-  await ask("echo", "one");
+  await ask("echo", "one", {}, ",lang=en");
   await ask("echo", "two");
   // Kept with its inputs but no chat request: never replayed.
   await client.embeddings.create({ model: "teacher/text-embedding-3-small", input: "hi" }, { headers: { "X-OpenTracy-Tags": "kind=emb" } });
@@ -176,6 +176,32 @@ describe("opentracy replay", () => {
     expect(student.requests.length - before).toBe(2);
   });
 
+  test("--tag repeats, and every tag must match", async () => {
+    const r = await replay(["--to", "student/small", "--tag", "kind=echo", "--tag", "lang=en", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const one = originals("echo").find((t) => t.tags.lang === "en")!;
+    expect(report.pairs.map((p: any) => p.trace_id)).toEqual([one.id]);
+    expect(report.selection).toMatchObject({ considered: 1, replayed: 1 });
+    const none = await replay(["--to", "student/small", "--tag", "lang=en", "--tag", "kind=text"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe("error: no successful traces match: widen --since or the filters\n");
+  });
+
+  test("a named run sent to another engine than the configured one warns that its resume reads this store", async () => {
+    const elsewhere = await replay(["--to", "student/small", "--tag", "kind=echo", "--run", "far", "--url", engine.url], { OPENTRACY_PORT: "9" });
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stderr).toContain(
+      `warning: run far resumes from the traces in ${join(home, "traces")}, but ${engine.url} is not the configured engine (http://127.0.0.1:9): if it writes its traces elsewhere, what the run already replayed is sent again`,
+    );
+    // The configured engine named by its address, or a run without a name: nothing to warn about.
+    const same = await replay(["--to", "student/small", "--tag", "kind=echo", "--run", "near", "--url", engine.url.replace("127.0.0.1", "localhost")]);
+    expect(same.code).toBe(0);
+    expect(same.stderr).not.toContain("warning");
+    const unnamed = await replay(["--to", "student/small", "--tag", "kind=echo", "--url", engine.url], { OPENTRACY_PORT: "9" });
+    expect(unnamed.stderr).not.toContain("warning");
+  });
+
   test("a sample is reproducible with its seed, and replays are never selected as originals", async () => {
     const pick = async () => {
       const r = await replay(["--to", "student/small", "--since", "1h", "--sample", "3", "--seed", "s1", "--json"]);
@@ -203,6 +229,11 @@ describe("opentracy replay", () => {
     expect(report.agreement.answers).toEqual({ agree: 1, of: 1 });
     expect(report.pairs.filter((p: any) => !p.ok)).toHaveLength(1);
     expect(report.pairs.find((p: any) => !p.ok).error).toContain("The server had an error");
+    // The original side is measured on the pair the replay answered, as the replay side is.
+    const answered = originals("echo").find((t) => t.id === report.pairs.find((p: any) => p.ok).trace_id)!;
+    expect(report.original).toMatchObject({ calls: 2, errors: 0, input_tokens: answered.input_tokens, output_tokens: answered.output_tokens });
+    expect(report.original.cost_usd).toBeCloseTo(answered.cost_usd!, 12);
+    expect(report.savings.pairs).toBe(1);
   });
 
   test("a model the engine does not know stops the run at the first call, in one line", async () => {

@@ -2,14 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { z } from "zod";
 import { configuredEngineUrl, probeEngine } from "../engine-client.ts";
-import { CliError } from "../output.ts";
-import { progressBar } from "./progress.ts";
-import { buildReport } from "./report.ts";
+import { CliError, warn } from "../output.ts";
+import { progressBar } from "../progress.ts";
+import { collectTags, TagOption } from "../tag-option.ts";
+import { buildReport, type Compared, compare } from "./report.ts";
 import { renderReport } from "./render.ts";
-import { replayedIn, type Selection, selectTraces } from "./select.ts";
+import { candidateIds, replayedIn, Selection, type SelectionCounts } from "./select.ts";
 import { RUN_TAG } from "../../server/run-prefix.ts";
 import { flushEngineTraces, sendAll } from "./send.ts";
-import { openTraceStore } from "./store.ts";
+import { openTraceStore, type TraceStore } from "./store.ts";
 import { parseInstant } from "../../traces/export/select.ts";
 import { isRunId } from "../../server/run-prefix.ts";
 
@@ -41,11 +42,7 @@ const ReplayOptions = z.object({
   provider: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
-  tag: z
-    .string()
-    .regex(/^[^=]+=.*$/, "--tag wants key=value")
-    .transform((t) => ({ key: t.slice(0, t.indexOf("=")), value: t.slice(t.indexOf("=") + 1) }))
-    .optional(),
+  tag: z.array(TagOption).default([]),
   sample: count("--sample", 1).optional(),
   seed: z.string().min(1).optional(),
   limit: count("--limit", 1).optional(),
@@ -77,7 +74,7 @@ export function registerReplay(program: Command): void {
     .option("--provider <provider>", "only traces answered by this provider")
     .option("--user <user>", "only traces of this end user")
     .option("--session <id>", "only traces of this session")
-    .option("--tag <key=value>", "only traces carrying this tag")
+    .option("--tag <key=value>", "only traces carrying this tag; repeat for several", collectTags, [] as string[])
     .option("--limit <n>", "consider only the newest <n> matching traces")
     .option("--sample <n>", "replay <n> traces drawn at random from those matching")
     .option("--seed <seed>", "the sample's seed (default: the run id, so a named run draws the same sample again)")
@@ -90,89 +87,138 @@ export function registerReplay(program: Command): void {
     });
 }
 
-async function select(o: ReplayOptions, run: string, seed: string): Promise<Selection> {
-  const store = await openTraceStore();
+/** What the store says: the ids to consider, in order, and what the run already replayed. */
+async function select(store: TraceStore, o: ReplayOptions, run: string, seed: string): Promise<{ ids: string[]; done: Set<string> }> {
   try {
     const done = o.run ? await replayedIn(store.queries, run) : new Set<string>();
-    const filters = { sinceMs: o.since, untilMs: o.until, model: o.model, alias: o.alias, provider: o.provider, user: o.user, session: o.session, tag: o.tag };
-    return await selectTraces(store.queries, { filters, limit: o.limit, sample: o.sample, seed, done });
+    const filters = { sinceMs: o.since, untilMs: o.until, model: o.model, alias: o.alias, provider: o.provider, user: o.user, session: o.session, tags: o.tag };
+    const ids = await candidateIds(store.queries, filters, { limit: o.limit, sample: o.sample !== undefined, seed });
+    return { ids, done };
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(store.describe(e));
-  } finally {
-    await store.close();
   }
 }
 
-/** Why nothing can be sent, said once; null when the selection was simply already replayed. */
-function refusal(s: Selection, run: string): string | null {
-  if (s.considered === 0) return "no successful traces match: widen --since or the filters";
-  if (s.withoutContent + s.notChat === 0) return null;
+/** Why nothing could be sent, said once. */
+function refusal(s: SelectionCounts, run: string): string {
   const why: string[] = [];
   if (s.withoutContent)
     why.push(`${s.withoutContent} stored without prompt and answer (traced with OPENTRACY_TRACE_CONTENT=false, or past traces.content_retention_days)`);
   if (s.notChat)
     why.push(`${s.notChat} without the request's parameters (embeddings, a request kept in its own API's shape, or traced before traces kept request_params)`);
+  if (why.length === 0) why.push("removed from the store since they were selected");
   const done = s.alreadyReplayed ? `; ${s.alreadyReplayed} already replayed in run ${run}` : "";
   return `${s.considered} trace(s) matched but none can be replayed: ${why.join("; ")}${done}`;
+}
+
+/** The same engine, however the loopback address is spelled. */
+function sameEngine(a: string, b: string): boolean {
+  const origin = (u: string) => {
+    const url = new URL(u);
+    if (["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) url.hostname = "127.0.0.1";
+    return url.origin;
+  };
+  return origin(a) === origin(b);
 }
 
 async function replay(o: ReplayOptions): Promise<number> {
   const run = o.run ?? `replay-${randomBytes(4).toString("hex")}`;
   const seed = o.seed ?? run;
-  const selection = await select(o, run, seed);
-  const traces = selection.traces;
-  if (traces.length === 0) {
-    const why = refusal(selection, run);
-    if (why) throw new CliError(why);
-    process.stderr.write(`nothing to do: the ${selection.alreadyReplayed} selected trace(s) were already replayed in run ${run}\n`);
+  // Open until the run ends: each record is read from it when a sender is ready for it.
+  const store = await openTraceStore();
+  try {
+    return await replayFrom(store, o, run, seed);
+  } finally {
+    await store.close();
+  }
+}
+
+async function replayFrom(store: TraceStore, o: ReplayOptions, run: string, seed: string): Promise<number> {
+  const { ids, done } = await select(store, o, run, seed);
+  if (ids.length === 0) throw new CliError("no successful traces match: widen --since or the filters");
+  const load = (id: string) =>
+    store.queries.get(id).catch((e) => {
+      throw new CliError(store.describe(e));
+    });
+  const selection = new Selection(ids, done, o.sample ?? Number.POSITIVE_INFINITY, load);
+  const plan = selection.plan();
+  if (plan.send === 0) {
+    process.stderr.write(`nothing to do: the ${plan.alreadyReplayed} selected trace(s) were already replayed in run ${run}\n`);
     return 0;
   }
 
   const url = (o.url ?? process.env.OPENTRACY_URL ?? configuredEngineUrl()).replace(/\/+$/, "");
+  if (o.run && (o.url ?? process.env.OPENTRACY_URL) && !sameEngine(url, configuredEngineUrl())) {
+    // What a run already replayed is read from the store this CLI is configured with; another engine may write elsewhere.
+    warn(
+      `run ${run} resumes from the traces in ${store.display}, but ${url} is not the configured engine (${configuredEngineUrl()}): if it writes its traces elsewhere, what the run already replayed is sent again`,
+    );
+  }
   if (!(await probeEngine(url, 3000))) throw new CliError(`no engine answers at ${url}: start one with 'opentracy serve', or give --url (OPENTRACY_URL)`);
   const token = process.env.OPENTRACY_TOKEN || undefined;
 
-  const skipped = [
-    selection.alreadyReplayed && `${selection.alreadyReplayed} already replayed in this run`,
-    selection.withoutContent && `${selection.withoutContent} without content`,
-    selection.notChat && `${selection.notChat} without request parameters`,
-  ].filter(Boolean);
-  const resume = o.run ? "" : `; if interrupted, the same command with --run ${run} resumes it`;
-  process.stderr.write(
-    `replaying ${traces.length} trace(s) to ${o.to} as run ${run}, ${o.concurrency} at a time${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}${resume}\n`,
-  );
-  const progress = progressBar(traces.length);
-  let outcomes: Awaited<ReturnType<typeof sendAll>>;
+  // Said when the first record that can replay is about to go: when none can, the refusal is the only line.
+  let announced = false;
+  const announce = () => {
+    announced = true;
+    const c = selection.counts;
+    const skipped = [
+      plan.alreadyReplayed && `${plan.alreadyReplayed} already replayed in this run`,
+      c.withoutContent && `${c.withoutContent} without content`,
+      c.notChat && `${c.notChat} without request parameters`,
+    ].filter(Boolean);
+    const resume = o.run ? "" : `; if interrupted, the same command with --run ${run} resumes it`;
+    process.stderr.write(
+      `replaying ${plan.send} trace(s) to ${o.to} as run ${run}, ${o.concurrency} at a time${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}${resume}\n`,
+    );
+  };
+  const progress = progressBar(plan.send, "answered");
+  const compared: { index: number; result: Compared }[] = [];
+  let answered = 0;
   try {
-    outcomes = await sendAll(traces, {
-      url,
-      token,
-      to: o.to,
-      run,
-      concurrency: o.concurrency,
-      onOutcome: (r) => progress.tick(r.ok),
+    const next = async () => {
+      const queued = await selection.next();
+      if (queued && !announced) announce();
+      return queued;
+    };
+    await sendAll(next, { url, token, to: o.to, run, concurrency: o.concurrency }, (queued, outcome) => {
+      compared.push({ index: queued.index, result: compare(queued.record, outcome) });
+      if (outcome.ok) answered++;
+      progress.update(compared.length, answered);
     });
   } finally {
-    progress.done();
+    progress.end();
   }
+  const counts = selection.counts;
+  if (compared.length === 0) throw new CliError(refusal(counts, run));
   await flushEngineTraces(url, token);
-  const report = buildReport(traces, outcomes, o.to);
+  compared.sort((a, b) => a.index - b.index);
+  const report = buildReport(
+    compared.map((c) => c.result),
+    o.to,
+  );
   const tag = encodeURIComponent(`${RUN_TAG}=${run}`);
   const links = { traces: `${url}/traces?tag=${tag}`, activity: `${url}/activity?window=24h&by=tag&tag_key=${RUN_TAG}` };
   if (o.json) {
     const { pairs, ...summary } = report;
     const selected = {
-      considered: selection.considered,
-      replayed: traces.length,
-      already_replayed: selection.alreadyReplayed,
-      without_content: selection.withoutContent,
-      not_chat: selection.notChat,
+      considered: counts.considered,
+      replayed: compared.length,
+      already_replayed: counts.alreadyReplayed,
+      without_content: counts.withoutContent,
+      not_chat: counts.notChat,
     };
     process.stdout.write(`${JSON.stringify({ run, to: o.to, seed, selection: selected, ...summary, links, pairs })}\n`);
   } else {
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    process.stdout.write(`run ${run}: ${traces.length} trace(s) replayed to ${o.to}\n\n${renderReport(report, color)}`);
+    const skipped = [
+      counts.withoutContent && `${counts.withoutContent} without content`,
+      counts.notChat && `${counts.notChat} without request parameters`,
+    ].filter(Boolean);
+    process.stdout.write(
+      `run ${run}: ${compared.length} trace(s) replayed to ${o.to}${skipped.length ? ` (skipped ${skipped.join(", ")})` : ""}\n\n${renderReport(report, color)}`,
+    );
     const failures = report.pairs.filter((p) => !p.ok);
     if (failures.length) {
       const first = failures[0]!;

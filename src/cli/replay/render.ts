@@ -16,14 +16,17 @@ function rateLabel(r: Rate): string {
 export function savingsLine(report: ReplayReport): string {
   const s = report.savings;
   if (!s) {
-    const unknown = report.original.cost_per_1k_usd === null ? report.original.model : report.replay.model;
-    return `cost comparison unknown: ${unknown} has no known price`;
+    if (report.original.cost_per_1k_usd === null) return `cost comparison unknown: ${report.original.model} has no known price`;
+    if (report.replay.cost_per_1k_usd === null) return `cost comparison unknown: ${report.replay.model} has no known price`;
+    return "cost comparison unknown: no call was priced on both sides";
   }
   const pct = s.percent === null ? "" : ` (${Math.abs(s.percent).toFixed(0)}%)`;
-  if (Math.abs(s.per_1k_usd) < 1e-12) return "switching would cost the same per 1,000 calls";
+  const answered = report.replay.calls - report.replay.errors;
+  const over = s.pairs < answered ? `, over the ${s.pairs} call(s) priced on both sides` : "";
+  if (Math.abs(s.per_1k_usd) < 1e-12) return `switching would cost the same per 1,000 calls${over}`;
   return s.per_1k_usd > 0
-    ? `switching would save ${costLabel(s.per_1k_usd)} per 1,000 calls${pct}`
-    : `switching would cost ${costLabel(-s.per_1k_usd)} more per 1,000 calls${pct}`;
+    ? `switching would save ${costLabel(s.per_1k_usd)} per 1,000 calls${pct}${over}`
+    : `switching would cost ${costLabel(-s.per_1k_usd)} more per 1,000 calls${pct}${over}`;
 }
 
 /** The side-by-side table and the agreement rates, for a terminal or a plain pipe. */
@@ -51,6 +54,8 @@ export function renderReport(report: ReplayReport, color: boolean): string {
   });
   const a = report.agreement;
   const answered = report.replay.calls - report.replay.errors;
+  // Both sides are measured on the same calls: say so when that is not all of them.
+  if (report.replay.errors) lines.push(`tokens, cost and latency: over the ${answered} call(s) the replay answered`);
   lines.push("", c.bold(`agreement over ${answered} answered`));
   const rates: [string, Rate][] = [
     ["answers", a.answers],

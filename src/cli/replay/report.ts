@@ -2,7 +2,11 @@ import type { TraceRecord } from "../../traces/record.ts";
 import { type Agreement, compareAnswers } from "./compare.ts";
 import type { Outcome } from "./send.ts";
 
-/** One side of the comparison: the recorded calls, or their replays. */
+/**
+ * One side of the comparison: the recorded calls, or their replays. Tokens, cost and latency are
+ * over the pairs the replay answered, on both sides, so a failure that clusters on some kind of
+ * call never leaves it in one side's numbers and out of the other's.
+ */
 export interface Side {
   model: string;
   calls: number;
@@ -36,8 +40,11 @@ export interface ReplayReport {
   replay: Side;
   /** Over the calls the replay answered. */
   agreement: { answers: Rate; text: Rate; json: Rate; tool_calls: Rate };
-  /** Original minus replay per 1,000 calls: positive saves; null when either side has no price. */
-  savings: { per_1k_usd: number; percent: number | null } | null;
+  /**
+   * Original minus replay per 1,000 calls, over the pairs priced on both sides (`pairs` of them):
+   * positive saves; null when no pair is.
+   */
+  savings: { per_1k_usd: number; percent: number | null; pairs: number } | null;
   pairs: Pair[];
 }
 
@@ -47,21 +54,43 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-interface Answered {
+/** What one call measured. */
+interface Measured {
   input_tokens: number | null;
   output_tokens: number | null;
   cost_usd: number | null;
   latency_ms: number;
 }
 
-function side(model: string, calls: number, answered: Answered[]): Side {
+/** A trace and its replay, reduced to what the report needs: neither side's messages are kept. */
+export interface Compared {
+  pair: Pair;
+  /** The model that answered the original. */
+  model: string;
+  original: Measured;
+  /** null when the replay failed. */
+  replay: Measured | null;
+}
+
+const measured = (m: Measured): Measured => ({ input_tokens: m.input_tokens, output_tokens: m.output_tokens, cost_usd: m.cost_usd, latency_ms: m.latency_ms });
+
+/** Compares the replay's answer with the recorded one, as soon as the replay ends. */
+export function compare(trace: TraceRecord, outcome: Outcome): Compared {
+  const model = trace.selected_model ?? trace.requested_model;
+  const original = measured(trace);
+  if (!outcome.ok) return { pair: { trace_id: trace.id, ok: false, error: outcome.error }, model, original, replay: null };
+  const agreement = compareAnswers(trace.response, outcome.messages);
+  return { pair: { trace_id: trace.id, ok: true, agreement }, model, original, replay: measured(outcome) };
+}
+
+function side(model: string, calls: number, errors: number, answered: Measured[]): Side {
   const latencies = answered.map((a) => a.latency_ms).sort((x, y) => x - y);
   const priced = answered.filter((a) => a.cost_usd !== null);
   const cost = priced.reduce((s, a) => s + a.cost_usd!, 0);
   return {
     model,
     calls,
-    errors: calls - answered.length,
+    errors,
     input_tokens: answered.reduce((s, a) => s + (a.input_tokens ?? 0), 0),
     output_tokens: answered.reduce((s, a) => s + (a.output_tokens ?? 0), 0),
     cost_usd: cost,
@@ -72,14 +101,14 @@ function side(model: string, calls: number, answered: Answered[]): Side {
   };
 }
 
-/** The model a set of traces was answered by, or "mixed". */
-function modelOf(traces: TraceRecord[]): string {
-  const models = new Set(traces.map((t) => t.selected_model ?? t.requested_model));
+/** The model the originals were answered by, or "mixed". */
+function modelOf(compared: Compared[]): string {
+  const models = new Set(compared.map((c) => c.model));
   return models.size === 1 ? [...models][0]! : models.size === 0 ? "—" : "mixed";
 }
 
-/** `outcomes[i]` is the replay of `traces[i]`. */
-export function buildReport(traces: TraceRecord[], outcomes: Outcome[], to: string): ReplayReport {
+/** The pairs in the selection's order. The originals all succeeded: only the replay side has errors. */
+export function buildReport(compared: Compared[], to: string): ReplayReport {
   const rate = (): Rate => ({ agree: 0, of: 0 });
   const agreement = { answers: rate(), text: rate(), json: rate(), tool_calls: rate() };
   const count = (r: Rate, v: boolean | null) => {
@@ -87,28 +116,35 @@ export function buildReport(traces: TraceRecord[], outcomes: Outcome[], to: stri
     r.of++;
     if (v) r.agree++;
   };
-  const pairs: Pair[] = [];
-  const replayed: Answered[] = [];
-  traces.forEach((t, i) => {
-    const o = outcomes[i]!;
-    if (!o.ok) {
-      pairs.push({ trace_id: t.id, ok: false, error: o.error });
-      return;
-    }
-    replayed.push(o);
-    const a = compareAnswers(t.response, o.messages);
+  const answered = compared.filter((c) => c.replay !== null);
+  for (const { pair } of answered) {
+    const a = pair.agreement!;
     count(agreement.answers, a.agrees);
     count(agreement.text, a.text);
     count(agreement.json, a.json);
     count(agreement.tool_calls, a.tools);
-    pairs.push({ trace_id: t.id, ok: true, agreement: a });
-  });
-  const original = side(modelOf(traces), traces.length, traces);
-  const replay = side(to, traces.length, replayed);
-  let savings: ReplayReport["savings"] = null;
-  if (original.cost_per_1k_usd !== null && replay.cost_per_1k_usd !== null) {
-    const per1k = original.cost_per_1k_usd - replay.cost_per_1k_usd;
-    savings = { per_1k_usd: per1k, percent: original.cost_per_1k_usd > 0 ? (per1k / original.cost_per_1k_usd) * 100 : null };
   }
-  return { original, replay, agreement, savings, pairs };
+  const original = side(
+    modelOf(compared),
+    compared.length,
+    0,
+    answered.map((c) => c.original),
+  );
+  const replay = side(
+    to,
+    compared.length,
+    compared.length - answered.length,
+    answered.map((c) => c.replay!),
+  );
+  return { original, replay, agreement, savings: savings(answered), pairs: compared.map((c) => c.pair) };
+}
+
+/** The mean saving per call over the pairs priced on both sides: the same calls, so the same mix of work. */
+function savings(answered: Compared[]): ReplayReport["savings"] {
+  const both = answered.filter((c) => c.original.cost_usd !== null && c.replay!.cost_usd !== null);
+  if (both.length === 0) return null;
+  const before = (both.reduce((s, c) => s + c.original.cost_usd!, 0) / both.length) * 1000;
+  const after = (both.reduce((s, c) => s + c.replay!.cost_usd!, 0) / both.length) * 1000;
+  const per1k = before - after;
+  return { per_1k_usd: per1k, percent: before > 0 ? (per1k / before) * 100 : null, pairs: both.length };
 }

@@ -1,6 +1,6 @@
 import type { TraceRecord } from "../../traces/record.ts";
 import { CliError } from "../output.ts";
-import { REPLAY_OF_TAG } from "./select.ts";
+import { type Queued, REPLAY_OF_TAG } from "./select.ts";
 import { RUN_TAG } from "../../server/run-prefix.ts";
 
 /** What one replayed call came back with. */
@@ -26,8 +26,6 @@ export interface SendOptions {
   to: string;
   run: string;
   concurrency: number;
-  /** Called as each call ends, in the order they end. */
-  onOutcome?: (o: Outcome) => void;
 }
 
 const CALL_TIMEOUT_MS = 600_000;
@@ -55,29 +53,31 @@ function fatal(status: number, code: unknown): boolean {
   return status === 401 || (status === 403 && code === "model_not_allowed") || (status === 404 && code === "model_not_found");
 }
 
-/** Sends every trace's request with at most `concurrency` in flight; outcomes in the traces' order. */
-export async function sendAll(traces: TraceRecord[], o: SendOptions): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array(traces.length);
+/**
+ * Sends what `next` hands out, at most `concurrency` calls in flight, and gives each outcome to
+ * `onOutcome` as it comes; the record is dropped then, so no more than `concurrency` are held.
+ * Any error (a refusal every call would share, a store that fails, a bug) stops every sender and
+ * aborts the calls in flight before it is thrown: nothing goes on being sent behind it.
+ */
+export async function sendAll(next: () => Promise<Queued | null>, o: SendOptions, onOutcome: (q: Queued, outcome: Outcome) => void): Promise<void> {
   const stop = new AbortController();
-  let stopped: CliError | null = null;
-  let next = 0;
-  const worker = async () => {
-    while (!stopped && next < traces.length) {
-      const i = next++;
-      const outcome = await sendOne(traces[i]!, o, stop.signal).catch((e) => {
-        if (!(e instanceof CliError)) throw e;
-        stopped ??= e;
-        stop.abort();
-        return null;
-      });
-      if (!outcome) return;
-      outcomes[i] = outcome;
-      o.onOutcome?.(outcome);
+  let failure: { error: unknown } | null = null;
+  const sender = async () => {
+    try {
+      while (!failure) {
+        const queued = await next();
+        if (!queued || failure) return;
+        const outcome = await sendOne(queued.record, o, stop.signal);
+        if (failure) return;
+        onOutcome(queued, outcome);
+      }
+    } catch (error) {
+      failure ??= { error };
+      stop.abort();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, traces.length) }, worker));
-  if (stopped) throw stopped;
-  return outcomes;
+  await Promise.all(Array.from({ length: o.concurrency }, sender));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 async function sendOne(trace: TraceRecord, o: SendOptions, stop: AbortSignal): Promise<Outcome> {
