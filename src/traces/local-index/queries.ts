@@ -145,15 +145,27 @@ export class LocalTraceQueries implements TraceQueries {
   }
 
   async get(id: string, token?: string): Promise<TraceRecord | null> {
+    // An id asked for was usually listed from the index a moment ago: read it where the index says
+    // first. Bringing the index up to date on every read made a replay, which reads its records
+    // one by one while the engine appends, index a few lines per read (3,000 replays: 4.0 s, not 2.2 s).
+    const found = this.locate(id, token);
+    if (found !== undefined) return found;
     await this.index.refresh();
+    return this.locate(id, token) ?? null;
+  }
+
+  /** The record where the index says it is; undefined when the index does not know it or its line has moved (retention rewrote the file). */
+  private locate(id: string, token: string | undefined): TraceRecord | null | undefined {
     const row = this.index.db.query("SELECT token_name, segment, offset, length FROM traces WHERE id = ?1").get(id) as {
       token_name: string | null;
       segment: string;
       offset: number;
       length: number;
     } | null;
-    if (!row || (token !== undefined && row.token_name !== token)) return null;
-    return this.index.readRecord(row.segment, row.offset, row.length);
+    if (!row) return undefined;
+    if (token !== undefined && row.token_name !== token) return null;
+    const record = this.index.readRecord(row.segment, row.offset, row.length);
+    return record?.id === id ? record : undefined;
   }
 
   async spendByToken(sinceMs: number): Promise<SpendRow[]> {
