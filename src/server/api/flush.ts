@@ -7,7 +7,7 @@ import type { Engine } from "../engine.ts";
  * byte of its answer is sent. `queued` is what still waits (non-zero while the store is failing).
  */
 export async function flushTraces({ writer, worker }: Pick<Engine, "writer" | "worker">): Promise<{ queued: number }> {
-  await writer.flush();
+  await writer.settle();
   // In a worker, what it flushed went to the primary, which asks the other workers for theirs and writes them all.
   if (worker) return worker.link.ask<{ queued: number }>("flush");
   return { queued: writer.queued };

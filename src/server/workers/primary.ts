@@ -153,7 +153,7 @@ export class Primary {
       });
       this.flushes.delete(id);
     }
-    await this.opts.engine.writer.flush();
+    await this.opts.engine.writer.settle();
     return { queued: this.opts.engine.writer.queued };
   }
 
