@@ -64,7 +64,10 @@ describe("CassetteWriter and loadCassettes", () => {
     writeFileSync(file, readFileSync(file, "utf8").replace('"text": "one"', '"text": "one, from disk"'));
     writer.add(request("a"), answer("two"));
     await writer.settled();
-    const texts = () => loadCassettes(dir).get(key)!.answers.map((a) => (a.chunks[0] as { text: string }).text);
+    const texts = () =>
+      loadCassettes(dir)
+        .get(key)!
+        .answers.map((a) => (a.chunks[0] as { text: string }).text);
     expect(texts()).toEqual(["one, from disk", "two"]);
     // Removed between two answers: the recording restarts with the new one, and says so.
     rmSync(file);
