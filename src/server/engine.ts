@@ -73,7 +73,7 @@ export interface Engine {
   /** How attempts reach the upstreams: the network, or a cassette recording or replaying it. */
   upstream: UpstreamAccess;
   /** The cassette mode (for the start-up summary); null without one. */
-  cassette: Pick<CassetteFetch, "summary" | "offline" | "settled"> | null;
+  cassette: Pick<CassetteFetch, "summary" | "offline" | "recording" | "settled"> | null;
 }
 
 /** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
