@@ -3,6 +3,8 @@ import type { TraceRecord } from "../../traces/record.ts";
 import { summaryOf } from "../../traces/live-feed.ts";
 import type { TraceSummary } from "../../traces/queries.ts";
 import type { Engine } from "../engine.ts";
+import { type FlushAnswer, flushAnswer } from "../api/flush.ts";
+import { FLUSH_TIMEOUT_MS } from "./primary-link.ts";
 import { type SpendPart, type ToPrimary, type ToWorker, WORKER_ENV, WORKER_PORT_ENV } from "./messages.ts";
 
 export interface PrimaryOptions {
@@ -15,6 +17,8 @@ export interface PrimaryOptions {
   /** The one port every worker binds (SO_REUSEPORT: the kernel spreads connections across them). */
   port: number;
   log: (line: string) => void;
+  /** How long a flush waits for the other workers' traces (default: half a worker's flush wait). */
+  flushOthersMs?: number;
 }
 
 interface Worker {
@@ -133,28 +137,39 @@ export class Primary {
   /**
    * Every worker's queued traces written: the asking worker sent its own before asking; the
    * others are asked to send theirs, which arrive before their `flushed` (one ordered channel
-   * each). A worker that exits meanwhile counts as done.
+   * each). A worker that exits meanwhile counts as done; one that hangs is waited for at most
+   * `othersMs` (well under the asking worker's own wait, so the write still fits in it).
    */
-  private async flush(from: Worker): Promise<{ queued: number }> {
+  private async flush(from: Worker): Promise<FlushAnswer> {
     const others = this.workers.filter((w) => w !== from && w.ready);
     if (others.length) {
       const id = this.nextFlush++;
       const left = new Set(others);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         const done = (w: Worker) => {
           left.delete(w);
           if (!left.size) resolve();
         };
         this.flushes.set(id, done);
+        timer = setTimeout(() => {
+          this.opts.log(`flush: worker(s) ${[...left].map((w) => w.index).join(", ")} did not send their traces within ${this.othersMs} ms; writing the rest`);
+          resolve();
+        }, this.othersMs);
         for (const w of others) {
           this.send(w, { t: "flush", id });
           void w.done.then(() => done(w));
         }
       });
+      clearTimeout(timer);
       this.flushes.delete(id);
     }
     await this.opts.engine.writer.flush();
-    return { queued: this.opts.engine.writer.queued };
+    return flushAnswer(this.opts.engine.writer);
+  }
+
+  private get othersMs(): number {
+    return this.opts.flushOthersMs ?? FLUSH_TIMEOUT_MS / 2;
   }
 
   /** Writes a worker's batch and tells the other workers what it changes for them. */

@@ -33,7 +33,7 @@ test("POST /api/traces/flush answers once the queued traces are written", async 
   await res.text();
   expect(await listed()).toBe(0);
   const flushed = await fetch(`${engine.url}/api/traces/flush`, { method: "POST", headers: { "x-opentracy-csrf": "1" } });
-  expect(await flushed.json()).toEqual({ queued: 0 });
+  expect(await flushed.json()).toEqual({ queued: 0, failing: false });
   expect(await listed()).toBe(1);
 });
 
