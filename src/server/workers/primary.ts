@@ -17,8 +17,6 @@ export interface PrimaryOptions {
   /** The one port every worker binds (SO_REUSEPORT: the kernel spreads connections across them). */
   port: number;
   log: (line: string) => void;
-  /** How long a flush waits for the other workers' traces (default: half a worker's flush wait). */
-  flushOthersMs?: number;
 }
 
 interface Worker {
@@ -33,6 +31,8 @@ interface Worker {
 
 /** A worker that dies sooner than this after its start is restarted only after this long: a crash loop must not spin. */
 const MIN_UPTIME_MS = 2_000;
+/** How long a flush waits for the other workers' traces: half of what the asking worker waits for the answer. */
+const OTHERS_FLUSH_MS = FLUSH_TIMEOUT_MS / 2;
 
 /**
  * `serve --workers N`: starts N copies of this program as workers on one port, writes the traces
@@ -138,7 +138,7 @@ export class Primary {
    * Every worker's queued traces written: the asking worker sent its own before asking; the
    * others are asked to send theirs, which arrive before their `flushed` (one ordered channel
    * each). A worker that exits meanwhile counts as done; one that hangs is waited for at most
-   * `othersMs` (well under the asking worker's own wait, so the write still fits in it).
+   * OTHERS_FLUSH_MS (well under the asking worker's own wait, so the write still fits in it).
    */
   private async flush(from: Worker): Promise<FlushAnswer> {
     const others = this.workers.filter((w) => w !== from && w.ready);
@@ -153,9 +153,11 @@ export class Primary {
         };
         this.flushes.set(id, done);
         timer = setTimeout(() => {
-          this.opts.log(`flush: worker(s) ${[...left].map((w) => w.index).join(", ")} did not send their traces within ${this.othersMs} ms; writing the rest`);
+          this.opts.log(
+            `flush: worker(s) ${[...left].map((w) => w.index).join(", ")} did not send their traces within ${OTHERS_FLUSH_MS} ms; writing the rest`,
+          );
           resolve();
-        }, this.othersMs);
+        }, OTHERS_FLUSH_MS);
         for (const w of others) {
           this.send(w, { t: "flush", id });
           void w.done.then(() => done(w));
@@ -166,10 +168,6 @@ export class Primary {
     }
     await this.opts.engine.writer.flush();
     return flushAnswer(this.opts.engine.writer);
-  }
-
-  private get othersMs(): number {
-    return this.opts.flushOthersMs ?? FLUSH_TIMEOUT_MS / 2;
   }
 
   /** Writes a worker's batch and tells the other workers what it changes for them. */
