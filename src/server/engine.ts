@@ -227,7 +227,8 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
   if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
   const metrics = new EngineMetrics({
-    targets: () => health.snapshot(),
+    // The primary routes nothing: its cooldowns would always be empty (each worker adds its own).
+    ...(opts.primary ? {} : { targets: () => health.snapshot() }),
     writer: () => writer.status(),
     ...(otlp ? { spansDropped: () => otlp.dropped } : {}),
     budgets: () => {
