@@ -180,7 +180,13 @@ async function serve(
   let boundPort: number;
   if (primary) {
     // Port 0 means "any free port", but every worker must bind the same one: chosen here, once.
-    boundPort = port === 0 ? freePort(host) : port;
+    // A given port is bound once without SO_REUSEPORT first: the workers set it, so another
+    // `serve --workers` already on the port would otherwise share it with them, silently.
+    try {
+      boundPort = probePort(host, port);
+    } catch (e: any) {
+      throw new CliError(`cannot listen on ${host}:${port}: ${e?.code ?? e?.message ?? e}`);
+    }
     workers = new Primary({ count: configured, engine, cmd: selfCommand(), env, port: boundPort, log });
     try {
       await workers.start();
@@ -244,10 +250,10 @@ async function serve(
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-/** A port free on `host` right now, for workers that must all bind the same one. */
-function freePort(host: string): number {
-  const probe = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
-  const port = probe.port;
+/** `port` (0: any) bound and released on `host`, without SO_REUSEPORT: free right now for the workers, which all bind it. */
+function probePort(host: string, port: number): number {
+  const probe = Bun.listen({ hostname: host, port, socket: { data() {} } });
+  const bound = probe.port;
   probe.stop(true);
-  return port;
+  return bound;
 }
