@@ -50,4 +50,15 @@ describe("architecture", () => {
     expect(imports).toBeGreaterThan(300);
     expect(upward).toEqual([]);
   });
+
+  test("no tracked text file holds a merge's conflict markers", () => {
+    const root = join(SRC, "..");
+    const files = Bun.spawnSync(["git", "ls-files", "*.ts", "*.tsx", "*.md", "*.json", "*.css", "*.yaml"], { cwd: root })
+      .stdout.toString()
+      .split("\n")
+      .filter(Boolean);
+    expect(files.length).toBeGreaterThan(100);
+    const marked = files.filter((f) => /^(<{7}|>{7}) /m.test(readFileSync(join(root, f), "utf8")));
+    expect(marked).toEqual([]);
+  });
 });

@@ -22,7 +22,7 @@ export function recordedHeaders(headers: Headers): Record<string, string> {
  * has ended the recording is written in the background. An answer cut off (the client left, the
  * upstream broke) is not recorded: replaying half an answer would be a lie.
  */
-export function recordingFetch(writer: CassetteWriter, inner: Fetch = fetch): Fetch {
+export function recordingFetch(writer: CassetteWriter, inner: Fetch = (url, init) => fetch(url, init)): Fetch {
   return async (url, init) => {
     const t0 = performance.now();
     const res = await inner(url, init);

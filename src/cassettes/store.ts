@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomicAsync } from "../fs/write-atomic.ts";
@@ -53,43 +54,57 @@ export function decodeChunk(chunk: RecordedChunk): Uint8Array {
   return "text" in chunk ? new TextEncoder().encode(chunk.text) : new Uint8Array(Buffer.from(chunk.base64, "base64"));
 }
 
+/** The recordings' file names in `dir`, sorted (not hidden, so a write's temp file is never one). */
+export function cassetteFiles(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CassetteError(`cassette folder not found: ${dir}`);
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+    .sort();
+}
+
 /**
  * Every recording in `dir`, by the key of its request (recomputed, so a request edited by hand is
  * found as edited). A file that is not a recording stops the load: a replay that silently lacked
  * it would fail later, further from the cause.
  */
 export function loadCassettes(dir: string): Map<string, Cassette> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CassetteError(`cassette folder not found: ${dir}`);
   const out = new Map<string, Cassette>();
-  for (const name of readdirSync(dir).sort()) {
-    if (!name.endsWith(".json") || name.startsWith(".")) continue;
+  for (const name of cassetteFiles(dir)) {
     const path = join(dir, name);
-    let parsed;
-    try {
-      parsed = cassetteSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
-    } catch (e) {
-      throw new CassetteError(`cassette ${path} is not JSON: ${(e as Error).message}`);
-    }
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new CassetteError(`cassette ${path} is not a recording: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-    }
-    const cassette = parsed.data as Cassette;
+    const cassette = parseCassette(path, readFileSync(path, "utf8"));
     out.set(cassetteKey(cassette.request), cassette);
   }
   return out;
 }
 
+function parseCassette(path: string, text: string): Cassette {
+  let parsed;
+  try {
+    parsed = cassetteSchema.safeParse(JSON.parse(text));
+  } catch (e) {
+    throw new CassetteError(`cassette ${path} is not JSON: ${(e as Error).message}`);
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CassetteError(`cassette ${path} is not a recording: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+  }
+  return parsed.data as Cassette;
+}
+
 /**
- * Writes recordings to `dir`, each file replaced atomically. The first answer a request gets in
- * this session replaces what the folder held for it (recording again refreshes, never piles up);
- * later ones in the same session are appended, to be replayed in order. Writes happen off the
- * event loop, one at a time, and coalesce: a request answered many times while its file was being
- * written is written once more, with every answer, not once per answer.
+ * Writes recordings to `dir`, each file replaced atomically and readable by its owner only (it
+ * holds whole prompts). The first answer a request gets in this session replaces what the folder
+ * held for it (recording again refreshes, never piles up); later ones in the same session are
+ * appended, to be replayed in order. Writes happen off the event loop, one at a time, and
+ * coalesce: answers that arrive while a file is being written go out together in the next turn.
+ * An answer is held only until its turn: a later answer of a request already written this session
+ * reads the file back and appends to it, so memory does not grow with the session.
  */
 export class CassetteWriter {
-  private readonly session = new Map<string, Cassette>();
-  private readonly dirty = new Set<string>();
+  /** Answers not yet written, by key. */
+  private readonly pending = new Map<string, Cassette>();
+  /** Keys whose file this session has written: a later answer appends to it instead of replacing it. */
+  private readonly written = new Set<string>();
   private writing: Promise<void> | null = null;
 
   constructor(
@@ -97,7 +112,7 @@ export class CassetteWriter {
     private readonly log: (line: string) => void = () => {},
   ) {
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new CassetteError(`cannot create the cassette folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
@@ -106,10 +121,9 @@ export class CassetteWriter {
   /** Adds an answer to its request's recording and schedules the file's write; returns the key. */
   add(request: CassetteRequest, answer: RecordedAnswer): string {
     const key = cassetteKey(request);
-    const cassette = this.session.get(key);
+    const cassette = this.pending.get(key);
     if (cassette) cassette.answers.push(answer);
-    else this.session.set(key, { version: 1, request, answers: [answer] });
-    this.dirty.add(key);
+    else this.pending.set(key, { version: 1, request, answers: [answer] });
     this.writing ??= this.drain().finally(() => {
       this.writing = null;
     });
@@ -122,17 +136,35 @@ export class CassetteWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.dirty.size) {
-      const keys = [...this.dirty];
-      this.dirty.clear();
-      for (const key of keys) {
+    while (this.pending.size) {
+      const batch = [...this.pending];
+      this.pending.clear();
+      for (const [key, fresh] of batch) {
         const path = join(this.dir, `${key}.json`);
         try {
-          await writeFileAtomicAsync(path, `${JSON.stringify(this.session.get(key), null, 1)}\n`, 0o644);
+          const cassette = this.written.has(key) ? await this.appended(path, fresh) : fresh;
+          await writeFileAtomicAsync(path, `${JSON.stringify(cassette, null, 1)}\n`, 0o600);
+          this.written.add(key);
         } catch (e) {
           this.log(`could not write the recording ${path}: ${(e as Error).message}`);
         }
       }
     }
+  }
+
+  /** The file this session wrote for the request, with `fresh`'s answers after its own. */
+  private async appended(path: string, fresh: Cassette): Promise<Cassette> {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      // Deleted since: what this session recorded before is gone; keep what is new.
+      this.log(`the recording ${path} was removed while recording; it restarts with the latest answers`);
+      return fresh;
+    }
+    const cassette = parseCassette(path, text);
+    cassette.answers.push(...fresh.answers);
+    return cassette;
   }
 }

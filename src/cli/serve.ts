@@ -17,6 +17,7 @@ import { selfCommand } from "./self-command.ts";
 import { readConfig } from "../settings/files.ts";
 import { type CassetteFlags, cassetteMode } from "./serve-cassette.ts";
 import { CassetteError } from "../cassettes/store.ts";
+import { type CassetteMode, type CassetteSummary, describeCassette } from "../cassettes/mode.ts";
 
 interface ServeOptions extends CassetteFlags {
   port?: string;
@@ -100,19 +101,37 @@ export function registerServe(program: Command): void {
 type Log = (line: string) => void;
 
 /** The engine for `serve`, with its start-up errors as one-line CLI errors. */
-async function startEngine(opts: ServeOptions, p: Paths, env: NodeJS.ProcessEnv, format: LogFormat, log: Log, role: Parameters<typeof createEngine>[3]) {
+async function startEngine(
+  opts: ServeOptions,
+  p: Paths,
+  env: NodeJS.ProcessEnv,
+  format: LogFormat,
+  log: Log,
+  cassette: CassetteMode | undefined,
+  role: Parameters<typeof createEngine>[3],
+) {
   try {
     return await createEngine(p, env, log, {
       clickhouseUrl: opts.clickhouse,
       listen: { host: opts.host, port: opts.port },
       insecureNoAuth: opts.insecureNoAuth,
       requestLog: opts.quiet ? null : new RequestLog(format, (text) => process.stderr.write(text)),
-      cassette: cassetteMode(opts, env),
+      cassette,
       ...role,
     });
   } catch (e) {
     if (e instanceof ConfigFileError) throw new CliError(`${e.message} (the engine did not start; nothing was changed)`);
     if (e instanceof TraceTargetError || e instanceof CassetteError) throw new CliError(`${e.message} (the engine did not start)`);
+    throw e;
+  }
+}
+
+/** What the primary of `serve --workers` says about the cassette its workers load, as a CLI error if the folder is missing. */
+function describePrimaryCassette(mode: CassetteMode): CassetteSummary {
+  try {
+    return describeCassette(mode);
+  } catch (e) {
+    if (e instanceof CassetteError) throw new CliError(`${e.message} (the engine did not start)`);
     throw e;
   }
 }
@@ -134,10 +153,14 @@ async function serve(
   const send = (m: ToPrimary, done?: () => void) => process.send!(m, done as any);
   const configured = workersFlag ?? readConfig(p).server?.workers ?? 1;
   const primary = !worker && configured > 1;
+  const cassette = cassetteMode(opts, env);
   // Each worker would record on its own, and one's recording of a request replace another's.
-  if (primary && "record" in (cassetteMode(opts, env) ?? {}))
+  if (primary && cassette && "record" in cassette)
     throw new CliError(`--record takes one worker (not ${configured}): record, then replay with as many as you like`);
-  const engine = await startEngine(opts, p, env, format, log, worker ? { worker: { identity: worker.identity, send } } : primary ? { primary: true } : {});
+  // The primary serves nothing, so it loads no cassette: each worker does; it only says which.
+  const primaryCassette = primary && cassette ? describePrimaryCassette(cassette) : null;
+  const role = worker ? { worker: { identity: worker.identity, send } } : primary ? { primary: true } : {};
+  const engine = await startEngine(opts, p, env, format, log, primary ? undefined : cassette, role);
   const server = engine.settings.current.config.server;
   const host = engine.address.host;
   const port = parsePort(worker ? worker.port : engine.address.port);
@@ -157,7 +180,13 @@ async function serve(
   let boundPort: number;
   if (primary) {
     // Port 0 means "any free port", but every worker must bind the same one: chosen here, once.
-    boundPort = port === 0 ? freePort(host) : port;
+    // A given port is bound once without SO_REUSEPORT first: the workers set it, so another
+    // `serve --workers` already on the port would otherwise share it with them, silently.
+    try {
+      boundPort = probePort(host, port);
+    } catch (e: any) {
+      throw new CliError(`cannot listen on ${host}:${port}: ${e?.code ?? e?.message ?? e}`);
+    }
     workers = new Primary({ count: configured, engine, cmd: selfCommand(), env, port: boundPort, log });
     try {
       await workers.start();
@@ -187,7 +216,7 @@ async function serve(
   const retention = local ? scheduleLocalRetention(p.traces, () => retentionOf(engine.settings.current.config.traces), log) : null;
   if (!worker) {
     if (local) log(`traces go to the local store in ${p.traces}`);
-    for (const line of startupSummary(engine.settings.current, env, engine.cassette)) log(line);
+    for (const line of startupSummary(engine.settings.current, env, engine.cassette ?? primaryCassette, engine.contentPolicy())) log(line);
     if (workers) log(`${configured} workers serve the port (pids ${workers.pids.join(", ")})`);
     // Tests and scripts read this line to learn the port when they asked for port 0.
     const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
@@ -221,10 +250,10 @@ async function serve(
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-/** A port free on `host` right now, for workers that must all bind the same one. */
-function freePort(host: string): number {
-  const probe = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
-  const port = probe.port;
+/** `port` (0: any) bound and released on `host`, without SO_REUSEPORT: free right now for the workers, which all bind it. */
+function probePort(host: string, port: number): number {
+  const probe = Bun.listen({ hostname: host, port, socket: { data() {} } });
+  const bound = probe.port;
   probe.stop(true);
-  return port;
+  return bound;
 }

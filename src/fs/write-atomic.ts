@@ -13,17 +13,28 @@ const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${proc
 export function writeFileAtomic(path: string, data: string, mode: number): void {
   const tmp = tempFor(path);
   const fd = openSync(tmp, "wx", mode);
+  let renamed = false;
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    renamed = true;
+  } finally {
+    if (!renamed) unlinkQuietly(tmp);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
   fsyncDir(dirname(path));
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: nothing is left behind either way.
+  }
 }
 
 /**
@@ -33,16 +44,20 @@ export function writeFileAtomic(path: string, data: string, mode: number): void 
 export async function writeFileAtomicAsync(path: string, data: string, mode: number): Promise<void> {
   const tmp = tempFor(path);
   const file = await open(tmp, "wx", mode);
+  let renamed = false;
   try {
-    await file.writeFile(data);
-    await file.sync();
-  } catch (e) {
-    await file.close();
-    await unlink(tmp);
-    throw e;
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+    renamed = true;
+  } finally {
+    // Whatever failed (the write, the fsync, the close, the rename), no temp file is left behind.
+    if (!renamed) await unlink(tmp).catch(() => {});
   }
-  await file.close();
-  await rename(tmp, path);
   try {
     const folder = await open(dirname(path), "r");
     await folder.sync().finally(() => folder.close());
@@ -78,7 +93,7 @@ export interface AtomicFile {
  * and the target name only ever holds a finished file (or whatever it held before).
  */
 export function openFileAtomic(path: string, mode: number): AtomicFile {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Bun.randomUUIDv7()}.tmp`);
+  const tmp = tempFor(path);
   const fd = openSync(tmp, "wx", mode);
   let open = true;
   const close = () => {
@@ -99,11 +114,7 @@ export function openFileAtomic(path: string, mode: number): AtomicFile {
     },
     abort() {
       close();
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // Already gone: nothing is left behind either way.
-      }
+      unlinkQuietly(tmp);
     },
   };
 }

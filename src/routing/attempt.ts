@@ -56,7 +56,9 @@ export interface UpstreamAccess {
   offline: boolean;
 }
 
-export const NETWORK: UpstreamAccess = { fetch, offline: false };
+// `fetch` is looked up per call, not captured at load: whatever replaces globalThis.fetch later
+// (an instrumentation library, a test's interceptor) still sees the upstream calls.
+export const NETWORK: UpstreamAccess = { fetch: (url, init) => fetch(url, init), offline: false };
 
 /** Stands in for the AWS keys a replayed Bedrock request is signed with; the signature goes nowhere. */
 const OFFLINE_AWS = { accessKeyId: "offline", secretAccessKey: "offline", source: "none (replay)" };

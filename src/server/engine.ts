@@ -73,7 +73,7 @@ export interface Engine {
   /** How attempts reach the upstreams: the network, or a cassette recording or replaying it. */
   upstream: UpstreamAccess;
   /** The cassette mode (for the start-up summary); null without one. */
-  cassette: Pick<CassetteFetch, "summary" | "offline" | "settled"> | null;
+  cassette: Pick<CassetteFetch, "summary" | "offline" | "recording" | "settled"> | null;
 }
 
 /** With ClickHouse, how often the spend ledger takes in the other engines' calls (OPENTRACY_SPEND_REFRESH_MS overrides). */
@@ -123,17 +123,23 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   };
   const tracesOff = (envFlag(env.OPENTRACY_TRACES) ?? t?.enabled ?? true) === false;
   if (tracesOff) log("traces are off (OPENTRACY_TRACES / traces.enabled): nothing is recorded");
+  // A worker of `serve --workers` sends its traces to the primary, which owns the real sink: a
+  // worker must not build one (a ClickHouse sink's spool would scan, and may prune, the primary's
+  // segments). It still reads the store (/api/traces) and the shared settings.
+  const worker = opts.worker;
+  const sinkFor = (real: () => TraceSink): TraceSink => (worker ? new PrimarySink(worker.send) : real());
   if (opts.clickhouseClient) {
     const { client, database = DEFAULT_DATABASE, display = "embedded ClickHouse" } = opts.clickhouseClient;
     const shared = new SharedSettingsStore(client, database, display);
     if (tracesOff) return { sink: new DiscardSink(), queries: null, shared };
-    return { sink: new ClickHouseSink({ ...common, client, database, display }), queries: new ClickHouseTraceQueries(client, database), shared };
+    const sink = sinkFor(() => new ClickHouseSink({ ...common, client, database, display }));
+    return { sink, queries: new ClickHouseTraceQueries(client, database), shared };
   }
   const raw = resolveClickHouseUrl(opts.clickhouseUrl, env, t?.clickhouse_url);
   if (raw === undefined) {
     if (tracesOff) return { sink: new DiscardSink(), queries: null, shared: null };
     const index = new LocalIndex(p.traces, join(p.traces, "index.sqlite"), log);
-    return { sink: new FileSink(p.traces, t?.max_file_bytes), queries: new LocalTraceQueries(index), shared: null };
+    return { sink: sinkFor(() => new FileSink(p.traces, t?.max_file_bytes)), queries: new LocalTraceQueries(index), shared: null };
   }
   let target;
   try {
@@ -144,6 +150,8 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   const client = await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms });
   const shared = new SharedSettingsStore(client, target.database, target.display);
   if (tracesOff) return { sink: new DiscardSink(), queries: null, shared };
+  const queries = new ClickHouseTraceQueries(client, target.database);
+  if (worker) return { sink: new PrimarySink(worker.send), queries, shared };
   log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
   const sink = new ClickHouseSink({
     ...common,
@@ -153,7 +161,7 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
     display: target.display,
     scrub: (text) => scrub(text, target),
   });
-  return { sink, queries: new ClickHouseTraceQueries(client, target.database), shared };
+  return { sink, queries, shared };
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {
@@ -168,9 +176,7 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
       redact: envFlag(env.OPENTRACY_TRACE_REDACT) ?? t?.redact ?? false,
     };
   };
-  const chosen = await chooseSink(p, env, settings, log, opts);
-  const { queries, shared } = chosen;
-  const sink = opts.worker && !chosen.sink.discards ? new PrimarySink(opts.worker.send) : chosen.sink;
+  const { sink, queries, shared } = await chooseSink(p, env, settings, log, opts);
   const sharedFeed = shared ? new SharedFeed(shared, settings, log) : null;
   if (sharedFeed) {
     log(`keys, aliases and tokens are shared through ClickHouse at ${shared!.display}`);
@@ -221,7 +227,8 @@ export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line:
   const otlp = otlpTarget ? new OtlpExport(otlpTarget, contentPolicy) : null;
   if (otlpTarget) log(`spans go to ${new URL(otlpTarget.url).origin} over OTLP/HTTP${otlpTarget.content ? ", with content" : ""}`);
   const metrics = new EngineMetrics({
-    targets: () => health.snapshot(),
+    // The primary routes nothing: its cooldowns would always be empty (each worker adds its own).
+    ...(opts.primary ? {} : { targets: () => health.snapshot() }),
     writer: () => writer.status(),
     ...(otlp ? { spansDropped: () => otlp.dropped } : {}),
     budgets: () => {

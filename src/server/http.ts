@@ -11,7 +11,7 @@ import { type ChatDeps, chatAttempts, handleChat } from "./chat.ts";
 import { type EmbeddingsDeps, embeddingsAttempts, handleEmbeddings } from "./embeddings.ts";
 import { checkOrigin, corsHeaders } from "./cors.ts";
 import type { Engine } from "./engine.ts";
-import type { EngineMetrics } from "../telemetry/metrics.ts";
+import { cooldownText, type EngineMetrics } from "../telemetry/metrics.ts";
 import { connectionIdleSeconds } from "./limits.ts";
 import { listModels, modelIdFromPath, retrieveModel } from "./models.ts";
 import { runPrefixRoute } from "./run-prefix.ts";
@@ -62,9 +62,14 @@ function guard(engine: Engine, handler: Handler, sessions?: Sessions, dialect: "
 
 function metricsRoute(engine: Engine) {
   const answer = async () => {
-    // A worker's calls are counted by the primary, with every other worker's.
-    const { body, contentType } = engine.worker ? await engine.worker.link.ask<ReturnType<EngineMetrics["text"]>>("metrics") : engine.metrics.text();
-    return new Response(body, { headers: { "content-type": contentType } });
+    if (!engine.worker) {
+      const { body, contentType } = engine.metrics.text();
+      return new Response(body, { headers: { "content-type": contentType } });
+    }
+    // A worker's calls are counted by the primary, with every other worker's; its cooldowns are its own.
+    const { body, contentType } = await engine.worker.link.ask<ReturnType<EngineMetrics["text"]>>("metrics");
+    const own = cooldownText(engine.health.snapshot(), { worker: String(engine.worker.identity.index) });
+    return new Response(body + own, { headers: { "content-type": contentType } });
   };
   const guarded = guard(engine, answer);
   return (req: Request, server: Server<undefined>) => (engine.settings.current.config.server?.metrics_public ? answer() : guarded(req, server));

@@ -4,7 +4,8 @@ import { resolveBaseUrl } from "../providers/base-url.ts";
 import { baseUrlMistake } from "../providers/base-url-check.ts";
 import { providersOf } from "../config/custom-providers.ts";
 import type { ReadyProvider } from "../routing/engine-status.ts";
-import type { CassetteFetch } from "../cassettes/mode.ts";
+import type { CassetteSummary } from "../cassettes/mode.ts";
+import type { ContentPolicy } from "../traces/writer.ts";
 
 /**
  * The providers whose credentials step succeeds now, in the registry's order: what `serve` says at
@@ -25,9 +26,15 @@ export function readyProviders(settings: Settings, env: NodeJS.ProcessEnv): Read
 /**
  * What `serve` says at start besides the address: which providers can be called and where their
  * keys come from, which base URLs are overridden (and which of those look mistyped), and the
- * cassette mode; a replay needs no key, so it does not ask for one. Never a key.
+ * cassette mode; a replay needs no key, so it does not ask for one. Never a key. A recording
+ * made while traces keep no content, or redact it, is warned about: the cassette keeps both whole.
  */
-export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv, cassette: Pick<CassetteFetch, "summary" | "offline"> | null = null): string[] {
+export function startupSummary(
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  cassette: CassetteSummary | null = null,
+  content: ContentPolicy = { content: true, redact: false },
+): string[] {
   const overrides: string[] = [];
   const warnings: string[] = [];
   for (const provider of providersOf(settings.config).values()) {
@@ -47,5 +54,9 @@ export function startupSummary(settings: Settings, env: NodeJS.ProcessEnv, casse
   if (overrides.length) lines.push(`base URLs: ${overrides.join("; ")}`);
   if (cassette?.offline) lines.shift();
   if (cassette) lines.unshift(cassette.summary);
+  if (cassette?.recording && (!content.content || content.redact)) {
+    const policy = content.content ? "traces redact content" : "traces keep no content";
+    warnings.push(`warning: ${policy}, but the cassette holds every prompt and answer whole, unredacted: keep it private`);
+  }
   return [...lines, ...warnings];
 }

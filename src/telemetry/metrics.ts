@@ -3,7 +3,8 @@ import type { TraceRecord } from "../traces/record.ts";
 
 /** What the gauges read at scrape time: the engine's own state, not anything a request carries. */
 export interface MetricSources {
-  targets(): Record<string, TargetState>;
+  /** Absent in the primary of `serve --workers`, which routes nothing: each worker adds its own (cooldownText). */
+  targets?(): Record<string, TargetState>;
   writer(): Record<string, unknown>;
   /** Each live token's budgets: spend / budget per period (budgets/guard.ts `budgetUse`); absent: none. */
   budgets?(): { token: string; period: string; ratio: number }[];
@@ -159,9 +160,7 @@ export class EngineMetrics {
       (s) => ({ ...call(s), stream: s.labels[4] }),
     );
     histogramFamily(out, "opentracy_time_to_first_token_seconds", "Time to the first streamed token", series, (s) => s.ttft, call);
-    family(out, "opentracy_target_cooling_down", "gauge", "1 while a routing target is cooling down after failures, else 0", (emit) => {
-      for (const [target, s] of Object.entries(this.sources.targets())) emit({ target }, s.state === "cooling_down" ? 1 : 0);
-    });
+    if (this.sources.targets) out.push(cooldownText(this.sources.targets()));
     family(out, "opentracy_token_budget_ratio", "gauge", "Spend over budget per engine token and period (day, month, total): 1 is the budget", (emit) => {
       for (const b of this.sources.budgets?.() ?? []) emit({ token: this.label("token", b.token), period: b.period }, b.ratio);
     });
@@ -187,6 +186,18 @@ export class EngineMetrics {
     set.add(value);
     return value;
   }
+}
+
+/**
+ * The cooldown gauge family. Cooldowns live in the process that routes: under `serve --workers`
+ * a worker appends its own to the primary's text, labelled with `worker`.
+ */
+export function cooldownText(targets: Record<string, TargetState>, labels: Record<string, string> = {}): string {
+  const out: string[] = [];
+  family(out, "opentracy_target_cooling_down", "gauge", "1 while a routing target is cooling down after failures, else 0", (emit) => {
+    for (const [target, s] of Object.entries(targets)) emit({ target, ...labels }, s.state === "cooling_down" ? 1 : 0);
+  });
+  return out.join("");
 }
 
 function bump(map: Map<string, { labels: string[]; count: number }>, labels: string[]): void {

@@ -16,8 +16,10 @@ export interface TraceSink {
   readonly flushMs?: number;
   /** Most traces per write, unless `traces.batch_size` says (default 1000). */
   readonly batchSize?: number;
-  /** Stores the batch (content policy already applied); resolves once it is durable. */
+  /** Stores the batch (content policy already applied); resolves once it is durable, or held by the sink to be sent by `flush`. */
   write(batch: TraceBatch): Promise<void>;
+  /** Sends what the sink holds itself (ClickHouse: the insert it is filling); `close` does too. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
   /** Background work of its own (connecting, replaying), started with the writer. */
   start?(): void;

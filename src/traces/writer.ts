@@ -117,6 +117,12 @@ export class TraceWriter {
     else this.arm();
   }
 
+  /** Everything queued so far stored: written by the writer and sent on by a sink that holds rows (`POST /api/traces/flush`). */
+  async settle(): Promise<void> {
+    await this.flush();
+    await this.sink.flush?.();
+  }
+
   /** Writes everything queued so far; concurrent calls share one pass, so order is kept. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => (this.queue.length ? this.flush() : undefined));

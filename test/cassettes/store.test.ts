@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cassetteKey, type CassetteRequest } from "../../src/cassettes/key.ts";
@@ -42,6 +42,39 @@ describe("CassetteWriter and loadCassettes", () => {
     const loaded = loadCassettes(dir);
     expect(loaded.size).toBe(2);
     expect(loaded.get(key)!.answers.map((a) => (a.chunks[0] as { text: string }).text)).toEqual(["one", "two"]);
+  });
+
+  test("the folder is 0700 and each file 0600: they hold whole prompts", async () => {
+    const dir = tempDir();
+    const writer = new CassetteWriter(dir);
+    const key = writer.add(request("private"), answer("x"));
+    await writer.settled();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, `${key}.json`)).mode & 0o777).toBe(0o600);
+  });
+
+  test("a written answer is not held: a later answer of the same request is appended to the file as it is on disk", async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const writer = new CassetteWriter(dir, (l) => lines.push(l));
+    const key = writer.add(request("a"), answer("one"));
+    await writer.settled();
+    const file = join(dir, `${key}.json`);
+    // Changed on disk between two answers: the writer can only know it by reading the file back.
+    writeFileSync(file, readFileSync(file, "utf8").replace('"text": "one"', '"text": "one, from disk"'));
+    writer.add(request("a"), answer("two"));
+    await writer.settled();
+    const texts = () =>
+      loadCassettes(dir)
+        .get(key)!
+        .answers.map((a) => (a.chunks[0] as { text: string }).text);
+    expect(texts()).toEqual(["one, from disk", "two"]);
+    // Removed between two answers: the recording restarts with the new one, and says so.
+    rmSync(file);
+    writer.add(request("a"), answer("three"));
+    await writer.settled();
+    expect(texts()).toEqual(["three"]);
+    expect(lines).toEqual([`the recording ${file} was removed while recording; it restarts with the latest answers`]);
   });
 
   test("many answers added while a file is being written all land, in order", async () => {

@@ -34,14 +34,19 @@ describe("serve --record / --replay", () => {
     expect(await refused([], { OPENTRACY_REPLAY: missing })).toContain(`cassette ${join(missing, "x.json")} is not a recording`);
   });
 
-  test("OPENTRACY_RECORD turns recording on, the start-up summary says so, and a SIGTERM right after an answer still writes it", async () => {
+  test("OPENTRACY_RECORD turns recording on, the start-up summary says so (and warns that traces' content setting does not apply), and a SIGTERM right after an answer still writes it; --workers replays it", async () => {
     const fake = await startFakeOpenAI();
     const dir = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-cli-")), "rec");
-    const engine = await startEngine({ env: { OPENTRACY_RECORD: dir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    const question = { model: "openai/gpt-4o-mini", messages: [{ role: "user" as const, content: "recorded before exit" }] };
+    let answer: string | null = null;
+    const engine = await startEngine({
+      env: { OPENTRACY_RECORD: dir, OPENTRACY_TRACE_CONTENT: "false", OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey },
+    });
     try {
       expect(engine.stderr()).toContain(`recording every upstream answer to the cassette ${dir}`);
+      expect(engine.stderr()).toContain("warning: traces keep no content, but the cassette holds every prompt and answer whole, unredacted: keep it private");
       const client = new OpenAI({ baseURL: engine.baseURL, apiKey: "anything", maxRetries: 0 });
-      await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "recorded before exit" }] });
+      answer = (await client.chat.completions.create(question)).choices[0]!.message.content;
     } finally {
       expect(await engine.stop()).toBe(0);
       await fake.close();
@@ -49,5 +54,21 @@ describe("serve --record / --replay", () => {
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(readFileSync(join(dir, files[0]!), "utf8")).toContain("recorded before exit");
+
+    // The primary, which serves nothing, only counts the files; each worker loads them.
+    const replay = await startEngine({ args: ["--workers", "2"], env: { OPENTRACY_REPLAY: dir, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: undefined } });
+    try {
+      const summary = `replaying upstream answers from the cassette ${dir} (1 recorded requests, timing none)`;
+      expect(replay.stderr().split(summary)).toHaveLength(2);
+      const client = new OpenAI({ baseURL: replay.baseURL, apiKey: "anything", maxRetries: 0 });
+      for (let i = 0; i < 4; i++) expect((await client.chat.completions.create(question)).choices[0]!.message.content).toBe(answer);
+    } finally {
+      expect(await replay.stop()).toBe(0);
+    }
+  });
+
+  test("--workers with a replay folder that does not exist is refused by the primary in one line", async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), "opentracy-cassette-cli-")), "nothing");
+    expect(await refused(["--workers", "2", "--replay", missing])).toContain(`cassette folder not found: ${missing} (the engine did not start)`);
   });
 });

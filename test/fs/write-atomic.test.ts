@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic, writeFileAtomicAsync } from "../../src/fs/write-atomic.ts";
+import { openFileAtomic, writeFileAtomic, writeFileAtomicAsync } from "../../src/fs/write-atomic.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "ot-atomic-"));
 
@@ -29,6 +29,31 @@ describe("writeFileAtomic", () => {
     const path = join(dir(), "missing-folder", "x.json");
     expect(() => writeFileAtomic(path, "x", 0o600)).toThrow();
   });
+
+  test("a rename that fails leaves no temp file", () => {
+    const d = dir();
+    // A folder that is not empty cannot be replaced by a file.
+    mkdirSync(join(d, "taken", "inside"), { recursive: true });
+    expect(() => writeFileAtomic(join(d, "taken"), "x", 0o600)).toThrow();
+    expect(readdirSync(d)).toEqual(["taken"]);
+  });
+});
+
+describe("openFileAtomic", () => {
+  test("its temp file is hidden beside the target until commit; abort removes it", () => {
+    const d = dir();
+    const kept = openFileAtomic(join(d, "out.jsonl"), 0o600);
+    kept.write("a\n");
+    const [temp] = readdirSync(d);
+    expect(temp).toMatch(new RegExp(`^\\.out\\.jsonl\\.${process.pid}\\..+\\.tmp$`));
+    kept.commit();
+    expect(readdirSync(d)).toEqual(["out.jsonl"]);
+    const dropped = openFileAtomic(join(d, "out.jsonl"), 0o600);
+    dropped.write("b\n");
+    dropped.abort();
+    expect(readdirSync(d)).toEqual(["out.jsonl"]);
+    expect(readFileSync(join(d, "out.jsonl"), "utf8")).toBe("a\n");
+  });
 });
 
 describe("writeFileAtomicAsync", () => {
@@ -47,5 +72,12 @@ describe("writeFileAtomicAsync", () => {
 
   test("a write into a folder that does not exist rejects", async () => {
     await expect(writeFileAtomicAsync(join(dir(), "missing-folder", "x.json"), "x", 0o600)).rejects.toThrow();
+  });
+
+  test("a rename that fails rejects and leaves no temp file", async () => {
+    const d = dir();
+    mkdirSync(join(d, "taken", "inside"), { recursive: true });
+    await expect(writeFileAtomicAsync(join(d, "taken"), "x", 0o600)).rejects.toThrow();
+    expect(readdirSync(d)).toEqual(["taken"]);
   });
 });

@@ -5,7 +5,7 @@ import { ADAPTERS } from "../../src/providers/adapters.ts";
 import { UpstreamError } from "../../src/providers/errors.ts";
 import { getProvider } from "../../src/providers/registry.ts";
 import type { Target } from "../../src/providers/types.ts";
-import { attemptOnce, prepareTarget } from "../../src/routing/attempt.ts";
+import { attemptOnce, NETWORK, prepareTarget } from "../../src/routing/attempt.ts";
 
 const settings = { config: Config.parse({}), secrets: {}, sealed: new Map() };
 const planned = (name: string, model: string) => ({ provider: getProvider(name)!, model, ref: `${name}/${model}`, weight: 1 });
@@ -56,5 +56,23 @@ describe("attemptOnce with an injected fetch", () => {
     const refusal = toWire(new ApiError("cassette_miss", "not recorded"));
     const result = await attemptOnce(ADAPTERS.openai, target, body, true, limits, new AbortController(), () => Promise.reject(new UpstreamError(refusal)));
     expect(result).toEqual({ ok: false, status: 400, mapped: refusal });
+  });
+});
+
+describe("NETWORK", () => {
+  test("calls whatever globalThis.fetch is at the time of the call, not the one at load (instrumentation patches it later)", async () => {
+    const original = globalThis.fetch;
+    const seen: string[] = [];
+    globalThis.fetch = (async (url: string) => {
+      seen.push(url);
+      return new Response("patched");
+    }) as typeof fetch;
+    try {
+      const res = await NETWORK.fetch("http://127.0.0.1:9/v1/chat/completions", { method: "POST" });
+      expect(await res.text()).toBe("patched");
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(seen).toEqual(["http://127.0.0.1:9/v1/chat/completions"]);
   });
 });

@@ -21,10 +21,25 @@ describe("startupSummary", () => {
   });
 
   test("names the cassette mode first; a replay, which needs no key, does not ask for one", () => {
-    const recording = startupSummary(settings(), {}, { summary: "recording to X", offline: false });
+    const recording = startupSummary(settings(), {}, { summary: "recording to X", offline: false, recording: true });
     expect(recording[0]).toBe("recording to X");
     expect(recording[1]).toContain("opentracy keys set <provider>");
-    expect(startupSummary(settings(), {}, { summary: "replaying from X", offline: true })).toEqual(["replaying from X"]);
+    expect(startupSummary(settings(), {}, { summary: "replaying from X", offline: true, recording: false })).toEqual(["replaying from X"]);
+  });
+
+  test("warns when recording while traces keep no content or redact it: the cassette keeps both whole", () => {
+    const recording = { summary: "recording to X", offline: false, recording: true };
+    const warning = (content: { content: boolean; redact: boolean }) =>
+      startupSummary(settings(), {}, recording, content).filter((l) => l.startsWith("warning:"));
+    expect(warning({ content: true, redact: false })).toEqual([]);
+    expect(warning({ content: false, redact: false })).toEqual([
+      "warning: traces keep no content, but the cassette holds every prompt and answer whole, unredacted: keep it private",
+    ]);
+    expect(warning({ content: true, redact: true })).toEqual([
+      "warning: traces redact content, but the cassette holds every prompt and answer whole, unredacted: keep it private",
+    ]);
+    const replaying = { summary: "replaying from X", offline: true, recording: false };
+    expect(startupSummary(settings(), {}, replaying, { content: false, redact: true })).toEqual(["replaying from X"]);
   });
 
   test("lists base URL overrides with their source, and warns about one that looks mistyped", () => {

@@ -3,7 +3,7 @@ import { ensureHome, paths } from "../../config/paths.ts";
 import { createEngine, TraceTargetError } from "../../server/engine.ts";
 import { startServer } from "../../server/http.ts";
 import { drainEngine, drainHttp } from "../../server/shutdown.ts";
-import { configuredEngineUrl, probeEngine } from "../engine-client.ts";
+import { probeEngine, resolveEngineUrl } from "../engine-client.ts";
 import { CliError } from "../output.ts";
 
 /** The engine a run's calls go to: one already running, or one exec started and stops. */
@@ -24,15 +24,12 @@ export interface RunEngine {
  * the same variable names (OPENAI_BASE_URL).
  */
 export async function engineForRun(url: string | undefined, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<RunEngine> {
-  const named = url ?? env.OPENTRACY_URL;
-  if (named !== undefined) {
-    const base = named.replace(/\/+$/, "");
-    if (!/^https?:\/\/[^/]+$/.test(base)) throw new CliError(`invalid engine URL '${named}': use http[s]://host:port`);
-    if (!(await probeEngine(base, 2000))) throw new CliError(`no opentracy engine answers at ${base}/health`);
-    return { url: base, started: false, needsToken: false, stop: async () => {} };
+  const engine = resolveEngineUrl(url, env);
+  if (engine.named) {
+    if (!(await probeEngine(engine.url, 2000))) throw new CliError(`no opentracy engine answers at ${engine.url}/health`);
+    return { url: engine.url, started: false, needsToken: false, stop: async () => {} };
   }
-  const configured = configuredEngineUrl(env);
-  if (await probeEngine(configured)) return { url: configured, started: false, needsToken: false, stop: async () => {} };
+  if (await probeEngine(engine.url)) return { url: engine.url, started: false, needsToken: false, stop: async () => {} };
   return startOwnEngine(env, log);
 }
 

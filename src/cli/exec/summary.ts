@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RUN_TAG } from "../../server/run-prefix.ts";
 import { costLabel } from "../tail/format.ts";
+import { EngineApiError, engineApi, flushEngineTraces } from "../engine-client.ts";
 
 /** The fields of /api/traces rows the summary reads; the rest of each row is ignored. */
 const Row = z.object({
@@ -45,34 +46,22 @@ export class RunUnreadable extends Error {}
  * /api/traces?tag=run=<id>. With `token` as the bearer when the engine has tokens.
  */
 export async function readRun(engineUrl: string, runId: string, token: string | undefined): Promise<Row[]> {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const ask = async (path: string, init: RequestInit = {}) => {
-    let res: Response;
-    try {
-      res = await fetch(`${engineUrl}${path}`, { headers, ...init, signal: AbortSignal.timeout(30_000) });
-    } catch (e: any) {
-      throw new RunUnreadable(`the engine at ${engineUrl} did not answer (${e?.code ?? e?.name ?? e})`);
-    }
-    const body: any = await res.json().catch(() => null);
-    if (!res.ok) {
-      const hint = res.status === 401 ? "; set OPENTRACY_TOKEN to a token of this engine" : "";
-      throw new RunUnreadable(`${path.split("?")[0]} answered ${res.status}: ${body?.error?.message ?? "no message"}${hint}`);
-    }
-    return body;
-  };
-  // Without a bearer token (an engine open on loopback) a POST must show it is no cross-site form.
-  const flushed = await ask("/api/traces/flush", { method: "POST", headers: { ...headers, "x-opentracy-csrf": "1" } });
-  if (flushed?.queued > 0) throw new RunUnreadable(`the engine could not write ${flushed.queued} queued trace(s) yet (its trace store is failing)`);
-  const rows: Row[] = [];
-  let cursor: string | null = null;
-  do {
-    const q: URLSearchParams = new URLSearchParams({ tag: `${RUN_TAG}=${runId}`, limit: "500", ...(cursor ? { cursor } : {}) });
-    const page = Page.safeParse(await ask(`/api/traces?${q}`));
-    if (!page.success) throw new RunUnreadable("/api/traces answered in a shape this version does not know");
-    rows.push(...page.data.data);
-    cursor = page.data.next_cursor;
-  } while (cursor);
-  return rows;
+  try {
+    if ((await flushEngineTraces(engineUrl, token)).failing)
+      throw new RunUnreadable("the engine could not write the run's traces yet (its trace store is failing)");
+    const rows: Row[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: URLSearchParams = new URLSearchParams({ tag: `${RUN_TAG}=${runId}`, limit: "500", ...(cursor ? { cursor } : {}) });
+      const page = Page.safeParse(await engineApi(engineUrl, `/api/traces?${q}`, token));
+      if (!page.success) throw new RunUnreadable("/api/traces answered in a shape this version does not know");
+      rows.push(...page.data.data);
+      cursor = page.data.next_cursor;
+    } while (cursor);
+    return rows;
+  } catch (e) {
+    throw e instanceof EngineApiError ? new RunUnreadable(e.message) : e;
+  }
 }
 
 export const runUrl = (engineUrl: string, runId: string): string => `${engineUrl}/traces?${new URLSearchParams({ tag: `${RUN_TAG}=${runId}` })}`;

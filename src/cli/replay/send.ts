@@ -125,17 +125,3 @@ async function sendOne(trace: TraceRecord, o: SendOptions, stop: AbortSignal): P
     latency_ms: typeof body._latency_ms === "number" ? body._latency_ms : 0,
   };
 }
-
-/**
- * Asks the engine to write the traces it still holds (POST /api/traces/flush), so the run is
- * whole in the store once the command ends: for the links it prints and for a resume right after.
- * Best effort: an engine without the endpoint, or a token that may not call it, writes them
- * within its flush interval anyway.
- */
-export async function flushEngineTraces(url: string, token?: string): Promise<void> {
-  const headers: Record<string, string> = { "x-opentracy-csrf": "1" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  await fetch(`${url}/api/traces/flush`, { method: "POST", headers, signal: AbortSignal.timeout(10_000) })
-    .then((r) => r.body?.cancel())
-    .catch(() => {});
-}

@@ -11,7 +11,7 @@ import type { TraceRecord } from "../../traces/record.ts";
 /** What another worker's finished call adds to a token's spend and tokens per minute (TokenGuard.observe). */
 export type SpendPart = Pick<TraceRecord, "token_name" | "cost_usd" | "status" | "ts_start" | "input_tokens" | "output_tokens">;
 
-/** `flush`: write every trace any worker has queued so far (POST /api/traces/flush); answered with `{queued}`. */
+/** `flush`: write every trace any worker has queued so far (POST /api/traces/flush); answered with `{queued, failing}` (api/flush.ts). */
 export type Question = "metrics" | "traces_status" | "flush";
 
 export type ToPrimary =

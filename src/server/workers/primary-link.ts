@@ -11,6 +11,8 @@ export interface LinkTargets {
 }
 
 const ASK_TIMEOUT_MS = 5_000;
+/** A flush waits for the primary's write, which may be a ClickHouse insert (its own timeout is 30 s by default). */
+export const FLUSH_TIMEOUT_MS = 60_000;
 
 /**
  * A worker's end of the channel to its primary. The primary relays what the other workers
@@ -38,11 +40,12 @@ export class PrimaryLink {
 
   ask<T>(q: Question): Promise<T> {
     const id = this.nextId++;
+    const ms = q === "flush" ? FLUSH_TIMEOUT_MS : ASK_TIMEOUT_MS;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new Error(`the primary process did not answer '${q}' within ${ASK_TIMEOUT_MS} ms`));
-      }, ASK_TIMEOUT_MS);
+        reject(new Error(`the primary process did not answer '${q}' within ${ms} ms`));
+      }, ms);
       this.waiting.set(id, (value) => {
         clearTimeout(timer);
         resolve(value as T);

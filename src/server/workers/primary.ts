@@ -3,6 +3,8 @@ import type { TraceRecord } from "../../traces/record.ts";
 import { summaryOf } from "../../traces/live-feed.ts";
 import type { TraceSummary } from "../../traces/queries.ts";
 import type { Engine } from "../engine.ts";
+import { type FlushAnswer, flushAnswer } from "../api/flush.ts";
+import { FLUSH_TIMEOUT_MS } from "./primary-link.ts";
 import { type SpendPart, type ToPrimary, type ToWorker, WORKER_ENV, WORKER_PORT_ENV } from "./messages.ts";
 
 export interface PrimaryOptions {
@@ -29,6 +31,8 @@ interface Worker {
 
 /** A worker that dies sooner than this after its start is restarted only after this long: a crash loop must not spin. */
 const MIN_UPTIME_MS = 2_000;
+/** How long a flush waits for the other workers' traces: half of what the asking worker waits for the answer. */
+const OTHERS_FLUSH_MS = FLUSH_TIMEOUT_MS / 2;
 
 /**
  * `serve --workers N`: starts N copies of this program as workers on one port, writes the traces
@@ -133,28 +137,37 @@ export class Primary {
   /**
    * Every worker's queued traces written: the asking worker sent its own before asking; the
    * others are asked to send theirs, which arrive before their `flushed` (one ordered channel
-   * each). A worker that exits meanwhile counts as done.
+   * each). A worker that exits meanwhile counts as done; one that hangs is waited for at most
+   * OTHERS_FLUSH_MS (well under the asking worker's own wait, so the write still fits in it).
    */
-  private async flush(from: Worker): Promise<{ queued: number }> {
+  private async flush(from: Worker): Promise<FlushAnswer> {
     const others = this.workers.filter((w) => w !== from && w.ready);
     if (others.length) {
       const id = this.nextFlush++;
       const left = new Set(others);
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         const done = (w: Worker) => {
           left.delete(w);
           if (!left.size) resolve();
         };
         this.flushes.set(id, done);
+        timer = setTimeout(() => {
+          this.opts.log(
+            `flush: worker(s) ${[...left].map((w) => w.index).join(", ")} did not send their traces within ${OTHERS_FLUSH_MS} ms; writing the rest`,
+          );
+          resolve();
+        }, OTHERS_FLUSH_MS);
         for (const w of others) {
           this.send(w, { t: "flush", id });
           void w.done.then(() => done(w));
         }
       });
+      clearTimeout(timer);
       this.flushes.delete(id);
     }
-    await this.opts.engine.writer.flush();
-    return { queued: this.opts.engine.writer.queued };
+    await this.opts.engine.writer.settle();
+    return flushAnswer(this.opts.engine.writer);
   }
 
   /** Writes a worker's batch and tells the other workers what it changes for them. */

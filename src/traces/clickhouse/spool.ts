@@ -10,8 +10,9 @@ import { fsyncDir, writeFileAtomic } from "../../fs/write-atomic.ts";
  *
  * Files, all in one folder under OPENTRACY_HOME:
  * - `spool-NNNNNN.log` segments, append-only. Each batch is one frame: a header line
- *   `OTSPOOL1 <token> <rows> <bytes> <crc32>` and then `<bytes>` bytes of JSON lines (trace
- *   records). Every append is fsync'd before it counts, so a batch the writer was told is safe
+ *   `OTSPOOL2 <token> <rows> <bytes> <crc32>` and then `<bytes>` bytes of JSONEachRow rows, ready
+ *   to insert (`OTSPOOL1` frames, left by engines that spooled trace records as JSON lines, still
+ *   replay). Every append is fsync'd before it counts, so a batch the writer was told is safe
  *   survives a crash or a power cut; a frame torn by a crash fails its length or checksum and is
  *   ignored with everything after it in that segment.
  * - `ack`: `<segment> <offset>`, how far replay has got, replaced atomically (write, fsync, rename).
@@ -21,8 +22,12 @@ import { fsyncDir, writeFileAtomic } from "../../fs/write-atomic.ts";
  * Segments are deleted once replay has passed them; an empty spool is a folder with only `id`.
  */
 
+/** What a frame's payload holds: rows as the insert sends them, or trace records (older engines). */
+export type SpoolFormat = "rows" | "records";
+
 export interface SpoolFrame {
   token: string;
+  format: SpoolFormat;
   rows: number;
   segment: string;
   /** Where the frame's header starts. */
@@ -34,7 +39,8 @@ export interface SpoolFrame {
   end: number;
 }
 
-const MAGIC = "OTSPOOL1";
+const MAGIC: Record<SpoolFormat, string> = { records: "OTSPOOL1", rows: "OTSPOOL2" };
+const FORMAT_OF: Record<string, SpoolFormat> = { OTSPOOL1: "records", OTSPOOL2: "rows" };
 const SEGMENT = /^spool-(\d{6,})\.log$/;
 const segmentName = (seq: number) => `spool-${String(seq).padStart(6, "0")}.log`;
 const seqOf = (name: string) => Number(SEGMENT.exec(name)?.[1] ?? -1);
@@ -123,7 +129,7 @@ export class Spool {
       const length = Number(bytes);
       const ok =
         parts.length === 5 &&
-        magic === MAGIC &&
+        Object.hasOwn(FORMAT_OF, magic) &&
         /^\d+$/.test(rows) &&
         /^\d+$/.test(bytes) &&
         start + length <= buf.length &&
@@ -132,17 +138,17 @@ export class Spool {
         this.torn.push(`${name}@${pos}`);
         return;
       }
-      this.pending.push({ token, rows: Number(rows), segment: name, offset: pos, start, length, end: start + length });
+      this.pending.push({ token, format: FORMAT_OF[magic]!, rows: Number(rows), segment: name, offset: pos, start, length, end: start + length });
       this.bytes += start + length - pos;
       pos = start + length;
     }
   }
 
   /** Resolves once the batch is on disk (fsync'd); rejects with SpoolFullError past the size limit. */
-  append(token: string, payload: string, rows: number): Promise<void> {
+  append(token: string, payload: string, rows: number, format: SpoolFormat = "rows"): Promise<void> {
     return this.serial(async () => {
       const body = Buffer.from(payload, "utf8");
-      const head = Buffer.from(`${MAGIC} ${token} ${rows} ${body.length} ${crc32(body).toString(16)}\n`, "latin1");
+      const head = Buffer.from(`${MAGIC[format]} ${token} ${rows} ${body.length} ${crc32(body).toString(16)}\n`, "latin1");
       const size = head.length + body.length;
       const max = this.opts.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
       if (this.bytes + size > max) throw new SpoolFullError(`trace spool is full (${max} bytes) in ${this.dir}`);
@@ -157,7 +163,7 @@ export class Spool {
       await this.active.fh.datasync();
       this.active.size += size;
       this.bytes += size;
-      this.pending.push({ token, rows, segment: this.active.name, offset: at, start: at + head.length, length: body.length, end: at + size });
+      this.pending.push({ token, format, rows, segment: this.active.name, offset: at, start: at + head.length, length: body.length, end: at + size });
     });
   }
 

@@ -33,11 +33,31 @@ test("POST /api/traces/flush answers once the queued traces are written", async 
   await res.text();
   expect(await listed()).toBe(0);
   const flushed = await fetch(`${engine.url}/api/traces/flush`, { method: "POST", headers: { "x-opentracy-csrf": "1" } });
-  expect(await flushed.json()).toEqual({ queued: 0 });
+  expect(await flushed.json()).toEqual({ queued: 0, failing: false });
   expect(await listed()).toBe(1);
 });
 
 test("without a bearer token it must carry the CSRF header, like every state-changing /api/ call", async () => {
   const res = await fetch(`${engine.url}/api/traces/flush`, { method: "POST" });
   expect(res.status).toBe(403);
+});
+
+test("while the store's writes fail, the flush answers failing: true", async () => {
+  const home = tempHome();
+  // Today's segment is a folder: the local store cannot append to it, so every write fails (and is retried).
+  mkdirSync(join(home, "traces", `traces-${new Date().toISOString().slice(0, 10)}-000.jsonl`), { recursive: true, mode: 0o700 });
+  const broken = await startEngine({ home, env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+  try {
+    const res = await fetch(`${broken.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const flushed = await fetch(`${broken.url}/api/traces/flush`, { method: "POST", headers: { "x-opentracy-csrf": "1" } });
+    expect(await flushed.json()).toMatchObject({ failing: true });
+  } finally {
+    await broken.stop();
+  }
 });

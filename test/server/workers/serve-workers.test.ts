@@ -163,6 +163,9 @@ describe("serve --workers 2", () => {
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await chat(engine)).headers.get("x-opentracy-trace-id")!);
       expect(await engine.stop()).toBe(0);
+      // Only the primary builds the ClickHouse sink (and its spool); a worker's would scan the primary's segments.
+      expect(engine.stderr()).toMatch(/traces go to ClickHouse at/);
+      expect(engine.stderr()).not.toMatch(/worker \d+: traces go to ClickHouse/);
       const client = await server.client();
       const rs = await client.query({ query: `SELECT id FROM ${database}.traces ORDER BY id`, format: "JSONEachRow" });
       const rows = (await rs.json()) as { id: string }[];
@@ -186,10 +189,47 @@ describe("serve --workers 2", () => {
       const listed = async () => ((await (await fetch(`${engine.url}/api/traces?limit=100`, { headers: fresh })).json()) as any).data.map((r: any) => r.id);
       expect(await listed()).toEqual([]);
       const flushed = await fetch(`${engine.url}/api/traces/flush`, { method: "POST", headers: { ...fresh, "x-opentracy-csrf": "1" } });
-      expect(await flushed.json()).toEqual({ queued: 0 });
+      expect(await flushed.json()).toEqual({ queued: 0, failing: false });
       expect((await listed()).sort()).toEqual([...ids].sort());
     } finally {
       expect(await engine.stop()).toBe(0);
+    }
+  });
+
+  test("/metrics carries the cooldowns of the worker that answers, labelled with its index", async () => {
+    const home = tempHome();
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    writeFileSync(join(home, "config.json"), JSON.stringify({ routing: { cooldown: { failures: 1, period_ms: 600_000 } } }));
+    // Nothing listens on port 1: every call fails, and one failure cools the target down in the worker that tried.
+    const engine = await startEngine({ home, args: ["--workers", "2"], env: { OPENAI_BASE_URL: "http://127.0.0.1:1", OPENAI_API_KEY: "sk-x" } });
+    try {
+      await bothWorkers(engine);
+      for (let i = 0; i < 20; i++) expect((await chat(engine)).status).toBeGreaterThanOrEqual(500);
+      const text = await (await fetch(`${engine.url}/metrics`, { headers: fresh })).text();
+      expect(text).toMatch(/^opentracy_target_cooling_down\{target="openai\/gpt-4o-mini",worker="[01]"\} 1$/m);
+      expect(text.match(/^# TYPE opentracy_target_cooling_down gauge$/gm)).toHaveLength(1);
+    } finally {
+      expect(await engine.stop()).toBe(0);
+    }
+  });
+
+  test("a second `serve --workers` on a port another one serves fails with EADDRINUSE instead of sharing it", async () => {
+    const first = await startEngine({ args: ["--workers", "2"], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+    try {
+      const port = new URL(first.url).port;
+      // The workers bind with SO_REUSEPORT; without the primary's probe the second would start and split the connections.
+      const second = startEngine({ args: ["--workers", "2", "--port", port], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
+      const failed = await second.then(
+        async (e) => {
+          await e.stop();
+          return "started";
+        },
+        (e: Error) => e.message,
+      );
+      expect(failed).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+      expect(failed).toContain("code 1");
+    } finally {
+      expect(await first.stop()).toBe(0);
     }
   });
 

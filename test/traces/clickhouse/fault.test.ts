@@ -92,7 +92,7 @@ describe("fault injection: ClickHouse server process", () => {
       await eventually(
         async () => {
           const h = await health(engine);
-          return h.state === "ok" && h.spooled_batches === 0 && h.queued === 0 && h.written === total;
+          return h.state === "ok" && h.spooled_batches === 0 && h.queued === 0 && h.buffered_rows === 0 && h.written === total;
         },
         30_000,
         "the spool to drain",

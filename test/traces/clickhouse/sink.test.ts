@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { ClickHouseClient } from "@clickhouse/client";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { queryRows } from "../../../src/traces/clickhouse/migrate.ts";
 import { TABLE } from "../../../src/traces/clickhouse/schema.ts";
 import { ClickHouseInsertError, type Inserter } from "../../../src/traces/clickhouse/insert.ts";
 import { ClickHouseSink } from "../../../src/traces/clickhouse/sink.ts";
+import { Spool } from "../../../src/traces/clickhouse/spool.ts";
 import { ClickHouseTraceSource } from "../../../src/traces/clickhouse/source.ts";
 import { qualified } from "../../../src/traces/clickhouse/sql.ts";
 import type { TraceRecord } from "../../../src/traces/record.ts";
@@ -16,6 +17,11 @@ import { TraceBatch } from "../../../src/traces/batch.ts";
 import { makeErrorTrace, makeTrace } from "../../helpers/trace-factory.ts";
 
 const batch = (rs: TraceRecord[]) => new TraceBatch(rs);
+/** One batch as one insert (or one spooled frame): the sink holds what it is written until its flush. */
+const send = async (sink: { write(b: TraceBatch): Promise<void>; flush(): Promise<void> }, b: TraceBatch) => {
+  await sink.write(b);
+  await sink.flush();
+};
 
 const HOUR = 3600_000;
 const base = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR; // the start of an hour, three hours ago
@@ -169,8 +175,8 @@ for (const b of backends()) {
       for (let i = 0; i < 2; i++)
         records.push(traceAt(HOUR + i, { selected_model: "groq/b", cost_usd: null, input_tokens: 100, output_tokens: 1, reasoning_tokens: 4, latency_ms: 10 }));
       // Written in two batches, so the view sums states of separate inserts.
-      await sink.write(batch(records.slice(0, 50)));
-      await sink.write(batch(records.slice(50)));
+      await send(sink, batch(records.slice(0, 50)));
+      await send(sink, batch(records.slice(50)));
       sink.start();
       await eventually(() => sink.status().rows_written === records.length, 15_000, "rows written");
       await sink.close();
@@ -238,14 +244,14 @@ for (const b of backends()) {
       ctl.down = true;
       sink.start();
       const records = Array.from({ length: 30 }, (_, i) => traceAt(i * 10));
-      for (let i = 0; i < 30; i += 10) await sink.write(batch(records.slice(i, i + 10)));
+      for (let i = 0; i < 30; i += 10) await send(sink, batch(records.slice(i, i + 10)));
       expect(sink.status()).toMatchObject({ state: "connecting", spooled_batches: 3, spooled_rows: 30, rows_written: 0 });
       expect(sink.status().last_error).toContain("ECONNREFUSED");
       ctl.down = false;
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       expect(sink.status()).toMatchObject({ spooled_batches: 0, rows_written: 30 });
       // Back to direct inserts, and the spool folder is empty again.
-      await sink.write(batch([traceAt(999_000)]));
+      await send(sink, batch([traceAt(999_000)]));
       expect(sink.status().rows_written).toBe(31);
       expect(readdirSync(spoolDir).filter((n) => n.endsWith(".log"))).toEqual([]);
       await sink.close();
@@ -266,8 +272,8 @@ for (const b of backends()) {
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       ctl.lostReplies = 1;
-      await sink.write(batch([traceAt(0), traceAt(1)])); // lands, but the sink sees a failure and spools it
-      await sink.write(batch([traceAt(2)]));
+      await send(sink, batch([traceAt(0), traceAt(1)])); // lands, but the sink sees a failure and spools it
+      await send(sink, batch([traceAt(2)]));
       expect(sink.status().state).not.toBe("ok");
       await eventually(() => sink.status().state === "ok" && sink.status().spooled_batches === 0, 15_000, "replayed");
       await sink.close();
@@ -283,7 +289,7 @@ for (const b of backends()) {
       const first = newSink(dead.client, dead.insert, db);
       first.sink.start();
       const records = Array.from({ length: 12 }, (_, i) => traceAt(i));
-      for (let i = 0; i < 12; i += 4) await first.sink.write(batch(records.slice(i, i + 4)));
+      for (let i = 0; i < 12; i += 4) await send(first.sink, batch(records.slice(i, i + 4)));
       // No close(): the process is gone. The next one starts on the same folder.
       const second = newSink(real, await b.inserter(db), db, first.spoolDir);
       expect(second.logs.join("\n")).toContain("12 traces in 3 batches left by the last run");
@@ -305,8 +311,8 @@ for (const b of backends()) {
       await eventually(() => sink.status().state === "ok", 15_000, "state ok");
       const poison = traceAt(1, { id: "poison" });
       ctl.refuseId = "poison";
-      await sink.write(batch([traceAt(0), poison]));
-      await sink.write(batch([traceAt(2), traceAt(3)]));
+      await send(sink, batch([traceAt(0), poison]));
+      await send(sink, batch([traceAt(2), traceAt(3)]));
       await eventually(() => sink.status().state === "ok", 15_000, "past the bad batch");
       expect(sink.status()).toMatchObject({ rejected_rows: 2, rows_written: 2, spooled_batches: 0 });
       expect(logs.join("\n")).toContain("rejected.jsonl");
@@ -314,6 +320,46 @@ for (const b of backends()) {
       expect(readFileSync(join(spoolDir, "..", "rejected.jsonl"), "utf8")).toContain('"id":"poison"');
       await sink.close();
       expect(await count(real, `SELECT count() FROM ${qualified(db, TABLE.traces)}`)).toBe(2);
+    });
+
+    test("the writer's small batches are encoded at once and go in as one insert: after a second, or at once on flush", async () => {
+      const client = await b.client();
+      const db = uniqueDatabase();
+      const { sink } = newSink(client, await b.inserter(db), db);
+      sink.start();
+      await eventually(() => sink.status().state === "ok", 15_000, "state ok");
+      const records = Array.from({ length: 30 }, (_, i) => traceAt(i));
+      for (let i = 0; i < 30; i += 10) await sink.write(batch(records.slice(i, i + 10)));
+      expect(sink.status()).toMatchObject({ buffered_rows: 30, rows_written: 0 });
+      // Nobody flushes: the insert's own timer sends it.
+      await eventually(() => sink.status().rows_written === 30, 10_000, "the timed insert");
+      expect(await count(client, `SELECT uniqExact(batch_id) FROM ${qualified(db, TABLE.traces)}`)).toBe(1);
+      await sink.write(batch([traceAt(100)]));
+      expect(sink.status()).toMatchObject({ buffered_rows: 1, rows_written: 30 });
+      await sink.flush();
+      expect(sink.status()).toMatchObject({ buffered_rows: 0, rows_written: 31 });
+      // What close finds buffered goes in too.
+      await sink.write(batch([traceAt(200)]));
+      await sink.close();
+      expect(await count(client, `SELECT count() FROM ${qualified(db, TABLE.traces)}`)).toBe(32);
+    });
+
+    test("a spool of trace records left by an older engine (OTSPOOL1 frames) still replays", async () => {
+      const real = await b.client();
+      const db = uniqueDatabase();
+      const spoolDir = join(mkdtempSync(join(tmpdir(), "ch-sink-")), "spool");
+      mkdirSync(spoolDir, { recursive: true });
+      const old = new Spool(spoolDir);
+      const records = Array.from({ length: 5 }, (_, i) => traceAt(i));
+      await old.append("old-batch", new TraceBatch(records).lines(), records.length, "records");
+      await old.close();
+      const { sink, logs } = newSink(real, await b.inserter(db), db, spoolDir);
+      expect(logs.join("\n")).toContain("5 traces in 1 batches left by the last run");
+      sink.start();
+      await eventually(() => sink.status().state === "ok" && sink.status().rows_written === 5, 15_000, "replayed");
+      await sink.close();
+      const rows = await queryRows<{ id: string; batch_id: string }>(real, `SELECT id, batch_id FROM ${qualified(db, TABLE.traces)} ORDER BY id`);
+      expect(rows).toEqual(records.map((r) => ({ id: r.id, batch_id: "old-batch" })).sort((a, z) => (a.id < z.id ? -1 : 1)));
     });
   });
 }

@@ -29,7 +29,10 @@ for (const b of backends()) {
       });
       sink.start();
       await eventually(() => sink.status().state === "ok", 15_000, "sink ready");
-      const write = async (rs: TraceRecord[]) => sink.write(new TraceBatch(rs));
+      const write = async (rs: TraceRecord[]) => {
+        await sink.write(new TraceBatch(rs));
+        await sink.flush();
+      };
       const history = [
         trace(50_000),
         trace(40_000, { alias: "smart" }),
