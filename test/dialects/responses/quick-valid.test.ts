@@ -46,7 +46,9 @@ test("whatever the quick check accepts, the full schema accepts", () => {
     }),
     { numRuns: 20_000 },
   );
-  expect(accepted).toBeGreaterThan(100); // the property was exercised, not vacuous
+  // The property was exercised, not vacuous: ~90–125 of the 20,000 random bodies pass the quick
+  // check (a CI run saw 92 against an earlier bound of 100), so the bound leaves room for chance.
+  expect(accepted).toBeGreaterThan(40);
 });
 
 test("the common requests are recognised; tools, parts and function calls go to the full check", () => {
