@@ -150,18 +150,18 @@ async function chooseSink(p: Paths, env: NodeJS.ProcessEnv, settings: LiveSettin
   const client = await createTraceClient(target, { timeoutMs: t?.clickhouse_timeout_ms });
   const shared = new SharedSettingsStore(client, target.database, target.display);
   if (tracesOff) return { sink: new DiscardSink(), queries: null, shared };
-  const queries = new ClickHouseTraceQueries(client, target.database);
-  if (worker) return { sink: new PrimarySink(worker.send), queries, shared };
-  log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
-  const sink = new ClickHouseSink({
-    ...common,
-    client,
-    insert: httpInserter(target, t?.clickhouse_timeout_ms),
-    database: target.database,
-    display: target.display,
-    scrub: (text) => scrub(text, target),
+  const sink = sinkFor(() => {
+    log(`traces go to ClickHouse at ${target.display} (spool: ${common.spoolDir})`);
+    return new ClickHouseSink({
+      ...common,
+      client,
+      insert: httpInserter(target, t?.clickhouse_timeout_ms),
+      database: target.database,
+      display: target.display,
+      scrub: (text) => scrub(text, target),
+    });
   });
-  return { sink, queries, shared };
+  return { sink, queries: new ClickHouseTraceQueries(client, target.database), shared };
 }
 
 export async function createEngine(p: Paths, env: NodeJS.ProcessEnv, log: (line: string) => void, opts: EngineOptions = {}): Promise<Engine> {

@@ -5,6 +5,7 @@ import { serverError, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai-u
 import { runCli, tempHome } from "../helpers/cli.ts";
 import { eventually } from "../helpers/clickhouse.ts";
 import { startEngine, type RunningEngine } from "../helpers/engine.ts";
+import { listenLive } from "../helpers/live.ts";
 
 let fake: FakeOpenAI;
 let engine: RunningEngine;
@@ -200,27 +201,7 @@ describe("GET /api/activity", () => {
 });
 
 describe("GET /api/traces/live", () => {
-  /** Opens the stream and collects its `data:` events; `close` ends it the way a leaving browser does. */
-  async function listen(token?: string) {
-    const ctl = new AbortController();
-    const res = await fetch(`${engine.url}/api/traces/live`, { signal: ctl.signal, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const events: any[] = [];
-    let text = "";
-    const reading = (async () => {
-      const dec = new TextDecoder();
-      try {
-        for await (const chunk of res.body as any) {
-          text += dec.decode(chunk, { stream: true });
-          for (let i = text.indexOf("\n\n"); i >= 0; i = text.indexOf("\n\n")) {
-            const ev = text.slice(0, i);
-            text = text.slice(i + 2);
-            if (ev.startsWith("data: ")) events.push(JSON.parse(ev.slice(6)));
-          }
-        }
-      } catch {}
-    })();
-    return { res, events, close: async () => (ctl.abort(), await reading) };
-  }
+  const listen = (token?: string) => listenLive(engine.url, token ? { authorization: `Bearer ${token}` } : {});
 
   test("one event per finished trace, the /api/traces row; a non-admin token sees only its own", async () => {
     const [all, mine] = await Promise.all([listen(admin), listen(bot)]);

@@ -5,6 +5,7 @@ import { startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai-upstream.ts
 import { eventually, startServer } from "../../helpers/clickhouse.ts";
 import { runCli, tempHome } from "../../helpers/cli.ts";
 import { startEngine, type RunningEngine } from "../../helpers/engine.ts";
+import { listenLive } from "../../helpers/live.ts";
 import { readTraces } from "../../helpers/traces.ts";
 
 // `serve --workers 2` as users run it: one primary, two workers on one port, the OpenAI fake
@@ -123,32 +124,18 @@ describe("serve --workers 2", () => {
 
   test("the live view on one worker shows every worker's traces", async () => {
     const engine = await startEngine({ args: ["--workers", "2"], env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
-    const ctl = new AbortController();
+    let live: Awaited<ReturnType<typeof listenLive>> | undefined;
     try {
       await bothWorkers(engine);
-      const res = await fetch(`${engine.url}/api/traces/live`, { signal: ctl.signal, headers: fresh });
-      expect(res.status).toBe(200);
-      const seen = new Set<string>();
-      void (async () => {
-        const dec = new TextDecoder();
-        let text = "";
-        try {
-          for await (const chunk of res.body as any) {
-            text += dec.decode(chunk, { stream: true });
-            for (let i = text.indexOf("\n\n"); i >= 0; i = text.indexOf("\n\n")) {
-              const ev = text.slice(0, i);
-              text = text.slice(i + 2);
-              if (ev.startsWith("data: ")) seen.add(JSON.parse(ev.slice(6)).id);
-            }
-          }
-        } catch {}
-      })();
+      live = await listenLive(engine.url, fresh);
+      expect(live.res.status).toBe(200);
+      const seen = () => new Set(live!.events.map((e) => e.id));
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) ids.push((await chat(engine)).headers.get("x-opentracy-trace-id")!);
-      await eventually(() => ids.every((id) => seen.has(id)), 5000, "every trace in the live view");
-      expect(seen.size).toBe(30);
+      await eventually(() => ids.every((id) => seen().has(id)), 5000, "every trace in the live view");
+      expect(seen().size).toBe(30);
     } finally {
-      ctl.abort();
+      await live?.close();
       expect(await engine.stop()).toBe(0);
     }
   });
