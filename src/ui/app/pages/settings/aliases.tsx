@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ApiFailure, send, useApi, useAuth } from "../../api.ts";
 import { Empty, Loading } from "../../components/states.tsx";
-import { ConfirmButton, ErrorNote, names, SettingsFailed, useChange } from "./parts.tsx";
+import { ConfirmButton, ErrorNote, names, SaveOrCancel, SettingsFailed, useChange } from "./parts.tsx";
 import type { AliasConfig, AliasEntry, Explanation, List } from "./types.ts";
 
 // Aliases: each with the explanation `route explain` prints (per target: key masked and where it
@@ -313,15 +313,7 @@ function AliasEditor({
           </label>
         </div>
       </details>
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {entry ? "Save alias" : "Create alias"}
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      <ErrorNote error={error} />
+      <SaveOrCancel label={entry ? "Save alias" : "Create alias"} busy={busy} onCancel={onCancel} error={error} />
     </form>
   );
 }

@@ -64,6 +64,23 @@ export function ErrorNote({ error }: { error: ApiFailure | string | null }) {
   );
 }
 
+/** The end of an editing form: save (off while the change runs), cancel, and the API's error. */
+export function SaveOrCancel({ label, busy, onCancel, error }: { label: string; busy: boolean; onCancel: () => void; error: ApiFailure | string | null }) {
+  return (
+    <>
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {label}
+        </button>
+        <button type="button" className="quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
 /** Whether the API's error names this field (`targets.1` also marks `targets.1.model`). */
 export function names(error: ApiFailure | null, param: string): boolean {
   const p = error?.param;

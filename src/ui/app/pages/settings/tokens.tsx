@@ -2,7 +2,7 @@ import { type FormEvent, Fragment, useState } from "react";
 import { ApiFailure, send, signIn, useApi, useAuth } from "../../api.ts";
 import { Empty, Loading } from "../../components/states.tsx";
 import { when } from "../../format.ts";
-import { ConfirmButton, ErrorNote, names, SettingsFailed, useChange } from "./parts.tsx";
+import { ConfirmButton, ErrorNote, names, SaveOrCancel, SettingsFailed, useChange } from "./parts.tsx";
 import { created as createdLimits, describeLimits, fieldsOf, type LimitFields, limitsBody } from "./token-limits.ts";
 import type { List, TokenRow } from "./types.ts";
 
@@ -128,15 +128,7 @@ function LimitsEditor({ token, onSaved, onCancel }: { token: TokenRow; onSaved: 
   return (
     <form className="limits-editor" onSubmit={submit} aria-label={`limits of ${token.name}`}>
       <LimitInputs f={f} set={setF} error={error} />
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          Save limits
-        </button>
-        <button type="button" className="quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      <ErrorNote error={error} />
+      <SaveOrCancel label="Save limits" busy={busy} onCancel={onCancel} error={error} />
     </form>
   );
 }
