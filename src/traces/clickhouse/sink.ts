@@ -172,7 +172,7 @@ export class ClickHouseSink implements TraceSink {
   /**
    * Encodes the batch into the pending insert at once (a slice at a time, serving requests in
    * between) and returns: the insert goes out within a second, or as soon as it holds
-   * INSERT_ROWS. What the sink holds meanwhile is what the writer's queue held before: a crash
+   * INSERT_ROWS rows or INSERT_CHARS of text. What the sink holds meanwhile is what the writer's queue held before: a crash
    * loses at most that second, and `flush`/`close` send it.
    */
   async write(traces: TraceBatch): Promise<void> {
