@@ -52,7 +52,8 @@ export interface ProtocolAdapter {
   parseResponse(text: string, target: Target): ChatCompletion;
   /** The upstream answers in OpenAI's shape and parseResponse returns it unchanged: its text can go to the client as sent. */
   readonly relaysAnswerText?: boolean;
-  streamChunks(body: StreamBody, target: Target): AsyncIterable<StreamChunk>;
+  /** The answer as OpenAI chunks, the chunks of each network read together: one array per read, never empty. */
+  streamChunks(body: StreamBody, target: Target): AsyncIterable<StreamChunk[]>;
   mapError(status: number, text: string, headers: Headers, target: Target): MappedError;
   /**
    * Resolves this protocol's credentials once per target and request (keyCredentials for a

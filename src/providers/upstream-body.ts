@@ -12,17 +12,13 @@ interface ByteReader {
 }
 
 /**
- * An upstream answer's bytes, as the stream parsers read them, with two jobs besides reading:
- *
- * - The idle limit: a 504 when no bytes arrive for `ms` while we wait on the upstream. A stream
- *   may run for an hour; what we refuse is an upstream that stops talking without closing the
- *   connection. One timer per stream, re-armed on each read, never one per chunk; it counts only
- *   while a read is pending, not while a slow client has not asked for more.
- * - `onWait`: called before each network read, so the relay can hand the client everything
- *   translated from the previous read in one write instead of one write per event.
+ * An upstream answer's bytes, as the stream parsers read them, with the idle limit: a 504 when no
+ * bytes arrive for `ms` while we wait on the upstream. A stream may run for an hour; what we
+ * refuse is an upstream that stops talking without closing the connection. One timer per stream,
+ * re-armed on each read, never one per chunk; it counts only while a read is pending, not while a
+ * slow client has not asked for more.
  */
 export class UpstreamBody {
-  onWait: (() => void) | null = null;
   private readonly reader: ByteReader;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private waiting = false;
@@ -38,7 +34,6 @@ export class UpstreamBody {
 
   /** The next bytes, or null at the end. Throws the idle 504 as an UpstreamError. */
   async read(): Promise<Uint8Array | null> {
-    this.onWait?.();
     if (this.idle) {
       if (this.timer) this.timer.refresh();
       else this.timer = setTimeout(this.fire, this.idle.ms);

@@ -19,10 +19,10 @@ export interface AttemptLimits {
   maxResponseBytes: number;
 }
 
-/** An attempt's stream: the chunk pre-read to know it succeeded, the rest, and the bytes beneath. */
+/** An attempt's stream: the first read's chunks, pre-read to know it succeeded; the rest, a read's chunks at a time; the bytes beneath. */
 export interface UpstreamStream {
-  first: StreamChunk | null;
-  rest: AsyncIterator<StreamChunk>;
+  first: StreamChunk[] | null;
+  rest: AsyncIterator<StreamChunk[]>;
   body: UpstreamBody;
 }
 

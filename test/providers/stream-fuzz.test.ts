@@ -4,6 +4,7 @@ import { ADAPTERS } from "../../src/providers/adapters.ts";
 import { UpstreamError } from "../../src/providers/errors.ts";
 import { PROVIDERS } from "../../src/providers/registry.ts";
 import type { Target } from "../../src/providers/types.ts";
+import { eachChunk } from "../helpers/translated-chunks.ts";
 
 // Whatever bytes an upstream sends, a stream parser either yields chunks or throws UpstreamError
 // (which the engine turns into an error event); anything else would be a 500 or a crash.
@@ -45,7 +46,7 @@ for (const protocol of Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[]) {
       await fc.assert(
         fc.asyncProperty(chunked, async (parts) => {
           try {
-            for await (const c of ADAPTERS[protocol].streamChunks(bodyOf(parts), target(provider))) {
+            for await (const c of eachChunk(ADAPTERS[protocol].streamChunks(bodyOf(parts), target(provider)))) {
               expect(Array.isArray(c.chunk.choices)).toBe(true);
             }
           } catch (e) {

@@ -26,43 +26,52 @@ const MAX_FRAME = 16 * 1024 * 1024;
 export type EventMessage = Message;
 
 /**
- * AWS event-stream messages (`application/vnd.amazon.eventstream`) from a byte stream, one at a
- * time, as they complete. Network reads split and join frames anywhere, so this only finds frame
- * boundaries from each frame's 4-byte length prefix and keeps the one incomplete frame; decoding
- * and both CRC checks are the maintained codec's job. Memory is one frame, however long the stream.
+ * AWS event-stream messages (`application/vnd.amazon.eventstream`) from a byte stream: the
+ * messages each network read completes, as one array (none when it completes none). Network
+ * reads split and join frames anywhere, so this only finds frame boundaries from each frame's
+ * 4-byte length prefix and keeps the one incomplete frame; decoding and both CRC checks are the
+ * maintained codec's job. Memory is one frame, however long the stream.
  */
-export async function* eventStreamMessages(stream: StreamBody, provider: string): AsyncGenerator<EventMessage> {
+export async function* eventStreamBatches(stream: StreamBody, provider: string): AsyncGenerator<EventMessage[]> {
   const codec = await loadCodec();
   const lengthPrefix = new Uint8Array(4);
   let prefixFilled = 0;
   let frame: Uint8Array | null = null;
   let filled = 0;
   for await (const value of bodyReads(stream)) {
+    const batch: EventMessage[] = [];
     let offset = 0;
-    while (offset < value.length) {
-      if (!frame) {
-        const take = Math.min(4 - prefixFilled, value.length - offset);
-        lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
-        prefixFilled += take;
+    try {
+      while (offset < value.length) {
+        if (!frame) {
+          const take = Math.min(4 - prefixFilled, value.length - offset);
+          lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
+          prefixFilled += take;
+          offset += take;
+          if (prefixFilled < 4) break;
+          const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
+          if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
+          frame = new Uint8Array(total);
+          frame.set(lengthPrefix, 0);
+          filled = 4;
+          prefixFilled = 0;
+        }
+        const take = Math.min(frame.length - filled, value.length - offset);
+        frame.set(value.subarray(offset, offset + take), filled);
+        filled += take;
         offset += take;
-        if (prefixFilled < 4) break;
-        const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
-        if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
-        frame = new Uint8Array(total);
-        frame.set(lengthPrefix, 0);
-        filled = 4;
-        prefixFilled = 0;
+        if (filled === frame.length) {
+          const complete = frame;
+          frame = null;
+          batch.push(decode(codec, complete, provider));
+        }
       }
-      const take = Math.min(frame.length - filled, value.length - offset);
-      frame.set(value.subarray(offset, offset + take), filled);
-      filled += take;
-      offset += take;
-      if (filled === frame.length) {
-        const complete = frame;
-        frame = null;
-        yield decode(codec, complete, provider);
-      }
+    } catch (e) {
+      // The messages before a bad frame still reach the client, ahead of the error.
+      if (batch.length > 0) yield batch;
+      throw e;
     }
+    if (batch.length > 0) yield batch;
   }
   if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
 }

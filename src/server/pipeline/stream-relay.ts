@@ -27,7 +27,7 @@ export interface RelayOptions {
 }
 
 /**
- * Where a relay is: `opening` until the pre-read first chunk has gone out on its own (time to
+ * Where a relay is: `opening` until the pre-read first read's chunks have gone out (time to
  * first byte is what a user waits on), `relaying` while chunks flow, then one of three ends:
  * `ended` (the upstream finished; tail and [DONE] sent), `failed` (an error event sent), or
  * `cancelled` (the client left; the upstream is cancelled). Each end records the trace once.
@@ -120,17 +120,15 @@ export class OpenAIFrames implements StreamEncoder {
  * OpenAI chunks from any adapter → the SSE stream the client asked for, in the frames of its
  * encoder (OpenAI's unless the options bring another).
  *
- * Frames collect in `out` and go to the client as one write whenever the upstream body is about
- * to wait on the network (its flush point) and at the end: one write per network read, not per
- * event, and never a frame held back while we wait. A pull returns once it has handed something
- * over, so a slow client holds the upstream back by at most one read.
+ * The chunks of one network read become one write to the client: one write per read, not per
+ * event, and never a frame held back while we wait on the upstream. A pull returns once it has
+ * handed something over, so a slow client holds the upstream back by at most one read.
  */
 export class StreamRelay {
   state: RelayState = "opening";
   private readonly acc: StreamAccumulator;
   private readonly encoder: StreamEncoder;
   private out = "";
-  private handedOver = false;
   private controller: ReadableStreamDefaultController<string> | null = null;
 
   constructor(
@@ -146,37 +144,30 @@ export class StreamRelay {
     return new ReadableStream<string>({
       start: (controller) => {
         this.controller = controller;
-        this.upstream.body.onWait = this.flush;
       },
       pull: () => this.pull(),
       cancel: () => this.cancel(),
     });
   }
 
-  /** The flush point: everything translated so far goes to the client in one write. */
-  private readonly flush = (): void => {
-    if (!this.out) return;
-    this.controller!.enqueue(this.out);
-    this.out = "";
-    this.handedOver = true;
-  };
-
   private async pull(): Promise<void> {
-    this.handedOver = false;
     try {
-      if (this.state === "opening") {
-        const { first } = this.upstream;
-        if (first) {
-          this.add(first);
-          this.flush();
+      for (;;) {
+        let batch: StreamChunk[];
+        if (this.state === "opening" && this.upstream.first) batch = this.upstream.first;
+        else {
+          const next = await this.upstream.rest.next();
+          if (next.done) return this.end();
+          batch = next.value;
         }
         this.state = "relaying";
-      }
-      for (;;) {
-        const next = await this.upstream.rest.next();
-        if (next.done) return this.end();
-        this.add(next.value);
-        if (this.handedOver) return;
+        for (let i = 0; i < batch.length; i++) this.add(batch[i]!);
+        // A read can become no frames at all (a usage chunk kept for the end, say): then read on.
+        if (this.out) {
+          this.controller!.enqueue(this.out);
+          this.out = "";
+          return;
+        }
       }
     } catch (e) {
       this.fail(e);
@@ -213,7 +204,6 @@ export class StreamRelay {
   private async cancel(): Promise<void> {
     if (this.state === "ended" || this.state === "failed" || this.state === "cancelled") return;
     this.state = "cancelled";
-    this.upstream.body.onWait = null;
     this.opts.abort.abort();
     const gone = new ApiError("client_disconnected", "the client closed the connection mid-stream");
     this.record(gone.status, { type: gone.type, message: gone.message });
@@ -222,7 +212,6 @@ export class StreamRelay {
 
   private close(state: "ended" | "failed", status: number, error: { type: string; message: string } | null): void {
     this.state = state;
-    this.upstream.body.onWait = null;
     this.record(status, error);
     if (this.out) this.controller!.enqueue(this.out);
     this.out = "";

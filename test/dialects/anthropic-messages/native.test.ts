@@ -3,6 +3,7 @@ import { NativeMessagesEncoder, nativeAdapter } from "../../../src/dialects/anth
 import { getProvider } from "../../../src/providers/registry.ts";
 import type { StreamChunk, Target } from "../../../src/providers/types.ts";
 import { UpstreamBody } from "../../../src/providers/upstream-body.ts";
+import { eachChunk } from "../../helpers/translated-chunks.ts";
 
 const anthropic = getProvider("anthropic")!;
 const target = (headers: Record<string, string> = {}): Target => ({
@@ -60,7 +61,7 @@ describe("nativeAdapter", () => {
     const bytes = new TextEncoder().encode(frames.join(""));
     const body = new UpstreamBody(new Response(bytes).body!, { ms: 5000, provider: "anthropic" });
     const chunks: StreamChunk[] = [];
-    for await (const sc of nativeAdapter({ body: {}, version: null, beta: null }).streamChunks(body, target())) chunks.push(sc);
+    for await (const sc of eachChunk(nativeAdapter({ body: {}, version: null, beta: null }).streamChunks(body, target()))) chunks.push(sc);
     expect(chunks.map((c) => c.nativeFrame).filter(Boolean)).toEqual(frames);
     expect(chunks.find((c) => c.chunk.usage)!.chunk.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3 });
 

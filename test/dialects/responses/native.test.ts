@@ -6,6 +6,7 @@ import { getProvider } from "../../../src/providers/registry.ts";
 import type { StreamChunk, Target } from "../../../src/providers/types.ts";
 import { UpstreamBody } from "../../../src/providers/upstream-body.ts";
 import { responsesAnswer } from "../../fakes/openai-upstream.ts";
+import { eachChunk } from "../../helpers/translated-chunks.ts";
 
 const openai = (): Target => ({ provider: getProvider("openai")!, model: "gpt-4o", baseUrl: "https://api.example/v1", headers: { "x-h": "1" }, key: "sk-x" });
 const azure = (baseUrl: string, apiVersion?: string): Target => ({
@@ -20,7 +21,7 @@ const azure = (baseUrl: string, apiVersion?: string): Target => ({
 async function chunksOf(frames: string[], target = openai()): Promise<StreamChunk[]> {
   const body = new UpstreamBody(new Response(new TextEncoder().encode(frames.join(""))).body!, { ms: 5000, provider: "openai" });
   const out: StreamChunk[] = [];
-  for await (const c of nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, target)) out.push(c);
+  for await (const c of eachChunk(nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, target))) out.push(c);
   return out;
 }
 const framesOf = (events: Array<Record<string, unknown>>) => events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
@@ -111,7 +112,7 @@ describe("response.failed", () => {
     let out = "";
     let thrown: any = null;
     try {
-      for await (const c of nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, openai())) out += enc.chunk(c);
+      for await (const c of eachChunk(nativeAdapter(ADAPTERS.openai, {}).streamChunks(body, openai()))) out += enc.chunk(c);
     } catch (e) {
       thrown = e;
       out += enc.fail((e as UpstreamError).mapped);

@@ -3,6 +3,7 @@ import type { ChatCompletionChunk } from "../../../src/openai/schema.ts";
 import { anthropicAdapter } from "../../../src/providers/anthropic/index.ts";
 import { UpstreamError } from "../../../src/providers/errors.ts";
 import { fixtureEvents, sseBody, target, translate } from "./helpers.ts";
+import { eachChunk } from "../../helpers/translated-chunks.ts";
 
 const withChoices = (chunks: ChatCompletionChunk[]) => chunks.filter((c) => c.choices.length > 0);
 const contentOf = (chunks: ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
@@ -23,7 +24,7 @@ function toolCalls(chunks: ChatCompletionChunk[]) {
 async function failure(events: unknown[]): Promise<{ chunks: ChatCompletionChunk[]; error: UpstreamError }> {
   const chunks: ChatCompletionChunk[] = [];
   try {
-    for await (const { chunk } of anthropicAdapter.streamChunks(sseBody(events), target())) chunks.push(chunk);
+    for await (const { chunk } of eachChunk(anthropicAdapter.streamChunks(sseBody(events), target()))) chunks.push(chunk);
   } catch (e) {
     expect(e).toBeInstanceOf(UpstreamError);
     return { chunks, error: e as UpstreamError };

@@ -1,4 +1,5 @@
 import { getProvider } from "../../../src/providers/registry.ts";
+import { eachChunk } from "../../helpers/translated-chunks.ts";
 import type { StreamChunk, Target } from "../../../src/providers/types.ts";
 
 export function azureTarget(opts: { endpoint?: string; deployment?: string; key?: string | null; apiVersion?: string } = {}): Target {
@@ -28,8 +29,8 @@ export function sseBody(chunks: unknown[], opts: { done?: boolean } = {}): Reada
   });
 }
 
-export async function collect(chunks: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
+export async function collect(batches: AsyncIterable<StreamChunk[]>): Promise<StreamChunk[]> {
   const out: StreamChunk[] = [];
-  for await (const c of chunks) out.push(c);
+  for await (const c of eachChunk(batches)) out.push(c);
   return out;
 }

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { UpstreamError } from "../../../src/providers/errors.ts";
 import { bedrockAdapter } from "../../../src/providers/bedrock/index.ts";
 import { bedrockTarget, byteStream, collect, concat, contentOf, eventFrame, exceptionFrame, fixture, framesFromLines } from "./helpers.ts";
+import { eachChunk } from "../../helpers/translated-chunks.ts";
 
 const target = bedrockTarget();
 const run = (frames: Uint8Array[], reads?: number[]) => collect(bedrockAdapter.streamChunks(byteStream(frames, reads), target));
@@ -104,7 +105,7 @@ describe("framing", () => {
         sent++;
       },
     });
-    const it = bedrockAdapter.streamChunks(body, target)[Symbol.asyncIterator]();
+    const it = eachChunk(bedrockAdapter.streamChunks(body, target));
     expect((await it.next()).value.chunk.choices[0].delta.role).toBe("assistant");
     expect((await it.next()).value.chunk.choices[0].delta.content).toBe("early");
     release();
@@ -147,7 +148,7 @@ describe("exception frames", () => {
     const seen: string[] = [];
     const err = await failure(
       (async () => {
-        for await (const c of bedrockAdapter.streamChunks(byteStream(frames), target)) seen.push(c.chunk.choices[0]?.delta.content ?? "");
+        for await (const c of eachChunk(bedrockAdapter.streamChunks(byteStream(frames), target))) seen.push(c.chunk.choices[0]?.delta.content ?? "");
       })(),
     );
     expect(seen.join("")).toBe("partial");

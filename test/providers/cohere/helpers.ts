@@ -42,4 +42,4 @@ export function sseBody(events: unknown[], opts: { done?: boolean; eventLines?: 
 }
 
 // Tests read the chunks loosely (any), as they come off the wire.
-export const collect = collectTranslated as (chunks: AsyncIterable<StreamChunk>) => Promise<any[]>;
+export const collect = collectTranslated as (batches: AsyncIterable<StreamChunk[]>) => Promise<any[]>;
