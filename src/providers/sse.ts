@@ -1,25 +1,24 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { bodyReads, type StreamBody } from "./upstream-body.ts";
+import { createParser, type EventSourceMessage, type EventSourceParser } from "eventsource-parser";
+import type { EventDecoder } from "./stream-translator.ts";
 
 /**
- * Server-sent events from a byte stream: the events of each network read as one array, as they
- * arrive (a read that completes no event gives none). One step per read, not per event: a
- * 20-chunk answer that arrives in one read costs one await, not twenty. Holds at most one read's
- * worth of events, so memory stays constant however long the stream runs.
+ * Server-sent events from an upstream's bytes, as each network read completes them. Holds at most
+ * one incomplete event, so memory stays constant however long the stream runs.
  */
-export async function* sseBatches(stream: StreamBody): AsyncGenerator<EventSourceMessage[]> {
-  let pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (e) => pending.push(e) });
-  const decoder = new TextDecoder();
-  for await (const bytes of bodyReads(stream)) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    if (pending.length === 0) continue;
-    const batch = pending;
-    pending = [];
-    yield batch;
+export class SseDecoder implements EventDecoder<EventSourceMessage> {
+  private out: EventSourceMessage[] = [];
+  private readonly parser: EventSourceParser = createParser({ onEvent: (e) => this.out.push(e) });
+  private readonly text = new TextDecoder();
+
+  push(bytes: Uint8Array, out: EventSourceMessage[]): void {
+    this.out = out;
+    this.parser.feed(this.text.decode(bytes, { stream: true }));
   }
-  parser.feed(decoder.decode());
-  // A last event without its blank line is still an event the upstream meant to send.
-  parser.feed("\n\n");
-  if (pending.length > 0) yield pending;
+
+  end(out: EventSourceMessage[]): void {
+    this.out = out;
+    this.parser.feed(this.text.decode());
+    // A last event without its blank line is still an event the upstream meant to send.
+    this.parser.feed("\n\n");
+  }
 }

@@ -1,4 +1,5 @@
 import type { StreamChunk } from "./types.ts";
+import { type StreamBody, upstreamBody } from "./upstream-body.ts";
 
 /**
  * One protocol's stream, translated event by event into OpenAI chunks. Each protocol's stream.ts
@@ -15,36 +16,71 @@ export interface StreamTranslator<Event> {
 }
 
 /**
- * The chunks of a translated stream, one array per network read, never empty. `batches` is the
- * decoded body, a read's events at a time (sseBatches, or eventStreamBatches for Bedrock), whose
- * generator cancels the upstream when this stops early. Chunks a translator appended before it
- * threw still reach the client, ahead of the error.
- *
- * A read's worth at a time because every step of an async generator costs a promise and a
- * microtask: per chunk, the layers between the socket and the client were a third of a stream's CPU.
+ * A body's framing (SSE, AWS event-stream): bytes in, the events they complete out, keeping the
+ * one incomplete event between reads. Throws UpstreamError for bytes that cannot be events, after
+ * appending the events before them.
  */
-export async function* translateStream<Event>(batches: AsyncIterable<Event[]>, translator: StreamTranslator<Event>): AsyncGenerator<StreamChunk[]> {
-  let failure: { error: unknown } | null = null;
-  for await (const events of batches) {
-    const out: StreamChunk[] = [];
-    for (let i = 0; i < events.length && !translator.done; i++) {
+export interface EventDecoder<Event> {
+  push(bytes: Uint8Array, out: Event[]): void;
+  /** The body ended: appends what is still owed, or throws when it ended inside an event. */
+  end(out: Event[]): void;
+}
+
+/**
+ * The chunks of a translated stream, one array per network read, never empty. The one read loop
+ * under every stream: it stops reading once the translator is done, and cancels the upstream
+ * whenever it stops before the body's end (last event seen, an error, the consumer gone), so the
+ * connection does not stay open. Chunks from events before a failure still reach the client,
+ * ahead of the error.
+ *
+ * A read at a time, and one async step per read, because every step of an async generator costs
+ * a promise and a microtask: a step per event in each of three layers (bytes, events, chunks)
+ * cost ~9 % of a 20-chunk stream's CPU (compare.ts).
+ */
+export async function* translateStream<Event>(
+  stream: StreamBody,
+  decoder: EventDecoder<Event> | Promise<EventDecoder<Event>>,
+  translator: StreamTranslator<Event>,
+): AsyncGenerator<StreamChunk[]> {
+  const body = upstreamBody(stream);
+  let ended = false;
+  try {
+    const events: Event[] = [];
+    const decode = await decoder;
+    while (!ended && !translator.done) {
+      const bytes = await body.read();
+      let failure: { error: unknown } | null = null;
+      events.length = 0;
       try {
-        translator.translate(events[i]!, out);
+        if (bytes) decode.push(bytes, events);
+        else {
+          ended = true;
+          decode.end(events);
+        }
       } catch (error) {
         failure = { error };
-        break;
       }
+      const out: StreamChunk[] = [];
+      for (let i = 0; i < events.length && !translator.done; i++) {
+        try {
+          translator.translate(events[i]!, out);
+        } catch (error) {
+          // An earlier event than the one the decoder failed on.
+          failure = { error };
+          break;
+        }
+      }
+      if (!failure && (ended || translator.done)) {
+        try {
+          translator.finish(out);
+        } catch (error) {
+          failure = { error };
+        }
+      }
+      if (out.length > 0) yield out;
+      if (failure) throw failure.error;
     }
-    if (out.length > 0) yield out;
-    if (failure) throw failure.error;
-    if (translator.done) break;
+  } finally {
+    if (!ended) await body.cancel();
   }
-  const out: StreamChunk[] = [];
-  try {
-    translator.finish(out);
-  } catch (error) {
-    failure = { error };
-  }
-  if (out.length > 0) yield out;
-  if (failure) throw failure.error;
 }

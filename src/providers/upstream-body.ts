@@ -84,25 +84,3 @@ export class UpstreamBody {
 export type StreamBody = ReadableStream<Uint8Array> | UpstreamBody;
 
 export const upstreamBody = (body: StreamBody): UpstreamBody => (body instanceof UpstreamBody ? body : new UpstreamBody(body));
-
-/**
- * Each network read of an upstream body, as it arrives: the one read loop under every stream
- * decoder. A consumer that stops early (client gone, last event seen, a decoding error) leaves the
- * loop through `finally`, which cancels the upstream so its connection does not stay open.
- */
-export async function* bodyReads(stream: StreamBody): AsyncGenerator<Uint8Array> {
-  const body = upstreamBody(stream);
-  let finished = false;
-  try {
-    for (;;) {
-      const bytes = await body.read();
-      if (!bytes) {
-        finished = true;
-        return;
-      }
-      yield bytes;
-    }
-  } finally {
-    if (!finished) await body.cancel();
-  }
-}

@@ -3,7 +3,7 @@ import type { Usage } from "../../openai/schema.ts";
 import { anthropicAdapter } from "../../providers/anthropic/index.ts";
 import { ANTHROPIC_VERSION } from "../../providers/anthropic/request.ts";
 import { Translator } from "../../providers/anthropic/stream.ts";
-import { sseBatches } from "../../providers/sse.ts";
+import { SseDecoder } from "../../providers/sse.ts";
 import { type StreamTranslator, translateStream } from "../../providers/stream-translator.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target } from "../../providers/types.ts";
 import { anthropicError } from "./errors.ts";
@@ -47,7 +47,7 @@ export function nativeAdapter(native: NativeRequest): ProtocolAdapter {
       else delete body.stream;
       return { url: `${target.baseUrl}/v1/messages`, init: { method: "POST", headers, body: JSON.stringify(body) } };
     },
-    streamChunks: (body) => translateStream(sseBatches(body), new NativeFrames()),
+    streamChunks: (body) => translateStream(body, new SseDecoder(), new NativeFrames()),
   };
 }
 

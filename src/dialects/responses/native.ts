@@ -3,7 +3,7 @@ import { ApiError } from "../../errors/vocabulary.ts";
 import type { ChatCompletionChunk, Usage } from "../../openai/schema.ts";
 import { azureRoute } from "../../providers/azure/url.ts";
 import { badUpstream, UpstreamError } from "../../providers/errors.ts";
-import { sseBatches } from "../../providers/sse.ts";
+import { SseDecoder } from "../../providers/sse.ts";
 import { type StreamTranslator, translateStream } from "../../providers/stream-translator.ts";
 import type { MappedError, ProtocolAdapter, StreamChunk, Target, UpstreamRequest } from "../../providers/types.ts";
 import { parseUpstreamJson } from "../../providers/upstream-json.ts";
@@ -56,7 +56,7 @@ export function nativeAdapter(base: ProtocolAdapter, clientBody: Json): Protocol
       if (!parsed || typeof parsed !== "object" || parsed.object !== "response") throw badUpstream(target.provider.name, "not a Response object");
       return fromResponse(parsed);
     },
-    streamChunks: (body, target) => translateStream(sseBatches(body), new NativeFrames(target.provider.name)),
+    streamChunks: (body, target) => translateStream(body, new SseDecoder(), new NativeFrames(target.provider.name)),
   };
 }
 

@@ -1,4 +1,4 @@
-import { sseBatches } from "../sse.ts";
+import { SseDecoder } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { keyCredentials } from "../credentials.ts";
@@ -11,7 +11,7 @@ import { Translator } from "./stream.ts";
 export const anthropicAdapter: ProtocolAdapter = {
   buildRequest,
   parseResponse,
-  streamChunks: (body) => translateStream(sseBatches(body), new Translator()),
+  streamChunks: (body) => translateStream(body, new SseDecoder(), new Translator()),
   mapError,
   credentials: keyCredentials,
 };

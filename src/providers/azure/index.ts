@@ -1,5 +1,5 @@
 import { parseResponse } from "../openai/response.ts";
-import { sseBatches } from "../sse.ts";
+import { SseDecoder } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import { type CredentialSources, keySourceName, resolveKey } from "../credentials.ts";
 import type { Credentials, ProtocolAdapter } from "../types.ts";
@@ -16,7 +16,7 @@ export const azureAdapter: ProtocolAdapter = {
   buildRequest,
   parseResponse,
   relaysAnswerText: true,
-  streamChunks: (body, target) => translateStream(sseBatches(body), new Translator(target)),
+  streamChunks: (body, target) => translateStream(body, new SseDecoder(), new Translator(target)),
   mapError,
   embeddings: azureEmbeddings,
 

@@ -1,6 +1,6 @@
 import type { EventStreamCodec, Message } from "@smithy/core/event-streams";
 import { badUpstream } from "../errors.ts";
-import { bodyReads, type StreamBody } from "../upstream-body.ts";
+import type { EventDecoder } from "../stream-translator.ts";
 
 // Loaded on the first Bedrock stream: the codec costs ~6 MB of memory an engine without Bedrock never needs.
 let codec: EventStreamCodec | null = null;
@@ -26,55 +26,58 @@ const MAX_FRAME = 16 * 1024 * 1024;
 export type EventMessage = Message;
 
 /**
- * AWS event-stream messages (`application/vnd.amazon.eventstream`) from a byte stream: the
- * messages each network read completes, as one array (none when it completes none). Network
- * reads split and join frames anywhere, so this only finds frame boundaries from each frame's
- * 4-byte length prefix and keeps the one incomplete frame; decoding and both CRC checks are the
- * maintained codec's job. Memory is one frame, however long the stream.
+ * AWS event-stream messages (`application/vnd.amazon.eventstream`) from an upstream's bytes, as
+ * each network read completes them. Network reads split and join frames anywhere, so this only
+ * finds frame boundaries from each frame's 4-byte length prefix and keeps the one incomplete
+ * frame; decoding and both CRC checks are the maintained codec's job. Memory is one frame,
+ * however long the stream.
  */
-export async function* eventStreamBatches(stream: StreamBody, provider: string): AsyncGenerator<EventMessage[]> {
-  const codec = await loadCodec();
-  const lengthPrefix = new Uint8Array(4);
-  let prefixFilled = 0;
-  let frame: Uint8Array | null = null;
-  let filled = 0;
-  for await (const value of bodyReads(stream)) {
-    const batch: EventMessage[] = [];
+export class EventStreamDecoder implements EventDecoder<EventMessage> {
+  private readonly lengthPrefix = new Uint8Array(4);
+  private prefixFilled = 0;
+  private frame: Uint8Array | null = null;
+  private filled = 0;
+
+  constructor(
+    private readonly codec: EventStreamCodec,
+    private readonly provider: string,
+  ) {}
+
+  push(value: Uint8Array, out: EventMessage[]): void {
     let offset = 0;
-    try {
-      while (offset < value.length) {
-        if (!frame) {
-          const take = Math.min(4 - prefixFilled, value.length - offset);
-          lengthPrefix.set(value.subarray(offset, offset + take), prefixFilled);
-          prefixFilled += take;
-          offset += take;
-          if (prefixFilled < 4) break;
-          const total = new DataView(lengthPrefix.buffer).getUint32(0, false);
-          if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(provider, `event-stream frame length ${total} is out of range`);
-          frame = new Uint8Array(total);
-          frame.set(lengthPrefix, 0);
-          filled = 4;
-          prefixFilled = 0;
-        }
-        const take = Math.min(frame.length - filled, value.length - offset);
-        frame.set(value.subarray(offset, offset + take), filled);
-        filled += take;
+    while (offset < value.length) {
+      if (!this.frame) {
+        const take = Math.min(4 - this.prefixFilled, value.length - offset);
+        this.lengthPrefix.set(value.subarray(offset, offset + take), this.prefixFilled);
+        this.prefixFilled += take;
         offset += take;
-        if (filled === frame.length) {
-          const complete = frame;
-          frame = null;
-          batch.push(decode(codec, complete, provider));
-        }
+        if (this.prefixFilled < 4) return;
+        const total = new DataView(this.lengthPrefix.buffer).getUint32(0, false);
+        if (total < MIN_FRAME || total > MAX_FRAME) throw badUpstream(this.provider, `event-stream frame length ${total} is out of range`);
+        this.frame = new Uint8Array(total);
+        this.frame.set(this.lengthPrefix, 0);
+        this.filled = 4;
+        this.prefixFilled = 0;
       }
-    } catch (e) {
-      // The messages before a bad frame still reach the client, ahead of the error.
-      if (batch.length > 0) yield batch;
-      throw e;
+      const take = Math.min(this.frame.length - this.filled, value.length - offset);
+      this.frame.set(value.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled === this.frame.length) {
+        const complete = this.frame;
+        this.frame = null;
+        out.push(decode(this.codec, complete, this.provider));
+      }
     }
-    if (batch.length > 0) yield batch;
   }
-  if (frame || prefixFilled > 0) throw badUpstream(provider, "the event stream ended in the middle of a frame");
+
+  end(): void {
+    if (this.frame || this.prefixFilled > 0) throw badUpstream(this.provider, "the event stream ended in the middle of a frame");
+  }
 }
+
+/** A decoder for one stream, once the codec is loaded. */
+export const eventStreamDecoder = async (provider: string): Promise<EventStreamDecoder> => new EventStreamDecoder(await loadCodec(), provider);
 
 function decode(codec: EventStreamCodec, frame: Uint8Array, provider: string): EventMessage {
   try {

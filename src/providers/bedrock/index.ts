@@ -3,7 +3,7 @@ import type { ProtocolAdapter } from "../types.ts";
 import { awsCredentials } from "./credentials.ts";
 import { bedrockEmbeddings } from "./embeddings.ts";
 import { mapError } from "./errors.ts";
-import { eventStreamBatches } from "./event-stream.ts";
+import { eventStreamDecoder } from "./event-stream.ts";
 import { buildRequest } from "./request.ts";
 import { parseResponse } from "./response.ts";
 import { Translator } from "./stream.ts";
@@ -16,7 +16,7 @@ import { Translator } from "./stream.ts";
 export const bedrockAdapter: ProtocolAdapter = {
   buildRequest,
   parseResponse,
-  streamChunks: (body, target) => translateStream(eventStreamBatches(body, target.provider.name), new Translator(target)),
+  streamChunks: (body, target) => translateStream(body, eventStreamDecoder(target.provider.name), new Translator(target)),
   mapError,
   embeddings: bedrockEmbeddings,
   credentials: awsCredentials,

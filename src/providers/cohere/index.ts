@@ -1,4 +1,4 @@
-import { sseBatches } from "../sse.ts";
+import { SseDecoder } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { keyCredentials } from "../credentials.ts";
@@ -12,7 +12,7 @@ import { Translator } from "./stream.ts";
 export const cohereAdapter: ProtocolAdapter = {
   buildRequest,
   parseResponse,
-  streamChunks: (body, target) => translateStream(sseBatches(body), new Translator(target)),
+  streamChunks: (body, target) => translateStream(body, new SseDecoder(), new Translator(target)),
   mapError,
   embeddings: cohereEmbeddings,
   credentials: keyCredentials,

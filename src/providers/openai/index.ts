@@ -1,4 +1,4 @@
-import { sseBatches } from "../sse.ts";
+import { SseDecoder } from "../sse.ts";
 import { translateStream } from "../stream-translator.ts";
 import type { ProtocolAdapter } from "../types.ts";
 import { keyCredentials } from "../credentials.ts";
@@ -17,7 +17,7 @@ export const openaiAdapter: ProtocolAdapter = {
   relaysAnswerText: true,
   buildRequest,
   parseResponse,
-  streamChunks: (body, target) => translateStream(sseBatches(body), new Translator(target)),
+  streamChunks: (body, target) => translateStream(body, new SseDecoder(), new Translator(target)),
   mapError,
   embeddings: openaiEmbeddings,
   credentials: keyCredentials,
