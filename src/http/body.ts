@@ -4,7 +4,8 @@ export class BodyTooLarge extends Error {}
 export class BodyTimeout extends Error {}
 
 /**
- * Reads a whole body up to `max` bytes and, when given, before `deadline` (epoch ms). A declared
+ * Reads a whole body up to `max` bytes and, when given, before `deadline` (performance.now() ms:
+ * a monotonic clock, so a wall-clock step cannot cut a body short or let it trickle on). A declared
  * Content-Length over the limit is refused before reading anything; a chunked body is counted as
  * it arrives and cut off at the limit, so neither a huge nor a trickling body can pin the engine.
  */
@@ -42,7 +43,7 @@ function withDeadline(p: Promise<string>, deadline: number | undefined): Promise
   if (deadline === undefined) return p;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, deadline - performance.now()));
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

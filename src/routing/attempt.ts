@@ -151,7 +151,7 @@ export function fetchWhole(
   return callUpstream(adapter, target, upstream, limits, abort, upstreamFetch, async (res) => ({
     ok: true as const,
     status: res.status,
-    text: await readLimited(res, limits.maxResponseBytes, { deadline: Date.now() + limits.idleMs }),
+    text: await readLimited(res, limits.maxResponseBytes, { deadline: performance.now() + limits.idleMs }),
   }));
 }
 

@@ -16,9 +16,23 @@ export interface TargetState {
   last_error: string | null;
 }
 
+/**
+ * The clock cooldowns run on: monotonic, so a wall-clock step (a laptop waking up, NTP) neither
+ * ends a cooldown early nor stretches it by the size of the step; `wall` turns one of its instants
+ * into epoch ms, once per cooldown, only to show people when it ends.
+ */
+export interface HealthClock {
+  now(): number;
+  wall(t: number): number;
+}
+
+export const MONOTONIC: HealthClock = { now: () => performance.now(), wall: (t) => Date.now() + (t - performance.now()) };
+
 interface Entry {
   failures: number;
   coolingUntil: number;
+  /** Epoch ms of the same instant, fixed when the cooldown starts so every view shows one time. */
+  coolingUntilWall: number;
   lastError: string | null;
 }
 
@@ -29,10 +43,11 @@ export class TargetHealth {
   constructor(
     private readonly limits: () => { failures: number; period_ms: number },
     private readonly onChange: ((ref: string, state: TargetState) => void) | null = null,
+    private readonly clock: HealthClock = MONOTONIC,
   ) {}
 
   /** false while the target cools down; once the period is over, the next request is the one that tries it again. */
-  available(ref: string, now = Date.now()): boolean {
+  available(ref: string, now = this.clock.now()): boolean {
     const e = this.entries.get(ref);
     return !e || e.coolingUntil <= now;
   }
@@ -44,19 +59,20 @@ export class TargetHealth {
     if (e.coolingUntil) this.onChange?.(ref, this.state(ref));
   }
 
-  failure(ref: string, error: string, now = Date.now()): void {
+  failure(ref: string, error: string, now = this.clock.now()): void {
     const { failures, period_ms } = this.limits();
-    const e = this.entries.get(ref) ?? { failures: 0, coolingUntil: 0, lastError: null };
+    const e = this.entries.get(ref) ?? { failures: 0, coolingUntil: 0, coolingUntilWall: 0, lastError: null };
     e.failures++;
     e.lastError = error;
     this.entries.set(ref, e);
     if (e.failures >= failures) {
       e.coolingUntil = now + period_ms;
+      e.coolingUntilWall = this.clock.wall(now) + period_ms;
       this.onChange?.(ref, this.state(ref, now));
     }
   }
 
-  state(ref: string, now = Date.now()): TargetState {
+  state(ref: string, now = this.clock.now()): TargetState {
     const e = this.entries.get(ref);
     if (!e) return { state: "ok", consecutive_failures: 0, cooling_until: null, last_error: null };
     const cooling = e.coolingUntil > now;
@@ -64,13 +80,13 @@ export class TargetHealth {
     return {
       state: cooling ? "cooling_down" : tripped ? "trying_again" : "ok",
       consecutive_failures: e.failures,
-      cooling_until: e.coolingUntil ? new Date(e.coolingUntil).toISOString() : null,
+      cooling_until: e.coolingUntil ? new Date(e.coolingUntilWall).toISOString() : null,
       last_error: e.lastError,
     };
   }
 
   /** Every target that has failed since its last success. */
-  snapshot(now = Date.now()): Record<string, TargetState> {
+  snapshot(now = this.clock.now()): Record<string, TargetState> {
     const out: Record<string, TargetState> = {};
     for (const ref of this.entries.keys()) out[ref] = this.state(ref, now);
     return out;

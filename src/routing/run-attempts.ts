@@ -26,6 +26,7 @@ export interface AttemptDeps<Req, Ok extends { ok: true; status: number } = Atte
   attempt(prepared: PreparedTarget, request: Req, abort: AbortController): Promise<AttemptResult<Ok>>;
   /** Waits `ms` before a retry; false when the client left meanwhile. */
   wait(ms: number, signal: AbortSignal): Promise<boolean>;
+  /** The clock `startedAt` is on; performance.now() by default, which no wall-clock step moves. */
   now?(): number;
 }
 
@@ -49,7 +50,7 @@ export async function runAttempts<Req, Ok extends { ok: true; status: number } =
   record: AttemptRecorder,
   startedAt: number,
 ): Promise<RunOutcome<Ok>> {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => performance.now());
   const deadline = startedAt + plan.retry.deadline_ms;
   const { health } = deps;
   // Trying a cooling target beats failing without trying.

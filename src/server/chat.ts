@@ -69,7 +69,7 @@ async function chat(req: Request, deps: ChatDeps, call: Call, finish: Finish, se
   if (plan.params) body = { ...body, ...plan.params };
 
   const request: ChatAttempt = { settings, env: deps.env, body, stream: call.stream, limits: attemptLimits(config, deps.limits.maxResponseBytes) };
-  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
+  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.t0);
   if (!outcome.ok) return failAttempts(call, finish, outcome);
   const { result, abort } = outcome;
   if ("completion" in result) return answerCompletion(call, config, finish, result.completion, result.text);

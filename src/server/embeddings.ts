@@ -67,7 +67,7 @@ async function embeddings(req: Request, deps: EmbeddingsDeps, call: Call, finish
   // them, so they are not applied here.
 
   const request: EmbeddingsAttempt = { settings, env: deps.env, body, inputs, limits: attemptLimits(config, deps.limits.maxResponseBytes) };
-  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
+  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.t0);
   if (!outcome.ok) return failAttempts(call, finish, outcome);
   return answerEmbeddings(call, config, finish, body, outcome.result);
 }

@@ -86,7 +86,7 @@ async function messages(req: Request, deps: MessagesDeps, call: Call, finish: Fi
     native,
     untranslatable,
   };
-  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
+  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.t0);
   if (!outcome.ok) return failAttempts(call, finish, outcome, failAnthropic);
   const { result, abort } = outcome;
   // Which way the answer came: the target that gave it.
@@ -119,7 +119,7 @@ function failAnthropic(call: Call, finish: Finish, e: WireError): Response {
  */
 export async function handleCountTokens(req: Request, deps: Pick<ChatDeps, "settings" | "limits">): Promise<Response> {
   try {
-    const raw = await readJsonBody(req, deps.limits, Date.now());
+    const raw = await readJsonBody(req, deps.limits, performance.now());
     const body = countTokensRequest(raw, deps.limits);
     planFor(body.model, deps.settings.current);
     return Response.json({ input_tokens: estimateInputTokens(body) });

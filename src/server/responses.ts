@@ -80,7 +80,7 @@ async function responses(req: Request, deps: ResponsesDeps, call: Call, finish: 
     native: raw as Record<string, unknown>,
     untranslatable,
   };
-  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.startedAt);
+  const outcome = await runAttempts(plan, request, deps.attempts, req.signal, call, call.t0);
   if (!outcome.ok) return failAttempts(call, finish, outcome);
   const { result, abort } = outcome;
   const provider = providerIn(config, call.provider ?? "");

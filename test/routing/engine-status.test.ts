@@ -11,7 +11,7 @@ describe("aliasViews", () => {
         cheap: { strategy: "weighted", targets: [{ model: "groq/llama-3.3-70b-versatile", weight: 3 }, { model: "openai/gpt-4o-mini" }] },
       },
     });
-    const health = new TargetHealth(() => ({ failures: 2, period_ms: 60_000 }));
+    const health = new TargetHealth(() => ({ failures: 2, period_ms: 60_000 }), null, { now: () => Date.now(), wall: (t) => t });
     health.failure("openai/gpt-4o", "Overloaded", Date.parse("2026-03-10T12:00:00Z"));
     health.failure("openai/gpt-4o", "Overloaded", Date.parse("2026-03-10T12:00:00Z"));
     health.failure("groq/llama-3.3-70b-versatile", "HTTP 500");

@@ -11,10 +11,10 @@ export interface BodyLimits {
  * The first step of every JSON API: the body, read within its size and time limits, parsed.
  * Throws ApiError (413, 408, 400) in the engine's vocabulary; the caller answers in its API's shape.
  */
-export async function readJsonBody(req: Request, limits: BodyLimits, startedAt: number): Promise<unknown> {
+export async function readJsonBody(req: Request, limits: BodyLimits, t0: number): Promise<unknown> {
   let text: string;
   try {
-    text = await readLimited(req, limits.maxBodyBytes, { deadline: startedAt + limits.requestTimeoutMs });
+    text = await readLimited(req, limits.maxBodyBytes, { deadline: t0 + limits.requestTimeoutMs });
   } catch (e) {
     if (e instanceof BodyTooLarge) throw new ApiError("request_too_large", `Request body is larger than the limit of ${limits.maxBodyBytes} bytes.`);
     if (e instanceof BodyTimeout) throw new ApiError("request_timeout", `The request body did not arrive within ${limits.requestTimeoutMs} ms.`);
@@ -42,7 +42,7 @@ export async function readCallBody(
   call: Call,
   server: { timeout(req: Request, seconds: number): void } | undefined,
 ): Promise<unknown> {
-  const raw = await readJsonBody(req, limits, call.startedAt);
+  const raw = await readJsonBody(req, limits, call.t0);
   server?.timeout(req, 0);
   call.requested = requestedModel(raw);
   return raw;

@@ -5,9 +5,9 @@ import { readCallBody, readJsonBody, requestedModel } from "../../../src/server/
 
 const limits = { maxBodyBytes: 64, requestTimeoutMs: 1_000 };
 const post = (body: string) => new Request("http://x/v1/chat/completions", { method: "POST", body });
-const refusal = async (req: Request, startedAt = Date.now()): Promise<ApiError> => {
+const refusal = async (req: Request, t0 = performance.now()): Promise<ApiError> => {
   try {
-    await readJsonBody(req, limits, startedAt);
+    await readJsonBody(req, limits, t0);
   } catch (e) {
     if (e instanceof ApiError) return e;
     throw e;
@@ -17,7 +17,7 @@ const refusal = async (req: Request, startedAt = Date.now()): Promise<ApiError> 
 
 describe("readJsonBody", () => {
   test("parses a body within the limits", async () => {
-    expect(await readJsonBody(post('{"model":"m"}'), limits, Date.now())).toEqual({ model: "m" });
+    expect(await readJsonBody(post('{"model":"m"}'), limits, performance.now())).toEqual({ model: "m" });
   });
 
   test("too large → 413, not JSON → 400, each with its code", async () => {
@@ -27,7 +27,7 @@ describe("readJsonBody", () => {
 
   test("a body that has not arrived by the deadline → 408", async () => {
     const trickle = new Request("http://x/", { method: "POST", body: new ReadableStream({ start() {} }), duplex: "half" } as RequestInit);
-    expect(await refusal(trickle, Date.now() - limits.requestTimeoutMs)).toMatchObject({ code: "request_timeout", status: 408 });
+    expect(await refusal(trickle, performance.now() - limits.requestTimeoutMs)).toMatchObject({ code: "request_timeout", status: 408 });
   });
 
   test("requestedModel names the model of any parsed body, or nothing", () => {
