@@ -3,11 +3,21 @@
 
 import { parseArgs } from "node:util";
 
-export type TargetId = "direct" | "bunproxy" | "bunproxy-js" | "opentracy" | "opentracy-ch" | "opentracy-off" | "portkey" | "portkey-bun";
+export type TargetId = "direct" | "bunproxy" | "bunproxy-js" | "bunproxy-parse" | "opentracy" | "opentracy-ch" | "opentracy-off" | "portkey" | "portkey-bun";
 export type Dialect = "openai" | "anthropic";
 export type Mode = "nonstream" | "stream";
 
-export const ALL_TARGETS: TargetId[] = ["direct", "bunproxy", "bunproxy-js", "opentracy", "opentracy-ch", "opentracy-off", "portkey", "portkey-bun"];
+export const ALL_TARGETS: TargetId[] = [
+  "direct",
+  "bunproxy",
+  "bunproxy-js",
+  "bunproxy-parse",
+  "opentracy",
+  "opentracy-ch",
+  "opentracy-off",
+  "portkey",
+  "portkey-bun",
+];
 
 export interface Options {
   rounds: number;
@@ -32,7 +42,7 @@ export interface Options {
 
 const HELP = `npm run bench [-- options]
 
-Measures direct mock, a minimal Bun proxy (native pipe, and through a JS stream), opentracy (local
+Measures direct mock, a minimal Bun proxy (native pipe, through a JS stream, and parsing), opentracy (local
 traces, ClickHouse traces, traces off) and the Portkey gateway (on Node, as npx runs it, and on Bun)
 against the same local mock upstream, then how opentracy's memory grows.
 All traffic stays on 127.0.0.1; every loop is bounded in count and time.

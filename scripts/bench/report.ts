@@ -122,6 +122,9 @@ function goals(input: ReportInput): string[] {
     // any gateway that reads a stream pays on Bun, so what is ours and what is the platform's shows.
     const bj = get(c, "bunproxy-js");
     if (bj) out.push(`| ${mode}: for comparison, × ${LABELS["bunproxy-js"]} | ${ratio(o.rps, bj.rps)} | – |`);
+    // And the same proxy parsing what it relays, as any gateway that prices or traces the answer must.
+    const bp = get(c, "bunproxy-parse");
+    if (bp) out.push(`| ${mode}: for comparison, × ${LABELS["bunproxy-parse"]} | ${ratio(o.rps, bp.rps)} | – |`);
     const pb = get(c, "portkey-bun");
     if (pb) out.push(`| ${mode}: for comparison, × ${LABELS["portkey-bun"]} | ${ratio(o.rps, pb.rps)} | – |`);
     if (a) {

@@ -22,6 +22,7 @@ export const LABELS: Record<TargetId, string> = {
   direct: "(a) direct to mock",
   bunproxy: "(b) minimal Bun proxy",
   "bunproxy-js": "(h) minimal Bun proxy, answer through a JS stream",
+  "bunproxy-parse": "(i) minimal Bun proxy, answer parsed (SSE events, JSON)",
   opentracy: "(c) opentracy, local traces",
   "opentracy-ch": "(d) opentracy, ClickHouse traces",
   "opentracy-off": "(g) opentracy, traces off",
@@ -79,10 +80,12 @@ async function startMockTarget(ctx: TargetContext): Promise<Target> {
   return fromChild("direct", child, native(child.url, ctx.chunks), (d) => ({ shape: d, extras: false }));
 }
 
-async function startBunProxy(id: "bunproxy" | "bunproxy-js", ctx: TargetContext): Promise<Target> {
+const PROXY_FLAGS = { bunproxy: [], "bunproxy-js": ["--js-stream"], "bunproxy-parse": ["--parse"] };
+
+async function startBunProxy(id: keyof typeof PROXY_FLAGS, ctx: TargetContext): Promise<Target> {
   const child = await spawnServer({
     name: LABELS[id],
-    cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", ctx.upstream, ...(id === "bunproxy-js" ? ["--js-stream"] : [])],
+    cmd: [process.execPath, join(import.meta.dir, "bun-proxy.ts"), "--upstream", ctx.upstream, ...PROXY_FLAGS[id]],
     core: ctx.core,
     ready: /listening on (http:\/\/[^\s]+)/,
   });
@@ -157,6 +160,7 @@ export async function startTarget(id: TargetId, ctx: TargetContext): Promise<Sta
         return await startMockTarget(ctx);
       case "bunproxy":
       case "bunproxy-js":
+      case "bunproxy-parse":
         return await startBunProxy(id, ctx);
       case "opentracy":
       case "opentracy-ch":
