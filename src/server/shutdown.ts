@@ -12,7 +12,7 @@ export async function drainEngine(engine: Engine, stopServing: () => Promise<voi
   engine.sharedFeed?.stop();
   engine.stopSpendRefresh();
   await stopServing();
-  engine.requestLog?.flush();
+  engine.requestLog?.close();
   await engine.writer.close();
   // `serve --record`: the answers of the last calls are still being written to the cassette.
   await engine.cassette?.settled();
