@@ -27,7 +27,8 @@ export interface EventDecoder<Event> {
 }
 
 /**
- * The chunks of a translated stream, one array per network read, never empty. The one read loop
+ * The chunks of a translated stream, one array per network read (the first chunk has one of its
+ * own), never empty. The one read loop
  * under every stream: it stops reading once the translator is done, and cancels the upstream
  * whenever it stops before the body's end (last event seen, an error, the consumer gone), so the
  * connection does not stay open. Chunks from events before a failure still reach the client,
@@ -44,6 +45,7 @@ export async function* translateStream<Event>(
 ): AsyncGenerator<StreamChunk[]> {
   const body = upstreamBody(stream);
   let ended = false;
+  let first = true;
   try {
     const events: Event[] = [];
     const decode = await decoder;
@@ -60,7 +62,7 @@ export async function* translateStream<Event>(
       } catch (error) {
         failure = { error };
       }
-      const out: StreamChunk[] = [];
+      let out: StreamChunk[] = [];
       for (let i = 0; i < events.length && !translator.done; i++) {
         try {
           translator.translate(events[i]!, out);
@@ -68,6 +70,14 @@ export async function* translateStream<Event>(
           // An earlier event than the one the decoder failed on.
           failure = { error };
           break;
+        }
+        // The answer's first chunk goes on its own, before the rest of its read is translated:
+        // time to first byte is what a user waits on, and a fast upstream's first read can hold
+        // the whole answer.
+        if (first && out.length > 0) {
+          first = false;
+          yield out;
+          out = [];
         }
       }
       if (!failure && (ended || translator.done)) {

@@ -27,7 +27,7 @@ export interface RelayOptions {
 }
 
 /**
- * Where a relay is: `opening` until the pre-read first read's chunks have gone out (time to
+ * Where a relay is: `opening` until the pre-read first chunk has gone out on its own (time to
  * first byte is what a user waits on), `relaying` while chunks flow, then one of three ends:
  * `ended` (the upstream finished; tail and [DONE] sent), `failed` (an error event sent), or
  * `cancelled` (the client left; the upstream is cancelled). Each end records the trace once.
@@ -120,8 +120,9 @@ export class OpenAIFrames implements StreamEncoder {
  * OpenAI chunks from any adapter → the SSE stream the client asked for, in the frames of its
  * encoder (OpenAI's unless the options bring another).
  *
- * The chunks of one network read become one write to the client: one write per read, not per
- * event, and never a frame held back while we wait on the upstream. A pull returns once it has
+ * The chunks of one network read become one write to the client (the answer's first chunk goes
+ * on its own, see translateStream): one write per read, not per event, and never a frame held
+ * back while we wait on the upstream. A pull returns once it has
  * handed something over, so a slow client holds the upstream back by at most one read.
  */
 export class StreamRelay {
