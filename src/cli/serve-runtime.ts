@@ -13,7 +13,7 @@ import { selfCommand } from "./self-command.ts";
  * - BUN_JSC_forceRAMSize: JavaScriptCore sizes its heap's growth to the machine's memory, so on a
  *   server with gigabytes to spare it lets garbage pile up for tens of megabytes between
  *   collections. A gateway's live heap is a few megabytes; told the machine has 256 MiB, the
- *   collector keeps peak RSS at c=50 6–23 % lower for 0–4 % more CPU per request (compare.ts,
+ *   collector keeps peak RSS at c=50 11–18 % lower for 4–5 % more CPU per request (compare.ts,
  *   README "Memory"). Half of that (128 MiB) made it collect so often that CPU per request rose 40 %.
  */
 export const UPSTREAM_FETCH_LIMIT = 4096;
