@@ -28,11 +28,10 @@ export interface EventDecoder<Event> {
 
 /**
  * The chunks of a translated stream, one array per network read (the first chunk has one of its
- * own), never empty. The one read loop
- * under every stream: it stops reading once the translator is done, and cancels the upstream
- * whenever it stops before the body's end (last event seen, an error, the consumer gone), so the
- * connection does not stay open. Chunks from events before a failure still reach the client,
- * ahead of the error.
+ * own), never empty. The one read loop under every stream: it stops reading once the translator
+ * is done, and cancels the upstream whenever it stops before the body's end (last event seen, an
+ * error, the consumer gone), so the connection does not stay open. Chunks from events before a
+ * failure still reach the client, ahead of the error.
  *
  * A read at a time, and one async step per read, because every step of an async generator costs
  * a promise and a microtask: a step per event in each of three layers (bytes, events, chunks)

@@ -24,7 +24,7 @@ interface Finished {
  * formatting and writing it cost ~2 µs a request. Every request is still in the traces, and
  * `--log-format json` (for machines) keeps a line each.
  */
-export const LINES_PER_SECOND = 20;
+const LINES_PER_SECOND = 20;
 
 /** The requests of one second past LINES_PER_SECOND: counted, not formatted. */
 interface Overflow {
