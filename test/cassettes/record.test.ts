@@ -23,12 +23,6 @@ const chat = (content: string, stream = false) => ({
 const url = () => `${fake.url}/chat/completions`;
 const fileOf = (dir: string, init: RequestInit) => join(dir, `${cassetteKey(cassetteRequest(url(), init))}.json`);
 
-async function reads(body: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for await (const c of body) out.push(c);
-  return out;
-}
-
 describe("recordingFetch", () => {
   test("a stream reaches the caller live, read by read, and is recorded with the same reads once it has ended", async () => {
     const dir = tempDir();
@@ -45,7 +39,7 @@ describe("recordingFetch", () => {
     expect(existsSync(fileOf(dir, init))).toBe(false);
     gate.releaseAll();
     reader.releaseLock();
-    const got = [first.value!, ...(await reads(res.body!))];
+    const got = [first.value!, ...(await Array.fromAsync(res.body!))];
     const file = await eventually(() => existsSync(fileOf(dir, init)) && loadCassettes(dir), 5000, "the recording");
     const answer = [...file.values()][0]!.answers[0]!;
     expect(answer.status).toBe(200);

@@ -48,12 +48,6 @@ const nativeTools = [
   { name: "get_time", input_schema: { type: "object", properties: { tz: { type: "string" } } } },
 ];
 
-async function collect(stream: AsyncIterable<any>): Promise<any[]> {
-  const chunks: any[] = [];
-  for await (const c of stream) chunks.push(c);
-  return chunks;
-}
-
 describe("text", () => {
   test("a plain question: the upstream request field by field, the answer in OpenAI's shape, usage and _cost", async () => {
     const question = `hello ${crypto.randomUUID()}`;
@@ -97,7 +91,7 @@ describe("text", () => {
   test("the streamed text equals the non-streamed text; the last chunk carries usage and the extras", async () => {
     const question = `tell me ${crypto.randomUUID()} in several words please`;
     const full = await client.chat.completions.create({ model: MODEL, messages: ask(question) });
-    const chunks = await collect(await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true }));
+    const chunks = await Array.fromAsync<any>(await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true }));
     expect(upstreamBody().stream).toBe(true);
     for (const c of chunks) expect(c.choices.length).toBeGreaterThan(0);
     expect(chunks[0].choices[0].delta.role).toBe("assistant");
@@ -134,7 +128,7 @@ describe("text", () => {
     expect(full._cost).toBeLessThan(costUSD("anthropic", "claude-haiku-4-5", { input_tokens: 5020, output_tokens: 40 })!);
 
     fake.script({ text: "cached answer", usage });
-    const chunks = await collect(
+    const chunks = await Array.fromAsync<any>(
       await client.chat.completions.create({ model: MODEL, messages: ask("long document…"), stream: true, stream_options: { include_usage: true } }),
     );
     const last = chunks.at(-1);

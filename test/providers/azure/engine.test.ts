@@ -28,12 +28,6 @@ const tools = [
   { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
 ];
 
-async function drain(stream: AsyncIterable<any>): Promise<any[]> {
-  const out: any[] = [];
-  for await (const c of stream) out.push(c);
-  return out;
-}
-
 describe("text", () => {
   test("a plain question: the deployment's URL and api-key, Azure's extras, cost from the model Azure reports, cached tokens at their rate", async () => {
     fake.script({ usage: { prompt_tokens: 2000, completion_tokens: 10, cached_tokens: 1536 } });
@@ -62,7 +56,7 @@ describe("text", () => {
   test("streamed: the same text, no choice-less chunk, prompt_filter_results on the first chunk, usage and extras on the last", async () => {
     const question = `stream ${crypto.randomUUID()} please`;
     const full: any = await client.chat.completions.create({ model: MODEL, messages: ask(question) });
-    const chunks = await drain(await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true }));
+    const chunks = await Array.fromAsync<any>(await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true }));
     expect((lastUpstream().body as any).stream_options).toEqual({ include_usage: true });
     for (const c of chunks) expect(c.choices.length).toBeGreaterThan(0);
     expect(chunks[0].prompt_filter_results).toHaveLength(1);
@@ -73,7 +67,7 @@ describe("text", () => {
     expect(last.usage.completion_tokens).toBe(full.usage.completion_tokens);
     expect(last._cost).toBeCloseTo(full._cost, 12);
 
-    const withUsage = await drain(
+    const withUsage = await Array.fromAsync<any>(
       await client.chat.completions.create({ model: MODEL, messages: ask(question), stream: true, stream_options: { include_usage: true } }),
     );
     expect(withUsage.at(-1).choices).toEqual([]);

@@ -31,12 +31,6 @@ const tools = [
   { type: "function" as const, function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
 ];
 
-async function drain(stream: AsyncIterable<any>): Promise<any[]> {
-  const out: any[] = [];
-  for await (const c of stream) out.push(c);
-  return out;
-}
-
 describe("text", () => {
   test("a plain question: OpenAI's shape, Cohere's request on the wire, usage priced from billed units", async () => {
     const question = `hello ${crypto.randomUUID()}`;
@@ -78,7 +72,7 @@ describe("text", () => {
   test("streamed: the same text, every chunk with choices, the last with usage and the extras", async () => {
     const question = `stream ${crypto.randomUUID()} please`;
     const full: any = await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask(question) });
-    const chunks = await drain(await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask(question), stream: true }));
+    const chunks = await Array.fromAsync<any>(await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask(question), stream: true }));
     expect((lastUpstream().body as any).stream).toBe(true);
     expect(chunks.length).toBeGreaterThan(3);
     for (const c of chunks) expect(c.choices.length).toBeGreaterThan(0);
@@ -91,7 +85,7 @@ describe("text", () => {
     expect(last._routing.provider).toBe("cohere");
     for (const c of chunks.slice(0, -1)) expect(c._cost).toBeUndefined();
 
-    const withUsage = await drain(
+    const withUsage = await Array.fromAsync<any>(
       await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask(question), stream: true, stream_options: { include_usage: true } }),
     );
     expect(withUsage.at(-1).choices).toEqual([]);
@@ -209,7 +203,9 @@ describe("errors", () => {
     expect(seen.join("")).toBe("one two");
 
     fake.script({ content: "one two three four five", dropAfter: 4 });
-    const cut = await drain(await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask("x"), stream: true })).catch((e) => e);
+    const cut = await Array.fromAsync<any>(await client.chat.completions.create({ model: `cohere/${MODEL}`, messages: ask("x"), stream: true })).catch(
+      (e) => e,
+    );
     expect(cut).toBeInstanceOf(OpenAI.APIError);
     expect(cut.message).toContain("before its message-end");
   });

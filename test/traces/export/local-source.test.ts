@@ -20,12 +20,6 @@ const store = (files: Record<string, string>) => {
 };
 const on = (day: string, hh = "10") => makeTrace({ ts_start: `${day}T${hh}:00:00.000Z`, ts_end: `${day}T${hh}:00:01.000Z` });
 
-async function all(gen: AsyncGenerator<TraceRecord>): Promise<TraceRecord[]> {
-  const out: TraceRecord[] = [];
-  for await (const r of gen) out.push(r);
-  return out;
-}
-
 describe("local store for export", () => {
   test("segments oldest first, lines in order; a line still being written and unreadable lines are left out", async () => {
     const a = [on("2025-03-01"), on("2025-03-01", "11")];
@@ -38,7 +32,7 @@ describe("local store for export", () => {
     });
     const stats = newStats();
     const scan = await scanLocal(dir, {});
-    expect(await all(localRecords(scan.files, {}, stats))).toEqual([...a, ...b]);
+    expect(await Array.fromAsync(localRecords(scan.files, {}, stats))).toEqual([...a, ...b]);
     expect(stats.skipped).toBe(1);
   });
 
@@ -55,7 +49,7 @@ describe("local store for export", () => {
     expect(scan.files.map((f) => basename(f))).toEqual([segmentName("2025-03-01", 0), segmentName("2025-03-02", 0)]);
     expect(scan.totalBytes).toBe(scan.files.reduce((s, f) => s + statSync(f).size, 0));
     const stats = newStats();
-    const got = await all(localRecords(scan.files, sel, stats));
+    const got = await Array.fromAsync(localRecords(scan.files, sel, stats));
     expect(got.map((r) => r.ts_start)).toEqual(["2025-03-01T10:00:00.000Z", "2025-03-01T23:00:00.000Z"]);
     expect(stats.bytesRead).toBe(scan.totalBytes);
   });
@@ -63,7 +57,7 @@ describe("local store for export", () => {
   test("records larger than a read, with multi-byte text across chunk edges, arrive intact", async () => {
     const big = makeTrace({ request: [{ role: "user", content: "ü€😀".repeat(200_000) }] });
     const dir = store({ [segmentName("2025-03-01", 0)]: toLines([on("2025-03-01"), big, on("2025-03-01", "12")]) });
-    const got = await all(localRecords((await scanLocal(dir, {})).files, {}));
+    const got = await Array.fromAsync(localRecords((await scanLocal(dir, {})).files, {}));
     expect(got).toHaveLength(3);
     expect(got[1]).toEqual(big);
   });
