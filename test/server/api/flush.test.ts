@@ -21,16 +21,21 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const listed = async () => ((await (await fetch(`${engine.url}/api/traces`)).json()) as any).data.length;
-
-test("POST /api/traces/flush answers once the queued traces are written", async () => {
-  const res = await fetch(`${engine.url}/v1/chat/completions`, {
+/** One chat completion through the engine at `url`, answered and read to the end. */
+async function chat(url: string): Promise<void> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "hi" }] }),
   });
   expect(res.status).toBe(200);
   await res.text();
+}
+
+const listed = async () => ((await (await fetch(`${engine.url}/api/traces`)).json()) as any).data.length;
+
+test("POST /api/traces/flush answers once the queued traces are written", async () => {
+  await chat(engine.url);
   expect(await listed()).toBe(0);
   const flushed = await fetch(`${engine.url}/api/traces/flush`, { method: "POST", headers: { "x-opentracy-csrf": "1" } });
   expect(await flushed.json()).toEqual({ queued: 0, failing: false });
@@ -48,13 +53,7 @@ test("while the store's writes fail, the flush answers failing: true", async () 
   mkdirSync(join(home, "traces", `traces-${new Date().toISOString().slice(0, 10)}-000.jsonl`), { recursive: true, mode: 0o700 });
   const broken = await startEngine({ home, env: { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: fake.apiKey } });
   try {
-    const res = await fetch(`${broken.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "hi" }] }),
-    });
-    expect(res.status).toBe(200);
-    await res.text();
+    await chat(broken.url);
     const flushed = await fetch(`${broken.url}/api/traces/flush`, { method: "POST", headers: { "x-opentracy-csrf": "1" } });
     expect(await flushed.json()).toMatchObject({ failing: true });
   } finally {
