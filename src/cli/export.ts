@@ -4,7 +4,7 @@ import { paths } from "../config/paths.ts";
 import { openFileAtomic } from "../fs/write-atomic.ts";
 import { createTraceClient } from "../traces/clickhouse/client.ts";
 import { clickhouseParquet, clickhouseRecords, countSelected, insertedUpTo, type ClickHouseSelection } from "../traces/clickhouse/export.ts";
-import { scrub, type ClickHouseTarget } from "../traces/clickhouse/url.ts";
+import { clickHouseProblem, type ClickHouseTarget } from "../traces/clickhouse/url.ts";
 import { exportSummary, toFineTuneExample, type SkipCounts } from "../traces/export/fine-tune.ts";
 import { localRecords, scanLocal } from "../traces/export/local-source.ts";
 import { writeParquet } from "../traces/export/parquet.ts";
@@ -221,7 +221,7 @@ async function clickhouseSource(target: ClickHouseTarget, asked: ExportSelection
 }
 
 function clickhouseError(e: any, target: ClickHouseTarget): CliError {
-  return new CliError(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`);
+  return new CliError(clickHouseProblem(e, target));
 }
 
 /**

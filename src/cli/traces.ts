@@ -3,7 +3,7 @@ import { z } from "zod";
 import { paths } from "../config/paths.ts";
 import { createTraceClient } from "../traces/clickhouse/client.ts";
 import { ClickHouseTraceSource } from "../traces/clickhouse/source.ts";
-import { parseClickHouseUrl, resolveClickHouseUrl, scrub, type ClickHouseTarget } from "../traces/clickhouse/url.ts";
+import { clickHouseProblem, parseClickHouseUrl, resolveClickHouseUrl, type ClickHouseTarget } from "../traces/clickhouse/url.ts";
 import { followRecords, lastRecords, newStats, type ReadStats, type TraceFilter } from "../traces/reader.ts";
 import type { TraceRecord } from "../traces/record.ts";
 import { CliError, warn } from "./output.ts";
@@ -161,7 +161,7 @@ async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Prom
   const client = await createTraceClient(target);
   const source = new ClickHouseTraceSource(client, target.database);
   const failed = (e: any): never => {
-    throw new CliError(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`);
+    throw new CliError(clickHouseProblem(e, target));
   };
   try {
     const { records, cursor } = await source.last(opts.lines, filter).catch(failed);
@@ -176,7 +176,7 @@ async function tailClickHouse(opts: TailOptions, target: ClickHouseTarget): Prom
     // While following, an outage is a warning (once per outage); the cursor waits where it is.
     let failing = false;
     const onError = (e: any) => {
-      if (!failing) warn(`ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}; retrying`);
+      if (!failing) warn(`${clickHouseProblem(e, target)}; retrying`);
       failing = true;
     };
     for await (const r of source.follow(cursor, { filter, onError })) {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { paths } from "../../config/paths.ts";
 import { createTraceClient } from "../../traces/clickhouse/client.ts";
 import { ClickHouseTraceQueries } from "../../traces/clickhouse/queries.ts";
-import { scrub } from "../../traces/clickhouse/url.ts";
+import { clickHouseProblem } from "../../traces/clickhouse/url.ts";
 import { LocalIndex } from "../../traces/local-index/index.ts";
 import { LocalTraceQueries } from "../../traces/local-index/queries.ts";
 import type { TraceQueries } from "../../traces/queries.ts";
@@ -29,7 +29,7 @@ export async function openTraceStore(): Promise<TraceStore> {
     return {
       queries: new ClickHouseTraceQueries(client, target.database),
       display: target.display,
-      describe: (e: any) => `ClickHouse at ${target.display}: ${scrub(String(e?.message ?? e).split("\n")[0], target)}`,
+      describe: (e: any) => clickHouseProblem(e, target),
       close: () => client.close().catch(() => {}),
     };
   }

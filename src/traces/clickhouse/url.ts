@@ -59,6 +59,11 @@ export function scrub(text: string, target: Pick<ClickHouseTarget, "password">):
   return out.replace(/(\/\/[^/@:\s]*:)[^/@\s]*@/g, "$1***@");
 }
 
+/** A ClickHouse failure in one line for the terminal: where (without the password), then the error's first line, scrubbed. */
+export function clickHouseProblem(e: unknown, target: Pick<ClickHouseTarget, "display" | "password">): string {
+  return `ClickHouse at ${target.display}: ${scrub(String((e as Error)?.message ?? e).split("\n")[0], target)}`;
+}
+
 /**
  * `--clickhouse` flag, then OPENTRACY_CLICKHOUSE_URL, then config.json `traces.clickhouse_url`:
  * the most specific intent wins, as for the listen address. An empty value counts as unset.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { maskUrl, parseClickHouseUrl, resolveClickHouseUrl, scrub } from "../../../src/traces/clickhouse/url.ts";
+import { clickHouseProblem, maskUrl, parseClickHouseUrl, resolveClickHouseUrl, scrub } from "../../../src/traces/clickhouse/url.ts";
 import { str } from "../../../src/traces/clickhouse/sql.ts";
 import { assertSupported } from "../../../src/traces/clickhouse/version.ts";
 
@@ -34,6 +34,13 @@ describe("ClickHouse URL", () => {
     }
     expect(maskUrl("gopher://u:hunter2x@h/x")).toBe("gopher://u:***@h/x");
     expect(scrub("connect to http://u:hunter2x@h failed (hunter2x)", { password: "hunter2x" })).toBe("connect to http://u:***@h failed (***)");
+  });
+
+  test("a failure for the terminal: where, masked, and the error's first line without the password", () => {
+    const t = parseClickHouseUrl("http://u:hunter2x@ch.internal:8123/db");
+    const e = new Error("Code: 516. Authentication failed for http://u:hunter2x@ch.internal:8123\nstack trace follows");
+    expect(clickHouseProblem(e, t)).toBe("ClickHouse at http://u:***@ch.internal:8123/db: Code: 516. Authentication failed for http://u:***@ch.internal:8123");
+    expect(clickHouseProblem("refused hunter2x", t)).toBe("ClickHouse at http://u:***@ch.internal:8123/db: refused ***");
   });
 
   test("--clickhouse, then OPENTRACY_CLICKHOUSE_URL, then config.json", () => {
