@@ -3,10 +3,10 @@ import { anthropicErrorResponse } from "../dialects/anthropic-messages/errors.ts
 import { ApiError, toWire } from "../errors/vocabulary.ts";
 import { openaiErrorResponse } from "../openai/errors.ts";
 
-/** A route's handlers by method, as `Bun.serve` takes them. */
 /** The tag key a run's calls carry: a run is the set of traces tagged `run=<id>`. */
 export const RUN_TAG = "run";
 
+/** A route's handlers by method, as `Bun.serve` takes them. */
 type Methods = Partial<Record<string, (req: Request, server: Server<undefined>) => Response | Promise<Response>>>;
 
 /** `run=<id>` into the tags header; the URL's run wins over one the client put there. */
