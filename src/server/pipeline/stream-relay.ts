@@ -122,8 +122,8 @@ export class OpenAIFrames implements StreamEncoder {
  *
  * The chunks of one network read become one write to the client (the answer's first chunk goes
  * on its own, see translateStream): one write per read, not per event, and never a frame held
- * back while we wait on the upstream. A pull returns once it has
- * handed something over, so a slow client holds the upstream back by at most one read.
+ * back while we wait on the upstream. A pull returns once it has handed something over, so a
+ * slow client holds the upstream back by at most one read.
  */
 export class StreamRelay {
   state: RelayState = "opening";
